@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#include "engine/dsp/Biquad.h"
+
+#include <cmath>
+#include <complex>
+#include <numbers>
+
+namespace mixroom::engine {
+
+BiquadCoeffs designBiquad(BiquadShape shape, double fs, double freq, double gainDb, double q)
+{
+    const double w0 = 2.0 * std::numbers::pi * freq / fs;
+    const double cw = std::cos(w0);
+    const double alpha = std::sin(w0) / (2.0 * q);
+    const double A = std::pow(10.0, gainDb / 40.0);
+    double b0 = 1, b1 = 0, b2 = 0, a0 = 1, a1 = 0, a2 = 0;
+    switch (shape) {
+    case BiquadShape::LowPass:
+        b0 = (1 - cw) / 2; b1 = 1 - cw; b2 = (1 - cw) / 2;
+        a0 = 1 + alpha; a1 = -2 * cw; a2 = 1 - alpha;
+        break;
+    case BiquadShape::HighPass:
+        b0 = (1 + cw) / 2; b1 = -(1 + cw); b2 = (1 + cw) / 2;
+        a0 = 1 + alpha; a1 = -2 * cw; a2 = 1 - alpha;
+        break;
+    case BiquadShape::Peak:
+        b0 = 1 + alpha * A; b1 = -2 * cw; b2 = 1 - alpha * A;
+        a0 = 1 + alpha / A; a1 = -2 * cw; a2 = 1 - alpha / A;
+        break;
+    case BiquadShape::LowShelf: {
+        const double sa = 2 * std::sqrt(A) * alpha;
+        b0 = A * ((A + 1) - (A - 1) * cw + sa);
+        b1 = 2 * A * ((A - 1) - (A + 1) * cw);
+        b2 = A * ((A + 1) - (A - 1) * cw - sa);
+        a0 = (A + 1) + (A - 1) * cw + sa;
+        a1 = -2 * ((A - 1) + (A + 1) * cw);
+        a2 = (A + 1) + (A - 1) * cw - sa;
+        break;
+    }
+    case BiquadShape::HighShelf: {
+        const double sa = 2 * std::sqrt(A) * alpha;
+        b0 = A * ((A + 1) + (A - 1) * cw + sa);
+        b1 = -2 * A * ((A - 1) + (A + 1) * cw);
+        b2 = A * ((A + 1) + (A - 1) * cw - sa);
+        a0 = (A + 1) - (A - 1) * cw + sa;
+        a1 = 2 * ((A - 1) - (A + 1) * cw);
+        a2 = (A + 1) - (A - 1) * cw - sa;
+        break;
+    }
+    }
+    return {b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0};
+}
+
+double biquadMagnitudeDb(const BiquadCoeffs& c, double fs, double freq)
+{
+    const double w = 2.0 * std::numbers::pi * freq / fs;
+    const std::complex<double> z1 = std::polar(1.0, -w);
+    const std::complex<double> z2 = z1 * z1;
+    const auto h = (c.b0 + c.b1 * z1 + c.b2 * z2) / (1.0 + c.a1 * z1 + c.a2 * z2);
+    return 20.0 * std::log10(std::abs(h));
+}
+
+} // namespace mixroom::engine

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Lookahead brickwall limiter with true-peak detection (4x oversampling). For each sample the
+// required gain is min(1, ceiling / truePeak); a sliding minimum over the lookahead window, a
+// one-pole release and a moving average over the same window give a smooth gain that has reached
+// the required value when the peak leaves the delay line. Fixed latency: latencySamples().
+// The lookahead is fixed at prepare() (changing it changes latency, so it is structural).
+// Thread: prepare() off the audio thread; setParams()/process() on the audio thread.
+#include "engine/dsp/Ramp.h"
+#include "engine/dsp/TruePeak.h"
+#include "engine/model/Session.h"
+
+#include <vector>
+
+namespace mixroom::engine {
+
+class LimiterDsp {
+public:
+    void prepare(double sampleRate, double lookaheadMs);
+    void setParams(const Limiter& l);
+    void process(float* left, float* right, int n);
+    void reset();
+    // The gain for a sample is settled over the window - 1 samples after its detection.
+    int latencySamples() const { return m_window - 1 + TruePeakDetector::kLatency; }
+    // Largest gain reduction (dB, >= 0) since the last call. [audio thread]
+    float takeMaxReduction();
+
+private:
+    double m_fs = 48000.0;
+    int m_window = 1;            // lookahead in samples
+    bool m_first = true;
+    Ramp m_ceiling;              // linear
+    Ramp m_mix;                  // 1 = limiting, 0 = bypassed (delay is kept for constant latency)
+    float m_releaseCoef = 0.0f;
+    TruePeakDetector m_tpL, m_tpR;
+    std::vector<float> m_delayL, m_delayR; // audio delay: window + detector latency
+    int m_delayPos = 0;
+    // Sliding minimum (monotonic deque in a ring of m_window + 1 entries).
+    std::vector<float> m_dqVal;
+    std::vector<long long> m_dqIdx;
+    int m_dqHead = 0, m_dqSize = 0;
+    long long m_n = 0;
+    std::vector<float> m_avgRing; // moving average of the released gain
+    double m_avgSum = 0.0;
+    int m_avgPos = 0;
+    float m_env = 1.0f;
+    float m_prevTp = 0.0f;
+    float m_maxReduction = 0.0f;
+    int m_rampSamples = 0;
+};
+
+} // namespace mixroom::engine

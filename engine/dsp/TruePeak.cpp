@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#include "engine/dsp/TruePeak.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace mixroom::engine {
+
+TruePeakDetector::TruePeakDetector()
+{
+    // Phase p interpolates at (n - kLatency + p/4): tap j weights x[n - j] by
+    // sinc(kLatency - j - p/4), Kaiser-windowed (beta 6) over the span of the filter.
+    const double half = kTaps / 2.0;
+    const double beta = 6.0;
+    auto bessel0 = [](double x) {
+        double sum = 1.0, term = 1.0;
+        for (int k = 1; k < 30; ++k) {
+            term *= (x / (2.0 * k)) * (x / (2.0 * k));
+            sum += term;
+        }
+        return sum;
+    };
+    for (int p = 0; p < 4; ++p) {
+        double norm = 0.0;
+        for (int j = 0; j < kTaps; ++j) {
+            const double t = kLatency - j - p / 4.0;
+            const double sinc = t == 0.0 ? 1.0 : std::sin(std::numbers::pi * t) / (std::numbers::pi * t);
+            const double r = t / half;
+            const double w = std::abs(r) >= 1.0 ? 0.0 : bessel0(beta * std::sqrt(1.0 - r * r)) / bessel0(beta);
+            m_phase[static_cast<size_t>(p)][static_cast<size_t>(j)] = static_cast<float>(sinc * w);
+            norm += sinc * w;
+        }
+        for (auto& c : m_phase[static_cast<size_t>(p)])
+            c = static_cast<float>(c / norm); // unity DC gain per phase
+    }
+}
+
+void TruePeakDetector::reset()
+{
+    m_hist.fill(0.0f);
+    m_pos = 0;
+}
+
+float TruePeakDetector::push(float x)
+{
+    // History stored twice so that m_hist[m_pos .. m_pos + kTaps) is the newest-first window.
+    m_pos = (m_pos + kTaps - 1) % kTaps;
+    m_hist[static_cast<size_t>(m_pos)] = x;
+    m_hist[static_cast<size_t>(m_pos + kTaps)] = x;
+    const float* w = &m_hist[static_cast<size_t>(m_pos)];
+    float peak = std::abs(w[kLatency]);
+    for (int p = 1; p < 4; ++p) {
+        const auto& c = m_phase[static_cast<size_t>(p)];
+        float acc = 0.0f;
+        for (int j = 0; j < kTaps; ++j)
+            acc += c[static_cast<size_t>(j)] * w[j];
+        peak = std::max(peak, std::abs(acc));
+    }
+    return peak;
+}
+
+} // namespace mixroom::engine

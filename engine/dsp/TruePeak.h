@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// True-peak detection at 4x oversampling (ITU-R BS.1770-4 Annex 2 style): a 4-phase polyphase
+// windowed-sinc interpolator, 12 taps per phase. For each input sample it returns the largest
+// absolute value among the sample and the three interpolated points after it, for a point
+// kLatency samples in the past.
+// Thread: audio thread (no allocation).
+#include <array>
+
+namespace mixroom::engine {
+
+class TruePeakDetector {
+public:
+    static constexpr int kTaps = 12;
+    static constexpr int kLatency = kTaps / 2;
+    TruePeakDetector();
+    void reset();
+    // Pushes one sample; returns the oversampled peak magnitude around x[n - kLatency].
+    float push(float x);
+
+private:
+    std::array<std::array<float, kTaps>, 4> m_phase{};
+    std::array<float, 2 * kTaps> m_hist{}; // doubled history: a contiguous window without wrapping
+    int m_pos = 0;
+};
+
+} // namespace mixroom::engine

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#include "engine/render/AudioFileWriter.h"
+
+#include <sndfile.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace mixroom::engine {
+
+Result<FileFormat> parseFileFormat(const std::string& name)
+{
+    if (name == "wav16") return FileFormat::Wav16;
+    if (name == "wav24") return FileFormat::Wav24;
+    if (name == "wav32f") return FileFormat::Wav32f;
+    if (name == "flac16") return FileFormat::Flac16;
+    if (name == "flac24") return FileFormat::Flac24;
+    return Error{"bad_format", "unknown format '" + name + "' (use wav16, wav24, wav32f, flac16 or flac24)"};
+}
+
+std::string formatName(FileFormat f)
+{
+    switch (f) {
+    case FileFormat::Wav16: return "wav16";
+    case FileFormat::Wav24: return "wav24";
+    case FileFormat::Wav32f: return "wav32f";
+    case FileFormat::Flac16: return "flac16";
+    case FileFormat::Flac24: return "flac24";
+    }
+    return "?";
+}
+
+struct AudioFileWriter::Impl {
+    SNDFILE* snd = nullptr;
+    std::string path, part;
+    int bits = 0; // 0: float
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    std::vector<int> ints;
+    std::vector<float> floats;
+    bool finished = false;
+
+    // xorshift64*: deterministic, fast, good enough for dither.
+    double uniform()
+    {
+        rng ^= rng >> 12;
+        rng ^= rng << 25;
+        rng ^= rng >> 27;
+        return static_cast<double>((rng * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
+    }
+};
+
+Result<std::unique_ptr<AudioFileWriter>> AudioFileWriter::create(const std::string& path, FileFormat format, int sampleRate)
+{
+    SF_INFO info{};
+    info.samplerate = sampleRate;
+    info.channels = 2;
+    int bits = 0;
+    switch (format) {
+    case FileFormat::Wav16: info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16; bits = 16; break;
+    case FileFormat::Wav24: info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_24; bits = 24; break;
+    case FileFormat::Wav32f: info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT; break;
+    case FileFormat::Flac16: info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16; bits = 16; break;
+    case FileFormat::Flac24: info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_24; bits = 24; break;
+    }
+    std::unique_ptr<AudioFileWriter> w(new AudioFileWriter);
+    w->d = std::make_unique<Impl>();
+    w->d->path = path;
+    w->d->part = path + ".part";
+    w->d->bits = bits;
+    w->d->snd = sf_open(w->d->part.c_str(), SFM_WRITE, &info);
+    if (!w->d->snd)
+        return Error{"write_failed", "cannot write " + path + ": " + sf_strerror(nullptr)};
+    return w;
+}
+
+AudioFileWriter::~AudioFileWriter()
+{
+    if (d && d->snd)
+        sf_close(d->snd);
+    if (d && !d->finished)
+        std::remove(d->part.c_str());
+}
+
+Result<Ok> AudioFileWriter::write(const float* left, const float* right, int n)
+{
+    sf_count_t wrote = 0;
+    if (d->bits == 0) {
+        d->floats.resize(static_cast<size_t>(2 * n));
+        for (int i = 0; i < n; ++i) {
+            d->floats[static_cast<size_t>(2 * i)] = left[i];
+            d->floats[static_cast<size_t>(2 * i + 1)] = right[i];
+        }
+        wrote = sf_writef_float(d->snd, d->floats.data(), n);
+    } else {
+        // TPDF dither of +-1 LSB, round, clip; left-justified in 32 bits for libsndfile.
+        const double scale = std::ldexp(1.0, d->bits - 1);
+        const double maxQ = scale - 1.0;
+        const int shift = 32 - d->bits;
+        d->ints.resize(static_cast<size_t>(2 * n));
+        for (int i = 0; i < 2 * n; ++i) {
+            const double x = (i & 1 ? right : left)[i >> 1];
+            const double dither = d->uniform() - d->uniform();
+            double q = std::floor(x * scale + dither + 0.5);
+            q = std::min(maxQ, std::max(-scale, q));
+            d->ints[static_cast<size_t>(i)] = static_cast<int>(static_cast<int64_t>(q) * (int64_t(1) << shift));
+        }
+        wrote = sf_writef_int(d->snd, d->ints.data(), n);
+    }
+    if (wrote != n)
+        return Error{"write_failed", "cannot write " + d->path + ": " + sf_strerror(d->snd)};
+    return Ok{};
+}
+
+Result<Ok> AudioFileWriter::finish()
+{
+    sf_write_sync(d->snd);
+    if (sf_close(d->snd) != 0) {
+        d->snd = nullptr;
+        return Error{"write_failed", "cannot finish " + d->path};
+    }
+    d->snd = nullptr;
+    if (int fd = ::open(d->part.c_str(), O_RDONLY); fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+    if (std::rename(d->part.c_str(), d->path.c_str()) != 0)
+        return Error{"write_failed", "cannot rename " + d->part + " to " + d->path + ": " + std::strerror(errno)};
+    d->finished = true;
+    return Ok{};
+}
+
+} // namespace mixroom::engine

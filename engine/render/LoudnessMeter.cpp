@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+#include "engine/render/LoudnessMeter.h"
+
+#include <ebur128.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace mixroom::engine {
+
+struct LoudnessMeter::Impl {
+    ebur128_state* st = nullptr;
+    std::vector<float> interleaved;
+    long long frames = 0;
+    int rate = 48000;
+    int sinceMomentary = 0, sinceShort = 0;
+    double maxM = -HUGE_VAL, maxS = -HUGE_VAL;
+};
+
+LoudnessMeter::LoudnessMeter(int sampleRate) : d(std::make_unique<Impl>())
+{
+    d->rate = sampleRate;
+    d->st = ebur128_init(2, static_cast<unsigned long>(sampleRate),
+                         EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_SAMPLE_PEAK |
+                             EBUR128_MODE_TRUE_PEAK);
+}
+
+LoudnessMeter::~LoudnessMeter() { ebur128_destroy(&d->st); }
+
+void LoudnessMeter::add(const float* left, const float* right, int n)
+{
+    // Feed in 100 ms slices so the maximum momentary and short-term loudness are tracked.
+    const int slice = d->rate / 10;
+    int done = 0;
+    while (done < n) {
+        const int take = std::min(n - done, slice - d->sinceMomentary);
+        d->interleaved.resize(static_cast<size_t>(2 * take));
+        for (int i = 0; i < take; ++i) {
+            d->interleaved[static_cast<size_t>(2 * i)] = left[done + i];
+            d->interleaved[static_cast<size_t>(2 * i + 1)] = right[done + i];
+        }
+        ebur128_add_frames_float(d->st, d->interleaved.data(), static_cast<size_t>(take));
+        d->frames += take;
+        done += take;
+        d->sinceMomentary += take;
+        if (d->sinceMomentary == slice) {
+            d->sinceMomentary = 0;
+            if (d->frames >= d->rate * 4 / 10)
+                d->maxM = std::max(d->maxM, momentary());
+            if (d->frames >= d->rate * 3)
+                d->maxS = std::max(d->maxS, shortTerm());
+        }
+    }
+}
+
+double LoudnessMeter::momentary() const
+{
+    double v = -HUGE_VAL;
+    ebur128_loudness_momentary(d->st, &v);
+    return v;
+}
+
+double LoudnessMeter::shortTerm() const
+{
+    double v = -HUGE_VAL;
+    ebur128_loudness_shortterm(d->st, &v);
+    return v;
+}
+
+LoudnessReport LoudnessMeter::report() const
+{
+    LoudnessReport r;
+    ebur128_loudness_global(d->st, &r.integrated);
+    ebur128_loudness_range(d->st, &r.range);
+    double tp = 0, sp = 0;
+    for (unsigned c = 0; c < 2; ++c) {
+        double v = 0;
+        ebur128_true_peak(d->st, c, &v);
+        tp = std::max(tp, v);
+        ebur128_sample_peak(d->st, c, &v);
+        sp = std::max(sp, v);
+    }
+    r.truePeak = tp > 0 ? 20 * std::log10(tp) : -HUGE_VAL;
+    r.samplePeak = sp > 0 ? 20 * std::log10(sp) : -HUGE_VAL;
+    r.maxMomentary = d->maxM;
+    r.maxShortTerm = d->maxS;
+    r.seconds = static_cast<double>(d->frames) / d->rate;
+    return r;
+}
+
+} // namespace mixroom::engine

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+#include "engine/render/StripDsp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace mixroom::engine {
+
+void panGains(double pan, bool mono, double& left, double& right)
+{
+    if (mono) {
+        const double theta = (pan + 1.0) * std::numbers::pi / 4.0;
+        left = std::cos(theta);
+        right = std::sin(theta);
+    } else {
+        left = pan > 0 ? 1.0 - pan : 1.0;
+        right = pan < 0 ? 1.0 + pan : 1.0;
+    }
+}
+
+void StripDsp::prepare(double sampleRate, int maxBlock, int eqBands, int sends, bool mono)
+{
+    m_fs = sampleRate;
+    m_ramp = static_cast<int>(std::lround(kRampSeconds * sampleRate));
+    m_eqBands = eqBands;
+    m_mono = mono;
+    m_first = true;
+    m_eq.prepare(sampleRate);
+    m_comp.prepare(sampleRate);
+    m_send.assign(static_cast<size_t>(sends), Ramp{});
+    m_sendPre.assign(static_cast<size_t>(sends), 0);
+    m_preL.assign(static_cast<size_t>(maxBlock), 0.0f);
+    m_preR.assign(static_cast<size_t>(maxBlock), 0.0f);
+    m_rmsState = 0;
+    m_rmsCoef = std::exp(-1.0 / (0.3 * sampleRate));
+}
+
+void StripDsp::update(const StripControls& c)
+{
+    c.load(m_values);
+    const StripValues& v = m_values;
+    const double trim = dbToGain(v.trim) * (v.polarity ? -1.0 : 1.0);
+    double pl = 1, pr = 1;
+    panGains(v.pan, m_mono, pl, pr);
+    const double fader = dbToGain(v.fader);
+    const int ramp = m_first ? 0 : m_ramp;
+    if (m_first) {
+        m_trim.reset(trim);
+        m_mute.reset(v.muted ? 0.0 : 1.0);
+        m_gainL.reset(fader * pl);
+        m_gainR.reset(fader * pr);
+    } else {
+        m_trim.setTarget(trim, ramp);
+        m_mute.setTarget(v.muted ? 0.0 : 1.0, ramp);
+        m_gainL.setTarget(fader * pl, ramp);
+        m_gainR.setTarget(fader * pr, ramp);
+    }
+    m_eq.setBands(v.eq.data(), m_eqBands);
+    m_comp.setParams(v.comp);
+    for (size_t r = 0; r < m_send.size(); ++r) {
+        const double g = dbToGain(c.sendLevel[r].load(std::memory_order_relaxed));
+        if (m_first)
+            m_send[r].reset(g);
+        else
+            m_send[r].setTarget(g, ramp);
+        m_sendPre[r] = c.sendPre[r].load(std::memory_order_relaxed) ? 1 : 0;
+    }
+    m_first = false;
+}
+
+void StripDsp::process(float* left, float* right, int n, float* outL, float* outR, float* const* sendL, float* const* sendR)
+{
+    // Trim and polarity (exact when the gain is a settled 1.0).
+    if (m_trim.active() || m_trim.value() != 1.0) {
+        for (int i = 0; i < n; ++i) {
+            const float g = static_cast<float>(m_trim.next());
+            left[i] *= g;
+            right[i] *= g;
+        }
+    }
+    m_eq.process(left, right, n);
+    m_comp.process(left, right, n);
+    meter.reduction.store(std::max(meter.reduction.load(std::memory_order_relaxed), m_comp.takeMaxReduction()),
+                          std::memory_order_relaxed);
+
+    // Pre-fader sends take the signal after dynamics, with mute applied.
+    bool anyPre = false;
+    for (size_t r = 0; r < m_send.size(); ++r)
+        anyPre = anyPre || (m_sendPre[r] && (m_send[r].active() || m_send[r].value() > 0));
+    const bool muteSettled = !m_mute.active();
+    if (anyPre) {
+        Ramp mute = m_mute; // a copy: the main path advances the real one below
+        for (int i = 0; i < n; ++i) {
+            const float m = static_cast<float>(mute.next());
+            m_preL[static_cast<size_t>(i)] = left[i] * m;
+            m_preR[static_cast<size_t>(i)] = right[i] * m;
+        }
+    }
+
+    // Mute, fader and pan.
+    const bool unity = muteSettled && m_mute.value() == 1.0 && !m_gainL.active() && !m_gainR.active() &&
+                       m_gainL.value() == 1.0 && m_gainR.value() == 1.0;
+    if (!unity) {
+        for (int i = 0; i < n; ++i) {
+            const double m = m_mute.next();
+            left[i] *= static_cast<float>(m * m_gainL.next());
+            right[i] *= static_cast<float>(m * m_gainR.next());
+        }
+    }
+
+    for (size_t r = 0; r < m_send.size(); ++r) {
+        Ramp& g = m_send[r];
+        if (!g.active() && g.value() == 0.0)
+            continue;
+        const float* srcL = m_sendPre[r] ? m_preL.data() : left;
+        const float* srcR = m_sendPre[r] ? m_preR.data() : right;
+        float* dl = sendL[r];
+        float* dr = sendR[r];
+        for (int i = 0; i < n; ++i) {
+            const float s = static_cast<float>(g.next());
+            dl[i] += srcL[i] * s;
+            dr[i] += srcR[i] * s;
+        }
+    }
+
+    float peak = 0;
+    double sumSq = 0;
+    for (int i = 0; i < n; ++i) {
+        outL[i] += left[i];
+        outR[i] += right[i];
+        peak = std::max(peak, std::max(std::abs(left[i]), std::abs(right[i])));
+        sumSq += double(left[i]) * left[i] + double(right[i]) * right[i];
+    }
+    // Block RMS folded into a ~300 ms average; totals for the render report.
+    const double blockMs = n > 0 ? sumSq / (2.0 * n) : 0.0;
+    const double a = std::pow(m_rmsCoef, n);
+    m_rmsState = a * m_rmsState + (1 - a) * blockMs;
+    meter.rms.store(static_cast<float>(std::sqrt(m_rmsState)), std::memory_order_relaxed);
+    if (peak > meter.peak.load(std::memory_order_relaxed))
+        meter.peak.store(peak, std::memory_order_relaxed);
+    if (peak > meter.totalPeak.load(std::memory_order_relaxed))
+        meter.totalPeak.store(peak, std::memory_order_relaxed);
+    meter.totalSumSq.store(meter.totalSumSq.load(std::memory_order_relaxed) + sumSq, std::memory_order_relaxed);
+    meter.totalFrames.store(meter.totalFrames.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+} // namespace mixroom::engine

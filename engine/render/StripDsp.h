@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// One channel strip: trim and polarity -> EQ -> compressor -> [pre-fader sends] -> mute, fader and
+// pan -> [post-fader sends] -> output bus. Every gain glides over kRampSeconds per sample.
+// Meters: sample peak and RMS after the fader, published as atomics.
+// Thread: prepare() off the audio thread; process() on the audio thread (no allocation).
+#include "engine/dsp/Compressor.h"
+#include "engine/dsp/Equalizer.h"
+#include "engine/dsp/Ramp.h"
+#include "engine/render/Controls.h"
+
+#include <atomic>
+#include <vector>
+
+namespace mixroom::engine {
+
+struct StripMeter {
+    std::atomic<float> peak{0};        // max |sample| since the reader last took it
+    std::atomic<float> rms{0};         // RMS over roughly the last 300 ms
+    std::atomic<float> reduction{0};   // compressor gain reduction, dB, max since last take
+    std::atomic<float> totalPeak{0};   // since prepare()
+    std::atomic<double> totalSumSq{0}; // since prepare(), both channels
+    std::atomic<long long> totalFrames{0};
+};
+
+class StripDsp {
+public:
+    // `eqBands` is the strip's number of bands; `mono` selects the -3 dB constant-power pan law.
+    void prepare(double sampleRate, int maxBlock, int eqBands, int sends, bool mono);
+    // Reads the controls and starts glides toward them. [audio thread]
+    void update(const StripControls& c);
+    // Processes `left/right` in place and adds the result to `outL/outR` and the sends to
+    // sendL[r]/sendR[r]. [audio thread]
+    void process(float* left, float* right, int n, float* outL, float* outR, float* const* sendL, float* const* sendR);
+
+    StripMeter meter;
+
+private:
+    double m_fs = 48000;
+    int m_ramp = 0;
+    int m_eqBands = 0;
+    bool m_mono = false;
+    bool m_first = true;
+    StripValues m_values;
+    Ramp m_trim, m_mute, m_gainL, m_gainR;
+    Equalizer m_eq;
+    CompressorDsp m_comp;
+    std::vector<Ramp> m_send;
+    std::vector<char> m_sendPre;
+    std::vector<float> m_preL, m_preR;
+    double m_rmsState = 0;
+    double m_rmsCoef = 0;
+};
+
+// Constant-power -3 dB pan for mono sources, balance for stereo ones.
+void panGains(double pan, bool mono, double& left, double& right);
+
+} // namespace mixroom::engine

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The versioned session document (JSON). Decoding builds the structure (tracks, groups, returns,
+// EQ bands, sends) and then sets every leaf through engine::setParam, so ranges and types are
+// checked by the one parameter table and every error names its path:
+//   "tracks/bass/eq/2/q: 0 is below the minimum 0.1".
+// Thread: any.
+#include "engine/model/Session.h"
+#include "engine/util/Result.h"
+
+#include <QByteArray>
+
+namespace mixroom::protocol {
+
+inline constexpr const char* kSessionFormat = "mixroom-session";
+
+engine::Result<engine::Session> decodeSession(const QByteArray& json);
+QByteArray encodeSession(const engine::Session& session);
+
+// Ids name tracks, groups and returns in paths: 1-32 of [A-Za-z0-9_-].
+bool isValidId(const QString& id);
+
+} // namespace mixroom::protocol

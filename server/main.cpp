@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+// mixroomd: the Mixroom session server. Only argument dispatch lives here.
+#include "server/RenderCommand.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+namespace {
+const char* kUsage =
+    "Usage: mixroomd <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  render SESSION.json --out FILE [--format wav16|wav24|wav32f|flac16|flac24] [--json]\n"
+    "                      [--store DIR] [--block FRAMES]\n"
+    "      Render a session file offline and print its loudness report.\n"
+    "  render --demo --out FILE [--demo-dir DIR] [...]\n"
+    "      Synthesise the built-in demo song and render its mix.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help     Show this help (also: mixroomd render --help).\n"
+    "  -v, --version  Show the version.\n";
+}
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName("mixroomd");
+    QCoreApplication::setApplicationVersion(MIXROOM_VERSION);
+    QStringList args = app.arguments().mid(1);
+    if (args.isEmpty()) {
+        std::fprintf(stderr, "%s", kUsage);
+        return 2;
+    }
+    const QString cmd = args.takeFirst();
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+        std::printf("%s", kUsage);
+        return 0;
+    }
+    if (cmd == "-v" || cmd == "--version") {
+        std::printf("mixroomd %s\n", MIXROOM_VERSION);
+        return 0;
+    }
+    if (cmd == "render") {
+        if (args.contains("--help") || args.contains("-h")) {
+            std::printf("%s", kUsage);
+            return 0;
+        }
+        auto parsed = mixroom::server::parseRenderArgs(args);
+        if (!parsed) {
+            std::fprintf(stderr, "mixroomd render: %s\nTry 'mixroomd --help'.\n", parsed.error().message.c_str());
+            return 2;
+        }
+        return mixroom::server::runRender(parsed.value());
+    }
+    std::fprintf(stderr, "mixroomd: unknown command '%s'\n%s", qPrintable(cmd), kUsage);
+    return 2;
+}
