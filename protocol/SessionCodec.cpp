@@ -101,11 +101,12 @@ std::optional<Error> shapeStrip(engine::Strip& st, const QJsonObject& o, const Q
         if (!o["sends"].isObject())
             return err(prefix + "sends", "must be an object keyed by aux return id", "wrong_type");
         const QJsonObject sends = o["sends"].toObject();
-        for (auto it = sends.begin(); it != sends.end(); ++it) {
+        for (auto it = sends.begin(); it != sends.end(); ++it)
             if (!s.aux(it.key().toStdString()))
                 return err(prefix + "sends/" + it.key(), "no aux return with this id", "unknown_path");
-            st.sends.push_back(engine::Send{it.key().toStdString()});
-        }
+        for (const auto& r : s.returns) // in the session's return order: JSON objects have none
+            if (sends.contains(QString::fromStdString(r.id)))
+                st.sends.push_back(engine::Send{r.id});
     }
     return std::nullopt;
 }

@@ -27,8 +27,8 @@ void CompressorDsp::prepare(double sampleRate)
     m_params.enabled = false;
     m_mix.reset(0.0);
     m_makeup.reset(1.0);
+    m_aA = 0.0f; // the first setParams() snaps instead of gliding
     reset();
-    setParams(m_params);
 }
 
 void CompressorDsp::reset()
@@ -41,6 +41,8 @@ void CompressorDsp::reset()
 void CompressorDsp::setParams(const Compressor& c)
 {
     const bool first = m_aA == 0.0f;
+    if (first)
+        m_params = c;
     m_aA = static_cast<float>(std::exp(-1.0 / (c.attack * 0.001 * m_fs)));
     m_aR = static_cast<float>(std::exp(-1.0 / (c.release * 0.001 * m_fs)));
     if (first) {

@@ -52,7 +52,7 @@ void ReverbDsp::reset()
 void ReverbDsp::updateLoop()
 {
     // Damping: one-pole low-pass per line; its pole moves up with `damping`.
-    m_damp = static_cast<float>(0.05 + 0.6 * m_params.damping);
+    m_damp = static_cast<float>(0.7 * m_params.damping);
     for (int i = 0; i < kLines; ++i) {
         const double d = lineSamples(i, m_params.size, m_fs);
         m_gain[static_cast<size_t>(i)] = static_cast<float>(std::pow(10.0, -3.0 * d / (m_params.decay * m_fs)));

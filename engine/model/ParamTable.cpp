@@ -51,7 +51,7 @@ void addEqAndComp(std::vector<ParamSpec>& t, const std::string& pre, ParamScope 
     t.push_back(choice(pre + "comp/detector", kDetectors, s, "level detection"));
 }
 
-void addStrip(std::vector<ParamSpec>& t, const std::string& pre)
+void addStrip(std::vector<ParamSpec>& t, const std::string& pre, bool sends = true)
 {
     const auto s = ParamScope::Strip;
     t.push_back(text(pre + "name", 64, ParamScope::Structure, "display name"));
@@ -62,6 +62,8 @@ void addStrip(std::vector<ParamSpec>& t, const std::string& pre)
     t.push_back(flag(pre + "mute", false, s, "mute"));
     t.push_back(flag(pre + "solo", false, s, "solo in place"));
     addEqAndComp(t, pre, s);
+    if (!sends)
+        return;
     t.push_back(num(pre + "sends/*/level", "dB", kSilenceDb, 6, kSilenceDb, s, "send level to an aux return"));
     t.push_back(flag(pre + "sends/*/pre", false, s, "send taken before the fader"));
 }
@@ -80,7 +82,7 @@ std::vector<ParamSpec> buildTable()
     t.push_back(text("tracks/*/stem", 4096, ParamScope::Structure, "stem file or content hash"));
     t.push_back(text("tracks/*/output", 64, ParamScope::Structure, "\"master\" or a group id"));
     addStrip(t, "groups/*/");
-    addStrip(t, "returns/*/");
+    addStrip(t, "returns/*/", false);
     const auto e = ParamScope::Effect;
     t.push_back(choice("returns/*/effect/type", kEffects, ParamScope::Structure, "effect"));
     t.push_back(num("returns/*/effect/size", "", 0, 1, 0.7, e, "reverb size"));

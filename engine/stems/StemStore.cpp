@@ -104,6 +104,27 @@ std::string hashFile(const std::string& file, std::string* err)
     return h.hexFinish();
 }
 
+// True when libsndfile's header log shows a data chunk (WAV "data : N (should be M)") or frame
+// count (AIFF "COMM ... not equal to frame count") larger than the file holds. Streaming WAVs
+// that leave the size 0 or 0xFFFFFFFF are not truncated.
+bool claimsMoreThanFile(const char* log)
+{
+    if (std::strstr(log, "not equal to frame count")) {
+        unsigned long long claimed = 0, actual = 0;
+        const char* a = std::strstr(log, "chunk (");
+        const char* b = a ? std::strstr(a + 7, "chunk (") : nullptr;
+        if (a && b && std::sscanf(a, "chunk (%llu)", &claimed) == 1 && std::sscanf(b, "chunk (%llu)", &actual) == 1)
+            return claimed > actual;
+        return true;
+    }
+    for (const char* line = std::strstr(log, "data : "); line; line = std::strstr(line + 1, "data : ")) {
+        unsigned long long stated = 0, should = 0;
+        if (std::sscanf(line, "data : %llu (should be %llu)", &stated, &should) == 2)
+            return stated > should && stated != 0xFFFFFFFFull && stated != 0;
+    }
+    return false;
+}
+
 } // namespace
 
 StemStore::StemStore(std::string dir, StemLimits limits)
@@ -194,9 +215,9 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
     // libsndfile clamps a data chunk that overruns the file and notes it in its log; a stem cut
     // short in transfer must not import as a shorter song.
     {
-        char log[4096] = {0};
+        char log[8192] = {0};
         sf_command(snd, SFC_GET_LOG_INFO, log, sizeof log);
-        if (std::strstr(log, "larger than file") || std::strstr(log, "truncated") || std::strstr(log, "Truncated"))
+        if (claimsMoreThanFile(log))
             return Error{"stem_corrupt", file + " is truncated: its header claims more audio than the file holds"};
     }
 

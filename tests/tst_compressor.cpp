@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+#include "TestSignals.h"
+#include "engine/dsp/Compressor.h"
+
+#include <QTest>
+
+using namespace mixroom::engine;
+using namespace mixroom::test;
+
+class TestCompressor : public QObject {
+    Q_OBJECT
+private slots:
+    void curve_data()
+    {
+        QTest::addColumn<double>("in");
+        QTest::addColumn<double>("knee");
+        QTest::addColumn<double>("expected"); // textbook: T=-20, R=4
+        QTest::newRow("below") << -40.0 << 0.0 << -40.0;
+        QTest::newRow("at threshold hard") << -20.0 << 0.0 << -20.0;
+        QTest::newRow("above hard") << -8.0 << 0.0 << -17.0;
+        QTest::newRow("knee start") << -25.0 << 10.0 << -25.0;
+        QTest::newRow("knee middle") << -20.0 << 10.0 << -20.0 + (0.25 - 1) * 25.0 / 20.0;
+        QTest::newRow("knee end") << -15.0 << 10.0 << -18.75;
+        QTest::newRow("far above soft") << 0.0 << 10.0 << -15.0;
+    }
+    void curve()
+    {
+        QFETCH(double, in);
+        QFETCH(double, knee);
+        QFETCH(double, expected);
+        QVERIFY(std::abs(compressorCurve(in, -20, 4, knee) - expected) < 1e-9);
+    }
+
+    void staticCurveMeasured_data()
+    {
+        QTest::addColumn<double>("levelDb");
+        QTest::addColumn<bool>("rms");
+        for (double l : {-40.0, -24.0, -20.0, -16.0, -10.0, -3.0}) {
+            QTest::addRow("peak %g dB", l) << l << false;
+            QTest::addRow("rms %g dB", l) << l << true;
+        }
+    }
+    void staticCurveMeasured()
+    {
+        // Drive a steady signal and compare the settled gain with the static curve within 0.2 dB.
+        QFETCH(double, levelDb);
+        QFETCH(bool, rms);
+        const double fs = 48000;
+        CompressorDsp c;
+        c.prepare(fs);
+        Compressor p{true, -20, 4, 6, 5, 50, 0, rms ? Detector::Rms : Detector::Peak};
+        c.setParams(p);
+        // Peak: a constant (DC) level. RMS: a 1 kHz sine whose RMS is the level.
+        const int n = 48000;
+        std::vector<float> l(static_cast<size_t>(n)), r;
+        if (rms)
+            l = sine(1000, fs, std::pow(10, levelDb / 20) * std::sqrt(2.0), n);
+        else
+            std::fill(l.begin(), l.end(), float(std::pow(10, levelDb / 20)));
+        r = l;
+        std::vector<float> in = l;
+        c.process(l.data(), r.data(), n);
+        double gainDb;
+        if (rms)
+            gainDb = toDb(amplitudeAt(l, 1000, fs, 24000, 24000) / amplitudeAt(in, 1000, fs, 24000, 24000));
+        else
+            gainDb = toDb(l[static_cast<size_t>(n - 1)] / in[static_cast<size_t>(n - 1)]);
+        const double expected = compressorCurve(levelDb, -20, 4, 6) - levelDb;
+        QVERIFY2(std::abs(gainDb - expected) < 0.2, qPrintable(QString("gain %1 dB, curve %2 dB").arg(gainDb).arg(expected)));
+    }
+
+    void attackTime()
+    {
+        // A step into compression: after one attack time constant, 63 % of the reduction is reached.
+        const double fs = 48000;
+        CompressorDsp c;
+        c.prepare(fs);
+        c.setParams(Compressor{true, -20, 10, 0, 10, 200, 0, Detector::Peak});
+        std::vector<float> l(48000, 0.5f), r = l; // -6 dBFS: target reduction 12.6 dB
+        c.process(l.data(), r.data(), 48000);
+        const double target = -6.0206 - compressorCurve(-6.0206, -20, 10, 0);
+        const double at = -toDb(l[480] / 0.5); // 10 ms
+        QVERIFY2(std::abs(at / target - (1 - std::exp(-1.0))) < 0.02, qPrintable(QString::number(at / target)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCompressor)
+#include "tst_compressor.moc"

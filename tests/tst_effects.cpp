@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// Reverb: RT60 from the Schroeder energy decay matches `decay`; the tail is dense (Abel & Huang's
+// normalised echo density reaches Gaussian-like values). Delay: echoes at the set and synced
+// times; ping-pong alternates sides; feedback decays.
+#include "TestSignals.h"
+#include "engine/dsp/Reverb.h"
+#include "engine/dsp/StereoDelay.h"
+#include "engine/model/ParamTable.h"
+
+#include <QTest>
+
+using namespace mixroom::engine;
+using namespace mixroom::test;
+
+namespace {
+std::pair<std::vector<float>, std::vector<float>> impulse(auto& fx, int n)
+{
+    std::vector<float> l(static_cast<size_t>(n), 0.0f), r(static_cast<size_t>(n), 0.0f);
+    l[0] = r[0] = 1.0f;
+    for (int done = 0; done < n; done += 512)
+        fx.process(l.data() + done, r.data() + done, std::min(512, n - done));
+    return {l, r};
+}
+
+// RT60 from the Schroeder backward integral, fitted between -5 and -25 dB (T20 x 3).
+double rt60(const std::vector<float>& x, double fs)
+{
+    std::vector<double> edc(x.size());
+    double acc = 0;
+    for (size_t i = x.size(); i-- > 0;) {
+        acc += double(x[i]) * x[i];
+        edc[i] = acc;
+    }
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < edc.size(); ++i) {
+        const double db = 10 * std::log10(edc[i] / edc[0]);
+        if (!a && db <= -5) a = i;
+        if (!b && db <= -25) { b = i; break; }
+    }
+    return 3.0 * double(b - a) / fs;
+}
+} // namespace
+
+class TestEffects : public QObject {
+    Q_OBJECT
+private slots:
+    void reverbDecay_data()
+    {
+        QTest::addColumn<double>("decay");
+        QTest::addColumn<double>("size");
+        QTest::newRow("1 s small") << 1.0 << 0.3;
+        QTest::newRow("2 s default size") << 2.0 << 0.7;
+        QTest::newRow("4 s large") << 4.0 << 1.0;
+    }
+    void reverbDecay()
+    {
+        QFETCH(double, decay);
+        QFETCH(double, size);
+        const double fs = 48000;
+        ReverbDsp rv;
+        rv.prepare(fs);
+        rv.setParams(Reverb{size, decay, 0.0, 0.0});
+        auto [l, r] = impulse(rv, int(fs * decay * 1.5));
+        const double measured = rt60(l, fs);
+        QVERIFY2(std::abs(measured / decay - 1) < 0.15, qPrintable(QString("RT60 %1 s for decay %2 s").arg(measured).arg(decay)));
+    }
+
+    void reverbIsDenseAndDecorrelated()
+    {
+        const double fs = 48000;
+        ReverbDsp rv;
+        rv.prepare(fs);
+        rv.setParams(Reverb{}); // defaults
+        auto [l, r] = impulse(rv, int(fs * 1.0));
+        // Echo density (Abel & Huang 2006) over 20 ms windows from 100 ms to 500 ms: the share of
+        // samples beyond one standard deviation, normalised by the Gaussian's 0.3173.
+        const int w = int(0.02 * fs);
+        double minDensity = 2;
+        for (int start = int(0.1 * fs); start + w < int(0.5 * fs); start += w) {
+            double ms = 0;
+            for (int i = start; i < start + w; ++i) ms += double(l[static_cast<size_t>(i)]) * l[static_cast<size_t>(i)];
+            const double sd = std::sqrt(ms / w);
+            int beyond = 0;
+            for (int i = start; i < start + w; ++i) beyond += std::abs(l[static_cast<size_t>(i)]) > sd;
+            minDensity = std::min(minDensity, beyond / double(w) / 0.3173);
+        }
+        QVERIFY2(minDensity > 0.8, qPrintable(QString("echo density %1").arg(minDensity)));
+        double lr = 0, ll = 0, rr = 0;
+        for (size_t i = static_cast<size_t>(0.1 * fs); i < l.size(); ++i) {
+            lr += double(l[i]) * r[i];
+            ll += double(l[i]) * l[i];
+            rr += double(r[i]) * r[i];
+        }
+        QVERIFY2(std::abs(lr / std::sqrt(ll * rr)) < 0.3, "left and right tails should be decorrelated");
+        // Pre-delay: nothing before it.
+        ReverbDsp pre;
+        pre.prepare(fs);
+        pre.setParams(Reverb{0.7, 2, 0.4, 50});
+        auto [pl, pr] = impulse(pre, int(fs * 0.2));
+        for (size_t i = 0; i < static_cast<size_t>(0.05 * fs); ++i)
+            QCOMPARE(pl[i], 0.0f);
+    }
+
+    void delayTimes_data()
+    {
+        QTest::addColumn<QString>("sync");
+        QTest::addColumn<double>("ms");
+        QTest::addColumn<double>("expectedMs");
+        QTest::newRow("250 ms") << "off" << 250.0 << 250.0;
+        QTest::newRow("1/4 at 120") << "1/4" << 999.0 << 500.0;
+        QTest::newRow("1/8d at 120") << "1/8d" << 999.0 << 375.0;
+        QTest::newRow("1/8t at 120") << "1/8t" << 999.0 << 500.0 / 3;
+    }
+    void delayTimes()
+    {
+        QFETCH(QString, sync);
+        QFETCH(double, ms);
+        QFETCH(double, expectedMs);
+        const double fs = 48000;
+        StereoDelayDsp d;
+        d.prepare(fs);
+        Delay p;
+        p.time = ms;
+        p.sync = sync.toStdString();
+        p.feedback = 50;
+        p.highcut = 20000;
+        d.setParams(p, 120);
+        auto [l, r] = impulse(d, int(fs * 2));
+        size_t first = 0;
+        for (size_t i = 0; i < l.size(); ++i)
+            if (std::abs(l[i]) > 0.05f) { first = i; break; }
+        QVERIFY2(std::abs(double(first) - expectedMs * fs / 1000) <= 2, qPrintable(QString::number(first)));
+        // The second echo is the first times the feedback (high-cut barely touches an impulse's
+        // low end; compare energy around each echo).
+        auto energy = [&](size_t at) { double e = 0; for (size_t i = at - 4; i < at + 64; ++i) e += double(l[i]) * l[i]; return e; };
+        const double ratio = std::sqrt(energy(2 * first) / energy(first));
+        QVERIFY2(ratio > 0.4 && ratio < 0.55, qPrintable(QString::number(ratio)));
+    }
+
+    void pingPongAlternates()
+    {
+        const double fs = 48000;
+        StereoDelayDsp d;
+        d.prepare(fs);
+        Delay p;
+        p.time = 100;
+        p.feedback = 60;
+        p.pingpong = true;
+        d.setParams(p, 120);
+        auto [l, r] = impulse(d, int(fs));
+        auto energy = [](const std::vector<float>& x, size_t at) { double e = 0; for (size_t i = at - 4; i < at + 64; ++i) e += double(x[i]) * x[i]; return e; };
+        QVERIFY(energy(l, 4800) > 100 * energy(r, 4800) + 1e-12);
+        QVERIFY(energy(r, 9600) > 100 * energy(l, 9600) + 1e-12);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEffects)
+#include "tst_effects.moc"
