@@ -32,13 +32,11 @@ std::optional<Error> setLeaf(Session& s, const QString& path, const QJsonValue& 
         pv = v.toString().toStdString();
     else {
         const char* what = v.isNull() ? "null" : v.isArray() ? "an array" : "an object";
-        if (!engine::findSpec(path.toStdString()))
-            return err(path, "unknown key", "unknown_path");
+        if (!engine::findSpec(path.toStdString())) return err(path, "unknown key", "unknown_path");
         return err(path, QString("%1 is not allowed here").arg(what), "wrong_type");
     }
     if (auto e = engine::setParam(s, path.toStdString(), pv)) {
-        if (e->code == engine::ParamError::Code::UnknownPath)
-            return err(path, "unknown key", "unknown_path");
+        if (e->code == engine::ParamError::Code::UnknownPath) return err(path, "unknown key", "unknown_path");
         return Error{engine::ParamError::codeName(e->code), e->message};
     }
     return std::nullopt;
@@ -49,8 +47,7 @@ std::optional<Error> walk(Session& s, const QJsonObject& obj, const QString& pre
 {
     for (auto it = obj.begin(); it != obj.end(); ++it) {
         const QString key = it.key();
-        if (skip.contains(key))
-            continue;
+        if (skip.contains(key)) continue;
         const QString path = prefix + key;
         const QJsonValue v = it.value();
         if (v.isObject()) {
@@ -59,25 +56,19 @@ std::optional<Error> walk(Session& s, const QJsonObject& obj, const QString& pre
                 for (auto sit = sends.begin(); sit != sends.end(); ++sit) {
                     if (!sit.value().isObject())
                         return err(path + "/" + sit.key(), "must be an object {\"level\": dB, \"pre\": bool}", "wrong_type");
-                    if (auto e = walk(s, sit.value().toObject(), path + "/" + sit.key() + "/", {}))
-                        return e;
+                    if (auto e = walk(s, sit.value().toObject(), path + "/" + sit.key() + "/", {})) return e;
                 }
                 continue;
             }
-            if (key != "comp" && key != "effect" && key != "limiter")
-                return err(path, "unknown key", "unknown_path");
-            if (auto e = walk(s, v.toObject(), path + "/", {}))
-                return e;
+            if (key != "comp" && key != "effect" && key != "limiter") return err(path, "unknown key", "unknown_path");
+            if (auto e = walk(s, v.toObject(), path + "/", {})) return e;
         } else if (v.isArray()) {
-            if (key != "eq")
-                return err(path, "unknown key", "unknown_path");
+            if (key != "eq") return err(path, "unknown key", "unknown_path");
             const QJsonArray bands = v.toArray();
             for (int i = 0; i < bands.size(); ++i) {
                 const QString bandPath = path + "/" + QString::number(i + 1);
-                if (!bands[i].isObject())
-                    return err(bandPath, "an EQ band must be an object", "wrong_type");
-                if (auto e = walk(s, bands[i].toObject(), bandPath + "/", {}))
-                    return e;
+                if (!bands[i].isObject()) return err(bandPath, "an EQ band must be an object", "wrong_type");
+                if (auto e = walk(s, bands[i].toObject(), bandPath + "/", {})) return e;
             }
         } else if (auto e = setLeaf(s, path, v)) {
             return e;
@@ -90,44 +81,35 @@ std::optional<Error> walk(Session& s, const QJsonObject& obj, const QString& pre
 std::optional<Error> shapeStrip(engine::Strip& st, const QJsonObject& o, const QString& prefix, const Session& s)
 {
     if (o.contains("eq")) {
-        if (!o["eq"].isArray())
-            return err(prefix + "eq", "must be an array of bands", "wrong_type");
+        if (!o["eq"].isArray()) return err(prefix + "eq", "must be an array of bands", "wrong_type");
         const auto n = o["eq"].toArray().size();
         if (n > engine::kMaxEqBands)
             return err(prefix + "eq", QString("%1 bands; at most %2 are allowed").arg(n).arg(engine::kMaxEqBands), "out_of_range");
         st.eq.assign(static_cast<size_t>(n), engine::EqBand{});
     }
     if (o.contains("sends")) {
-        if (!o["sends"].isObject())
-            return err(prefix + "sends", "must be an object keyed by aux return id", "wrong_type");
+        if (!o["sends"].isObject()) return err(prefix + "sends", "must be an object keyed by aux return id", "wrong_type");
         const QJsonObject sends = o["sends"].toObject();
         for (auto it = sends.begin(); it != sends.end(); ++it)
-            if (!s.aux(it.key().toStdString()))
-                return err(prefix + "sends/" + it.key(), "no aux return with this id", "unknown_path");
+            if (!s.aux(it.key().toStdString())) return err(prefix + "sends/" + it.key(), "no aux return with this id", "unknown_path");
         for (const auto& r : s.returns) // in the session's return order: JSON objects have none
-            if (sends.contains(QString::fromStdString(r.id)))
-                st.sends.push_back(engine::Send{r.id});
+            if (sends.contains(QString::fromStdString(r.id))) st.sends.push_back(engine::Send{r.id});
     }
     return std::nullopt;
 }
 
-template <typename T>
-std::optional<Error> readList(const QJsonObject& root, const char* key, std::vector<T>& out, QSet<QString>& ids)
+template <typename T> std::optional<Error> readList(const QJsonObject& root, const char* key, std::vector<T>& out, QSet<QString>& ids)
 {
-    if (!root.contains(key))
-        return std::nullopt;
-    if (!root[key].isArray())
-        return err(key, "must be an array", "wrong_type");
+    if (!root.contains(key)) return std::nullopt;
+    if (!root[key].isArray()) return err(key, "must be an array", "wrong_type");
     const QJsonArray arr = root[key].toArray();
     for (int i = 0; i < arr.size(); ++i) {
-        if (!arr[i].isObject())
-            return err(QString("%1/%2").arg(key).arg(i), "must be an object", "wrong_type");
+        if (!arr[i].isObject()) return err(QString("%1/%2").arg(key).arg(i), "must be an object", "wrong_type");
         const QJsonObject o = arr[i].toObject();
         const QString id = o["id"].toString();
         if (!o["id"].isString() || !isValidId(id))
             return err(QString("%1/%2/id").arg(key).arg(i), "an id of 1-32 letters, digits, '-' or '_' is required", "bad_id");
-        if (id == "master" || ids.contains(id))
-            return err(QString("%1/%2").arg(key, id), "duplicate or reserved id", "bad_id");
+        if (id == "master" || ids.contains(id)) return err(QString("%1/%2").arg(key, id), "duplicate or reserved id", "bad_id");
         ids.insert(id);
         T item;
         item.id = id.toStdString();
@@ -151,21 +133,18 @@ engine::Result<Session> decodeSession(const QByteArray& json)
     const QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
     if (pe.error != QJsonParseError::NoError)
         return err({}, QString("malformed JSON at byte %1: %2").arg(pe.offset).arg(pe.errorString()), "bad_json");
-    if (!doc.isObject())
-        return err({}, "a session document must be a JSON object", "bad_json");
+    if (!doc.isObject()) return err({}, "a session document must be a JSON object", "bad_json");
     const QJsonObject root = doc.object();
-    if (root["format"].toString() != kSessionFormat)
-        return err("format", QString("must be \"%1\"").arg(kSessionFormat), "bad_session");
-    if (!root["version"].isDouble())
-        return err("version", "a format version number is required", "bad_session");
+    if (root["format"].toString() != kSessionFormat) return err("format", QString("must be \"%1\"").arg(kSessionFormat), "bad_session");
+    if (!root["version"].isDouble()) return err("version", "a format version number is required", "bad_session");
     const int version = root["version"].toInt();
     if (version != Session::kFormatVersion)
-        return err("version", QString("version %1 is not supported (this build reads version %2)").arg(version).arg(Session::kFormatVersion),
+        return err("version",
+                   QString("version %1 is not supported (this build reads version %2)").arg(version).arg(Session::kFormatVersion),
                    "version_unsupported");
     static const QSet<QString> rootKeys = {"format", "version", "sampleRate", "tempo", "tail", "tracks", "groups", "returns", "master"};
     for (auto it = root.begin(); it != root.end(); ++it)
-        if (!rootKeys.contains(it.key()))
-            return err(it.key(), "unknown key", "unknown_path");
+        if (!rootKeys.contains(it.key())) return err(it.key(), "unknown key", "unknown_path");
 
     Session s;
     QSet<QString> ids;
@@ -185,23 +164,19 @@ engine::Result<Session> decodeSession(const QByteArray& json)
         const QJsonObject o = listItems("returns")[i].toObject();
         const QString pre = QString("returns/%1/").arg(QString::fromStdString(s.returns[size_t(i)].id));
         if (auto e = shapeStrip(s.returns[size_t(i)], o, pre, s)) return *e;
-        if (!s.returns[size_t(i)].sends.empty())
-            return err(pre + "sends", "aux returns have no sends", "unknown_path");
+        if (!s.returns[size_t(i)].sends.empty()) return err(pre + "sends", "aux returns have no sends", "unknown_path");
     }
     for (int i = 0; i < static_cast<int>(s.tracks.size()); ++i) {
         const QJsonObject o = listItems("tracks")[i].toObject();
         const QString pre = QString("tracks/%1/").arg(QString::fromStdString(s.tracks[size_t(i)].id));
         if (auto e = shapeStrip(s.tracks[size_t(i)], o, pre, s)) return *e;
-        if (!o.contains("stem"))
-            return err(pre + "stem", "every track needs a stem", "bad_session");
+        if (!o.contains("stem")) return err(pre + "stem", "every track needs a stem", "bad_session");
     }
     if (root.contains("master")) {
-        if (!root["master"].isObject())
-            return err("master", "must be an object", "wrong_type");
+        if (!root["master"].isObject()) return err("master", "must be an object", "wrong_type");
         const QJsonObject m = root["master"].toObject();
         if (m.contains("eq")) {
-            if (!m["eq"].isArray())
-                return err("master/eq", "must be an array of bands", "wrong_type");
+            if (!m["eq"].isArray()) return err("master/eq", "must be an array of bands", "wrong_type");
             const auto n = m["eq"].toArray().size();
             if (n > engine::kMaxEqBands)
                 return err("master/eq", QString("%1 bands; at most %2 are allowed").arg(n).arg(engine::kMaxEqBands), "out_of_range");
@@ -234,27 +209,37 @@ QJsonArray encodeEq(const std::vector<engine::EqBand>& eq)
     QJsonArray a;
     for (const auto& b : eq)
         a.append(QJsonObject{{"type", QString::fromStdString(engine::toString(b.type))},
-                             {"freq", b.freq}, {"gain", b.gain}, {"q", b.q}, {"enabled", b.enabled}});
+                             {"freq", b.freq},
+                             {"gain", b.gain},
+                             {"q", b.q},
+                             {"enabled", b.enabled}});
     return a;
 }
 
 QJsonObject encodeComp(const engine::Compressor& c)
 {
-    return {{"enabled", c.enabled}, {"threshold", c.threshold}, {"ratio", c.ratio}, {"knee", c.knee},
-            {"attack", c.attack}, {"release", c.release}, {"makeup", c.makeup},
-            {"detector", QString::fromStdString(engine::toString(c.detector))}};
+    return {{"enabled", c.enabled}, {"threshold", c.threshold},
+            {"ratio", c.ratio},     {"knee", c.knee},
+            {"attack", c.attack},   {"release", c.release},
+            {"makeup", c.makeup},   {"detector", QString::fromStdString(engine::toString(c.detector))}};
 }
 
 QJsonObject encodeStrip(const engine::Strip& st)
 {
-    QJsonObject o{{"id", QString::fromStdString(st.id)}, {"name", QString::fromStdString(st.name)},
-                  {"trim", st.trim}, {"polarity", st.polarity}, {"fader", st.fader}, {"pan", st.pan},
-                  {"mute", st.mute}, {"solo", st.solo}, {"eq", encodeEq(st.eq)}, {"comp", encodeComp(st.comp)}};
+    QJsonObject o{{"id", QString::fromStdString(st.id)},
+                  {"name", QString::fromStdString(st.name)},
+                  {"trim", st.trim},
+                  {"polarity", st.polarity},
+                  {"fader", st.fader},
+                  {"pan", st.pan},
+                  {"mute", st.mute},
+                  {"solo", st.solo},
+                  {"eq", encodeEq(st.eq)},
+                  {"comp", encodeComp(st.comp)}};
     QJsonObject sends;
     for (const auto& snd : st.sends)
         sends[QString::fromStdString(snd.to)] = QJsonObject{{"level", snd.level}, {"pre", snd.pre}};
-    if (!sends.isEmpty())
-        o["sends"] = sends;
+    if (!sends.isEmpty()) o["sends"] = sends;
     return o;
 }
 
@@ -262,8 +247,11 @@ QJsonObject encodeStrip(const engine::Strip& st)
 
 QByteArray encodeSession(const Session& s)
 {
-    QJsonObject root{{"format", kSessionFormat}, {"version", Session::kFormatVersion},
-                     {"sampleRate", s.sampleRate}, {"tempo", s.tempo}, {"tail", s.tail}};
+    QJsonObject root{{"format", kSessionFormat},
+                     {"version", Session::kFormatVersion},
+                     {"sampleRate", s.sampleRate},
+                     {"tempo", s.tempo},
+                     {"tail", s.tail}};
     QJsonArray tracks, groups, returns;
     for (const auto& t : s.tracks) {
         QJsonObject o = encodeStrip(t);
@@ -295,11 +283,14 @@ QByteArray encodeSession(const Session& s)
     root["returns"] = returns;
     root["tracks"] = tracks;
     const auto& m = s.master;
-    root["master"] = QJsonObject{
-        {"eq", encodeEq(m.eq)}, {"comp", encodeComp(m.comp)}, {"width", m.width},
-        {"limiter", QJsonObject{{"enabled", m.limiter.enabled}, {"ceiling", m.limiter.ceiling},
-                                {"lookahead", m.limiter.lookahead}, {"release", m.limiter.release}}},
-        {"fader", m.fader}};
+    root["master"] = QJsonObject{{"eq", encodeEq(m.eq)},
+                                 {"comp", encodeComp(m.comp)},
+                                 {"width", m.width},
+                                 {"limiter", QJsonObject{{"enabled", m.limiter.enabled},
+                                                         {"ceiling", m.limiter.ceiling},
+                                                         {"lookahead", m.limiter.lookahead},
+                                                         {"release", m.limiter.release}}},
+                                 {"fader", m.fader}};
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

@@ -26,18 +26,16 @@ namespace {
 QString cacheDir()
 {
     QString base = QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation);
-    if (base.isEmpty())
-        base = QDir::tempPath();
+    if (base.isEmpty()) base = QDir::tempPath();
     return base + "/mixroom";
 }
 
 class ProgressBar {
-public:
+  public:
     explicit ProgressBar(QString label) : m_label(std::move(label)), m_tty(::isatty(STDERR_FILENO)) {}
     void update(double f)
     {
-        if (!m_tty)
-            return;
+        if (!m_tty) return;
         const int width = 30;
         const int filled = static_cast<int>(f * width);
         std::fprintf(stderr, "\r%-16s [%s%s] %3d%%", qPrintable(m_label), QByteArray(filled, '#').constData(),
@@ -47,11 +45,10 @@ public:
     }
     ~ProgressBar()
     {
-        if (m_dirty)
-            std::fprintf(stderr, "\n");
+        if (m_dirty) std::fprintf(stderr, "\n");
     }
 
-private:
+  private:
     QString m_label;
     bool m_tty;
     bool m_dirty = false;
@@ -85,25 +82,18 @@ engine::Result<RenderArgs> parseRenderArgs(const QStringList& args)
     p.addOptions({demo, out, fmt, json, store, demoDir, block});
     QStringList argv = args;
     argv.prepend("mixroomd render");
-    if (!p.parse(argv))
-        return engine::Error{"usage", p.errorText().toStdString()};
+    if (!p.parse(argv)) return engine::Error{"usage", p.errorText().toStdString()};
     RenderArgs r;
     r.demo = p.isSet(demo);
     const QStringList pos = p.positionalArguments();
-    if (r.demo && !pos.isEmpty())
-        return engine::Error{"usage", "give either --demo or a session file, not both"};
-    if (!r.demo && pos.size() != 1)
-        return engine::Error{"usage", "name one session file to render (or --demo)"};
-    if (!r.demo)
-        r.session = pos.first();
-    if (!p.isSet(out))
-        return engine::Error{"usage", "--out FILE is required"};
+    if (r.demo && !pos.isEmpty()) return engine::Error{"usage", "give either --demo or a session file, not both"};
+    if (!r.demo && pos.size() != 1) return engine::Error{"usage", "name one session file to render (or --demo)"};
+    if (!r.demo) r.session = pos.first();
+    if (!p.isSet(out)) return engine::Error{"usage", "--out FILE is required"};
     r.out = p.value(out);
     r.format = p.value(fmt);
-    if (r.format.isEmpty())
-        r.format = r.out.endsWith(".flac", Qt::CaseInsensitive) ? "flac24" : "wav24";
-    if (auto f = engine::parseFileFormat(r.format.toStdString()); !f)
-        return engine::Error{"usage", f.error().message};
+    if (r.format.isEmpty()) r.format = r.out.endsWith(".flac", Qt::CaseInsensitive) ? "flac24" : "wav24";
+    if (auto f = engine::parseFileFormat(r.format.toStdString()); !f) return engine::Error{"usage", f.error().message};
     const bool flacName = r.out.endsWith(".flac", Qt::CaseInsensitive);
     if (flacName != r.format.startsWith("flac"))
         return engine::Error{"usage", QString("format %1 does not match the file name %2").arg(r.format, r.out).toStdString()};
@@ -124,13 +114,21 @@ QJsonObject reportToJson(const engine::RenderReport& rep)
     const auto& l = rep.loudness;
     QJsonArray strips;
     for (const auto& s : rep.strips)
-        strips.append(QJsonObject{{"kind", QString::fromStdString(s.kind)}, {"id", QString::fromStdString(s.id)},
-                                  {"peakDb", dbValue(s.peakDb)}, {"rmsDb", dbValue(s.rmsDb)}});
-    return QJsonObject{{"integratedLufs", dbValue(l.integrated)}, {"loudnessRangeLu", dbValue(l.range)},
-                       {"truePeakDbtp", dbValue(l.truePeak)}, {"samplePeakDbfs", dbValue(l.samplePeak)},
-                       {"maxMomentaryLufs", dbValue(l.maxMomentary)}, {"maxShortTermLufs", dbValue(l.maxShortTerm)},
-                       {"durationSeconds", std::round(l.seconds * 1000) / 1000}, {"frames", static_cast<double>(rep.frames)},
-                       {"sampleRate", rep.sampleRate}, {"format", QString::fromStdString(rep.format)}, {"strips", strips}};
+        strips.append(QJsonObject{{"kind", QString::fromStdString(s.kind)},
+                                  {"id", QString::fromStdString(s.id)},
+                                  {"peakDb", dbValue(s.peakDb)},
+                                  {"rmsDb", dbValue(s.rmsDb)}});
+    return QJsonObject{{"integratedLufs", dbValue(l.integrated)},
+                       {"loudnessRangeLu", dbValue(l.range)},
+                       {"truePeakDbtp", dbValue(l.truePeak)},
+                       {"samplePeakDbfs", dbValue(l.samplePeak)},
+                       {"maxMomentaryLufs", dbValue(l.maxMomentary)},
+                       {"maxShortTermLufs", dbValue(l.maxShortTerm)},
+                       {"durationSeconds", std::round(l.seconds * 1000) / 1000},
+                       {"frames", static_cast<double>(rep.frames)},
+                       {"sampleRate", rep.sampleRate},
+                       {"format", QString::fromStdString(rep.format)},
+                       {"strips", strips}};
 }
 
 QString reportToText(const engine::RenderReport& rep)
@@ -145,8 +143,8 @@ QString reportToText(const engine::RenderReport& rep)
     t << "  sample peak     " << dbText(l.samplePeak, "dBFS") << "\n";
     t << "  max momentary   " << dbText(l.maxMomentary, "LUFS") << "\n";
     t << "  max short-term  " << dbText(l.maxShortTerm, "LUFS") << "\n";
-    t << "  duration        " << QString::asprintf("%7.2f s", l.seconds) << " (" << rep.frames << " frames at "
-      << rep.sampleRate << " Hz, " << QString::fromStdString(rep.format) << ")\n";
+    t << "  duration        " << QString::asprintf("%7.2f s", l.seconds) << " (" << rep.frames << " frames at " << rep.sampleRate << " Hz, "
+      << QString::fromStdString(rep.format) << ")\n";
     t << "Strips (peak / RMS)\n";
     for (const auto& st : rep.strips)
         t << "  " << QString::fromStdString(st.kind).leftJustified(7) << QString::fromStdString(st.id).leftJustified(14)
@@ -169,8 +167,7 @@ int runRender(const RenderArgs& args)
         session = demo.value();
         baseDir = args.demoDir;
         QFile f(args.demoDir + "/session.json");
-        if (f.open(QIODevice::WriteOnly | QIODevice::Truncate))
-            f.write(protocol::encodeSession(session));
+        if (f.open(QIODevice::WriteOnly | QIODevice::Truncate)) f.write(protocol::encodeSession(session));
     } else {
         QFile f(args.session);
         if (!f.open(QIODevice::ReadOnly)) {
@@ -219,8 +216,7 @@ int runRender(const RenderArgs& args)
         o["file"] = args.out;
         std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Indented).constData());
     } else {
-        std::printf("Rendered %s in %.2f s (%.0fx realtime)\n", qPrintable(args.out), secs,
-                    secs > 0 ? rep->loudness.seconds / secs : 0.0);
+        std::printf("Rendered %s in %.2f s (%.0fx realtime)\n", qPrintable(args.out), secs, secs > 0 ? rep->loudness.seconds / secs : 0.0);
         std::printf("%s", qPrintable(reportToText(rep.value())));
     }
     return 0;

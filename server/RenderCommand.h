@@ -11,13 +11,13 @@
 namespace mixroom::server {
 
 struct RenderArgs {
-    QString session;   // session file, empty with demo
+    QString session; // session file, empty with demo
     bool demo = false;
     QString out;
-    QString format;    // empty: from the file extension
+    QString format; // empty: from the file extension
     bool json = false;
-    QString storeDir;  // canonical stem store
-    QString demoDir;   // where the demo's stems and session are written
+    QString storeDir; // canonical stem store
+    QString demoDir;  // where the demo's stems and session are written
     int blockSize = 1024;
 };
 

@@ -7,19 +7,18 @@
 #include <cstdio>
 
 namespace {
-const char* kUsage =
-    "Usage: mixroomd <command> [options]\n"
-    "\n"
-    "Commands:\n"
-    "  render SESSION.json --out FILE [--format wav16|wav24|wav32f|flac16|flac24] [--json]\n"
-    "                      [--store DIR] [--block FRAMES]\n"
-    "      Render a session file offline and print its loudness report.\n"
-    "  render --demo --out FILE [--demo-dir DIR] [...]\n"
-    "      Synthesise the built-in demo song and render its mix.\n"
-    "\n"
-    "Options:\n"
-    "  -h, --help     Show this help (also: mixroomd render --help).\n"
-    "  -v, --version  Show the version.\n";
+const char* kUsage = "Usage: mixroomd <command> [options]\n"
+                     "\n"
+                     "Commands:\n"
+                     "  render SESSION.json --out FILE [--format wav16|wav24|wav32f|flac16|flac24] [--json]\n"
+                     "                      [--store DIR] [--block FRAMES]\n"
+                     "      Render a session file offline and print its loudness report.\n"
+                     "  render --demo --out FILE [--demo-dir DIR] [...]\n"
+                     "      Synthesise the built-in demo song and render its mix.\n"
+                     "\n"
+                     "Options:\n"
+                     "  -h, --help     Show this help (also: mixroomd render --help).\n"
+                     "  -v, --version  Show the version.\n";
 }
 
 int main(int argc, char** argv)

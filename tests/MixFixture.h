@@ -50,8 +50,7 @@ struct MixFixture {
     {
         engine::StemStore store((dir.path() + "/store").toStdString());
         auto loaded = engine::loadSessionStems(session, dir.path().toStdString(), store);
-        if (!loaded.ok())
-            return false;
+        if (!loaded.ok()) return false;
         stems = loaded.value();
         return true;
     }
@@ -60,11 +59,19 @@ struct MixFixture {
     void addProcessing()
     {
         using namespace engine;
-        Group g; g.id = "bus"; g.comp = Compressor{true, -24, 3, 6, 5, 80, 2, Detector::Peak};
+        Group g;
+        g.id = "bus";
+        g.comp = Compressor{true, -24, 3, 6, 5, 80, 2, Detector::Peak};
         g.eq = {EqBand{EqType::HighPass24, 40, 0, 0.7, true}};
         session.groups.push_back(g);
-        Return verb; verb.id = "verb"; verb.effect = EffectType::Reverb;
-        Return echo; echo.id = "echo"; echo.effect = EffectType::Delay; echo.delay.sync = "1/8d"; echo.delay.pingpong = true;
+        Return verb;
+        verb.id = "verb";
+        verb.effect = EffectType::Reverb;
+        Return echo;
+        echo.id = "echo";
+        echo.effect = EffectType::Delay;
+        echo.delay.sync = "1/8d";
+        echo.delay.pingpong = true;
         session.returns = {verb, echo};
         for (size_t i = 0; i < session.tracks.size(); ++i) {
             Track& t = session.tracks[i];

@@ -15,8 +15,7 @@ inline bool writeAudio(const std::string& path, int format, int rate, int channe
     info.channels = channels;
     info.format = format;
     SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
-    if (!f)
-        return false;
+    if (!f) return false;
     sf_writef_float(f, interleaved.data(), static_cast<sf_count_t>(interleaved.size() / static_cast<size_t>(channels)));
     sf_close(f);
     return true;

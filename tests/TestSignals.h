@@ -31,12 +31,14 @@ inline double amplitudeAt(const std::vector<float>& x, double freq, double fs, s
     return 2.0 * std::hypot(s, c) / static_cast<double>(n);
 }
 
-inline double toDb(double a) { return 20.0 * std::log10(a); }
+inline double toDb(double a)
+{
+    return 20.0 * std::log10(a);
+}
 
 inline uint32_t testSeed()
 {
-    if (const char* s = std::getenv("MIXROOM_SEED"))
-        return static_cast<uint32_t>(std::strtoul(s, nullptr, 10));
+    if (const char* s = std::getenv("MIXROOM_SEED")) return static_cast<uint32_t>(std::strtoul(s, nullptr, 10));
     return 12345u;
 }
 

@@ -9,7 +9,7 @@ using namespace mixroom::test;
 
 class TestCompressor : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void curve_data()
     {
         QTest::addColumn<double>("in");

@@ -35,7 +35,10 @@ double rt60(const std::vector<float>& x, double fs)
     for (size_t i = 0; i < edc.size(); ++i) {
         const double db = 10 * std::log10(edc[i] / edc[0]);
         if (!a && db <= -5) a = i;
-        if (!b && db <= -25) { b = i; break; }
+        if (!b && db <= -25) {
+            b = i;
+            break;
+        }
     }
     return 3.0 * double(b - a) / fs;
 }
@@ -43,7 +46,7 @@ double rt60(const std::vector<float>& x, double fs)
 
 class TestEffects : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void reverbDecay_data()
     {
         QTest::addColumn<double>("decay");
@@ -78,10 +81,12 @@ private slots:
         double minDensity = 2;
         for (int start = int(0.1 * fs); start + w < int(0.5 * fs); start += w) {
             double ms = 0;
-            for (int i = start; i < start + w; ++i) ms += double(l[static_cast<size_t>(i)]) * l[static_cast<size_t>(i)];
+            for (int i = start; i < start + w; ++i)
+                ms += double(l[static_cast<size_t>(i)]) * l[static_cast<size_t>(i)];
             const double sd = std::sqrt(ms / w);
             int beyond = 0;
-            for (int i = start; i < start + w; ++i) beyond += std::abs(l[static_cast<size_t>(i)]) > sd;
+            for (int i = start; i < start + w; ++i)
+                beyond += std::abs(l[static_cast<size_t>(i)]) > sd;
             minDensity = std::min(minDensity, beyond / double(w) / 0.3173);
         }
         QVERIFY2(minDensity > 0.8, qPrintable(QString("echo density %1").arg(minDensity)));
@@ -128,11 +133,19 @@ private slots:
         auto [l, r] = impulse(d, int(fs * 2));
         size_t first = 0;
         for (size_t i = 0; i < l.size(); ++i)
-            if (std::abs(l[i]) > 0.05f) { first = i; break; }
+            if (std::abs(l[i]) > 0.05f) {
+                first = i;
+                break;
+            }
         QVERIFY2(std::abs(double(first) - expectedMs * fs / 1000) <= 2, qPrintable(QString::number(first)));
         // The second echo is the first times the feedback (high-cut barely touches an impulse's
         // low end; compare energy around each echo).
-        auto energy = [&](size_t at) { double e = 0; for (size_t i = at - 4; i < at + 64; ++i) e += double(l[i]) * l[i]; return e; };
+        auto energy = [&](size_t at) {
+            double e = 0;
+            for (size_t i = at - 4; i < at + 64; ++i)
+                e += double(l[i]) * l[i];
+            return e;
+        };
         const double ratio = std::sqrt(energy(2 * first) / energy(first));
         QVERIFY2(ratio > 0.4 && ratio < 0.55, qPrintable(QString::number(ratio)));
     }
@@ -148,7 +161,12 @@ private slots:
         p.pingpong = true;
         d.setParams(p, 120);
         auto [l, r] = impulse(d, int(fs));
-        auto energy = [](const std::vector<float>& x, size_t at) { double e = 0; for (size_t i = at - 4; i < at + 64; ++i) e += double(x[i]) * x[i]; return e; };
+        auto energy = [](const std::vector<float>& x, size_t at) {
+            double e = 0;
+            for (size_t i = at - 4; i < at + 64; ++i)
+                e += double(x[i]) * x[i];
+            return e;
+        };
         QVERIFY(energy(l, 4800) > 100 * energy(r, 4800) + 1e-12);
         QVERIFY(energy(r, 9600) > 100 * energy(l, 9600) + 1e-12);
     }

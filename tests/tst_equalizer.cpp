@@ -37,16 +37,18 @@ double analyticDb(EqType type, double fs, double f0, double gainDb, double q, do
 
 class TestEqualizer : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void response_data()
     {
         QTest::addColumn<int>("type");
         QTest::addColumn<double>("fs");
         QTest::addColumn<int>("block");
-        const struct { EqType t; const char* name; } types[] = {
-            {EqType::HighPass12, "hp12"}, {EqType::HighPass24, "hp24"}, {EqType::LowPass12, "lp12"},
-            {EqType::LowPass24, "lp24"}, {EqType::LowShelf, "lowshelf"}, {EqType::HighShelf, "highshelf"},
-            {EqType::Peak, "peak"}};
+        const struct {
+            EqType t;
+            const char* name;
+        } types[] = {{EqType::HighPass12, "hp12"}, {EqType::HighPass24, "hp24"},   {EqType::LowPass12, "lp12"},
+                     {EqType::LowPass24, "lp24"},  {EqType::LowShelf, "lowshelf"}, {EqType::HighShelf, "highshelf"},
+                     {EqType::Peak, "peak"}};
         for (const auto& t : types)
             for (double fs : {44100.0, 48000.0, 96000.0})
                 for (int block : {1, 64, 512, 0})
@@ -78,11 +80,11 @@ private slots:
             }
             const double measured = toDb(amplitudeAt(l, f, fs, static_cast<size_t>(settle), static_cast<size_t>(n)) / 0.5);
             const double expected = analyticDb(t, fs, f0, gain, q, f);
-            if (expected < -60)
-                continue; // deep stop band: below what a 0.5 amplitude sine in float can resolve
+            if (expected < -60) continue; // deep stop band: below what a 0.5 amplitude sine in float can resolve
             QVERIFY2(std::abs(measured - expected) < 0.1,
                      qPrintable(QString("f=%1 Hz: measured %2 dB, analytic %3 dB").arg(f).arg(measured).arg(expected)));
-            QCOMPARE(amplitudeAt(r, f, fs, static_cast<size_t>(settle), static_cast<size_t>(n)), amplitudeAt(l, f, fs, static_cast<size_t>(settle), static_cast<size_t>(n)));
+            QCOMPARE(amplitudeAt(r, f, fs, static_cast<size_t>(settle), static_cast<size_t>(n)),
+                     amplitudeAt(l, f, fs, static_cast<size_t>(settle), static_cast<size_t>(n)));
         }
     }
 
@@ -91,7 +93,9 @@ private slots:
         // Textbook landmarks: -3.01 dB at the cutoff of Butterworth slopes, full gain at a peak's centre.
         const double fs = 48000;
         auto at = [&](EqType t, double g, double q, double f) {
-            const auto shape = t == EqType::Peak ? BiquadShape::Peak : t == EqType::HighPass12 ? BiquadShape::HighPass : BiquadShape::LowPass;
+            const auto shape = t == EqType::Peak         ? BiquadShape::Peak
+                               : t == EqType::HighPass12 ? BiquadShape::HighPass
+                                                         : BiquadShape::LowPass;
             return biquadMagnitudeDb(designBiquad(shape, fs, 1000, g, q), fs, f);
         };
         QVERIFY(std::abs(at(EqType::HighPass12, 0, M_SQRT1_2, 1000) + 3.0103) < 0.01);

@@ -10,7 +10,7 @@ using namespace mixroom::test;
 
 class TestLimiter : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void holdsTheTruePeakCeiling_data()
     {
         QTest::addColumn<double>("ceiling");
@@ -30,7 +30,8 @@ private slots:
         for (int i = 0; i < n; ++i) {
             const double t = i / fs;
             const double burst = (i / 4800) % 3 == 0 ? 1.0 : 0.3;
-            l[static_cast<size_t>(i)] = float(drive * burst * (0.6 * std::sin(2 * M_PI * 11997 * t + 0.785) + 0.4 * std::sin(2 * M_PI * 220 * t)));
+            l[static_cast<size_t>(i)] =
+                float(drive * burst * (0.6 * std::sin(2 * M_PI * 11997 * t + 0.785) + 0.4 * std::sin(2 * M_PI * 220 * t)));
             r[static_cast<size_t>(i)] = float(drive * burst * (0.6 * std::sin(2 * M_PI * 12011 * t) + 0.4 * std::sin(2 * M_PI * 330 * t)));
         }
         LimiterDsp lim;

@@ -10,7 +10,7 @@ using namespace mixroom::test;
 
 class TestLoudnessMeter : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void sineReadsItsLevel_data()
     {
         QTest::addColumn<double>("dbfs");

@@ -13,20 +13,33 @@
 namespace {
 std::atomic<bool> g_armed{false};
 std::atomic<long> g_allocations{0};
-}
+} // namespace
 void* operator new(size_t n)
 {
-    if (g_armed.load(std::memory_order_relaxed))
-        g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1))
-        return p;
+    if (g_armed.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
 }
-void* operator new[](size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void* operator new[](size_t n)
+{
+    return operator new(n);
+}
+void operator delete(void* p) noexcept
+{
+    std::free(p);
+}
+void operator delete[](void* p) noexcept
+{
+    std::free(p);
+}
+void operator delete(void* p, size_t) noexcept
+{
+    std::free(p);
+}
+void operator delete[](void* p, size_t) noexcept
+{
+    std::free(p);
+}
 
 using namespace mixroom::engine;
 using namespace mixroom::test;
@@ -46,7 +59,7 @@ std::pair<std::vector<float>, std::vector<float>> renderWith(MixGraph& g, int64_
 
 class TestMixGraph : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void blockSizeIndependence_data()
     {
         QTest::addColumn<int>("block");
@@ -90,7 +103,8 @@ private slots:
         const int64_t frames = 48000;
         const int64_t lat = g.value()->latency(); // the limiter's delay stays, bypassed or not
         auto [l, r] = renderWith(*g.value(), frames + lat, 0, testSeed());
-        std::vector<float> sl(static_cast<size_t>(frames)), sr(static_cast<size_t>(frames)), tl(static_cast<size_t>(frames)), tr(static_cast<size_t>(frames));
+        std::vector<float> sl(static_cast<size_t>(frames)), sr(static_cast<size_t>(frames)), tl(static_cast<size_t>(frames)),
+            tr(static_cast<size_t>(frames));
         for (const Track& t : fx.session.tracks) {
             fx.stems.at(t.id)->read(0, int(frames), tl.data(), tr.data());
             for (size_t i = 0; i < static_cast<size_t>(frames); ++i) {
@@ -128,7 +142,8 @@ private slots:
 
         // Aux returns are solo-safe: a soloed track's send still reaches the reverb.
         Session v = fx.session;
-        Return verb; verb.id = "verb";
+        Return verb;
+        verb.id = "verb";
         v.returns = {verb};
         v.tracks[0].solo = true;
         v.tracks[0].fader = kSilenceDb; // only the pre-fader send carries it
@@ -138,7 +153,8 @@ private slots:
         QVERIFY(gv.ok());
         auto [vl, vr] = renderWith(*gv.value(), 48000, 256, 1);
         double energy = 0;
-        for (float x : vl) energy += double(x) * x;
+        for (float x : vl)
+            energy += double(x) * x;
         QVERIFY(energy > 1.0);
     }
 

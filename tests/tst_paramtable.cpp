@@ -9,9 +9,21 @@ namespace {
 Session fixture()
 {
     Session s;
-    Group g; g.id = "drums"; g.eq.resize(1); g.sends.push_back(Send{"verb"}); s.groups.push_back(g);
-    Return r; r.id = "verb"; r.eq.resize(1); s.returns.push_back(r);
-    Track t; t.id = "bass"; t.stem = "bass.wav"; t.eq.resize(2); t.sends.push_back(Send{"verb"}); s.tracks.push_back(t);
+    Group g;
+    g.id = "drums";
+    g.eq.resize(1);
+    g.sends.push_back(Send{"verb"});
+    s.groups.push_back(g);
+    Return r;
+    r.id = "verb";
+    r.eq.resize(1);
+    s.returns.push_back(r);
+    Track t;
+    t.id = "bass";
+    t.stem = "bass.wav";
+    t.eq.resize(2);
+    t.sends.push_back(Send{"verb"});
+    s.tracks.push_back(t);
     s.master.eq.resize(1);
     return s;
 }
@@ -40,7 +52,7 @@ std::string concrete(const std::string& pattern)
 
 class TestParamTable : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void everySpecResolvesAndTakesItsDefault()
     {
         Session s = fixture();

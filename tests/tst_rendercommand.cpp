@@ -35,7 +35,7 @@ class TestRenderCommand : public QObject {
     QTemporaryDir m_dir;
     QString m_session;
 
-private slots:
+  private slots:
     void initTestCase()
     {
         // A 1 kHz sine at -23 dBFS on both channels: the report must read -23 LUFS.
@@ -84,7 +84,8 @@ private slots:
         QTest::newRow("no out") << QStringList{"render", "x.json"} << 2 << "--out FILE is required";
         QTest::newRow("bad format") << QStringList{"render", "x.json", "--out", "a.wav", "--format", "mp3"} << 2 << "unknown format 'mp3'";
         QTest::newRow("format vs name") << QStringList{"render", "x.json", "--out", "a.wav", "--format", "flac16"} << 2 << "does not match";
-        QTest::newRow("missing session") << QStringList{"render", "/nonexistent.json", "--out", "/tmp/x.wav"} << 1 << "cannot read /nonexistent.json";
+        QTest::newRow("missing session") << QStringList{"render", "/nonexistent.json", "--out", "/tmp/x.wav"} << 1
+                                         << "cannot read /nonexistent.json";
     }
     void badInput()
     {

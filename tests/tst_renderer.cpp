@@ -14,8 +14,7 @@ namespace {
 std::string fileHash(const QString& path)
 {
     QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
+    if (!f.open(QIODevice::ReadOnly)) return {};
     const QByteArray all = f.readAll();
     return Sha256::hex(all.constData(), static_cast<size_t>(all.size()));
 }
@@ -23,7 +22,7 @@ std::string fileHash(const QString& path)
 
 class TestRenderer : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void formatsAndDeterminism_data()
     {
         QTest::addColumn<QString>("format");
@@ -79,7 +78,9 @@ private slots:
         std::vector<float> imp(4800, 0.0f);
         imp[1000] = 0.5f;
         QVERIFY(writeAudio((fx.dir.path() + "/imp.wav").toStdString(), SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, interleave(imp, imp)));
-        Track t; t.id = "imp"; t.stem = "imp.wav";
+        Track t;
+        t.id = "imp";
+        t.stem = "imp.wav";
         fx.session.tracks = {t};
         fx.session.tail = 0;
         fx.session.master.limiter = Limiter{true, -1, 7.5, 100};
@@ -102,7 +103,9 @@ private slots:
         MixFixture fx;
         std::vector<float> zero(48000, 0.0f);
         QVERIFY(writeAudio((fx.dir.path() + "/z.wav").toStdString(), SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, zero));
-        Track t; t.id = "z"; t.stem = "z.wav";
+        Track t;
+        t.id = "z";
+        t.stem = "z.wav";
         fx.session.tracks = {t};
         fx.session.tail = 0;
         QVERIFY(fx.load());

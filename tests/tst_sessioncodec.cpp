@@ -45,7 +45,7 @@ QByteArray patched(const QString& path, const QJsonValue& value)
 
 class TestSessionCodec : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void decodesTheExample()
     {
         auto s = protocol::decodeSession(kBase);
@@ -86,29 +86,51 @@ private slots:
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("code");
         QTest::addColumn<QString>("message");
-        QTest::newRow("malformed") << QByteArray("{\"format\": ") << "bad_json" << "malformed JSON at byte";
-        QTest::newRow("not an object") << QByteArray("[1,2]") << "bad_json" << "must be a JSON object";
-        QTest::newRow("newer version") << patched("version", 7) << "version_unsupported" << "version: version 7 is not supported";
-        QTest::newRow("unknown root key") << patched("colour", "red") << "unknown_path" << "colour: unknown key";
-        QTest::newRow("q below minimum") << patched("tracks/0/eq/1/q", 0) << "out_of_range" << "tracks/bass/eq/2/q: 0 is below the minimum 0.1";
-        QTest::newRow("unknown track key") << patched("tracks/0/volume", 1) << "unknown_path" << "tracks/bass/volume: unknown key";
-        QTest::newRow("wrong type") << patched("tracks/0/mute", "yes") << "wrong_type" << "tracks/bass/mute: \"yes\" is not true or false";
-        QTest::newRow("fader as string") << patched("tracks/0/fader", "-3") << "wrong_type" << "tracks/bass/fader: \"-3\" is not a number";
-        QTest::newRow("huge number") << QByteArray(kBase).replace("\"tempo\": 100", "\"tempo\": 1e999") << "bad_json" << "malformed JSON";
-        QTest::newRow("null") << patched("tracks/0/pan", QJsonValue::Null) << "wrong_type" << "tracks/bass/pan: null is not allowed here";
-        QTest::newRow("bad eq type") << patched("tracks/0/eq/0/type", "notch") << "out_of_range" << "tracks/bass/eq/1/type: \"notch\" is not one of";
-        QTest::newRow("send to nowhere") << patched("tracks/0/sends/plate", QJsonObject{{"level", 0}}) << "unknown_path" << "tracks/bass/sends/plate: no aux return";
-        QTest::newRow("bad output") << patched("tracks/0/output", "keys") << "bad_routing" << "tracks/bass/output: no group \"keys\"";
-        QTest::newRow("bad rate") << patched("sampleRate", 22050) << "out_of_range" << "sampleRate: 22050 is not supported";
-        QTest::newRow("bad id") << patched("tracks/0/id", "../etc") << "bad_id" << "tracks/0/id";
-        QTest::newRow("duplicate id") << patched("groups/0/id", "verb") << "bad_id" << "duplicate";
-        QTest::newRow("limiter ceiling") << patched("master/limiter/ceiling", 1) << "out_of_range" << "master/limiter/ceiling: 1 is above the maximum 0";
-        QTest::newRow("width") << patched("master/width", 300) << "out_of_range" << "master/width: 300 is above the maximum 200";
-        QTest::newRow("sync") << patched("returns/1/effect/sync", "1/5") << "out_of_range" << "returns/echo/effect/sync";
-        QTest::newRow("no stem") << QByteArray(kBase).replace("\"stem\": \"stems/bass.wav\",", "") << "bad_session" << "tracks/bass/stem: every track needs a stem";
+        QTest::newRow("malformed") << QByteArray("{\"format\": ") << "bad_json"
+                                   << "malformed JSON at byte";
+        QTest::newRow("not an object") << QByteArray("[1,2]") << "bad_json"
+                                       << "must be a JSON object";
+        QTest::newRow("newer version") << patched("version", 7) << "version_unsupported"
+                                       << "version: version 7 is not supported";
+        QTest::newRow("unknown root key") << patched("colour", "red") << "unknown_path"
+                                          << "colour: unknown key";
+        QTest::newRow("q below minimum") << patched("tracks/0/eq/1/q", 0) << "out_of_range"
+                                         << "tracks/bass/eq/2/q: 0 is below the minimum 0.1";
+        QTest::newRow("unknown track key") << patched("tracks/0/volume", 1) << "unknown_path"
+                                           << "tracks/bass/volume: unknown key";
+        QTest::newRow("wrong type") << patched("tracks/0/mute", "yes") << "wrong_type"
+                                    << "tracks/bass/mute: \"yes\" is not true or false";
+        QTest::newRow("fader as string") << patched("tracks/0/fader", "-3") << "wrong_type"
+                                         << "tracks/bass/fader: \"-3\" is not a number";
+        QTest::newRow("huge number") << QByteArray(kBase).replace("\"tempo\": 100", "\"tempo\": 1e999") << "bad_json"
+                                     << "malformed JSON";
+        QTest::newRow("null") << patched("tracks/0/pan", QJsonValue::Null) << "wrong_type"
+                              << "tracks/bass/pan: null is not allowed here";
+        QTest::newRow("bad eq type") << patched("tracks/0/eq/0/type", "notch") << "out_of_range"
+                                     << "tracks/bass/eq/1/type: \"notch\" is not one of";
+        QTest::newRow("send to nowhere") << patched("tracks/0/sends/plate", QJsonObject{{"level", 0}}) << "unknown_path"
+                                         << "tracks/bass/sends/plate: no aux return";
+        QTest::newRow("bad output") << patched("tracks/0/output", "keys") << "bad_routing"
+                                    << "tracks/bass/output: no group \"keys\"";
+        QTest::newRow("bad rate") << patched("sampleRate", 22050) << "out_of_range"
+                                  << "sampleRate: 22050 is not supported";
+        QTest::newRow("bad id") << patched("tracks/0/id", "../etc") << "bad_id"
+                                << "tracks/0/id";
+        QTest::newRow("duplicate id") << patched("groups/0/id", "verb") << "bad_id"
+                                      << "duplicate";
+        QTest::newRow("limiter ceiling") << patched("master/limiter/ceiling", 1) << "out_of_range"
+                                         << "master/limiter/ceiling: 1 is above the maximum 0";
+        QTest::newRow("width") << patched("master/width", 300) << "out_of_range"
+                               << "master/width: 300 is above the maximum 200";
+        QTest::newRow("sync") << patched("returns/1/effect/sync", "1/5") << "out_of_range"
+                              << "returns/echo/effect/sync";
+        QTest::newRow("no stem") << QByteArray(kBase).replace("\"stem\": \"stems/bass.wav\",", "") << "bad_session"
+                                 << "tracks/bass/stem: every track needs a stem";
         QJsonArray nine;
-        for (int i = 0; i < 9; ++i) nine.append(QJsonObject{{"type", "peak"}});
-        QTest::newRow("nine bands") << patched("tracks/0/eq", nine) << "out_of_range" << "tracks/bass/eq: 9 bands";
+        for (int i = 0; i < 9; ++i)
+            nine.append(QJsonObject{{"type", "peak"}});
+        QTest::newRow("nine bands") << patched("tracks/0/eq", nine) << "out_of_range"
+                                    << "tracks/bass/eq: 9 bands";
     }
     void refuses()
     {

@@ -7,7 +7,7 @@ using mixroom::engine::Sha256;
 
 class TestSha256 : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void vectors_data()
     {
         QTest::addColumn<QByteArray>("input");

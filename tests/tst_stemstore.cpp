@@ -24,7 +24,7 @@ QStringList storedFiles(const QString& dir)
 
 class TestStemStore : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void importsEveryFormat_data()
     {
         QTest::addColumn<QString>("name");
@@ -125,17 +125,39 @@ private slots:
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QString>("code");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("missing path") << "missing" << "stem_unreadable" << "No such file";
-        QTest::newRow("directory") << "directory" << "stem_unreadable" << "not a regular file";
-        QTest::newRow("zero bytes") << "empty" << "stem_empty" << "zero length";
-        QTest::newRow("zero frames") << "noframes" << "stem_empty" << "no audio frames";
-        QTest::newRow("garbage") << "garbage" << "stem_corrupt" << "not a readable audio file";
-        QTest::newRow("truncated") << "truncated" << "stem_corrupt" << "truncated";
-        QTest::newRow("absurd header") << "absurd" << "stem_corrupt" << "claims";
-        QTest::newRow("three channels") << "3ch" << "stem_channels" << "3 channels";
-        QTest::newRow("adpcm codec") << "adpcm" << "stem_unsupported" << "compressed codec";
-        QTest::newRow("u-law codec") << "ulaw" << "stem_unsupported" << "compressed codec";
-        QTest::newRow("nan samples") << "nan" << "stem_corrupt" << "non-finite";
+        QTest::newRow("missing path") << "missing"
+                                      << "stem_unreadable"
+                                      << "No such file";
+        QTest::newRow("directory") << "directory"
+                                   << "stem_unreadable"
+                                   << "not a regular file";
+        QTest::newRow("zero bytes") << "empty"
+                                    << "stem_empty"
+                                    << "zero length";
+        QTest::newRow("zero frames") << "noframes"
+                                     << "stem_empty"
+                                     << "no audio frames";
+        QTest::newRow("garbage") << "garbage"
+                                 << "stem_corrupt"
+                                 << "not a readable audio file";
+        QTest::newRow("truncated") << "truncated"
+                                   << "stem_corrupt"
+                                   << "truncated";
+        QTest::newRow("absurd header") << "absurd"
+                                       << "stem_corrupt"
+                                       << "claims";
+        QTest::newRow("three channels") << "3ch"
+                                        << "stem_channels"
+                                        << "3 channels";
+        QTest::newRow("adpcm codec") << "adpcm"
+                                     << "stem_unsupported"
+                                     << "compressed codec";
+        QTest::newRow("u-law codec") << "ulaw"
+                                     << "stem_unsupported"
+                                     << "compressed codec";
+        QTest::newRow("nan samples") << "nan"
+                                     << "stem_corrupt"
+                                     << "non-finite";
     }
     void refusesBadInput()
     {
@@ -145,7 +167,9 @@ private slots:
         QTemporaryDir tmp;
         const QString path = tmp.path() + "/in.wav";
         const auto s = sine(440, 48000, 0.5, 48000);
-        const auto write = [&](int fmt, int ch, const std::vector<float>& data) { QVERIFY(writeAudio(path.toStdString(), fmt, 48000, ch, data)); };
+        const auto write = [&](int fmt, int ch, const std::vector<float>& data) {
+            QVERIFY(writeAudio(path.toStdString(), fmt, 48000, ch, data));
+        };
         if (kind == "directory") QDir().mkpath(path);
         if (kind == "empty") QFile(path).open(QIODevice::WriteOnly);
         if (kind == "noframes") write(SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, {});
@@ -166,13 +190,17 @@ private slots:
             QByteArray all = f.readAll();
             const int comm = int(all.indexOf("COMM"));
             QVERIFY(comm > 0);
-            all[comm + 10] = char(0x3b); all[comm + 11] = char(0x9a); all[comm + 12] = char(0xca); all[comm + 13] = char(0x00);
+            all[comm + 10] = char(0x3b);
+            all[comm + 11] = char(0x9a);
+            all[comm + 12] = char(0xca);
+            all[comm + 13] = char(0x00);
             f.seek(0);
             f.write(all);
         }
         if (kind == "3ch") {
             std::vector<float> three(s.size() * 3);
-            for (size_t i = 0; i < s.size(); ++i) three[3 * i] = three[3 * i + 1] = three[3 * i + 2] = s[i];
+            for (size_t i = 0; i < s.size(); ++i)
+                three[3 * i] = three[3 * i + 1] = three[3 * i + 2] = s[i];
             write(SF_FORMAT_WAV | SF_FORMAT_PCM_16, 3, three);
         }
         if (kind == "adpcm") write(SF_FORMAT_WAV | SF_FORMAT_IMA_ADPCM, 1, s);
@@ -187,8 +215,7 @@ private slots:
         auto info = store.import(path.toStdString(), 48000);
         QVERIFY2(!info.ok(), "a bad file was accepted");
         QCOMPARE(QString::fromStdString(info.error().code), code);
-        QVERIFY2(QString::fromStdString(info.error().message).contains(reason),
-                 info.error().message.c_str());
+        QVERIFY2(QString::fromStdString(info.error().message).contains(reason), info.error().message.c_str());
         QVERIFY2(storedFiles(storeDir).isEmpty(), qPrintable(storedFiles(storeDir).join(", "))); // nothing stored
     }
 };

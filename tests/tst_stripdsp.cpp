@@ -37,7 +37,7 @@ struct Rig {
 
 class TestStripDsp : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void panLaw_data()
     {
         QTest::addColumn<bool>("mono");
@@ -67,8 +67,7 @@ private slots:
         QVERIFY2(std::abs(db(l[255]) - leftDb) < 1e-4, qPrintable(QString::number(db(l[255]))));
         QVERIFY2(std::abs(db(r[255]) - rightDb) < 1e-4, qPrintable(QString::number(db(r[255]))));
         // Constant power for mono sources: L^2 + R^2 = 1 everywhere.
-        if (mono)
-            QVERIFY(std::abs(l[255] * l[255] + r[255] * r[255] - 1.0f) < 1e-5f);
+        if (mono) QVERIFY(std::abs(l[255] * l[255] + r[255] * r[255] - 1.0f) < 1e-5f);
     }
 
     void faderJumpIsRamped_data()
@@ -97,7 +96,7 @@ private slots:
         for (size_t i = 1; i < b.size(); ++i)
             maxStep = std::max(maxStep, double(std::abs(b[i] - b[i - 1])));
         QVERIFY2(maxStep <= allowed * 1.001 + 1e-7, qPrintable(QString("step %1, allowed %2").arg(maxStep).arg(allowed)));
-        QCOMPARE(b.back(), float(dbToGain(to)));        // arrives exactly
+        QCOMPARE(b.back(), float(dbToGain(to)));                              // arrives exactly
         QCOMPARE(b[static_cast<size_t>(rampSamples) - 2] == b.back(), false); // and not before the ramp ends
     }
 

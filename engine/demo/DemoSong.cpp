@@ -18,7 +18,10 @@ constexpr double kBeat = 0.5; // 120 BPM
 constexpr double kBar = 4 * kBeat;
 constexpr double kTwoPi = 2 * std::numbers::pi;
 
-double midiHz(int note) { return 440.0 * std::pow(2.0, (note - 69) / 12.0); }
+double midiHz(int note)
+{
+    return 440.0 * std::pow(2.0, (note - 69) / 12.0);
+}
 
 // Am, F, C, G: chord tones (MIDI) and bass roots.
 constexpr std::array<std::array<int, 3>, 4> kChords = {{{57, 60, 64}, {53, 57, 60}, {60, 64, 67}, {55, 59, 62}}};
@@ -37,17 +40,25 @@ struct Noise {
     }
 };
 
-int barAt(double t) { return static_cast<int>(t / kBar); }
-int chordAt(double t) { return barAt(t) % 4; }
-bool section(double t, int fromBar, int toBar) { return barAt(t) >= fromBar && barAt(t) < toBar; }
+int barAt(double t)
+{
+    return static_cast<int>(t / kBar);
+}
+int chordAt(double t)
+{
+    return barAt(t) % 4;
+}
+bool section(double t, int fromBar, int toBar)
+{
+    return barAt(t) >= fromBar && barAt(t) < toBar;
+}
 
 class Drums {
-public:
+  public:
     void next(double t, float& l, float& r)
     {
         l = r = 0;
-        if (!section(t, 4, 31))
-            return;
+        if (!section(t, 4, 31)) return;
         const double tk = std::fmod(t, 2 * kBeat);
         const double kf = 50 + 100 * std::exp(-tk / 0.03);
         m_kickPhase = tk < 1.0 / kRate ? 0.0 : m_kickPhase + kTwoPi * kf / kRate;
@@ -63,18 +74,17 @@ public:
         r = kick + snare * 0.9f + hat;
     }
 
-private:
+  private:
     Noise m_noise;
     double m_kickPhase = 0;
     float m_hp = 0, m_prevN = 0;
 };
 
 class Bass {
-public:
+  public:
     float next(double t)
     {
-        if (!section(t, 4, 30))
-            return 0;
+        if (!section(t, 4, 30)) return 0;
         const double t8 = std::fmod(t, kBeat / 2);
         const int step = static_cast<int>(std::fmod(t, kBar) / (kBeat / 2));
         const int note = kRoots[static_cast<size_t>(chordAt(t))] + (step == 6 ? 12 : 0);
@@ -84,17 +94,16 @@ public:
         return static_cast<float>(0.55 * std::tanh(1.5 * x) * env);
     }
 
-private:
+  private:
     double m_phase = 0;
 };
 
 class Keys {
-public:
+  public:
     void next(double t, float& l, float& r)
     {
         l = r = 0;
-        if (!section(t, 0, 32))
-            return;
+        if (!section(t, 0, 32)) return;
         // Stabs on the off-beats: a two-operator FM electric piano.
         const double tb = std::fmod(t + kBeat / 2, kBeat);
         const auto& chord = kChords[static_cast<size_t>(chordAt(t))];
@@ -110,12 +119,12 @@ public:
         }
     }
 
-private:
+  private:
     std::array<double, 3> m_phase{};
 };
 
 class Pad {
-public:
+  public:
     void next(double t, float& l, float& r)
     {
         l = r = 0;
@@ -136,21 +145,19 @@ public:
             }
     }
 
-private:
+  private:
     std::array<double, 6> m_phase{};
 };
 
 class Lead {
-public:
+  public:
     float next(double t)
     {
-        if (!section(t, 16, 28))
-            return 0;
+        if (!section(t, 16, 28)) return 0;
         const double t8 = std::fmod(t, kBeat / 2);
         const int step = static_cast<int>(std::fmod(t, 2 * kBar) / (kBeat / 2));
         const int note = kMelody[static_cast<size_t>(step)];
-        if (note < 0)
-            return 0;
+        if (note < 0) return 0;
         const double vib = 1.0 + 0.004 * std::sin(kTwoPi * 5.5 * t) * std::min(1.0, t8 / 0.15);
         m_phase += kTwoPi * midiHz(note) * vib / kRate;
         const double env = std::min(1.0, t8 / 0.01) * std::min(1.0, (kBeat / 2 - t8) / 0.02) * (0.7 + 0.3 * std::exp(-t8 / 0.1));
@@ -158,23 +165,21 @@ public:
         return static_cast<float>(0.3 * x * env);
     }
 
-private:
+  private:
     double m_phase = 0;
 };
 
 Result<Ok> writeStem(const std::string& path, int channels, const std::function<void(double, float&, float&)>& gen,
                      const std::function<void(double)>& progress)
 {
-    if (std::filesystem::exists(path))
-        return Ok{};
+    if (std::filesystem::exists(path)) return Ok{};
     SF_INFO info{};
     info.samplerate = kRate;
     info.channels = channels;
     info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_24;
     const std::string part = path + ".part";
     SNDFILE* snd = sf_open(part.c_str(), SFM_WRITE, &info);
-    if (!snd)
-        return Error{"demo_io", "cannot write " + path + ": " + sf_strerror(nullptr)};
+    if (!snd) return Error{"demo_io", "cannot write " + path + ": " + sf_strerror(nullptr)};
     const long long total = static_cast<long long>(kDemoSeconds * kRate);
     std::vector<float> buf(4096 * 2);
     for (long long pos = 0; pos < total;) {
@@ -191,15 +196,17 @@ Result<Ok> writeStem(const std::string& path, int channels, const std::function<
         }
         sf_writef_float(snd, buf.data(), n);
         pos += n;
-        if (progress && pos % (kRate * 4) < 4096)
-            progress(static_cast<double>(pos) / total);
+        if (progress && pos % (kRate * 4) < 4096) progress(static_cast<double>(pos) / total);
     }
     sf_close(snd);
     std::filesystem::rename(part, path);
     return Ok{};
 }
 
-EqBand band(EqType type, double f, double g, double q) { return EqBand{type, f, g, q, true}; }
+EqBand band(EqType type, double f, double g, double q)
+{
+    return EqBand{type, f, g, q, true};
+}
 
 } // namespace
 
@@ -207,8 +214,7 @@ Result<Session> writeDemoSong(const std::string& dir, const std::function<void(d
 {
     std::error_code ec;
     std::filesystem::create_directories(dir + "/stems", ec);
-    if (ec)
-        return Error{"demo_io", "cannot create " + dir + "/stems: " + ec.message()};
+    if (ec) return Error{"demo_io", "cannot create " + dir + "/stems: " + ec.message()};
     Drums drums;
     Bass bass;
     Keys keys;
@@ -228,11 +234,9 @@ Result<Session> writeDemoSong(const std::string& dir, const std::function<void(d
     };
     for (size_t i = 0; i < specs.size(); ++i) {
         auto ok = writeStem(dir + "/stems/" + specs[i].name + ".wav", specs[i].channels, specs[i].gen, [&](double f) {
-            if (progress)
-                progress((static_cast<double>(i) + f) / static_cast<double>(specs.size()));
+            if (progress) progress((static_cast<double>(i) + f) / static_cast<double>(specs.size()));
         });
-        if (!ok)
-            return ok.error();
+        if (!ok) return ok.error();
     }
 
     Session s;
@@ -270,6 +274,7 @@ Result<Session> writeDemoSong(const std::string& dir, const std::function<void(d
     Track d = track("drums", "Drums", "rhythm");
     d.eq = {band(EqType::HighPass12, 30, 0, 0.7071), band(EqType::Peak, 400, -3, 1.2), band(EqType::HighShelf, 8000, 2, 0.7071)};
     d.comp = Compressor{true, -14, 4, 6, 5, 80, 2, Detector::Peak};
+    d.fader = -6;
     d.sends = {{"plate", -18, false}};
     Track b = track("bass", "Bass", "rhythm");
     b.eq = {band(EqType::HighPass24, 35, 0, 0.7071), band(EqType::Peak, 100, 2, 1.0), band(EqType::LowPass12, 4000, 0, 0.7071)};
@@ -296,7 +301,7 @@ Result<Session> writeDemoSong(const std::string& dir, const std::function<void(d
     s.master.comp = Compressor{true, -12, 2, 6, 30, 200, 1, Detector::Rms};
     s.master.width = 110;
     s.master.limiter = Limiter{true, -1.0, 5, 80};
-    s.master.fader = 3;
+    s.master.fader = 1.5;
     return s;
 }
 

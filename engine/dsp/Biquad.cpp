@@ -16,16 +16,28 @@ BiquadCoeffs designBiquad(BiquadShape shape, double fs, double freq, double gain
     double b0 = 1, b1 = 0, b2 = 0, a0 = 1, a1 = 0, a2 = 0;
     switch (shape) {
     case BiquadShape::LowPass:
-        b0 = (1 - cw) / 2; b1 = 1 - cw; b2 = (1 - cw) / 2;
-        a0 = 1 + alpha; a1 = -2 * cw; a2 = 1 - alpha;
+        b0 = (1 - cw) / 2;
+        b1 = 1 - cw;
+        b2 = (1 - cw) / 2;
+        a0 = 1 + alpha;
+        a1 = -2 * cw;
+        a2 = 1 - alpha;
         break;
     case BiquadShape::HighPass:
-        b0 = (1 + cw) / 2; b1 = -(1 + cw); b2 = (1 + cw) / 2;
-        a0 = 1 + alpha; a1 = -2 * cw; a2 = 1 - alpha;
+        b0 = (1 + cw) / 2;
+        b1 = -(1 + cw);
+        b2 = (1 + cw) / 2;
+        a0 = 1 + alpha;
+        a1 = -2 * cw;
+        a2 = 1 - alpha;
         break;
     case BiquadShape::Peak:
-        b0 = 1 + alpha * A; b1 = -2 * cw; b2 = 1 - alpha * A;
-        a0 = 1 + alpha / A; a1 = -2 * cw; a2 = 1 - alpha / A;
+        b0 = 1 + alpha * A;
+        b1 = -2 * cw;
+        b2 = 1 - alpha * A;
+        a0 = 1 + alpha / A;
+        a1 = -2 * cw;
+        a2 = 1 - alpha / A;
         break;
     case BiquadShape::LowShelf: {
         const double sa = 2 * std::sqrt(A) * alpha;

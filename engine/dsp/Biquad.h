@@ -23,7 +23,7 @@ double biquadMagnitudeDb(const BiquadCoeffs& c, double sampleRate, double freq);
 inline constexpr double kButterworth4Q[2] = {0.54119610014619701, 1.3065629648763766};
 
 class Biquad {
-public:
+  public:
     void setCoeffs(const BiquadCoeffs& c) { m_c = c; }
     void reset() { m_z1 = m_z2 = 0.0; }
     float process(float xin)
@@ -49,7 +49,7 @@ public:
         m_z2 = z2;
     }
 
-private:
+  private:
     BiquadCoeffs m_c;
     double m_z1 = 0.0, m_z2 = 0.0;
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "engine/dsp/Compressor.h"
 
+#include "engine/dsp/FastMath.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -9,8 +11,7 @@ namespace mixroom::engine {
 double compressorCurve(double x, double T, double R, double W)
 {
     const double over = x - T;
-    if (2.0 * over < -W)
-        return x;
+    if (2.0 * over < -W) return x;
     if (W > 0.0 && 2.0 * std::abs(over) <= W) {
         const double k = over + W / 2.0;
         return x + (1.0 / R - 1.0) * k * k / (2.0 * W);
@@ -41,8 +42,7 @@ void CompressorDsp::reset()
 void CompressorDsp::setParams(const Compressor& c)
 {
     const bool first = m_aA == 0.0f;
-    if (first)
-        m_params = c;
+    if (first) m_params = c;
     m_aA = static_cast<float>(std::exp(-1.0 / (c.attack * 0.001 * m_fs)));
     m_aR = static_cast<float>(std::exp(-1.0 / (c.release * 0.001 * m_fs)));
     if (first) {
@@ -64,43 +64,52 @@ float CompressorDsp::takeMaxReduction()
 
 void CompressorDsp::process(float* left, float* right, int n)
 {
-    if (bypassed())
-        return;
+    if (bypassed()) return;
+    constexpr float kDbPerOctave = 6.0205999f; // 20 log10(2)
     const float T = static_cast<float>(m_params.threshold);
     const float R = static_cast<float>(m_params.ratio);
     const float W = static_cast<float>(m_params.knee);
+    const float slope = 1.0f / R - 1.0f;
     const bool rms = m_params.detector == Detector::Rms;
+    // Below the knee no reduction is wanted: skip the log there (compare in the linear domain).
+    const float kneeStart = std::pow(10.0f, (T - W * 0.5f) / 20.0f);
+    const float kneeStartSq = kneeStart * kneeStart;
     const float aA = m_aA, aR = m_aR, aRms = m_aRms;
     float red = m_reduction, ms = m_meanSquare, maxRed = m_maxReduction;
+    const bool steadyMix = !m_mix.active() && m_mix.value() == 1.0 && !m_makeup.active();
+    const float steadyMakeup = static_cast<float>(m_makeup.value());
     for (int i = 0; i < n; ++i) {
         const float l = left[i], r = right[i];
-        float levelDb;
+        // Level in dB, only where the gain computer can act (above the knee's start).
+        float levelDb = 0.0f;
+        bool above;
         if (rms) {
-            const float sq = std::max(l * l, r * r);
-            ms = aRms * ms + (1.0f - aRms) * sq;
-            levelDb = 10.0f * std::log10(std::max(ms, 1e-20f));
+            ms = aRms * ms + (1.0f - aRms) * std::max(l * l, r * r);
+            above = ms > kneeStartSq;
+            if (above) levelDb = 0.5f * kDbPerOctave * fastLog2(ms);
         } else {
             const float peak = std::max(std::abs(l), std::abs(r));
-            levelDb = 20.0f * std::log10(std::max(peak, 1e-10f));
+            above = peak > kneeStart;
+            if (above) levelDb = kDbPerOctave * fastLog2(peak);
         }
-        // Gain computer (inline copy of compressorCurve in float for speed).
-        const float over = levelDb - T;
-        float outDb = levelDb;
-        if (2.0f * over >= -W) {
-            if (W > 0.0f && 2.0f * std::abs(over) <= W) {
-                const float k = over + W * 0.5f;
-                outDb = levelDb + (1.0f / R - 1.0f) * k * k / (2.0f * W);
-            } else {
-                outDb = T + over / R;
-            }
+        // Gain computer (Giannoulis et al.): the reduction is input minus the static curve.
+        float target = 0.0f;
+        if (above) {
+            const float over = levelDb - T;
+            const float k = over + W * 0.5f;
+            target = (W > 0.0f && 2.0f * over <= W) ? -slope * k * k / (2.0f * W) : -slope * over;
         }
-        const float target = levelDb - outDb;
         const float a = target > red ? aA : aR;
         red = a * red + (1.0f - a) * target;
         maxRed = std::max(maxRed, red);
-        const float mix = static_cast<float>(m_mix.next());
-        const float g = std::pow(10.0f, -red * 0.05f) * static_cast<float>(m_makeup.next());
-        const float gain = 1.0f + mix * (g - 1.0f);
+        const float g = red < 1e-6f ? 1.0f : fastExp2(-red / kDbPerOctave);
+        float gain;
+        if (steadyMix) {
+            gain = g * steadyMakeup;
+        } else {
+            const float mix = static_cast<float>(m_mix.next());
+            gain = 1.0f + mix * (g * static_cast<float>(m_makeup.next()) - 1.0f);
+        }
         left[i] = l * gain;
         right[i] = r * gain;
     }

@@ -14,7 +14,7 @@ namespace mixroom::engine {
 double compressorCurve(double inDb, double threshold, double ratio, double knee);
 
 class CompressorDsp {
-public:
+  public:
     void prepare(double sampleRate);
     void setParams(const Compressor& c);
     void process(float* left, float* right, int n);
@@ -23,15 +23,15 @@ public:
     // Largest gain reduction (dB, >= 0) since the last call. [audio thread]
     float takeMaxReduction();
 
-private:
+  private:
     double m_fs = 48000.0;
     Compressor m_params;
     float m_aA = 0, m_aR = 0, m_aRms = 0;
-    float m_reduction = 0;  // smoothed gain reduction, dB
+    float m_reduction = 0; // smoothed gain reduction, dB
     float m_meanSquare = 0;
     float m_maxReduction = 0;
-    Ramp m_makeup;          // linear gain
-    Ramp m_mix;             // 0 = bypassed, 1 = in circuit (crossfade on enable/disable)
+    Ramp m_makeup; // linear gain
+    Ramp m_mix;    // 0 = bypassed, 1 = in circuit (crossfade on enable/disable)
     int m_rampSamples = 0;
 };
 

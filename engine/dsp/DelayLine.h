@@ -9,7 +9,7 @@
 namespace mixroom::engine {
 
 class DelayLine {
-public:
+  public:
     void prepare(int capacity)
     {
         int size = 1;
@@ -37,7 +37,7 @@ public:
     }
     float readInt(int delay) const { return m_buf[static_cast<size_t>((m_write - delay) & m_mask)]; }
 
-private:
+  private:
     std::vector<float> m_buf;
     int m_mask = 0;
     int m_write = 0;

@@ -2,17 +2,19 @@
 #pragma once
 // Up to kMaxEqBands stereo bands. Band parameters glide (frequency in octaves, gain in dB, Q in
 // log) and coefficients are recomputed every kCoeffInterval samples on a grid of absolute sample
-// positions while a glide runs, so output does not depend on the block size.
+// positions while a glide runs, so output does not depend on the block size. The active bands'
+// sections run as one stereo cascade (StereoBiquadCascade).
 // Thread: prepare() off the audio thread; setBands()/process() on the audio thread.
-#include "engine/dsp/Biquad.h"
 #include "engine/dsp/Ramp.h"
+#include "engine/dsp/StereoBiquad.h"
+#include "engine/model/Session.h"
 
 #include <array>
 
 namespace mixroom::engine {
 
 class Equalizer {
-public:
+  public:
     static constexpr int kCoeffInterval = 16;
 
     void prepare(double sampleRate);
@@ -20,24 +22,26 @@ public:
     void setBands(const EqBand* bands, int count);
     void process(float* left, float* right, int n);
     void reset();
-    bool bypassed() const;
+    bool bypassed() const { return m_cascade.count() == 0; }
 
-private:
+  private:
     struct Band {
         EqBand target;
         bool active = false;
         Ramp logFreq, gain, logQ;
-        Biquad stage[2][2]; // [section][channel]
         int sections = 1;
-        void design(double fs);
+        int offset = -1; // first section in the cascade, -1 when not in circuit
+        bool gliding() const { return active && (logFreq.active() || gain.active() || logQ.active()); }
     };
-    void processSpan(float* left, float* right, int n);
+    void design(Band& b);
+    void relayout();
 
     double m_fs = 48000.0;
     std::array<Band, kMaxEqBands> m_bands{};
     int m_count = 0;
     long long m_pos = 0;
     int m_glideSamples = 0;
+    StereoBiquadCascade m_cascade;
 };
 
 } // namespace mixroom::engine

@@ -15,7 +15,7 @@
 namespace mixroom::engine {
 
 class LimiterDsp {
-public:
+  public:
     void prepare(double sampleRate, double lookaheadMs);
     void setParams(const Limiter& l);
     void process(float* left, float* right, int n);
@@ -25,12 +25,12 @@ public:
     // Largest gain reduction (dB, >= 0) since the last call. [audio thread]
     float takeMaxReduction();
 
-private:
+  private:
     double m_fs = 48000.0;
-    int m_window = 1;            // lookahead in samples
+    int m_window = 1; // lookahead in samples
     bool m_first = true;
-    Ramp m_ceiling;              // linear
-    Ramp m_mix;                  // 1 = limiting, 0 = bypassed (delay is kept for constant latency)
+    Ramp m_ceiling; // linear
+    Ramp m_mix;     // 1 = limiting, 0 = bypassed (delay is kept for constant latency)
     float m_releaseCoef = 0.0f;
     TruePeakDetector m_tpL, m_tpR;
     std::vector<float> m_delayL, m_delayR; // audio delay: window + detector latency

@@ -6,7 +6,7 @@
 namespace mixroom::engine {
 
 class Ramp {
-public:
+  public:
     void reset(double v)
     {
         m_cur = m_target = v;
@@ -15,8 +15,7 @@ public:
     // Starts a ramp of `samples` samples from the current value; a no-op if the target is unchanged.
     void setTarget(double target, int samples)
     {
-        if (target == m_target)
-            return;
+        if (target == m_target) return;
         m_target = target;
         if (samples <= 0) {
             m_cur = target;
@@ -30,8 +29,7 @@ public:
     {
         if (m_steps > 0) {
             m_cur += m_inc;
-            if (--m_steps == 0)
-                m_cur = m_target;
+            if (--m_steps == 0) m_cur = m_target;
         }
         return m_cur;
     }
@@ -39,7 +37,7 @@ public:
     double value() const { return m_cur; }
     double target() const { return m_target; }
 
-private:
+  private:
     double m_cur = 0.0;
     double m_target = 0.0;
     double m_inc = 0.0;

@@ -61,8 +61,7 @@ void ReverbDsp::updateLoop()
 
 void ReverbDsp::setParams(const Reverb& r)
 {
-    if (!m_first && r == m_params)
-        return;
+    if (!m_first && r == m_params) return;
     const int ramp = m_first ? 0 : m_rampSamples;
     m_params = r;
     for (int i = 0; i < kLines; ++i) {

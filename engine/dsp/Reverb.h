@@ -15,7 +15,7 @@
 namespace mixroom::engine {
 
 class ReverbDsp {
-public:
+  public:
     static constexpr int kLines = 8;
     void prepare(double sampleRate);
     void setParams(const Reverb& r);
@@ -23,7 +23,7 @@ public:
     void process(float* left, float* right, int n);
     void reset();
 
-private:
+  private:
     void updateLoop();
     double m_fs = 48000.0;
     Reverb m_params;

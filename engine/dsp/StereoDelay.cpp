@@ -30,8 +30,7 @@ void StereoDelayDsp::reset()
 void StereoDelayDsp::setParams(const Delay& d, double tempo)
 {
     double ms = syncToMs(d.sync, tempo);
-    if (ms <= 0.0)
-        ms = d.time;
+    if (ms <= 0.0) ms = d.time;
     ms = std::clamp(ms, 1.0, kMaxMs);
     const double samples = std::max(1.0, ms * 0.001 * m_fs);
     const double fb = d.feedback / 100.0;

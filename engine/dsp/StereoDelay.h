@@ -11,14 +11,14 @@
 namespace mixroom::engine {
 
 class StereoDelayDsp {
-public:
+  public:
     static constexpr double kMaxMs = 4000.0; // synced 1/1 at 60 BPM
     void prepare(double sampleRate);
     void setParams(const Delay& d, double tempo);
     void process(float* left, float* right, int n);
     void reset();
 
-private:
+  private:
     double m_fs = 48000.0;
     bool m_first = true;
     DelayLine m_l, m_r;

@@ -10,7 +10,7 @@
 namespace mixroom::engine {
 
 class TruePeakDetector {
-public:
+  public:
     static constexpr int kTaps = 12;
     static constexpr int kLatency = kTaps / 2;
     TruePeakDetector();
@@ -18,7 +18,7 @@ public:
     // Pushes one sample; returns the oversampled peak magnitude around x[n - kLatency].
     float push(float x);
 
-private:
+  private:
     std::array<std::array<float, kTaps>, 4> m_phase{};
     std::array<float, 2 * kTaps> m_hist{}; // doubled history: a contiguous window without wrapping
     int m_pos = 0;

@@ -14,7 +14,7 @@ namespace {
 const std::vector<std::string> kEqTypes = {"hp12", "hp24", "lp12", "lp24", "lowshelf", "highshelf", "peak"};
 const std::vector<std::string> kDetectors = {"peak", "rms"};
 const std::vector<std::string> kEffects = {"reverb", "delay"};
-const std::vector<std::string> kSync = {"off", "1/1", "1/2", "1/2d", "1/2t", "1/4", "1/4d", "1/4t",
+const std::vector<std::string> kSync = {"off", "1/1",  "1/2",  "1/2d", "1/2t",  "1/4",   "1/4d", "1/4t",
                                         "1/8", "1/8d", "1/8t", "1/16", "1/16d", "1/16t", "1/32"};
 
 ParamSpec num(std::string p, std::string unit, double lo, double hi, double def, ParamScope s, std::string doc)
@@ -62,8 +62,7 @@ void addStrip(std::vector<ParamSpec>& t, const std::string& pre, bool sends = tr
     t.push_back(flag(pre + "mute", false, s, "mute"));
     t.push_back(flag(pre + "solo", false, s, "solo in place"));
     addEqAndComp(t, pre, s);
-    if (!sends)
-        return;
+    if (!sends) return;
     t.push_back(num(pre + "sends/*/level", "dB", kSilenceDb, 6, kSilenceDb, s, "send level to an aux return"));
     t.push_back(flag(pre + "sends/*/pre", false, s, "send taken before the fader"));
 }
@@ -113,8 +112,7 @@ std::vector<std::string_view> split(std::string_view path)
     while (true) {
         size_t slash = path.find('/', start);
         out.push_back(path.substr(start, slash - start));
-        if (slash == std::string_view::npos)
-            break;
+        if (slash == std::string_view::npos) break;
         start = slash + 1;
     }
     return out;
@@ -124,13 +122,10 @@ bool matches(std::string_view pattern, std::string_view path)
 {
     auto p = split(pattern);
     auto q = split(path);
-    if (p.size() != q.size())
-        return false;
+    if (p.size() != q.size()) return false;
     for (size_t i = 0; i < p.size(); ++i) {
-        if (q[i].empty())
-            return false;
-        if (p[i] != "*" && p[i] != q[i])
-            return false;
+        if (q[i].empty()) return false;
+        if (p[i] != "*" && p[i] != q[i]) return false;
     }
     return true;
 }
@@ -141,9 +136,18 @@ struct Slot {
     std::function<void(const ParamValue&)> set;
 };
 
-Slot numberSlot(double& d) { return {[&d] { return ParamValue(d); }, [&d](const ParamValue& v) { d = std::get<double>(v); }}; }
-Slot boolSlot(bool& b) { return {[&b] { return ParamValue(b); }, [&b](const ParamValue& v) { b = std::get<bool>(v); }}; }
-Slot textSlot(std::string& s) { return {[&s] { return ParamValue(s); }, [&s](const ParamValue& v) { s = std::get<std::string>(v); }}; }
+Slot numberSlot(double& d)
+{
+    return {[&d] { return ParamValue(d); }, [&d](const ParamValue& v) { d = std::get<double>(v); }};
+}
+Slot boolSlot(bool& b)
+{
+    return {[&b] { return ParamValue(b); }, [&b](const ParamValue& v) { b = std::get<bool>(v); }};
+}
+Slot textSlot(std::string& s)
+{
+    return {[&s] { return ParamValue(s); }, [&s](const ParamValue& v) { s = std::get<std::string>(v); }};
+}
 
 template <typename E> Slot enumSlot(E& e, const std::vector<std::string>& names)
 {
@@ -159,8 +163,7 @@ std::optional<Slot> eqCompSlot(std::vector<EqBand>& eq, Compressor& comp, const 
     if (s.size() == i + 3 && s[i] == "eq") {
         int n = 0;
         auto [ptr, ec] = std::from_chars(s[i + 1].data(), s[i + 1].data() + s[i + 1].size(), n);
-        if (ec != std::errc() || ptr != s[i + 1].data() + s[i + 1].size() || n < 1 || n > static_cast<int>(eq.size()))
-            return std::nullopt;
+        if (ec != std::errc() || ptr != s[i + 1].data() + s[i + 1].size() || n < 1 || n > static_cast<int>(eq.size())) return std::nullopt;
         EqBand& b = eq[static_cast<size_t>(n - 1)];
         const auto f = s[i + 2];
         if (f == "type") return enumSlot(b.type, kEqTypes);
@@ -198,8 +201,7 @@ std::optional<Slot> stripSlot(Strip& st, const std::vector<std::string_view>& s)
     }
     if (s.size() == 5 && s[2] == "sends") {
         auto it = std::find_if(st.sends.begin(), st.sends.end(), [&](const Send& x) { return x.to == s[3]; });
-        if (it == st.sends.end())
-            return std::nullopt;
+        if (it == st.sends.end()) return std::nullopt;
         if (s[4] == "level") return numberSlot(it->level);
         if (s[4] == "pre") return boolSlot(it->pre);
         return std::nullopt;
@@ -231,8 +233,7 @@ std::optional<Slot> resolve(Session& ses, std::string_view path)
         }
         return eqCompSlot(m.eq, m.comp, s, 1);
     }
-    if (s.size() < 3)
-        return std::nullopt;
+    if (s.size() < 3) return std::nullopt;
     const std::string id(s[1]);
     if (s[0] == "tracks") {
         Track* t = ses.track(id);
@@ -291,11 +292,9 @@ bool validUtf8(std::string_view s)
     while (i < s.size()) {
         const auto c = static_cast<unsigned char>(s[i]);
         int n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-        if (n < 0 || i + static_cast<size_t>(n) >= s.size() + (n == 0 ? 1 : 0))
-            return false;
+        if (n < 0 || i + static_cast<size_t>(n) >= s.size() + (n == 0 ? 1 : 0)) return false;
         for (int k = 1; k <= n; ++k)
-            if ((static_cast<unsigned char>(s[i + static_cast<size_t>(k)]) >> 6) != 2)
-                return false;
+            if ((static_cast<unsigned char>(s[i + static_cast<size_t>(k)]) >> 6) != 2) return false;
         i += static_cast<size_t>(n) + 1;
     }
     return true;
@@ -303,16 +302,12 @@ bool validUtf8(std::string_view s)
 
 std::optional<ParamError> validate(const ParamSpec& spec, std::string_view path, const ParamValue& v)
 {
-    auto err = [&](ParamError::Code c, std::string msg) {
-        return ParamError{c, std::string(path), std::string(path) + ": " + msg};
-    };
+    auto err = [&](ParamError::Code c, std::string msg) { return ParamError{c, std::string(path), std::string(path) + ": " + msg}; };
     switch (spec.type) {
     case ParamType::Number: {
-        if (!std::holds_alternative<double>(v))
-            return err(ParamError::Code::WrongType, describe(v) + " is not a number");
+        if (!std::holds_alternative<double>(v)) return err(ParamError::Code::WrongType, describe(v) + " is not a number");
         const double d = std::get<double>(v);
-        if (!std::isfinite(d))
-            return err(ParamError::Code::OutOfRange, "non-finite numbers are not allowed");
+        if (!std::isfinite(d)) return err(ParamError::Code::OutOfRange, "non-finite numbers are not allowed");
         if (!spec.choices.empty()) {
             if (std::find(spec.choices.begin(), spec.choices.end(), formatNumber(d)) == spec.choices.end()) {
                 std::string all;
@@ -322,15 +317,12 @@ std::optional<ParamError> validate(const ParamSpec& spec, std::string_view path,
             }
             return std::nullopt;
         }
-        if (d < spec.min)
-            return err(ParamError::Code::OutOfRange, formatNumber(d) + " is below the minimum " + formatNumber(spec.min));
-        if (d > spec.max)
-            return err(ParamError::Code::OutOfRange, formatNumber(d) + " is above the maximum " + formatNumber(spec.max));
+        if (d < spec.min) return err(ParamError::Code::OutOfRange, formatNumber(d) + " is below the minimum " + formatNumber(spec.min));
+        if (d > spec.max) return err(ParamError::Code::OutOfRange, formatNumber(d) + " is above the maximum " + formatNumber(spec.max));
         return std::nullopt;
     }
     case ParamType::Bool:
-        if (!std::holds_alternative<bool>(v))
-            return err(ParamError::Code::WrongType, describe(v) + " is not true or false");
+        if (!std::holds_alternative<bool>(v)) return err(ParamError::Code::WrongType, describe(v) + " is not true or false");
         return std::nullopt;
     case ParamType::Choice: {
         if (!std::holds_alternative<std::string>(v))
@@ -345,18 +337,14 @@ std::optional<ParamError> validate(const ParamSpec& spec, std::string_view path,
         return std::nullopt;
     }
     case ParamType::Text: {
-        if (!std::holds_alternative<std::string>(v))
-            return err(ParamError::Code::WrongType, describe(v) + " is not text");
+        if (!std::holds_alternative<std::string>(v)) return err(ParamError::Code::WrongType, describe(v) + " is not text");
         const auto& s = std::get<std::string>(v);
-        if (!validUtf8(s))
-            return err(ParamError::Code::OutOfRange, "text is not valid UTF-8");
-        if (s.empty())
-            return err(ParamError::Code::OutOfRange, "must not be empty");
+        if (!validUtf8(s)) return err(ParamError::Code::OutOfRange, "text is not valid UTF-8");
+        if (s.empty()) return err(ParamError::Code::OutOfRange, "must not be empty");
         if (static_cast<double>(s.size()) > spec.max)
             return err(ParamError::Code::OutOfRange, "longer than " + formatNumber(spec.max) + " bytes");
         for (unsigned char c : s)
-            if (c < 0x20)
-                return err(ParamError::Code::OutOfRange, "control characters are not allowed");
+            if (c < 0x20) return err(ParamError::Code::OutOfRange, "control characters are not allowed");
         return std::nullopt;
     }
     }
@@ -384,8 +372,7 @@ const std::vector<ParamSpec>& paramTable()
 const ParamSpec* findSpec(std::string_view path)
 {
     for (const auto& spec : paramTable())
-        if (matches(spec.pattern, path))
-            return &spec;
+        if (matches(spec.pattern, path)) return &spec;
     return nullptr;
 }
 
@@ -393,10 +380,8 @@ std::optional<ParamError> setParam(Session& session, std::string_view path, cons
 {
     const ParamSpec* spec = findSpec(path);
     auto slot = spec ? resolve(session, path) : std::nullopt;
-    if (!spec || !slot)
-        return ParamError{ParamError::Code::UnknownPath, std::string(path), std::string(path) + ": no such parameter"};
-    if (auto e = validate(*spec, path, value))
-        return e;
+    if (!spec || !slot) return ParamError{ParamError::Code::UnknownPath, std::string(path), std::string(path) + ": no such parameter"};
+    if (auto e = validate(*spec, path, value)) return e;
     slot->set(value);
     return std::nullopt;
 }
@@ -404,15 +389,26 @@ std::optional<ParamError> setParam(Session& session, std::string_view path, cons
 std::variant<ParamValue, ParamError> getParam(const Session& session, std::string_view path)
 {
     auto slot = findSpec(path) ? resolve(const_cast<Session&>(session), path) : std::nullopt;
-    if (!slot)
-        return ParamError{ParamError::Code::UnknownPath, std::string(path), std::string(path) + ": no such parameter"};
+    if (!slot) return ParamError{ParamError::Code::UnknownPath, std::string(path), std::string(path) + ": no such parameter"};
     return slot->get();
 }
 
-std::string toString(EqType t) { return kEqTypes[static_cast<size_t>(t)]; }
-std::string toString(Detector d) { return kDetectors[static_cast<size_t>(d)]; }
-std::string toString(EffectType e) { return kEffects[static_cast<size_t>(e)]; }
-const std::vector<std::string>& delaySyncChoices() { return kSync; }
+std::string toString(EqType t)
+{
+    return kEqTypes[static_cast<size_t>(t)];
+}
+std::string toString(Detector d)
+{
+    return kDetectors[static_cast<size_t>(d)];
+}
+std::string toString(EffectType e)
+{
+    return kEffects[static_cast<size_t>(e)];
+}
+const std::vector<std::string>& delaySyncChoices()
+{
+    return kSync;
+}
 
 std::string formatNumber(double v)
 {
@@ -423,15 +419,18 @@ std::string formatNumber(double v)
 
 double syncToMs(const std::string& sync, double tempo)
 {
-    if (sync == "off" || sync.size() < 3 || sync.substr(0, 2) != "1/" || tempo <= 0)
-        return 0.0;
+    if (sync == "off" || sync.size() < 3 || sync.substr(0, 2) != "1/" || tempo <= 0) return 0.0;
     std::string rest = sync.substr(2);
     double factor = 1.0;
-    if (rest.back() == 'd') { factor = 1.5; rest.pop_back(); }
-    else if (rest.back() == 't') { factor = 2.0 / 3.0; rest.pop_back(); }
+    if (rest.back() == 'd') {
+        factor = 1.5;
+        rest.pop_back();
+    } else if (rest.back() == 't') {
+        factor = 2.0 / 3.0;
+        rest.pop_back();
+    }
     const double denom = std::atof(rest.c_str());
-    if (denom <= 0)
-        return 0.0;
+    if (denom <= 0) return 0.0;
     const double wholeNoteMs = 4.0 * 60000.0 / tempo;
     return wholeNoteMs / denom * factor;
 }

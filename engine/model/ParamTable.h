@@ -29,7 +29,7 @@ enum class ParamScope {
 struct ParamSpec {
     std::string pattern; // '*' stands for one id or band-number segment
     ParamType type = ParamType::Number;
-    std::string unit;    // "dB", "Hz", "ms", "%", "s", "BPM", "" ...
+    std::string unit; // "dB", "Hz", "ms", "%", "s", "BPM", "" ...
     double min = 0.0;
     double max = 0.0;
     double def = 0.0;

@@ -44,10 +44,10 @@ struct Send {
 struct Strip {
     std::string id;
     std::string name;
-    double trim = 0.0;   // dB
+    double trim = 0.0; // dB
     bool polarity = false;
-    double fader = 0.0;  // dB; -144 is -inf
-    double pan = 0.0;    // -1 .. +1
+    double fader = 0.0; // dB; -144 is -inf
+    double pan = 0.0;   // -1 .. +1
     bool mute = false;
     bool solo = false;
     std::vector<EqBand> eq;
@@ -75,7 +75,7 @@ struct Reverb {
 };
 
 struct Delay {
-    double time = 375.0;   // ms when sync is "off"
+    double time = 375.0;      // ms when sync is "off"
     std::string sync = "off"; // note value synced to tempo: "1/4", "1/8d", "1/16t" ...
     double feedback = 35.0;   // %
     double highcut = 6000.0;  // Hz, low-pass in the feedback path
@@ -103,7 +103,7 @@ struct Master {
     Compressor comp;
     double width = 100.0; // %
     Limiter limiter;
-    double fader = 0.0;   // dB
+    double fader = 0.0; // dB
     bool operator==(const Master&) const = default;
 };
 

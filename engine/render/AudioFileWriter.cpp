@@ -60,11 +60,23 @@ Result<std::unique_ptr<AudioFileWriter>> AudioFileWriter::create(const std::stri
     info.channels = 2;
     int bits = 0;
     switch (format) {
-    case FileFormat::Wav16: info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16; bits = 16; break;
-    case FileFormat::Wav24: info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_24; bits = 24; break;
+    case FileFormat::Wav16:
+        info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+        bits = 16;
+        break;
+    case FileFormat::Wav24:
+        info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_24;
+        bits = 24;
+        break;
     case FileFormat::Wav32f: info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT; break;
-    case FileFormat::Flac16: info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16; bits = 16; break;
-    case FileFormat::Flac24: info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_24; bits = 24; break;
+    case FileFormat::Flac16:
+        info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+        bits = 16;
+        break;
+    case FileFormat::Flac24:
+        info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_24;
+        bits = 24;
+        break;
     }
     std::unique_ptr<AudioFileWriter> w(new AudioFileWriter);
     w->d = std::make_unique<Impl>();
@@ -72,17 +84,14 @@ Result<std::unique_ptr<AudioFileWriter>> AudioFileWriter::create(const std::stri
     w->d->part = path + ".part";
     w->d->bits = bits;
     w->d->snd = sf_open(w->d->part.c_str(), SFM_WRITE, &info);
-    if (!w->d->snd)
-        return Error{"write_failed", "cannot write " + path + ": " + sf_strerror(nullptr)};
+    if (!w->d->snd) return Error{"write_failed", "cannot write " + path + ": " + sf_strerror(nullptr)};
     return w;
 }
 
 AudioFileWriter::~AudioFileWriter()
 {
-    if (d && d->snd)
-        sf_close(d->snd);
-    if (d && !d->finished)
-        std::remove(d->part.c_str());
+    if (d && d->snd) sf_close(d->snd);
+    if (d && !d->finished) std::remove(d->part.c_str());
 }
 
 Result<Ok> AudioFileWriter::write(const float* left, const float* right, int n)
@@ -110,8 +119,7 @@ Result<Ok> AudioFileWriter::write(const float* left, const float* right, int n)
         }
         wrote = sf_writef_int(d->snd, d->ints.data(), n);
     }
-    if (wrote != n)
-        return Error{"write_failed", "cannot write " + d->path + ": " + sf_strerror(d->snd)};
+    if (wrote != n) return Error{"write_failed", "cannot write " + d->path + ": " + sf_strerror(d->snd)};
     return Ok{};
 }
 

@@ -19,13 +19,13 @@ Result<FileFormat> parseFileFormat(const std::string& name); // "wav16", "wav24"
 std::string formatName(FileFormat f);
 
 class AudioFileWriter {
-public:
+  public:
     static Result<std::unique_ptr<AudioFileWriter>> create(const std::string& path, FileFormat format, int sampleRate);
     ~AudioFileWriter();
     Result<Ok> write(const float* left, const float* right, int n);
     Result<Ok> finish();
 
-private:
+  private:
     AudioFileWriter() = default;
     struct Impl;
     std::unique_ptr<Impl> d;

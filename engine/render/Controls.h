@@ -26,8 +26,7 @@ struct AtomicEqBand {
     EqBand load() const
     {
         return {static_cast<EqType>(type.load(std::memory_order_relaxed)), freq.load(std::memory_order_relaxed),
-                gain.load(std::memory_order_relaxed), q.load(std::memory_order_relaxed),
-                enabled.load(std::memory_order_relaxed)};
+                gain.load(std::memory_order_relaxed), q.load(std::memory_order_relaxed), enabled.load(std::memory_order_relaxed)};
     }
 };
 

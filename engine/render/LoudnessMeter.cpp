@@ -26,7 +26,10 @@ LoudnessMeter::LoudnessMeter(int sampleRate) : d(std::make_unique<Impl>())
                              EBUR128_MODE_TRUE_PEAK);
 }
 
-LoudnessMeter::~LoudnessMeter() { ebur128_destroy(&d->st); }
+LoudnessMeter::~LoudnessMeter()
+{
+    ebur128_destroy(&d->st);
+}
 
 void LoudnessMeter::add(const float* left, const float* right, int n)
 {
@@ -46,10 +49,8 @@ void LoudnessMeter::add(const float* left, const float* right, int n)
         d->sinceMomentary += take;
         if (d->sinceMomentary == slice) {
             d->sinceMomentary = 0;
-            if (d->frames >= d->rate * 4 / 10)
-                d->maxM = std::max(d->maxM, momentary());
-            if (d->frames >= d->rate * 3)
-                d->maxS = std::max(d->maxS, shortTerm());
+            if (d->frames >= d->rate * 4 / 10) d->maxM = std::max(d->maxM, momentary());
+            if (d->frames >= d->rate * 3) d->maxS = std::max(d->maxS, shortTerm());
         }
     }
 }

@@ -19,7 +19,7 @@ struct LoudnessReport {
 };
 
 class LoudnessMeter {
-public:
+  public:
     explicit LoudnessMeter(int sampleRate);
     ~LoudnessMeter();
     void add(const float* left, const float* right, int n);
@@ -27,7 +27,7 @@ public:
     double shortTerm() const;
     LoudnessReport report() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> d;
 };

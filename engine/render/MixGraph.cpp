@@ -18,8 +18,14 @@ namespace {
 struct DenormalGuard {
 #if defined(__SSE__)
     unsigned old = _mm_getcsr();
-    DenormalGuard() { _mm_setcsr(old | 0x8040); }
-    ~DenormalGuard() { _mm_setcsr(old); }
+    DenormalGuard()
+    {
+        _mm_setcsr(old | 0x8040);
+    }
+    ~DenormalGuard()
+    {
+        _mm_setcsr(old);
+    }
 #endif
 };
 } // namespace
@@ -79,8 +85,7 @@ Result<std::unique_ptr<MixGraph>> MixGraph::build(const Session& s, const StemMa
         int out = -1;
         if (t.output != "master") {
             auto git = std::find_if(s.groups.begin(), s.groups.end(), [&](const Group& x) { return x.id == t.output; });
-            if (git == s.groups.end())
-                return Error{"bad_routing", "tracks/" + t.id + "/output: no group '" + t.output + "'"};
+            if (git == s.groups.end()) return Error{"bad_routing", "tracks/" + t.id + "/output: no group '" + t.output + "'"};
             out = static_cast<int>(git - s.groups.begin());
         }
         g->m_trackOutput.push_back(out);
@@ -99,8 +104,7 @@ Result<std::unique_ptr<MixGraph>> MixGraph::build(const Session& s, const StemMa
     }
     auto checkSends = [&](const std::string& kind, const Strip& st) -> std::optional<Error> {
         for (const Send& snd : st.sends)
-            if (!s.aux(snd.to))
-                return Error{"bad_routing", kind + "/" + st.id + "/sends/" + snd.to + ": no aux return '" + snd.to + "'"};
+            if (!s.aux(snd.to)) return Error{"bad_routing", kind + "/" + st.id + "/sends/" + snd.to + ": no aux return '" + snd.to + "'"};
         return std::nullopt;
     };
     for (const Track& t : s.tracks)
@@ -124,9 +128,14 @@ void MixGraph::setParams(const Session& s)
     // Solo in place: when anything is soloed, strips not soloed (and not feeding or fed by a
     // soloed strip) are silenced; aux returns are solo-safe.
     bool anySolo = false;
-    for (const Track& t : s.tracks) anySolo = anySolo || t.solo;
-    for (const Group& grp : s.groups) anySolo = anySolo || grp.solo;
-    auto groupSoloed = [&](const std::string& id) { const Group* grp = s.group(id); return grp && grp->solo; };
+    for (const Track& t : s.tracks)
+        anySolo = anySolo || t.solo;
+    for (const Group& grp : s.groups)
+        anySolo = anySolo || grp.solo;
+    auto groupSoloed = [&](const std::string& id) {
+        const Group* grp = s.group(id);
+        return grp && grp->solo;
+    };
     for (size_t i = 0; i < m_tracks.size() && i < s.tracks.size(); ++i) {
         const Track& t = s.tracks[i];
         const bool audible = !anySolo || t.solo || groupSoloed(t.output);
@@ -168,11 +177,12 @@ void MixGraph::setParams(const Session& s)
 void MixGraph::pullParams()
 {
     const unsigned v = m_version.load(std::memory_order_acquire);
-    if (v == m_seenVersion)
-        return;
+    if (v == m_seenVersion) return;
     m_seenVersion = v;
-    for (auto& n : m_tracks) n->dsp.update(n->controls);
-    for (auto& n : m_groups) n->dsp.update(n->controls);
+    for (auto& n : m_tracks)
+        n->dsp.update(n->controls);
+    for (auto& n : m_groups)
+        n->dsp.update(n->controls);
     for (auto& n : m_returns) {
         n->dsp.update(n->controls);
         if (n->effect == EffectType::Reverb) {
@@ -272,12 +282,11 @@ void MixGraph::process(float* left, float* right, int n)
         right[i] = R[i];
         peak = std::max(peak, std::max(std::abs(L[i]), std::abs(R[i])));
     }
-    if (peak > m_masterMeter.peak.load(std::memory_order_relaxed))
-        m_masterMeter.peak.store(peak, std::memory_order_relaxed);
-    m_masterMeter.compReduction.store(std::max(m_masterMeter.compReduction.load(std::memory_order_relaxed), m_masterComp.takeMaxReduction()),
-                                      std::memory_order_relaxed);
-    m_masterMeter.limiterReduction.store(std::max(m_masterMeter.limiterReduction.load(std::memory_order_relaxed), m_limiter.takeMaxReduction()),
-                                         std::memory_order_relaxed);
+    if (peak > m_masterMeter.peak.load(std::memory_order_relaxed)) m_masterMeter.peak.store(peak, std::memory_order_relaxed);
+    m_masterMeter.compReduction.store(
+        std::max(m_masterMeter.compReduction.load(std::memory_order_relaxed), m_masterComp.takeMaxReduction()), std::memory_order_relaxed);
+    m_masterMeter.limiterReduction.store(
+        std::max(m_masterMeter.limiterReduction.load(std::memory_order_relaxed), m_limiter.takeMaxReduction()), std::memory_order_relaxed);
     m_pos += n;
 }
 

@@ -35,7 +35,7 @@ struct MasterMeter {
 };
 
 class MixGraph {
-public:
+  public:
     static constexpr int kMaxBlock = 4096;
     // Checks routing (outputs, sends) and that every track has its stem at the session rate.
     static Result<std::unique_ptr<MixGraph>> build(const Session& session, const StemMap& stems);
@@ -61,7 +61,7 @@ public:
     std::vector<StripRef> strips() const;
     const MasterMeter& masterMeter() const { return m_masterMeter; }
 
-private:
+  private:
     MixGraph() = default;
     struct Node;
     void pullParams();

@@ -13,13 +13,12 @@ int64_t renderLength(const Session& session, const MixGraph& graph)
 
 Result<RenderReport> renderSession(const Session& session, const StemMap& stems, int blockSize,
                                    const std::function<Result<Ok>(const float*, const float*, int)>& sink,
-                                   const std::function<void(double)>& progress)
+                                   const std::function<void(double)>& progress, bool measureLoudness)
 {
     if (blockSize < 1 || blockSize > MixGraph::kMaxBlock)
         return Error{"bad_block_size", "block size must be 1 to " + std::to_string(MixGraph::kMaxBlock)};
     auto built = MixGraph::build(session, stems);
-    if (!built)
-        return built.error();
+    if (!built) return built.error();
     MixGraph& graph = *built.value();
     const int64_t total = renderLength(session, graph);
     int64_t skip = graph.latency(); // the limiter's lookahead: drop the first frames, render as many more
@@ -35,11 +34,9 @@ Result<RenderReport> renderSession(const Session& session, const StemMap& stems,
             skip -= offset;
         }
         const int n = static_cast<int>(std::min<int64_t>(blockSize - offset, total - written));
-        if (n <= 0)
-            continue;
-        meter.add(l.data() + offset, r.data() + offset, n);
-        if (auto ok = sink(l.data() + offset, r.data() + offset, n); !ok)
-            return ok.error();
+        if (n <= 0) continue;
+        if (measureLoudness) meter.add(l.data() + offset, r.data() + offset, n);
+        if (auto ok = sink(l.data() + offset, r.data() + offset, n); !ok) return ok.error();
         written += n;
         const int percent = static_cast<int>(100 * written / std::max<int64_t>(total, 1));
         if (progress && percent != lastPercent) {
@@ -55,29 +52,23 @@ Result<RenderReport> renderSession(const Session& session, const StemMap& stems,
         StripReport sr{s.kind, s.id};
         const float peak = s.meter->totalPeak.load();
         const long long frames = s.meter->totalFrames.load();
-        if (peak > 0)
-            sr.peakDb = 20 * std::log10(peak);
-        if (frames > 0 && s.meter->totalSumSq.load() > 0)
-            sr.rmsDb = 10 * std::log10(s.meter->totalSumSq.load() / (2.0 * frames));
+        if (peak > 0) sr.peakDb = 20 * std::log10(peak);
+        if (frames > 0 && s.meter->totalSumSq.load() > 0) sr.rmsDb = 10 * std::log10(s.meter->totalSumSq.load() / (2.0 * frames));
         rep.strips.push_back(sr);
     }
     return rep;
 }
 
-Result<RenderReport> renderToFile(const Session& session, const StemMap& stems, const std::string& path,
-                                  const RenderOptions& options)
+Result<RenderReport> renderToFile(const Session& session, const StemMap& stems, const std::string& path, const RenderOptions& options)
 {
     auto writer = AudioFileWriter::create(path, options.format, session.sampleRate);
-    if (!writer)
-        return writer.error();
+    if (!writer) return writer.error();
     AudioFileWriter& w = *writer.value();
     auto rep = renderSession(
-        session, stems, options.blockSize, [&](const float* l, const float* r, int n) { return w.write(l, r, n); },
-        options.progress);
-    if (!rep)
-        return rep;
-    if (auto ok = w.finish(); !ok)
-        return ok.error();
+        session, stems, options.blockSize, [&](const float* l, const float* r, int n) { return w.write(l, r, n); }, options.progress,
+        options.measureLoudness);
+    if (!rep) return rep;
+    if (auto ok = w.finish(); !ok) return ok.error();
     rep->format = formatName(options.format);
     return rep;
 }

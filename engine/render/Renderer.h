@@ -32,6 +32,7 @@ struct RenderReport {
 struct RenderOptions {
     FileFormat format = FileFormat::Wav24;
     int blockSize = 1024;
+    bool measureLoudness = true; // the EBU R 128 report; off only for like-for-like benchmarks
     std::function<void(double fraction)> progress;
 };
 
@@ -41,9 +42,8 @@ int64_t renderLength(const Session& session, const MixGraph& graph);
 // Renders into `sink` (called per block with latency-compensated audio); returns the report.
 Result<RenderReport> renderSession(const Session& session, const StemMap& stems, int blockSize,
                                    const std::function<Result<Ok>(const float*, const float*, int)>& sink,
-                                   const std::function<void(double)>& progress = {});
+                                   const std::function<void(double)>& progress = {}, bool measureLoudness = true);
 // Renders to a file.
-Result<RenderReport> renderToFile(const Session& session, const StemMap& stems, const std::string& path,
-                                  const RenderOptions& options);
+Result<RenderReport> renderToFile(const Session& session, const StemMap& stems, const std::string& path, const RenderOptions& options);
 
 } // namespace mixroom::engine

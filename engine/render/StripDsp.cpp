@@ -81,8 +81,7 @@ void StripDsp::process(float* left, float* right, int n, float* outL, float* out
     }
     m_eq.process(left, right, n);
     m_comp.process(left, right, n);
-    meter.reduction.store(std::max(meter.reduction.load(std::memory_order_relaxed), m_comp.takeMaxReduction()),
-                          std::memory_order_relaxed);
+    meter.reduction.store(std::max(meter.reduction.load(std::memory_order_relaxed), m_comp.takeMaxReduction()), std::memory_order_relaxed);
 
     // Pre-fader sends take the signal after dynamics, with mute applied.
     bool anyPre = false;
@@ -99,8 +98,8 @@ void StripDsp::process(float* left, float* right, int n, float* outL, float* out
     }
 
     // Mute, fader and pan.
-    const bool unity = muteSettled && m_mute.value() == 1.0 && !m_gainL.active() && !m_gainR.active() &&
-                       m_gainL.value() == 1.0 && m_gainR.value() == 1.0;
+    const bool unity =
+        muteSettled && m_mute.value() == 1.0 && !m_gainL.active() && !m_gainR.active() && m_gainL.value() == 1.0 && m_gainR.value() == 1.0;
     if (!unity) {
         for (int i = 0; i < n; ++i) {
             const double m = m_mute.next();
@@ -111,8 +110,7 @@ void StripDsp::process(float* left, float* right, int n, float* outL, float* out
 
     for (size_t r = 0; r < m_send.size(); ++r) {
         Ramp& g = m_send[r];
-        if (!g.active() && g.value() == 0.0)
-            continue;
+        if (!g.active() && g.value() == 0.0) continue;
         const float* srcL = m_sendPre[r] ? m_preL.data() : left;
         const float* srcR = m_sendPre[r] ? m_preR.data() : right;
         float* dl = sendL[r];
@@ -137,10 +135,8 @@ void StripDsp::process(float* left, float* right, int n, float* outL, float* out
     const double a = std::pow(m_rmsCoef, n);
     m_rmsState = a * m_rmsState + (1 - a) * blockMs;
     meter.rms.store(static_cast<float>(std::sqrt(m_rmsState)), std::memory_order_relaxed);
-    if (peak > meter.peak.load(std::memory_order_relaxed))
-        meter.peak.store(peak, std::memory_order_relaxed);
-    if (peak > meter.totalPeak.load(std::memory_order_relaxed))
-        meter.totalPeak.store(peak, std::memory_order_relaxed);
+    if (peak > meter.peak.load(std::memory_order_relaxed)) meter.peak.store(peak, std::memory_order_relaxed);
+    if (peak > meter.totalPeak.load(std::memory_order_relaxed)) meter.totalPeak.store(peak, std::memory_order_relaxed);
     meter.totalSumSq.store(meter.totalSumSq.load(std::memory_order_relaxed) + sumSq, std::memory_order_relaxed);
     meter.totalFrames.store(meter.totalFrames.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }

@@ -24,7 +24,7 @@ struct StripMeter {
 };
 
 class StripDsp {
-public:
+  public:
     // `eqBands` is the strip's number of bands; `mono` selects the -3 dB constant-power pan law.
     void prepare(double sampleRate, int maxBlock, int eqBands, int sends, bool mono);
     // Reads the controls and starts glides toward them. [audio thread]
@@ -35,7 +35,7 @@ public:
 
     StripMeter meter;
 
-private:
+  private:
     double m_fs = 48000;
     int m_ramp = 0;
     int m_eqBands = 0;

@@ -10,32 +10,26 @@ bool isHash(const std::string& s)
 }
 } // namespace
 
-Result<StemMap> loadSessionStems(const Session& session, const std::string& baseDir, StemStore& store,
-                                 const StemProgress& progress)
+Result<StemMap> loadSessionStems(const Session& session, const std::string& baseDir, StemStore& store, const StemProgress& progress)
 {
     StemMap map;
     for (const Track& t : session.tracks) {
         std::string canonical;
         if (isHash(t.stem)) {
             auto p = store.pathOf(t.stem);
-            if (!p)
-                return Error{p.error().code, "tracks/" + t.id + "/stem: " + p.error().message};
+            if (!p) return Error{p.error().code, "tracks/" + t.id + "/stem: " + p.error().message};
             canonical = p.value();
         } else {
             if (t.stem.empty() || t.stem.front() == '/')
-                return Error{"bad_stem_path", "tracks/" + t.id + "/stem: \"" + t.stem +
-                                                  "\" must be a path relative to the session file"};
+                return Error{"bad_stem_path", "tracks/" + t.id + "/stem: \"" + t.stem + "\" must be a path relative to the session file"};
             auto info = store.import(baseDir + "/" + t.stem, session.sampleRate, [&](double f) {
-                if (progress)
-                    progress(t.id, f);
+                if (progress) progress(t.id, f);
             });
-            if (!info)
-                return Error{info.error().code, "tracks/" + t.id + "/stem: " + info.error().message};
+            if (!info) return Error{info.error().code, "tracks/" + t.id + "/stem: " + info.error().message};
             canonical = info->path;
         }
         auto src = StemSource::open(canonical);
-        if (!src)
-            return Error{src.error().code, "tracks/" + t.id + "/stem: " + src.error().message};
+        if (!src) return Error{src.error().code, "tracks/" + t.id + "/stem: " + src.error().message};
         map[t.id] = src.value();
     }
     return map;

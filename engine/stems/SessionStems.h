@@ -14,7 +14,6 @@ namespace mixroom::engine {
 
 using StemProgress = std::function<void(const std::string& trackId, double fraction)>;
 
-Result<StemMap> loadSessionStems(const Session& session, const std::string& baseDir, StemStore& store,
-                                 const StemProgress& progress = {});
+Result<StemMap> loadSessionStems(const Session& session, const std::string& baseDir, StemStore& store, const StemProgress& progress = {});
 
 } // namespace mixroom::engine

@@ -16,8 +16,7 @@ namespace mixroom::engine {
 Result<std::shared_ptr<const StemSource>> StemSource::open(const std::string& path)
 {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return Error{"stem_missing", "cannot open stem " + path + ": " + std::strerror(errno)};
+    if (fd < 0) return Error{"stem_missing", "cannot open stem " + path + ": " + std::strerror(errno)};
     struct stat st {};
     if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(StemHeader))) {
         ::close(fd);
@@ -25,8 +24,7 @@ Result<std::shared_ptr<const StemSource>> StemSource::open(const std::string& pa
     }
     void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_SHARED, fd, 0);
     ::close(fd);
-    if (map == MAP_FAILED)
-        return Error{"stem_io", "cannot map stem " + path + ": " + std::strerror(errno)};
+    if (map == MAP_FAILED) return Error{"stem_io", "cannot map stem " + path + ": " + std::strerror(errno)};
     StemHeader h;
     std::memcpy(&h, map, sizeof h);
     const uint64_t need = sizeof h + h.frames * h.channels * sizeof(float);
@@ -47,8 +45,7 @@ Result<std::shared_ptr<const StemSource>> StemSource::open(const std::string& pa
 
 StemSource::~StemSource()
 {
-    if (m_map)
-        ::munmap(m_map, m_mapLen);
+    if (m_map) ::munmap(m_map, m_mapLen);
 }
 
 void StemSource::read(int64_t pos, int n, float* left, float* right) const

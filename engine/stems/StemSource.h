@@ -13,7 +13,7 @@
 namespace mixroom::engine {
 
 class StemSource {
-public:
+  public:
     static Result<std::shared_ptr<const StemSource>> open(const std::string& path);
     ~StemSource();
     StemSource(const StemSource&) = delete;
@@ -25,7 +25,7 @@ public:
     // Copies frames [pos, pos + n) into left/right (mono is copied to both); zeros outside the stem.
     void read(int64_t pos, int n, float* left, float* right) const;
 
-private:
+  private:
     StemSource() = default;
     void* m_map = nullptr;
     size_t m_mapLen = 0;

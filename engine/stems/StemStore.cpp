@@ -39,7 +39,8 @@ FormatInfo describeFormat(int format)
     const int sub = format & SF_FORMAT_SUBMASK;
     std::string container;
     switch (major) {
-    case SF_FORMAT_WAV: case SF_FORMAT_WAVEX: container = "WAV"; break;
+    case SF_FORMAT_WAV:
+    case SF_FORMAT_WAVEX: container = "WAV"; break;
     case SF_FORMAT_RF64: container = "RF64"; break;
     case SF_FORMAT_W64: container = "W64"; break;
     case SF_FORMAT_AIFF: container = "AIFF"; break;
@@ -48,7 +49,8 @@ FormatInfo describeFormat(int format)
     default: return {false, 0, "an unsupported container"};
     }
     switch (sub) {
-    case SF_FORMAT_PCM_S8: case SF_FORMAT_PCM_U8: return {major != SF_FORMAT_OGG, major == SF_FORMAT_FLAC ? 0 : 1, container + " 8-bit"};
+    case SF_FORMAT_PCM_S8:
+    case SF_FORMAT_PCM_U8: return {major != SF_FORMAT_OGG, major == SF_FORMAT_FLAC ? 0 : 1, container + " 8-bit"};
     case SF_FORMAT_PCM_16: return {major != SF_FORMAT_OGG, major == SF_FORMAT_FLAC ? 0 : 2, container + " 16-bit"};
     case SF_FORMAT_PCM_24: return {major != SF_FORMAT_OGG, major == SF_FORMAT_FLAC ? 0 : 3, container + " 24-bit"};
     case SF_FORMAT_PCM_32: return {major != SF_FORMAT_OGG && major != SF_FORMAT_FLAC, 4, container + " 32-bit"};
@@ -65,10 +67,8 @@ struct TempFile {
     int fd = -1;
     ~TempFile()
     {
-        if (fd >= 0)
-            ::close(fd);
-        if (!path.empty())
-            ::unlink(path.c_str());
+        if (fd >= 0) ::close(fd);
+        if (!path.empty()) ::unlink(path.c_str());
     }
 };
 
@@ -78,8 +78,7 @@ bool writeAll(int fd, const void* data, size_t len)
     while (len > 0) {
         const ssize_t w = ::write(fd, p, len);
         if (w < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             return false;
         }
         p += w;
@@ -127,18 +126,14 @@ bool claimsMoreThanFile(const char* log)
 
 } // namespace
 
-StemStore::StemStore(std::string dir, StemLimits limits)
-    : m_dir(std::move(dir)), m_limits(limits)
-{
-}
+StemStore::StemStore(std::string dir, StemLimits limits) : m_dir(std::move(dir)), m_limits(limits) {}
 
 Result<std::string> StemStore::pathOf(const std::string& hash) const
 {
     if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos)
         return Error{"stem_unknown", "\"" + hash + "\" is not a stem hash"};
     const std::string p = m_dir + "/" + hash + ".f32";
-    if (!fs::exists(p))
-        return Error{"stem_unknown", "stem " + hash + " is not in the store"};
+    if (!fs::exists(p)) return Error{"stem_unknown", "stem " + hash + " is not in the store"};
     return p;
 }
 
@@ -146,23 +141,19 @@ Result<StemInfo> StemStore::import(const std::string& file, int sessionRate, con
 {
     std::error_code ec;
     fs::create_directories(m_dir, ec);
-    if (ec)
-        return Error{"store_io", "cannot create stem store " + m_dir + ": " + ec.message()};
+    if (ec) return Error{"store_io", "cannot create stem store " + m_dir + ": " + ec.message()};
     // Cache: the same source bytes at the same rate give the same canonical stem.
     std::string hashErr;
     const std::string srcHash = hashFile(file, &hashErr);
-    if (srcHash.empty())
-        return Error{"stem_unreadable", "cannot read " + file + ": " + hashErr};
+    if (srcHash.empty()) return Error{"stem_unreadable", "cannot read " + file + ": " + hashErr};
     const std::string ref = m_dir + "/src-" + srcHash + "-" + std::to_string(sessionRate) + ".ref";
     if (std::ifstream in(ref); in) {
         std::string hash;
         in >> hash;
         if (auto p = pathOf(hash); p.ok()) {
             if (auto src = StemSource::open(p.value()); src.ok()) {
-                if (progress)
-                    progress(1.0);
-                return StemInfo{hash, p.value(), src.value()->channels(), src.value()->sampleRate(),
-                                src.value()->frames(), 0, "cached"};
+                if (progress) progress(1.0);
+                return StemInfo{hash, p.value(), src.value()->channels(), src.value()->sampleRate(), src.value()->frames(), 0, "cached"};
             }
         }
     }
@@ -178,12 +169,9 @@ Result<StemInfo> StemStore::import(const std::string& file, int sessionRate, con
 Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, const Progress& progress)
 {
     struct stat st {};
-    if (::stat(file.c_str(), &st) != 0)
-        return Error{"stem_unreadable", "cannot read " + file + ": " + std::strerror(errno)};
-    if (!S_ISREG(st.st_mode))
-        return Error{"stem_unreadable", file + " is not a regular file"};
-    if (st.st_size == 0)
-        return Error{"stem_empty", file + " is empty (zero length)"};
+    if (::stat(file.c_str(), &st) != 0) return Error{"stem_unreadable", "cannot read " + file + ": " + std::strerror(errno)};
+    if (!S_ISREG(st.st_mode)) return Error{"stem_unreadable", file + " is not a regular file"};
+    if (st.st_size == 0) return Error{"stem_empty", file + " is empty (zero length)"};
     if (st.st_size > m_limits.maxBytes)
         return Error{"stem_too_large", file + " is larger than the limit of " + std::to_string(m_limits.maxBytes) + " bytes"};
 
@@ -193,7 +181,10 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
         const std::string why = sf_strerror(nullptr);
         return Error{"stem_corrupt", file + " is not a readable audio file: " + why};
     }
-    struct Closer { SNDFILE* s; ~Closer() { sf_close(s); } } closer{snd};
+    struct Closer {
+        SNDFILE* s;
+        ~Closer() { sf_close(s); }
+    } closer{snd};
     const FormatInfo fmt = describeFormat(sfi.format);
     if (!fmt.supported)
         return Error{"stem_unsupported", file + " is " + fmt.name + "; supported are WAV/AIFF (PCM or float), FLAC and Ogg Vorbis"};
@@ -202,8 +193,7 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
     if (sfi.samplerate < m_limits.minRate || sfi.samplerate > m_limits.maxRate)
         return Error{"stem_rate", file + " claims a sample rate of " + std::to_string(sfi.samplerate) + " Hz, outside " +
                                       std::to_string(m_limits.minRate) + "-" + std::to_string(m_limits.maxRate) + " Hz"};
-    if (sfi.frames <= 0)
-        return Error{"stem_empty", file + " holds no audio frames (zero length)"};
+    if (sfi.frames <= 0) return Error{"stem_empty", file + " holds no audio frames (zero length)"};
     if (static_cast<double>(sfi.frames) / sfi.samplerate > m_limits.maxSeconds)
         return Error{"stem_too_long", file + " is longer than the limit of " + std::to_string(int(m_limits.maxSeconds)) + " s"};
     if (fmt.bytesPerSample > 0) {
@@ -217,8 +207,7 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
     {
         char log[8192] = {0};
         sf_command(snd, SFC_GET_LOG_INFO, log, sizeof log);
-        if (claimsMoreThanFile(log))
-            return Error{"stem_corrupt", file + " is truncated: its header claims more audio than the file holds"};
+        if (claimsMoreThanFile(log)) return Error{"stem_corrupt", file + " is truncated: its header claims more audio than the file holds"};
     }
 
     const int ch = sfi.channels;
@@ -230,10 +219,15 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
         const soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
         const soxr_runtime_spec_t rt = soxr_runtime_spec(1);
         soxr = soxr_create(sfi.samplerate, sessionRate, static_cast<unsigned>(ch), &err, &io, &q, &rt);
-        if (!soxr)
-            return Error{"stem_resample", std::string("cannot create the resampler: ") + err};
+        if (!soxr) return Error{"stem_resample", std::string("cannot create the resampler: ") + err};
     }
-    struct SoxrCloser { soxr_t s; ~SoxrCloser() { if (s) soxr_delete(s); } } soxrCloser{soxr};
+    struct SoxrCloser {
+        soxr_t s;
+        ~SoxrCloser()
+        {
+            if (s) soxr_delete(s);
+        }
+    } soxrCloser{soxr};
 
     TempFile tmp;
     {
@@ -241,15 +235,13 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
         std::vector<char> name(templ.begin(), templ.end());
         name.push_back('\0');
         tmp.fd = ::mkstemp(name.data());
-        if (tmp.fd < 0)
-            return Error{"store_io", "cannot create a temporary file in " + m_dir + ": " + std::strerror(errno)};
+        if (tmp.fd < 0) return Error{"store_io", "cannot create a temporary file in " + m_dir + ": " + std::strerror(errno)};
         tmp.path = name.data();
     }
     StemHeader header;
     header.channels = static_cast<uint32_t>(ch);
     header.sampleRate = static_cast<uint32_t>(sessionRate);
-    if (!writeAll(tmp.fd, &header, sizeof header))
-        return Error{"store_io", std::string("cannot write the stem: ") + std::strerror(errno)};
+    if (!writeAll(tmp.fd, &header, sizeof header)) return Error{"store_io", std::string("cannot write the stem: ") + std::strerror(errno)};
 
     Sha256 hash;
     const std::string tag = "mixroom-stem " + std::to_string(ch) + " " + std::to_string(sessionRate) + "\n";
@@ -258,16 +250,14 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
     std::vector<float> out(static_cast<size_t>((static_cast<int>(kChunkFrames * ratio) + 64) * ch));
     int64_t framesIn = 0, framesOut = 0;
     auto emit = [&](const float* data, size_t frames) -> bool {
-        if (frames == 0)
-            return true;
+        if (frames == 0) return true;
         hash.update(data, frames * ch * sizeof(float));
         framesOut += static_cast<int64_t>(frames);
         return writeAll(tmp.fd, data, frames * ch * sizeof(float));
     };
     while (true) {
         const sf_count_t got = sf_readf_float(snd, in.data(), kChunkFrames);
-        if (got < 0)
-            return Error{"stem_corrupt", file + ": decoding failed: " + sf_strerror(snd)};
+        if (got < 0) return Error{"stem_corrupt", file + ": decoding failed: " + sf_strerror(snd)};
         if (sf_error(snd) != SF_ERR_NO_ERROR)
             return Error{"stem_corrupt", file + ": decoding failed after " + std::to_string(framesIn) + " frames: " + sf_strerror(snd)};
         for (sf_count_t i = 0; i < got * ch; ++i)
@@ -282,8 +272,7 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
             size_t remaining = static_cast<size_t>(got);
             do {
                 soxr_error_t e = soxr_process(soxr, src, remaining, &consumed, out.data(), out.size() / ch, &produced);
-                if (e)
-                    return Error{"stem_resample", std::string("resampling failed: ") + e};
+                if (e) return Error{"stem_resample", std::string("resampling failed: ") + e};
                 okWrite = okWrite && emit(out.data(), produced);
                 if (src) {
                     src += consumed * ch;
@@ -293,18 +282,14 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
         } else {
             okWrite = emit(in.data(), static_cast<size_t>(got));
         }
-        if (!okWrite)
-            return Error{"store_io", std::string("cannot write the stem (") + std::strerror(errno) + "); nothing was stored"};
-        if (progress)
-            progress(std::min(1.0, static_cast<double>(framesIn) / static_cast<double>(sfi.frames)));
-        if (got == 0)
-            break;
+        if (!okWrite) return Error{"store_io", std::string("cannot write the stem (") + std::strerror(errno) + "); nothing was stored"};
+        if (progress) progress(std::min(1.0, static_cast<double>(framesIn) / static_cast<double>(sfi.frames)));
+        if (got == 0) break;
     }
     if (framesIn < sfi.frames)
         return Error{"stem_corrupt", file + " is truncated: the header claims " + std::to_string(sfi.frames) + " frames, " +
                                          std::to_string(framesIn) + " could be decoded"};
-    if (framesOut == 0)
-        return Error{"stem_empty", file + " decoded to no audio"};
+    if (framesOut == 0) return Error{"stem_empty", file + " decoded to no audio"};
 
     header.frames = static_cast<uint64_t>(framesOut);
     if (::pwrite(tmp.fd, &header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) || ::fsync(tmp.fd) != 0)

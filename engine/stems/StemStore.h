@@ -32,7 +32,7 @@ struct StemLimits {
 };
 
 class StemStore {
-public:
+  public:
     using Progress = std::function<void(double fraction)>;
     explicit StemStore(std::string dir, StemLimits limits = {});
     const std::string& dir() const { return m_dir; }
@@ -43,7 +43,7 @@ public:
     // The canonical file of a stored hash, or an error if it is absent.
     Result<std::string> pathOf(const std::string& hash) const;
 
-private:
+  private:
     Result<StemInfo> decode(const std::string& file, int sessionRate, const Progress& progress);
     std::string m_dir;
     StemLimits m_limits;

@@ -13,7 +13,7 @@ struct Error {
 };
 
 template <typename T> class Result {
-public:
+  public:
     Result(T value) : m_v(std::move(value)) {}
     Result(Error e) : m_v(std::move(e)) {}
     bool ok() const { return m_v.index() == 0; }
@@ -24,7 +24,7 @@ public:
     const T* operator->() const { return &value(); }
     const Error& error() const { return std::get<1>(m_v); }
 
-private:
+  private:
     std::variant<T, Error> m_v;
 };
 

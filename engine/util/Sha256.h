@@ -10,14 +10,14 @@
 namespace mixroom::engine {
 
 class Sha256 {
-public:
+  public:
     Sha256();
     void update(const void* data, size_t len);
     std::array<uint8_t, 32> finish();
     std::string hexFinish();
     static std::string hex(const void* data, size_t len);
 
-private:
+  private:
     void block(const uint8_t* p);
     std::array<uint32_t, 8> m_h;
     std::array<uint8_t, 64> m_buf{};

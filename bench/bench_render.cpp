@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+// Render benchmark: 16 stereo stems x 60 s at 48 kHz, each with a 4-band EQ, a compressor, fader
+// and pan, into a master limiter. Renders with Mixroom (one thread) and with Debian's ffmpeg
+// running the equivalent filter graph single-threaded, and prints both wall times, realtime
+// factors and their ratio.
+//   bench_render [--tracks N] [--seconds S] [--keep DIR] [--no-ffmpeg]
+#include "engine/render/Renderer.h"
+#include "engine/stems/SessionStems.h"
+
+#include <sndfile.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace mixroom::engine;
+namespace fs = std::filesystem;
+
+namespace {
+
+double now()
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Music-like stems: a few detuned partials with an amplitude pattern plus a little noise.
+void writeStem(const std::string& path, int index, int rate, double seconds)
+{
+    SF_INFO info{};
+    info.samplerate = rate;
+    info.channels = 2;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_24;
+    SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+    std::mt19937 rng(static_cast<unsigned>(index) * 7919u + 1u);
+    std::uniform_real_distribution<float> noise(-0.02f, 0.02f);
+    const double base = 55.0 * std::pow(2.0, index / 5.0);
+    const long long total = static_cast<long long>(seconds * rate);
+    std::vector<float> buf(8192 * 2);
+    for (long long pos = 0; pos < total;) {
+        const int n = static_cast<int>(std::min<long long>(8192, total - pos));
+        for (int i = 0; i < n; ++i) {
+            const double t = static_cast<double>(pos + i) / rate;
+            const double env = 0.5 + 0.5 * std::sin(2 * M_PI * (0.5 + 0.1 * index) * t);
+            const double x =
+                0.25 * env *
+                (std::sin(2 * M_PI * base * t) + 0.5 * std::sin(2 * M_PI * base * 2.01 * t) + 0.25 * std::sin(2 * M_PI * base * 3.02 * t));
+            buf[static_cast<size_t>(2 * i)] = static_cast<float>(x) + noise(rng);
+            buf[static_cast<size_t>(2 * i + 1)] = static_cast<float>(0.9 * x) + noise(rng);
+        }
+        sf_writef_float(f, buf.data(), n);
+        pos += n;
+    }
+    sf_close(f);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    int tracks = 16;
+    double seconds = 60;
+    bool runFfmpeg = true;
+    std::string keep;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--tracks" && i + 1 < argc)
+            tracks = std::atoi(argv[++i]);
+        else if (a == "--seconds" && i + 1 < argc)
+            seconds = std::atof(argv[++i]);
+        else if (a == "--keep" && i + 1 < argc)
+            keep = argv[++i];
+        else if (a == "--no-ffmpeg")
+            runFfmpeg = false;
+        else if (a == "--help" || a == "-h") {
+            std::printf("Usage: bench_render [--tracks N] [--seconds S] [--keep DIR] [--no-ffmpeg]\n"
+                        "Renders N stereo stems (default 16 x 60 s at 48 kHz) with Mixroom on one thread and with\n"
+                        "ffmpeg's equivalent filter graph (-filter_complex_threads 1), and prints both times.\n");
+            return 0;
+        } else {
+            std::fprintf(stderr, "bench_render: unknown argument '%s' (try --help)\n", a.c_str());
+            return 2;
+        }
+    }
+    const int rate = 48000;
+    const fs::path dir = keep.empty() ? fs::temp_directory_path() / ("mixroom-bench-" + std::to_string(::getpid())) : fs::path(keep);
+    fs::create_directories(dir);
+
+    std::printf("Generating %d stereo stems x %.0f s at %d Hz in %s\n", tracks, seconds, rate, dir.c_str());
+    Session s;
+    s.sampleRate = rate;
+    s.tail = 0;
+    for (int t = 0; t < tracks; ++t) {
+        const std::string name = "stem" + std::to_string(t) + ".wav";
+        if (!fs::exists(dir / name)) writeStem((dir / name).string(), t, rate, seconds);
+        Track tr;
+        tr.id = "t" + std::to_string(t);
+        tr.stem = name;
+        tr.eq = {EqBand{EqType::LowShelf, 100, 2, 0.7071, true}, EqBand{EqType::Peak, 400, -3, 1, true},
+                 EqBand{EqType::Peak, 3000, 2, 1, true}, EqBand{EqType::HighShelf, 10000, 1, 0.7071, true}};
+        tr.comp = Compressor{true, -20, 3, 0, 10, 100, 0, Detector::Peak};
+        tr.fader = -2;
+        tr.pan = (t % 5 - 2) * 0.3;
+        s.tracks.push_back(tr);
+    }
+    s.master.limiter = Limiter{true, -1, 5, 100};
+
+    StemStore store((dir / "store").string());
+    const double t0 = now();
+    auto stems = loadSessionStems(s, dir.string(), store);
+    if (!stems) {
+        std::fprintf(stderr, "bench_render: %s\n", stems.error().message.c_str());
+        return 1;
+    }
+    const double importSecs = now() - t0;
+
+    RenderOptions opt;
+    opt.format = FileFormat::Wav24;
+    const double t1 = now();
+    auto rep = renderToFile(s, stems.value(), (dir / "mixroom.wav").string(), opt);
+    const double mixSecs = now() - t1;
+    if (!rep) {
+        std::fprintf(stderr, "bench_render: %s\n", rep.error().message.c_str());
+        return 1;
+    }
+    opt.measureLoudness = false;
+    const double t1b = now();
+    auto plain = renderToFile(s, stems.value(), (dir / "mixroom-plain.wav").string(), opt);
+    const double plainSecs = now() - t1b;
+    if (!plain) {
+        std::fprintf(stderr, "bench_render: %s\n", plain.error().message.c_str());
+        return 1;
+    }
+    const double audio = static_cast<double>(rep->frames) / rate;
+    std::printf("\nImport (decode, canonical float32, hash): %.2f s\n", importSecs);
+    std::printf("Mixroom render (1 thread, incl. loudness report, wav24): %.3f s wall, %.1fx realtime\n", mixSecs, audio / mixSecs);
+    std::printf("Mixroom render (1 thread, render only, wav24):               %.3f s wall, %.1fx realtime\n", plainSecs, audio / plainSecs);
+    std::printf("  integrated %.2f LUFS, true peak %.2f dBTP\n", rep->loudness.integrated, rep->loudness.truePeak);
+
+    if (runFfmpeg) {
+        // The same chain in ffmpeg filters: bass/equalizer/treble are RBJ biquads; acompressor;
+        // volume; pan as balance; amix without normalisation; alimiter at -1 dBFS.
+        std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel error -y -threads 1 -filter_complex_threads 1";
+        for (int t = 0; t < tracks; ++t)
+            cmd += " -i " + (dir / ("stem" + std::to_string(t) + ".wav")).string();
+        std::string graph;
+        for (int t = 0; t < tracks; ++t) {
+            const double pan = (t % 5 - 2) * 0.3;
+            const double gl = pan > 0 ? 1 - pan : 1, gr = pan < 0 ? 1 + pan : 1;
+            char f[512];
+            std::snprintf(f, sizeof f,
+                          "[%d:a]bass=f=100:g=2:t=q:w=0.7071,equalizer=f=400:t=q:w=1:g=-3,equalizer=f=3000:t=q:w=1:g=2,"
+                          "treble=f=10000:g=1:t=q:w=0.7071,acompressor=threshold=-20dB:ratio=3:attack=10:release=100:knee=1,"
+                          "volume=-2dB,pan=stereo|c0=%.3f*c0|c1=%.3f*c1[a%d];",
+                          t, gl, gr, t);
+            graph += f;
+        }
+        for (int t = 0; t < tracks; ++t)
+            graph += "[a" + std::to_string(t) + "]";
+        graph += "amix=inputs=" + std::to_string(tracks) + ":normalize=0,alimiter=limit=0.891:level=false[out]";
+        cmd += " -filter_complex '" + graph + "' -map '[out]' -c:a pcm_s24le " + (dir / "ffmpeg.wav").string();
+        const double t2 = now();
+        const int rc = std::system(cmd.c_str());
+        const double ffSecs = now() - t2;
+        if (rc != 0) {
+            std::fprintf(stderr, "bench_render: ffmpeg failed (exit %d); is Debian's ffmpeg installed?\n", rc);
+            return 1;
+        }
+        std::printf("ffmpeg (-filter_complex_threads 1, same chain, wav24):     %.3f s wall, %.1fx realtime\n", ffSecs, audio / ffSecs);
+        std::printf("Mixroom is %.1fx faster than ffmpeg like for like (render only), %.1fx with its loudness report\n", ffSecs / plainSecs,
+                    ffSecs / mixSecs);
+    }
+    if (keep.empty()) fs::remove_all(dir);
+    return 0;
+}
