@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // mixroomd: the Mixroom session server. Only argument dispatch lives here.
+#include "server/ParamsCommand.h"
 #include "server/RenderCommand.h"
 
 #include <QCoreApplication>
@@ -15,6 +16,8 @@ const char* kUsage = "Usage: mixroomd <command> [options]\n"
                      "      Render a session file offline and print its loudness report.\n"
                      "  render --demo --out FILE [--demo-dir DIR] [...]\n"
                      "      Synthesise the built-in demo song and render its mix.\n"
+                     "  params [--json]\n"
+                     "      Print every editable parameter: path, type, unit, range, default, scope.\n"
                      "\n"
                      "Options:\n"
                      "  -h, --help     Show this help (also: mixroomd render --help).\n"
@@ -51,6 +54,15 @@ int main(int argc, char** argv)
             return 2;
         }
         return mixroom::server::runRender(parsed.value());
+    }
+    if (cmd == "params") {
+        if (args.size() > 1 || (args.size() == 1 && args.first() != "--json")) {
+            std::fprintf(stderr, "mixroomd params: unexpected argument '%s' (only --json)\n", qPrintable(args.first()));
+            return 2;
+        }
+        const QString text = args.isEmpty() ? mixroom::server::paramsMarkdown() : mixroom::server::paramsJson();
+        std::printf("%s", text.toUtf8().constData());
+        return 0;
     }
     std::fprintf(stderr, "mixroomd: unknown command '%s'\n%s", qPrintable(cmd), kUsage);
     return 2;

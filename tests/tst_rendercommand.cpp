@@ -97,6 +97,19 @@ class TestRenderCommand : public QObject {
         QVERIFY2(QString(r.err).contains(stderrText), r.err.constData());
     }
 
+    void paramsDocIsCurrent()
+    {
+        // docs/PARAMETERS.md is the output of `mixroomd params`: regenerate it when the table changes.
+        auto r = mixroomd({"params"});
+        QCOMPARE(r.code, 0);
+        QFile doc(QStringLiteral(MIXROOM_SOURCE_DIR) + "/docs/PARAMETERS.md");
+        QVERIFY(doc.open(QIODevice::ReadOnly));
+        QVERIFY2(doc.readAll() == r.out, "docs/PARAMETERS.md is stale: run mixroomd params > docs/PARAMETERS.md");
+        auto j = mixroomd({"params", "--json"});
+        QCOMPARE(j.code, 0);
+        QCOMPARE(QJsonDocument::fromJson(j.out).array().size(), r.out.count("\n| `"));
+    }
+
     void badSessionNamesThePath()
     {
         const QString bad = m_dir.path() + "/bad.json";
