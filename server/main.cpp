@@ -2,6 +2,7 @@
 // mixroomd: the Mixroom session server. Only argument dispatch lives here.
 #include "server/ParamsCommand.h"
 #include "server/RenderCommand.h"
+#include "server/ServeCommand.h"
 
 #include <QCoreApplication>
 
@@ -11,6 +12,9 @@ namespace {
 const char* kUsage = "Usage: mixroomd <command> [options]\n"
                      "\n"
                      "Commands:\n"
+    "  serve [--listen HOST:PORT] [--data DIR] [--demo]\n"
+    "      Run the session server (HTTP and WebSocket on one port; default 127.0.0.1:7870).\n"
+    "      --demo creates the demo session and prints a token and join command per role.\n"
                      "  render SESSION.json --out FILE [--format wav16|wav24|wav32f|flac16|flac24] [--json]\n"
                      "                      [--store DIR] [--block FRAMES]\n"
                      "      Render a session file offline and print its loudness report.\n"
@@ -54,6 +58,13 @@ int main(int argc, char** argv)
             return 2;
         }
         return mixroom::server::runRender(parsed.value());
+    }
+    if (cmd == "serve") {
+        if (args.contains("--help") || args.contains("-h")) {
+            std::printf("%s", kUsage);
+            return 0;
+        }
+        return mixroom::server::runServe(args);
     }
     if (cmd == "params") {
         if (args.size() > 1 || (args.size() == 1 && args.first() != "--json")) {

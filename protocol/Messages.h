@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Every control message, defined once. The table in Messages.cpp gives each kind its wire name,
+// who sends it, its fields (name, JSON type, required) and its documentation; decoding validates
+// against it, PROTOCOL.md's message reference is generated from it (a test keeps them equal).
+// Append only: never insert in between or remove an entry (ids are stable).
+// Thread: any (the table is immutable).
+#include <QJsonObject>
+#include <QString>
+#include <QVector>
+
+#include <optional>
+#include <variant>
+
+namespace mixroom::protocol {
+
+inline constexpr int kProtocolMajor = 1;
+inline constexpr int kMaxControlMessageBytes = 64 * 1024;
+
+enum class Kind {
+    Hello, Welcome, Error, Set, Ack, Edit, Touch, Presence, Ping, Pong,
+    CreateSession, SessionCreated, ListSessions, SessionList, DeleteSession, SessionDeleted,
+    Invite, Invited, ListMembers, MemberList, Revoke, Revoked,
+    AddTrack, RemoveTrack, RenameTrack, MoveTrack, AddGroup, AddReturn, AddBand, RemoveBand, AddSend, RemoveSend,
+    Snapshot,
+};
+
+enum class Direction { ClientToServer, ServerToClient };
+enum class FieldType { String, Number, Integer, Bool, Object, Array, Any };
+
+struct Field {
+    const char* name;
+    FieldType type;
+    bool required;
+    const char* doc;
+};
+
+struct MessageSpec {
+    Kind kind;
+    const char* name;
+    Direction direction;
+    const char* doc;
+    QVector<Field> fields;
+};
+
+const QVector<MessageSpec>& messageTable();
+const MessageSpec& spec(Kind k);
+std::optional<Kind> kindFromName(const QString& name);
+const char* fieldTypeName(FieldType t);
+
+// Stable error codes carried by Error messages.
+namespace codes {
+inline constexpr const char* BadMessage = "bad_message";
+inline constexpr const char* UnknownMessage = "unknown_message";
+inline constexpr const char* Forbidden = "forbidden";
+inline constexpr const char* OutOfRange = "out_of_range";
+inline constexpr const char* WrongType = "wrong_type";
+inline constexpr const char* UnknownPath = "unknown_path";
+inline constexpr const char* RateLimited = "rate_limited";
+inline constexpr const char* VersionUnsupported = "version_unsupported";
+inline constexpr const char* BadToken = "bad_token";
+inline constexpr const char* NotFound = "not_found";
+inline constexpr const char* Conflict = "conflict";
+inline constexpr const char* Internal = "internal";
+} // namespace codes
+
+struct DecodeError {
+    QString code;
+    QString message;
+};
+
+struct Message {
+    Kind kind;
+    QJsonObject body; // the whole message, "type" included
+};
+
+// Parses and validates one text frame against the table (known type, required fields present
+// with the right JSON types, non-finite numbers refused). Unknown extra fields are ignored.
+std::variant<Message, DecodeError> decode(const QByteArray& frame, Direction expected);
+// Builds a message of `kind` from `fields` (adds "type").
+QByteArray encode(Kind kind, QJsonObject fields);
+QByteArray errorMessage(const QString& code, const QString& message, const QJsonObject& extra = {});
+
+// The message reference section of PROTOCOL.md, generated from the table.
+QString messageReferenceMarkdown();
+
+} // namespace mixroom::protocol

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+#include "protocol/SessionOps.h"
+
+#include "engine/model/ParamTable.h"
+#include "protocol/Messages.h"
+#include "protocol/SessionCodec.h"
+
+#include <algorithm>
+
+namespace mixroom::protocol {
+
+
+using engine::Session;
+
+namespace {
+
+OpError fail(const QString& code, const QString& message, const QString& path = {}) { return OpError{code, message, path}; }
+
+engine::Strip* stripAt(Session& s, const QString& path)
+{
+    const QStringList parts = path.split('/');
+    if (parts.size() != 2)
+        return nullptr;
+    const std::string id = parts[1].toStdString();
+    if (parts[0] == "tracks") return s.track(id);
+    if (parts[0] == "groups") return s.group(id);
+    if (parts[0] == "returns") return s.aux(id);
+    return nullptr;
+}
+
+bool idTaken(const Session& s, const std::string& id)
+{
+    return id == "master" || s.track(id) || s.group(id) || s.aux(id);
+}
+
+std::optional<OpError> checkNewId(const Session& s, const QJsonObject& args)
+{
+    const QString id = args.value("id").toString();
+    if (!isValidId(id))
+        return fail(codes::OutOfRange, QString("id \"%1\" must be 1-32 letters, digits, '-' or '_'").arg(id.left(40)));
+    if (idTaken(s, id.toStdString()))
+        return fail(codes::Conflict, QString("id \"%1\" is already in use").arg(id));
+    return std::nullopt;
+}
+
+std::optional<OpError> setText(Session& s, const QString& path, const QJsonValue& v)
+{
+    if (auto e = engine::setParam(s, path.toStdString(), v.toString().toStdString()))
+        return fail(codes::OutOfRange, QString::fromStdString(e->message), path);
+    return std::nullopt;
+}
+
+} // namespace
+
+bool isStructuralOp(const QString& op) { return op != "set"; }
+
+QJsonValue valueAt(const Session& session, const QString& path)
+{
+    auto v = engine::getParam(session, path.toStdString());
+    if (!std::holds_alternative<engine::ParamValue>(v))
+        return QJsonValue(QJsonValue::Null);
+    const auto& pv = std::get<engine::ParamValue>(v);
+    if (std::holds_alternative<double>(pv)) return std::get<double>(pv);
+    if (std::holds_alternative<bool>(pv)) return std::get<bool>(pv);
+    return QString::fromStdString(std::get<std::string>(pv));
+}
+
+std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject& args, const StemExists& stemExists)
+{
+    if (op == "set") {
+        const QString path = args.value("path").toString();
+        const QJsonValue v = args.value("value");
+        if (path == "sampleRate")
+            return fail(codes::Forbidden, "sampleRate: the sample rate is fixed when the session is created", path);
+        engine::ParamValue pv;
+        if (v.isDouble()) pv = v.toDouble();
+        else if (v.isBool()) pv = v.toBool();
+        else if (v.isString()) pv = v.toString().toStdString();
+        else return fail(codes::WrongType, path + ": the value must be a number, true/false or text", path);
+        if (path.endsWith("/output")) {
+            const std::string out = v.toString().toStdString();
+            if (out != "master" && !s.group(out))
+                return fail(codes::OutOfRange, QString("%1: no group \"%2\"").arg(path, v.toString()), path);
+        }
+        if (path.endsWith("/stem") && !(stemExists && stemExists(v.toString())))
+            return fail(codes::NotFound, QString("%1: no stem %2 in the store").arg(path, v.toString().left(64)), path);
+        if (auto e = engine::setParam(s, path.toStdString(), pv)) {
+            const QString code = e->code == engine::ParamError::Code::UnknownPath ? codes::UnknownPath
+                                 : e->code == engine::ParamError::Code::WrongType ? codes::WrongType
+                                                                                  : codes::OutOfRange;
+            return fail(code, QString::fromStdString(e->message), path);
+        }
+        return std::nullopt;
+    }
+    if (op == "add_track") {
+        if (auto e = checkNewId(s, args)) return e;
+        const QString stem = args.value("stem").toString();
+        if (!(stemExists && stemExists(stem)))
+            return fail(codes::NotFound, QString("no stem %1 in the store; upload it first").arg(stem.left(64)));
+        engine::Track t;
+        t.id = args.value("id").toString().toStdString();
+        t.name = args.value("name").toString(args.value("id").toString()).toStdString();
+        t.stem = stem.toStdString();
+        t.output = args.value("output").toString("master").toStdString();
+        if (t.output != "master" && !s.group(t.output))
+            return fail(codes::OutOfRange, QString("no group \"%1\"").arg(QString::fromStdString(t.output)));
+        Session next = s;
+        next.tracks.push_back(t);
+        if (auto e = setText(next, QString("tracks/%1/name").arg(QString::fromStdString(t.id)), QString::fromStdString(t.name))) return e;
+        s = std::move(next);
+        return std::nullopt;
+    }
+    if (op == "add_group" || op == "add_return") {
+        if (auto e = checkNewId(s, args)) return e;
+        Session next = s;
+        const std::string id = args.value("id").toString().toStdString();
+        QString prefix;
+        if (op == "add_group") {
+            engine::Group g;
+            g.id = g.name = id;
+            next.groups.push_back(g);
+            prefix = "groups/";
+        } else {
+            engine::Return r;
+            r.id = r.name = id;
+            const QString fx = args.value("effect").toString();
+            if (fx != "reverb" && fx != "delay")
+                return fail(codes::OutOfRange, QString("effect \"%1\" is not reverb or delay").arg(fx.left(20)));
+            r.effect = fx == "reverb" ? engine::EffectType::Reverb : engine::EffectType::Delay;
+            next.returns.push_back(r);
+            prefix = "returns/";
+        }
+        if (args.contains("name"))
+            if (auto e = setText(next, prefix + QString::fromStdString(id) + "/name", args.value("name"))) return e;
+        s = std::move(next);
+        return std::nullopt;
+    }
+    if (op == "remove_track" || op == "rename_track" || op == "move_track") {
+        const std::string id = args.value("id").toString().toStdString();
+        auto it = std::find_if(s.tracks.begin(), s.tracks.end(), [&](const engine::Track& t) { return t.id == id; });
+        if (it == s.tracks.end())
+            return fail(codes::NotFound, QString("no track \"%1\"").arg(args.value("id").toString().left(40)));
+        if (op == "remove_track") {
+            s.tracks.erase(it);
+            return std::nullopt;
+        }
+        if (op == "rename_track")
+            return setText(s, QString("tracks/%1/name").arg(QString::fromStdString(id)), args.value("name"));
+        const int index = args.value("index").toInt(-1);
+        if (index < 0 || index >= static_cast<int>(s.tracks.size()))
+            return fail(codes::OutOfRange, QString("index %1 is outside 0-%2").arg(index).arg(s.tracks.size() - 1));
+        engine::Track t = *it;
+        s.tracks.erase(it);
+        s.tracks.insert(s.tracks.begin() + index, t);
+        return std::nullopt;
+    }
+    if (op == "add_band" || op == "remove_band") {
+        const QString strip = args.value("strip").toString();
+        std::vector<engine::EqBand>* eq = strip == "master" ? &s.master.eq : nullptr;
+        if (!eq)
+            if (engine::Strip* st = stripAt(s, strip)) eq = &st->eq;
+        if (!eq)
+            return fail(codes::NotFound, QString("no strip \"%1\"").arg(strip.left(80)));
+        if (op == "add_band") {
+            if (eq->size() >= static_cast<size_t>(engine::kMaxEqBands))
+                return fail(codes::OutOfRange, QString("%1 already has %2 EQ bands").arg(strip).arg(engine::kMaxEqBands));
+            Session next = s;
+            std::vector<engine::EqBand>* neq = strip == "master" ? &next.master.eq : &stripAt(next, strip)->eq;
+            neq->push_back(engine::EqBand{});
+            if (args.contains("type"))
+                if (auto e = engine::setParam(next, QString("%1/eq/%2/type").arg(strip).arg(neq->size()).toStdString(), args.value("type").toString().toStdString()))
+                    return fail(codes::OutOfRange, QString::fromStdString(e->message));
+            s = std::move(next);
+            return std::nullopt;
+        }
+        const int band = args.value("band").toInt();
+        if (band < 1 || band > static_cast<int>(eq->size()))
+            return fail(codes::NotFound, QString("%1 has no EQ band %2").arg(strip).arg(band));
+        eq->erase(eq->begin() + (band - 1));
+        return std::nullopt;
+    }
+    if (op == "add_send" || op == "remove_send") {
+        const QString strip = args.value("strip").toString();
+        engine::Strip* st = strip.startsWith("returns/") ? nullptr : stripAt(s, strip);
+        if (!st)
+            return fail(codes::NotFound, QString("no track or group \"%1\"").arg(strip.left(80)));
+        const std::string to = args.value("to").toString().toStdString();
+        auto it = std::find_if(st->sends.begin(), st->sends.end(), [&](const engine::Send& x) { return x.to == to; });
+        if (op == "remove_send") {
+            if (it == st->sends.end())
+                return fail(codes::NotFound, QString("%1 has no send to \"%2\"").arg(strip, args.value("to").toString().left(40)));
+            st->sends.erase(it);
+            return std::nullopt;
+        }
+        if (!s.aux(to))
+            return fail(codes::NotFound, QString("no aux return \"%1\"").arg(args.value("to").toString().left(40)));
+        if (it != st->sends.end())
+            return fail(codes::Conflict, QString("%1 already sends to \"%2\"").arg(strip, args.value("to").toString()));
+        // Sends follow the session's return order, as in the session document.
+        std::vector<engine::Send> sends;
+        for (const auto& r : s.returns) {
+            auto found = std::find_if(st->sends.begin(), st->sends.end(), [&](const engine::Send& x) { return x.to == r.id; });
+            if (found != st->sends.end()) sends.push_back(*found);
+            else if (r.id == to) sends.push_back(engine::Send{to});
+        }
+        st->sends = sends;
+        return std::nullopt;
+    }
+    return fail(codes::UnknownMessage, QString("unknown edit \"%1\"").arg(op.left(40)));
+}
+
+} // namespace mixroom::protocol

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Applies one edit request to a session document: parameter sets through the engine's parameter
+// table, structural edits (tracks, buses, bands, sends) with their own checks. Pure and
+// deterministic, so replaying the op log reproduces the state exactly.
+// Thread: any.
+#include "engine/model/Session.h"
+
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QString>
+
+#include <functional>
+#include <optional>
+
+namespace mixroom::protocol {
+
+struct OpError {
+    QString code;    // protocol error code
+    QString message; // a sentence
+    QString path;    // the parameter concerned, if any
+};
+
+using StemExists = std::function<bool(const QString& hash)>;
+
+// `op` is the request type ("set", "add_track", ...); `args` its fields. Nothing changes on error.
+std::optional<OpError> applyOp(engine::Session& session, const QString& op, const QJsonObject& args, const StemExists& stemExists = {});
+// The current value at `path` as JSON (for refusals that carry the authoritative value).
+QJsonValue valueAt(const engine::Session& session, const QString& path);
+bool isStructuralOp(const QString& op);
+
+} // namespace mixroom::protocol

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+#include "server/Metrics.h"
+
+namespace mixroom::server {
+
+void Metrics::ackLatency(double ms)
+{
+    for (size_t i = 0; i < kAckBuckets.size(); ++i)
+        if (ms <= kAckBuckets[i])
+            ++m_ack[i];
+    ++m_ackCount;
+    m_ackSum += ms;
+}
+
+QString Metrics::render(int sessionsLoaded) const
+{
+    QString s;
+    s += "# HELP mixroom_connections Open WebSocket connections.\n# TYPE mixroom_connections gauge\n";
+    s += QString("mixroom_connections %1\n").arg(m_connections);
+    s += "# HELP mixroom_sessions_loaded Sessions with a room in memory.\n# TYPE mixroom_sessions_loaded gauge\n";
+    s += QString("mixroom_sessions_loaded %1\n").arg(sessionsLoaded);
+    s += "# HELP mixroom_ops_total Edits applied and committed (rate() gives ops/s).\n# TYPE mixroom_ops_total counter\n";
+    s += QString("mixroom_ops_total %1\n").arg(m_ops);
+    s += "# HELP mixroom_ack_latency_ms Time from receiving an edit to its ack, after the commit.\n# TYPE mixroom_ack_latency_ms histogram\n";
+    for (size_t i = 0; i < kAckBuckets.size(); ++i)
+        s += QString("mixroom_ack_latency_ms_bucket{le=\"%1\"} %2\n").arg(kAckBuckets[i]).arg(m_ack[i]);
+    s += QString("mixroom_ack_latency_ms_bucket{le=\"+Inf\"} %1\n").arg(m_ackCount);
+    s += QString("mixroom_ack_latency_ms_sum %1\nmixroom_ack_latency_ms_count %2\n").arg(m_ackSum).arg(m_ackCount);
+    s += "# HELP mixroom_errors_total Errors sent, by code.\n# TYPE mixroom_errors_total counter\n";
+    for (auto it = m_errors.begin(); it != m_errors.end(); ++it)
+        s += QString("mixroom_errors_total{code=\"%1\"} %2\n").arg(it.key()).arg(it.value());
+    return s;
+}
+
+} // namespace mixroom::server

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Counters for GET /metrics (Prometheus text format).
+// Thread: control thread.
+#include <QElapsedTimer>
+#include <QMap>
+#include <QString>
+
+#include <array>
+
+namespace mixroom::server {
+
+class Metrics {
+public:
+    static constexpr std::array<double, 10> kAckBuckets = {0.5, 1, 2, 5, 10, 20, 50, 100, 250, 1000}; // ms
+
+    void connectionOpened() { ++m_connections; }
+    void connectionClosed() { --m_connections; }
+    void error(const QString& code) { ++m_errors[code]; }
+    void opsApplied(int n) { m_ops += n; }
+    void ackLatency(double ms);
+    QString render(int sessionsLoaded) const;
+
+private:
+    qint64 m_connections = 0;
+    qint64 m_ops = 0;
+    QMap<QString, qint64> m_errors;
+    std::array<qint64, kAckBuckets.size()> m_ack{};
+    qint64 m_ackCount = 0;
+    double m_ackSum = 0;
+};
+
+} // namespace mixroom::server

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+#include "server/Permissions.h"
+
+#include "engine/model/ParamTable.h"
+
+namespace mixroom::server {
+
+namespace {
+// The default matrix (ARCHITECTURE.md, "Roles"): rows are actions, columns mix, artist, mastering, client.
+struct Row {
+    Action action;
+    bool mix, artist, mastering, client;
+    const char* says; // "edit the master chain"
+};
+constexpr Row kMatrix[] = {
+    {Action::Listen, true, true, true, true, "listen"},
+    {Action::EditStrip, true, true, false, false, "edit track and bus parameters"},
+    {Action::EditMaster, true, false, true, false, "edit the master chain"},
+    {Action::EditStructure, true, false, false, false, "change tracks, buses or stems"},
+    {Action::SaveVersion, true, true, false, false, "save or restore versions"},
+    {Action::Approve, true, true, true, true, "approve a version"},
+    {Action::PullAny, true, true, false, false, "pull any version"},
+    {Action::PullApproved, true, true, true, false, "pull approved versions"},
+    {Action::ManageMembers, true, false, false, false, "manage members or session settings"},
+};
+
+const Row* rowOf(Action a)
+{
+    for (const Row& r : kMatrix)
+        if (r.action == a)
+            return &r;
+    return nullptr;
+}
+} // namespace
+
+QString roleName(Role r)
+{
+    switch (r) {
+    case Role::Mix: return "mix";
+    case Role::Artist: return "artist";
+    case Role::Mastering: return "mastering";
+    case Role::Client: return "client";
+    }
+    return "?";
+}
+
+std::optional<Role> roleFromName(const QString& n)
+{
+    for (Role r : {Role::Mix, Role::Artist, Role::Mastering, Role::Client})
+        if (roleName(r) == n)
+            return r;
+    return std::nullopt;
+}
+
+QString actionName(Action a)
+{
+    switch (a) {
+    case Action::Listen: return "listen";
+    case Action::EditStrip: return "edit_strip";
+    case Action::EditMaster: return "edit_master";
+    case Action::EditStructure: return "edit_structure";
+    case Action::SaveVersion: return "save_version";
+    case Action::Approve: return "approve";
+    case Action::PullAny: return "pull_any";
+    case Action::PullApproved: return "pull_approved";
+    case Action::ManageMembers: return "manage_members";
+    }
+    return "?";
+}
+
+bool allowed(Role role, Action action)
+{
+    const Row* r = rowOf(action);
+    if (!r)
+        return false; // deny by default
+    switch (role) {
+    case Role::Mix: return r->mix;
+    case Role::Artist: return r->artist;
+    case Role::Mastering: return r->mastering;
+    case Role::Client: return r->client;
+    }
+    return false;
+}
+
+QJsonObject permissionsOf(Role role)
+{
+    QJsonObject o;
+    for (Action a : kAllActions)
+        o.insert(actionName(a), allowed(role, a));
+    return o;
+}
+
+std::optional<Action> actionForPath(const QString& path)
+{
+    const engine::ParamSpec* spec = engine::findSpec(path.toStdString());
+    if (!spec)
+        return std::nullopt;
+    switch (spec->scope) {
+    case engine::ParamScope::Strip:
+    case engine::ParamScope::Effect: return Action::EditStrip;
+    case engine::ParamScope::Master: return Action::EditMaster;
+    case engine::ParamScope::Structure: return Action::EditStructure;
+    case engine::ParamScope::Session: return path == "sampleRate" ? std::nullopt : std::optional(Action::ManageMembers);
+    }
+    return std::nullopt;
+}
+
+std::optional<Action> actionForKind(protocol::Kind kind)
+{
+    using K = protocol::Kind;
+    switch (kind) {
+    case K::Touch:
+    case K::Ping:
+    case K::ListMembers: return Action::Listen;
+    case K::Invite:
+    case K::Revoke: return Action::ManageMembers;
+    case K::AddTrack:
+    case K::RemoveTrack:
+    case K::RenameTrack:
+    case K::MoveTrack:
+    case K::AddGroup:
+    case K::AddReturn:
+    case K::AddBand:
+    case K::RemoveBand:
+    case K::AddSend:
+    case K::RemoveSend: return Action::EditStructure;
+    default: return std::nullopt; // Set is decided per path; admin requests are not member actions
+    }
+}
+
+QString refusal(Role role, Action action)
+{
+    const Row* r = rowOf(action);
+    return QString("the %1 role may not %2").arg(roleName(role), r ? r->says : "do that");
+}
+
+} // namespace mixroom::server

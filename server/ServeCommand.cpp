@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+#include "server/ServeCommand.h"
+
+#include "server/DemoSetup.h"
+#include "server/Server.h"
+#include "server/Tokens.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QSocketNotifier>
+#include <QStandardPaths>
+#include <QTimer>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace mixroom::server {
+
+namespace {
+int g_signalFd[2] = {-1, -1};
+void onSignal(int)
+{
+    const char c = 1;
+    [[maybe_unused]] auto n = ::write(g_signalFd[0], &c, 1); // async-signal-safe hand-off to the event loop
+}
+} // namespace
+
+int runServe(const QStringList& args)
+{
+    QCommandLineParser p;
+    QCommandLineOption listen("listen", "Address and port (default 127.0.0.1:7870).", "HOST:PORT", "127.0.0.1:7870");
+    QCommandLineOption data("data", "Data folder: database and stems (default ~/.local/share/mixroom).", "DIR");
+    QCommandLineOption demo("demo", "Create the demo session if absent and print a token per role.");
+    p.addOptions({listen, data, demo});
+    if (!p.parse(QStringList{"mixroomd serve"} + args) || !p.positionalArguments().isEmpty()) {
+        std::fprintf(stderr, "mixroomd serve: %s\n", p.positionalArguments().isEmpty() ? qPrintable(p.errorText()) : "unexpected argument");
+        return 2;
+    }
+    const QString hostPort = p.value(listen);
+    const int colon = hostPort.lastIndexOf(':');
+    bool portOk = false;
+    const int port = hostPort.mid(colon + 1).toInt(&portOk);
+    const QHostAddress host(hostPort.left(colon));
+    if (colon < 0 || !portOk || port < 0 || port > 65535 || host.isNull()) {
+        std::fprintf(stderr, "mixroomd serve: --listen must be HOST:PORT with a numeric address, e.g. 127.0.0.1:7870\n");
+        return 2;
+    }
+    QString dir = p.value(data);
+    if (dir.isEmpty())
+        dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + "/mixroom";
+
+    QString error;
+    auto store = Store::open(dir, &error);
+    if (!store) {
+        std::fprintf(stderr, "mixroomd: %s\n", qPrintable(error));
+        return 1;
+    }
+    if (store->adminTokenHash().isEmpty()) {
+        const QString token = newToken();
+        if (!store->setAdminTokenHash(tokenHash(token))) {
+            std::fprintf(stderr, "mixroomd: cannot store the admin token: %s\n", qPrintable(store->lastError()));
+            return 1;
+        }
+        std::printf("Admin token (shown once, only its hash is stored):\n  %s\n\n", qPrintable(token));
+    }
+    Server server(*store, dir);
+    const quint16 bound = server.listen(host, static_cast<quint16>(port));
+    if (bound == 0) {
+        std::fprintf(stderr, "mixroomd: cannot listen on %s (in use or not allowed)\n", qPrintable(hostPort));
+        return 1;
+    }
+    const QString url = QString("ws://%1:%2").arg(host.toString()).arg(bound);
+    if (p.isSet(demo)) {
+        const auto invites = ensureDemo(*store, server.stems(), dir, &error);
+        if (invites.isEmpty()) {
+            std::fprintf(stderr, "mixroomd: demo: %s\n", qPrintable(error));
+            return 1;
+        }
+        std::printf("Demo session \"Demo song\" (id demo). Join it as any role:\n");
+        for (const DemoInvite& i : invites)
+            std::printf("  %-10s mixroom login %s --token %s && mixroom state\n", qPrintable(i.role), qPrintable(url), qPrintable(i.token));
+        std::printf("Try: mixroom set tracks/bass/fader -3   (as mix or artist)   and   mixroom watch   (in another terminal)\n\n");
+    }
+    std::printf("mixroomd listening on %s (HTTP: http://%s:%d/health, /metrics); data in %s\n", qPrintable(url),
+                qPrintable(host.toString()), bound, qPrintable(dir));
+    std::fflush(stdout);
+
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFd) != 0) {
+        std::fprintf(stderr, "mixroomd: cannot set up signal handling\n");
+        return 1;
+    }
+    QSocketNotifier notifier(g_signalFd[1], QSocketNotifier::Read);
+    QObject::connect(&notifier, &QSocketNotifier::activated, [&] {
+        char c;
+        [[maybe_unused]] auto n = ::read(g_signalFd[1], &c, 1);
+        notifier.setEnabled(false);
+        std::printf("mixroomd: shutting down\n");
+        std::fflush(stdout);
+        server.shutdown();
+        // Give the close handshakes a moment on the event loop, then leave.
+        QTimer::singleShot(500, qApp, &QCoreApplication::quit);
+    });
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    return QCoreApplication::exec();
+}
+
+} // namespace mixroom::server

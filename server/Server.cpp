@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+#include "server/Server.h"
+
+#include "engine/model/ParamTable.h"
+
+#include "protocol/SessionCodec.h"
+#include "server/Tokens.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QHttpServerResponse>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+#ifndef MIXROOM_VERSION
+#define MIXROOM_VERSION "dev"
+#endif
+
+namespace mixroom::server {
+
+using namespace protocol;
+
+Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* parent)
+    : QObject(parent), m_store(store), m_dataDir(std::move(dataDir)), m_limits(limits), m_stems((m_dataDir + "/stems").toStdString())
+{
+    m_http.route("/health", [] {
+        return QHttpServerResponse(QJsonObject{{"ok", true}, {"version", MIXROOM_VERSION}, {"protocol", kProtocolMajor}});
+    });
+    m_http.route("/metrics", [this] {
+        return QHttpServerResponse("text/plain; version=0.0.4", m_metrics.render(static_cast<int>(m_rooms.size())).toUtf8());
+    });
+    connect(&m_http, &QAbstractHttpServer::newWebSocketConnection, this, &Server::onNewWebSocket);
+}
+
+Server::~Server()
+{
+    for (ClientSocket* c : m_sockets)
+        c->disconnect(this);
+}
+
+quint16 Server::listen(const QHostAddress& address, quint16 port) { return m_http.listen(address, port); }
+
+bool Server::stemExists(const QString& hash) const
+{
+    static const QRegularExpression re("^[0-9a-f]{64}$");
+    return re.match(hash).hasMatch() && m_stems.pathOf(hash.toStdString()).ok();
+}
+
+SessionRoom* Server::room(const QString& sessionId)
+{
+    auto it = m_rooms.find(sessionId);
+    if (it != m_rooms.end())
+        return it->second.get();
+    QString error;
+    auto room = SessionRoom::load(sessionId, m_store, [this](const QString& h) { return stemExists(h); }, m_metrics, &error);
+    if (!room) {
+        qWarning("mixroomd: %s", qPrintable(error));
+        return nullptr;
+    }
+    SessionRoom* r = room.get();
+    m_rooms.emplace(sessionId, std::move(room));
+    return r;
+}
+
+int Server::unauthenticatedCount() const
+{
+    int n = 0;
+    for (const ClientSocket* c : m_sockets)
+        n += !c->authenticated;
+    return n;
+}
+
+void Server::onNewWebSocket()
+{
+    while (m_http.hasPendingWebSocketConnections()) {
+        auto ws = m_http.nextPendingWebSocketConnection();
+        if (!ws)
+            continue;
+        const QString peer = ws->peerAddress().toString();
+        QString refusal;
+        if (m_stopping)
+            refusal = "the server is shutting down";
+        else if (m_bannedUntil.value(peer) > QDateTime::currentMSecsSinceEpoch())
+            refusal = "too many failed logins from this address; try again later";
+        else {
+            int total = 0, fromPeer = 0;
+            for (const ClientSocket* c : m_sockets)
+                if (!c->authenticated) {
+                    ++total;
+                    fromPeer += c->peerAddress() == peer;
+                }
+            if (total >= m_limits.maxUnauthenticated || fromPeer >= m_limits.maxUnauthenticatedPerAddress)
+                refusal = "too many connections waiting to authenticate";
+        }
+        if (!refusal.isEmpty()) {
+            QWebSocket* raw = ws.release();
+            connect(raw, &QWebSocket::disconnected, raw, &QObject::deleteLater);
+            raw->close(QWebSocketProtocol::CloseCodePolicyViolated, refusal);
+            m_metrics.error("connection_refused");
+            continue;
+        }
+        auto* c = new ClientSocket(std::move(ws), this);
+        m_sockets.append(c);
+        m_metrics.connectionOpened();
+        connect(c, &ClientSocket::message, this, &Server::onMessage);
+        connect(c, &ClientSocket::refused, this, [this](ClientSocket*, const QString& code) { m_metrics.error(code); });
+        connect(c, &ClientSocket::closed, this, &Server::onClosed);
+    }
+}
+
+void Server::onClosed(ClientSocket* c)
+{
+    m_sockets.removeAll(c);
+    m_metrics.connectionClosed();
+    if (!c->sessionId.isEmpty())
+        if (auto it = m_rooms.find(c->sessionId); it != m_rooms.end())
+            it->second->leave(c);
+    c->deleteLater();
+}
+
+void Server::authFailed(ClientSocket* c, const QString& code, const QString& message)
+{
+    m_metrics.error(code);
+    const QString peer = c->peerAddress();
+    if (code == codes::BadToken && ++m_failures[peer] >= m_limits.failuresBeforeBan) {
+        m_bannedUntil[peer] = QDateTime::currentMSecsSinceEpoch() + m_limits.banSeconds * 1000LL;
+        m_failures.remove(peer);
+    }
+    c->sendError(code, message);
+    c->close(QWebSocketProtocol::CloseCodePolicyViolated, message);
+}
+
+void Server::onMessage(ClientSocket* c, const Message& msg)
+{
+    if (msg.kind == Kind::Hello) {
+        if (c->authenticated) {
+            m_metrics.error(codes::BadMessage);
+            c->sendError(codes::BadMessage, "hello was already accepted on this connection");
+            return;
+        }
+        hello(c, msg);
+        return;
+    }
+    if (c->admin) {
+        adminRequest(c, msg);
+        return;
+    }
+    if (SessionRoom* r = room(c->sessionId))
+        r->handle(c, msg);
+}
+
+void Server::hello(ClientSocket* c, const Message& msg)
+{
+    const QJsonObject& b = msg.body;
+    const int major = b.value("major").toInt();
+    if (major != kProtocolMajor)
+        return authFailed(c, codes::VersionUnsupported,
+                          QString("protocol version %1 is not supported; this server speaks version %2").arg(major).arg(kProtocolMajor));
+    const QString clientId = b.value("clientId").toString();
+    if (clientId.isEmpty() || clientId.size() > 64)
+        return authFailed(c, codes::BadMessage, "clientId must be 1-64 characters");
+    const QByteArray hash = tokenHash(b.value("token").toString());
+    const QByteArray admin = m_store.adminTokenHash();
+    // Hashes of equal length compared without an early exit.
+    bool isAdmin = admin.size() == hash.size();
+    unsigned diff = 0;
+    for (int i = 0; isAdmin && i < hash.size(); ++i)
+        diff |= static_cast<unsigned>(admin[i] ^ hash[i]);
+    isAdmin = isAdmin && diff == 0;
+    c->clientId = clientId;
+    if (isAdmin) {
+        c->authenticated = true;
+        c->admin = true;
+        m_failures.remove(c->peerAddress());
+        c->send(encode(Kind::Welcome, {{"major", kProtocolMajor}, {"features", QJsonArray{"admin"}}, {"admin", true}}));
+        return;
+    }
+    const auto member = m_store.memberByToken(hash);
+    if (!member || member->revoked)
+        return authFailed(c, codes::BadToken, "the token is not valid (wrong, revoked, or for a deleted session)");
+    SessionRoom* r = room(member->session);
+    if (!r)
+        return authFailed(c, codes::Internal, "the session could not be loaded");
+    c->authenticated = true;
+    c->sessionId = member->session;
+    c->memberId = member->id;
+    c->memberName = member->name;
+    c->role = roleFromName(member->role).value_or(Role::Client);
+    m_failures.remove(c->peerAddress());
+    r->join(c, b.contains("lastSeq") ? static_cast<qint64>(b.value("lastSeq").toDouble()) : -1);
+}
+
+void Server::adminRequest(ClientSocket* c, const Message& msg)
+{
+    const QJsonObject& b = msg.body;
+    const qint64 clientSeq = static_cast<qint64>(b.value("clientSeq").toDouble());
+    const QJsonObject extra{{"clientSeq", clientSeq}};
+    auto refuse = [&](const QString& code, const QString& message) {
+        m_metrics.error(code);
+        c->sendError(code, message, extra);
+    };
+    switch (msg.kind) {
+    case Kind::Ping: c->send(encode(Kind::Pong, b.contains("id") ? QJsonObject{{"id", b.value("id")}} : QJsonObject{})); return;
+    case Kind::ListSessions: {
+        QJsonArray list;
+        for (const SessionRow& s : m_store.sessions())
+            list.append(QJsonObject{{"id", s.id}, {"name", s.name}, {"seq", s.seq}, {"members", m_store.members(s.id).size()}});
+        c->send(encode(Kind::SessionList, {{"clientSeq", clientSeq}, {"sessions", list}}));
+        return;
+    }
+    case Kind::CreateSession: {
+        const QString name = b.value("name").toString().trimmed();
+        if (name.isEmpty() || name.size() > 64 || name.contains(QChar('\n')))
+            return refuse(codes::OutOfRange, "name must be 1-64 characters on one line");
+        engine::Session s;
+        const int rate = b.value("sampleRate").toInt(48000);
+        if (auto e = engine::setParam(s, "sampleRate", static_cast<double>(rate)))
+            return refuse(codes::OutOfRange, QString::fromStdString(e->message));
+        const QString token = newToken();
+        const SessionRow row{newId("s_"), name, 0, 0, encodeSession(s)};
+        const MemberRow owner{newId("m_"), row.id, "owner", "mix", tokenHash(token), false};
+        if (!m_store.createSession(row, owner))
+            return refuse(codes::Internal, "the session could not be stored: " + m_store.lastError());
+        c->send(encode(Kind::SessionCreated, {{"clientSeq", clientSeq}, {"session", QJsonObject{{"id", row.id}, {"name", name}}},
+                                              {"owner", QJsonObject{{"id", owner.id}, {"name", owner.name}, {"role", "mix"}}},
+                                              {"token", token}}));
+        return;
+    }
+    case Kind::DeleteSession: {
+        const QString id = b.value("session").toString();
+        if (auto it = m_rooms.find(id); it != m_rooms.end()) {
+            it->second->flush();
+            it->second->disconnectAll(QWebSocketProtocol::CloseCodeNormal, "the session was deleted");
+            m_rooms.erase(it);
+        }
+        if (!m_store.deleteSession(id))
+            return refuse(codes::NotFound, QString("no session \"%1\"").arg(id.left(40)));
+        c->send(encode(Kind::SessionDeleted, {{"clientSeq", clientSeq}, {"session", id}}));
+        return;
+    }
+    default:
+        return refuse(codes::Forbidden, QString("%1 needs a member token of a session, not the admin token").arg(spec(msg.kind).name));
+    }
+}
+
+void Server::shutdown()
+{
+    m_stopping = true;
+    for (auto& [id, room] : m_rooms)
+        room->flush();
+    for (ClientSocket* c : QList<ClientSocket*>(m_sockets))
+        c->close(QWebSocketProtocol::CloseCodeGoingAway, "the server is shutting down");
+}
+
+} // namespace mixroom::server

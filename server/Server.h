@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The session server: HTTP (GET /health, GET /metrics) and WebSocket on one port. Accepts
+// sockets with frame limits and an authentication deadline, authenticates `hello` (admin or member
+// token, protocol major), serves the admin's session management, and hands members to their
+// session's room. Defences: caps on unauthenticated sockets (global and per address), a temporary
+// ban after repeated failed authentication.
+// Thread: control thread.
+#include "engine/stems/StemStore.h"
+#include "server/ClientSocket.h"
+#include "server/Metrics.h"
+#include "server/SessionRoom.h"
+#include "server/Store.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QHttpServer>
+#include <QObject>
+
+#include <map>
+#include <memory>
+
+namespace mixroom::server {
+
+struct ServerLimits {
+    int maxUnauthenticated = 256;
+    int maxUnauthenticatedPerAddress = 16;
+    int failuresBeforeBan = 10;
+    int banSeconds = 60;
+};
+
+class Server : public QObject {
+    Q_OBJECT
+public:
+    Server(Store& store, QString dataDir, ServerLimits limits = {}, QObject* parent = nullptr);
+    ~Server() override;
+    // Returns the bound port, 0 on failure.
+    quint16 listen(const QHostAddress& address, quint16 port);
+    // Stops accepting, commits pending edits, closes every socket with 1001 (going away).
+    void shutdown();
+
+    Store& store() { return m_store; }
+    engine::StemStore& stems() { return m_stems; }
+    SessionRoom* room(const QString& sessionId); // loads on demand
+    const Metrics& metrics() const { return m_metrics; }
+    int unauthenticatedCount() const;
+
+private:
+    void onNewWebSocket();
+    void onMessage(ClientSocket* c, const protocol::Message& msg);
+    void onClosed(ClientSocket* c);
+    void hello(ClientSocket* c, const protocol::Message& msg);
+    void adminRequest(ClientSocket* c, const protocol::Message& msg);
+    void authFailed(ClientSocket* c, const QString& code, const QString& message);
+    bool stemExists(const QString& hash) const;
+
+    Store& m_store;
+    QString m_dataDir;
+    ServerLimits m_limits;
+    engine::StemStore m_stems;
+    QHttpServer m_http;
+    Metrics m_metrics;
+    std::map<QString, std::unique_ptr<SessionRoom>> m_rooms;
+    QList<ClientSocket*> m_sockets;
+    QHash<QString, int> m_failures;       // per address
+    QHash<QString, qint64> m_bannedUntil; // per address, ms since epoch
+    bool m_stopping = false;
+};
+
+} // namespace mixroom::server

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+#include "server/SessionRoom.h"
+
+#include "protocol/SessionCodec.h"
+#include "server/Tokens.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTimer>
+
+namespace mixroom::server {
+
+using namespace protocol;
+
+std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, Store& store, protocol::StemExists stems, Metrics& metrics, QString* error)
+{
+    auto row = store.session(id);
+    if (!row) {
+        *error = QString("no session \"%1\"").arg(id);
+        return nullptr;
+    }
+    auto decoded = decodeSession(row->snapshot);
+    if (!decoded) {
+        *error = QString("session %1: stored snapshot is unreadable: %2").arg(id, QString::fromStdString(decoded.error().message));
+        return nullptr;
+    }
+    std::unique_ptr<SessionRoom> room(new SessionRoom(store, std::move(stems), metrics));
+    room->m_clock.start();
+    room->m_id = row->id;
+    room->m_name = row->name;
+    room->m_state = decoded.value();
+    room->m_snapshotSeq = row->snapshotSeq;
+    room->m_seq = row->snapshotSeq;
+    // Replay the log after the snapshot: the state equals a replay of the log.
+    for (const OpRow& op : store.opsAfter(id, row->snapshotSeq)) {
+        if (auto e = protocol::applyOp(room->m_state, op.op, op.args, room->m_stems)) {
+            *error = QString("session %1: op %2 does not replay: %3").arg(id).arg(op.seq).arg(e->message);
+            return nullptr;
+        }
+        room->m_seq = op.seq;
+    }
+    room->m_committed = room->m_state;
+    room->m_committedSeq = room->m_seq;
+    return room;
+}
+
+void SessionRoom::join(ClientSocket* c, qint64 lastSeq)
+{
+    flush(); // the welcome carries committed state only
+    m_clients.append(c);
+    QJsonObject w{{"major", kProtocolMajor},
+                  {"features", QJsonArray{"edits", "structure", "presence", "replay"}},
+                  {"admin", false},
+                  {"session", QJsonObject{{"id", m_id}, {"name", m_name}}},
+                  {"member", QJsonObject{{"id", c->memberId}, {"name", c->memberName}, {"role", roleName(c->role)}}},
+                  {"permissions", permissionsOf(c->role)},
+                  {"seq", m_committedSeq}};
+    if (lastSeq >= 0 && lastSeq <= m_committedSeq && m_committedSeq - lastSeq <= kMaxReplay) {
+        QJsonArray replay;
+        for (const OpRow& op : m_store.opsAfter(m_id, lastSeq))
+            replay.append(QJsonObject{{"seq", op.seq}, {"op", op.op}, {"args", op.args}, {"member", op.member}, {"time", op.time}});
+        w.insert("replay", replay);
+    } else {
+        w.insert("state", QJsonDocument::fromJson(encodeSession(m_committed)).object());
+    }
+    c->send(encode(Kind::Welcome, w));
+    broadcastPresence();
+}
+
+void SessionRoom::leave(ClientSocket* c)
+{
+    if (m_clients.removeAll(c) > 0)
+        broadcastPresence();
+}
+
+void SessionRoom::refuse(ClientSocket* c, const QString& code, const QString& message, const QJsonObject& extra)
+{
+    m_metrics.error(code);
+    c->sendError(code, message, extra);
+}
+
+void SessionRoom::handle(ClientSocket* c, const Message& msg)
+{
+    const QJsonObject& b = msg.body;
+    switch (msg.kind) {
+    case Kind::Ping:
+        if (!m_limiter.take(c->memberId + "/other", kOtherRule))
+            return refuse(c, codes::RateLimited, "too many requests; slow down");
+        c->send(encode(Kind::Pong, b.contains("id") ? QJsonObject{{"id", b.value("id")}} : QJsonObject{}));
+        return;
+    case Kind::Touch: {
+        if (!m_limiter.take(c->memberId + "/other", kOtherRule))
+            return refuse(c, codes::RateLimited, "too many requests; slow down");
+        const QString path = b.value("path").toString().left(200);
+        if (path != c->touching) {
+            c->touching = path;
+            broadcastPresence();
+        }
+        return;
+    }
+    case Kind::Invite:
+    case Kind::ListMembers:
+    case Kind::Revoke: handleMembers(c, msg); return;
+    default: applyEdit(c, msg); return;
+    }
+}
+
+void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
+{
+    const QJsonObject& b = msg.body;
+    const qint64 clientSeq = static_cast<qint64>(b.value("clientSeq").toDouble());
+    const QString op = QString::fromLatin1(spec(msg.kind).name);
+    QJsonObject extra{{"clientSeq", clientSeq}};
+    if (!b.contains("clientSeq"))
+        return refuse(c, codes::BadMessage, op + ": the field \"clientSeq\" is required");
+
+    // Idempotent retries: a resend of an op already applied gets its original answer.
+    for (const Pending& p : m_pending)
+        if (p.row.clientId == c->clientId && p.row.clientSeq == clientSeq) {
+            m_pending.append(Pending{p.row, c, m_clock.nsecsElapsed(), true});
+            scheduleFlush();
+            return;
+        }
+    if (auto seq = m_store.seqOfClientOp(m_id, c->clientId, clientSeq)) {
+        c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", *seq}}));
+        return;
+    }
+
+    // Permission: per request kind, and for parameter edits per path.
+    std::optional<Action> action = actionForKind(msg.kind);
+    QString path;
+    if (msg.kind == Kind::Set) {
+        path = b.value("path").toString();
+        extra.insert("path", path);
+        action = actionForPath(path);
+        if (!action) {
+            if (path == "sampleRate")
+                return refuse(c, codes::Forbidden, "sampleRate: the sample rate is fixed when the session is created", extra);
+            return refuse(c, codes::UnknownPath, QString("%1: no such parameter").arg(path.left(200)), extra);
+        }
+    }
+    if (!action)
+        return refuse(c, codes::UnknownMessage, QString("%1 is not a session edit").arg(op), extra);
+    if (!allowed(c->role, *action)) {
+        if (!path.isEmpty())
+            extra.insert("value", protocol::valueAt(m_state, path));
+        return refuse(c, codes::Forbidden, refusal(c->role, *action), extra);
+    }
+    const bool structural = msg.kind != Kind::Set;
+    if (!m_limiter.take(c->memberId + (structural ? "/structure" : "/edit"), structural ? kStructureRule : kEditRule)) {
+        if (!path.isEmpty())
+            extra.insert("value", protocol::valueAt(m_state, path));
+        return refuse(c, codes::RateLimited, "too many edits; this one was not applied", extra);
+    }
+
+    QJsonObject args = b;
+    args.remove("type");
+    args.remove("clientSeq");
+    if (auto e = protocol::applyOp(m_state, op, args, m_stems)) {
+        if (!e->path.isEmpty()) {
+            extra.insert("path", e->path);
+            extra.insert("value", protocol::valueAt(m_state, e->path));
+        }
+        return refuse(c, e->code, e->message, extra);
+    }
+    OpRow row{m_id, ++m_seq, c->clientId, clientSeq, c->memberId, op, args, static_cast<double>(QDateTime::currentMSecsSinceEpoch())};
+    m_pending.append(Pending{row, c, m_clock.nsecsElapsed(), false});
+    scheduleFlush();
+}
+
+void SessionRoom::scheduleFlush()
+{
+    if (m_flushScheduled)
+        return;
+    m_flushScheduled = true;
+    // A zero timer runs after the messages already received in this pass: they share one commit.
+    QTimer::singleShot(0, this, [this] { flush(); });
+}
+
+bool SessionRoom::flush()
+{
+    m_flushScheduled = false;
+    if (m_pending.isEmpty())
+        return true;
+    QList<OpRow> rows;
+    for (const Pending& p : m_pending)
+        if (!p.duplicate)
+            rows.append(p.row);
+    QByteArray snapshot;
+    const bool snap = m_seq - m_snapshotSeq >= kSnapshotEvery;
+    if (snap)
+        snapshot = encodeSession(m_state);
+    const QList<Pending> batch = std::move(m_pending);
+    m_pending.clear();
+    if (!m_store.appendOps(rows, snap ? m_id : QString(), m_seq, snapshot)) {
+        // Nothing of the batch is durable: go back to the committed state and tell the senders.
+        m_state = m_committed;
+        m_seq = m_committedSeq;
+        for (const Pending& p : batch)
+            if (p.sender)
+                p.sender->sendError(codes::Internal, "the edit could not be stored: " + m_store.lastError(),
+                                    {{"clientSeq", p.row.clientSeq}});
+        m_metrics.error(codes::Internal);
+        return false;
+    }
+    if (snap)
+        m_snapshotSeq = m_seq;
+    m_committed = m_state;
+    m_committedSeq = m_seq;
+    m_metrics.opsApplied(rows.size());
+    // Acknowledge, then broadcast in sequence order (after the commit, never before).
+    const qint64 now = m_clock.nsecsElapsed();
+    for (const Pending& p : batch) {
+        if (p.sender)
+            p.sender->send(encode(Kind::Ack, {{"clientSeq", p.row.clientSeq}, {"seq", p.row.seq}}));
+        m_metrics.ackLatency((now - p.receivedNs) / 1e6);
+    }
+    for (const OpRow& r : rows)
+        broadcast(encode(Kind::Edit, {{"seq", r.seq}, {"op", r.op}, {"args", r.args}, {"member", r.member}, {"time", r.time}}));
+    return true;
+}
+
+void SessionRoom::handleMembers(ClientSocket* c, const Message& msg)
+{
+    const QJsonObject& b = msg.body;
+    const qint64 clientSeq = static_cast<qint64>(b.value("clientSeq").toDouble());
+    const QJsonObject extra{{"clientSeq", clientSeq}};
+    const Action action = *actionForKind(msg.kind);
+    if (!allowed(c->role, action))
+        return refuse(c, codes::Forbidden, refusal(c->role, action), extra);
+    if (!m_limiter.take(c->memberId + "/structure", kStructureRule))
+        return refuse(c, codes::RateLimited, "too many requests; slow down", extra);
+    if (msg.kind == Kind::ListMembers) {
+        QJsonArray list;
+        for (const MemberRow& m : m_store.members(m_id)) {
+            int connections = 0;
+            for (ClientSocket* s : m_clients)
+                connections += s->memberId == m.id;
+            list.append(QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}, {"connected", connections > 0}, {"revoked", m.revoked}});
+        }
+        c->send(encode(Kind::MemberList, {{"clientSeq", clientSeq}, {"members", list}}));
+        return;
+    }
+    if (msg.kind == Kind::Invite) {
+        const auto role = roleFromName(b.value("role").toString());
+        if (!role)
+            return refuse(c, codes::OutOfRange, QString("role \"%1\" is not mix, artist, mastering or client").arg(b.value("role").toString().left(20)), extra);
+        QString name = b.value("name").toString(roleName(*role)).trimmed();
+        if (name.isEmpty() || name.size() > 64 || name.contains(QChar('\n')))
+            return refuse(c, codes::OutOfRange, "name must be 1-64 characters on one line", extra);
+        const QString token = newToken();
+        MemberRow m{newId("m_"), m_id, name, roleName(*role), tokenHash(token), false};
+        if (!m_store.addMember(m))
+            return refuse(c, codes::Internal, "the member could not be stored: " + m_store.lastError(), extra);
+        c->send(encode(Kind::Invited, {{"clientSeq", clientSeq}, {"member", QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}}},
+                                       {"token", token}}));
+        return;
+    }
+    const QString member = b.value("member").toString();
+    bool found = false;
+    for (const MemberRow& m : m_store.members(m_id))
+        found = found || (m.id == member && !m.revoked);
+    if (!found)
+        return refuse(c, codes::NotFound, QString("no member \"%1\" in this session").arg(member.left(40)), extra);
+    if (member == c->memberId)
+        return refuse(c, codes::Conflict, "you cannot revoke yourself", extra);
+    if (!m_store.revokeMember(member))
+        return refuse(c, codes::Internal, "the revocation could not be stored", extra);
+    c->send(encode(Kind::Revoked, {{"clientSeq", clientSeq}, {"member", member}}));
+    disconnectMember(member, "your membership was revoked");
+}
+
+void SessionRoom::disconnectMember(const QString& memberId, const QString& reason)
+{
+    for (ClientSocket* s : QList<ClientSocket*>(m_clients))
+        if (s->memberId == memberId)
+            s->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
+}
+
+void SessionRoom::disconnectAll(QWebSocketProtocol::CloseCode code, const QString& reason)
+{
+    for (ClientSocket* s : QList<ClientSocket*>(m_clients))
+        s->close(code, reason);
+}
+
+void SessionRoom::broadcast(const QByteArray& json)
+{
+    for (ClientSocket* s : m_clients)
+        s->send(json);
+}
+
+void SessionRoom::broadcastPresence()
+{
+    QHash<QString, QJsonObject> byMember;
+    QStringList order;
+    for (ClientSocket* s : m_clients) {
+        if (!byMember.contains(s->memberId)) {
+            order.append(s->memberId);
+            byMember[s->memberId] = QJsonObject{{"id", s->memberId}, {"name", s->memberName}, {"role", roleName(s->role)}, {"connections", 0}, {"touching", ""}};
+        }
+        QJsonObject& o = byMember[s->memberId];
+        o["connections"] = o["connections"].toInt() + 1;
+        if (!s->touching.isEmpty())
+            o["touching"] = s->touching;
+    }
+    QJsonArray members;
+    for (const QString& id : order)
+        members.append(byMember[id]);
+    broadcast(encode(Kind::Presence, {{"members", members}}));
+}
+
+} // namespace mixroom::server

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// One open session: the authoritative state, its sequence number, the connected members. Requests
+// are checked (role, path, range, rate), applied in arrival order, given the next sequence
+// number, appended to the op log and committed in batches (one commit per event-loop pass); only
+// then is the sender acknowledged and the edit broadcast to every member.
+// Thread: control thread.
+#include "engine/model/Session.h"
+#include "protocol/Messages.h"
+#include "server/ClientSocket.h"
+#include "server/Metrics.h"
+#include "server/RateLimiter.h"
+#include "protocol/SessionOps.h"
+#include "server/Store.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+
+#include <memory>
+
+namespace mixroom::server {
+
+class SessionRoom : public QObject {
+    Q_OBJECT
+public:
+    static constexpr int kSnapshotEvery = 200; // ops between state snapshots in the store
+    static constexpr int kMaxReplay = 1000;    // further behind than this: a snapshot instead
+
+    // Loads the session: the latest snapshot plus the ops after it, replayed.
+    static std::unique_ptr<SessionRoom> load(const QString& id, Store& store, protocol::StemExists stems, Metrics& metrics, QString* error);
+
+    QString id() const { return m_id; }
+    QString name() const { return m_name; }
+    qint64 seq() const { return m_seq; }
+    const engine::Session& state() const { return m_state; }
+    int connectionCount() const { return m_clients.size(); }
+
+    void join(ClientSocket* c, qint64 lastSeq);
+    void leave(ClientSocket* c);
+    void handle(ClientSocket* c, const protocol::Message& msg);
+    // Closes the sockets of a member (revoked) or of everyone (session deleted, shutdown).
+    void disconnectMember(const QString& memberId, const QString& reason);
+    void disconnectAll(QWebSocketProtocol::CloseCode code, const QString& reason);
+    // Commits what is pending now (before shutdown). Returns false if the commit failed.
+    bool flush();
+
+private:
+    SessionRoom(Store& store, protocol::StemExists stems, Metrics& metrics) : m_store(store), m_stems(std::move(stems)), m_metrics(metrics) {}
+    void applyEdit(ClientSocket* c, const protocol::Message& msg);
+    void handleMembers(ClientSocket* c, const protocol::Message& msg);
+    void broadcast(const QByteArray& json);
+    void broadcastPresence();
+    void scheduleFlush();
+    void refuse(ClientSocket* c, const QString& code, const QString& message, const QJsonObject& extra = {});
+
+    struct Pending {
+        OpRow row;
+        QPointer<ClientSocket> sender;
+        qint64 receivedNs = 0;
+        bool duplicate = false; // a resend of an op already in this batch
+    };
+
+    Store& m_store;
+    protocol::StemExists m_stems;
+    Metrics& m_metrics;
+    QString m_id, m_name;
+    engine::Session m_state;     // applied, including the pending batch
+    engine::Session m_committed; // as of the last commit (welcome sends this)
+    qint64 m_seq = 0;            // last assigned
+    qint64 m_committedSeq = 0;
+    qint64 m_snapshotSeq = 0;
+    QList<ClientSocket*> m_clients;
+    QList<Pending> m_pending;
+    bool m_flushScheduled = false;
+    RateLimiter m_limiter;
+    QElapsedTimer m_clock;
+};
+
+} // namespace mixroom::server

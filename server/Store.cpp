@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+#include "server/Store.h"
+
+#include <QDir>
+#include <QJsonDocument>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+#include <QVariant>
+
+namespace mixroom::server {
+
+namespace {
+const char* kSchema[] = {
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, name TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " snapshot_seq INTEGER NOT NULL, snapshot BLOB NOT NULL, created REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS members (id TEXT PRIMARY KEY, session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, revoked INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS ops (session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, seq INTEGER NOT NULL,"
+    " client_id TEXT NOT NULL, client_seq INTEGER NOT NULL, member TEXT NOT NULL, op TEXT NOT NULL, args TEXT NOT NULL,"
+    " time REAL NOT NULL, PRIMARY KEY (session, seq))",
+    "CREATE UNIQUE INDEX IF NOT EXISTS ops_client ON ops (session, client_id, client_seq)",
+};
+} // namespace
+
+std::unique_ptr<Store> Store::open(const QString& dir, QString* error)
+{
+    if (!QDir().mkpath(dir)) {
+        *error = QString("cannot create the data folder %1").arg(dir);
+        return nullptr;
+    }
+    std::unique_ptr<Store> s(new Store);
+    s->m_connection = "mixroom-" + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", s->m_connection);
+    db.setDatabaseName(dir + "/mixroom.sqlite");
+    if (!db.open()) {
+        *error = "cannot open the database: " + db.lastError().text();
+        return nullptr;
+    }
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"})
+        if (!s->exec(pragma)) {
+            *error = s->m_error;
+            return nullptr;
+        }
+    for (const char* sql : kSchema)
+        if (!s->exec(sql)) {
+            *error = s->m_error;
+            return nullptr;
+        }
+    return s;
+}
+
+Store::~Store()
+{
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+        if (db.isOpen())
+            db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connection);
+}
+
+bool Store::exec(const QString& sql)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    if (!q.exec(sql)) {
+        m_error = q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+QByteArray Store::adminTokenHash()
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("SELECT value FROM meta WHERE key = 'admin_token_hash'");
+    if (q.exec() && q.next())
+        return q.value(0).toByteArray();
+    return {};
+}
+
+bool Store::setAdminTokenHash(const QByteArray& hash)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('admin_token_hash', ?)");
+    q.addBindValue(QString::fromLatin1(hash));
+    if (!q.exec()) {
+        m_error = q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+bool Store::createSession(const SessionRow& s, const MemberRow& owner)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    db.transaction();
+    QSqlQuery q(db);
+    q.prepare("INSERT INTO sessions (id, name, seq, snapshot_seq, snapshot, created) VALUES (?, ?, 0, 0, ?, julianday('now'))");
+    q.addBindValue(s.id);
+    q.addBindValue(s.name);
+    q.addBindValue(s.snapshot);
+    if (!q.exec() || !addMember(owner) || !db.commit()) {
+        m_error = q.lastError().text() + db.lastError().text();
+        db.rollback();
+        return false;
+    }
+    return true;
+}
+
+QList<SessionRow> Store::sessions()
+{
+    QList<SessionRow> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.exec("SELECT id, name, seq, snapshot_seq, snapshot FROM sessions ORDER BY created");
+    while (q.next())
+        out.append(SessionRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toLongLong(), q.value(4).toByteArray()});
+    return out;
+}
+
+std::optional<SessionRow> Store::session(const QString& id)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("SELECT id, name, seq, snapshot_seq, snapshot FROM sessions WHERE id = ?");
+    q.addBindValue(id);
+    if (q.exec() && q.next())
+        return SessionRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toLongLong(), q.value(4).toByteArray()};
+    return std::nullopt;
+}
+
+bool Store::deleteSession(const QString& id)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("DELETE FROM sessions WHERE id = ?");
+    q.addBindValue(id);
+    if (!q.exec()) {
+        m_error = q.lastError().text();
+        return false;
+    }
+    return q.numRowsAffected() > 0;
+}
+
+bool Store::addMember(const MemberRow& m)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("INSERT INTO members (id, session, name, role, token_hash, revoked) VALUES (?, ?, ?, ?, ?, 0)");
+    q.addBindValue(m.id);
+    q.addBindValue(m.session);
+    q.addBindValue(m.name);
+    q.addBindValue(m.role);
+    q.addBindValue(QString::fromLatin1(m.tokenHash));
+    if (!q.exec()) {
+        m_error = q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+QList<MemberRow> Store::members(const QString& session)
+{
+    QList<MemberRow> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("SELECT id, session, name, role, token_hash, revoked FROM members WHERE session = ? ORDER BY rowid");
+    q.addBindValue(session);
+    q.exec();
+    while (q.next())
+        out.append(MemberRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
+                             q.value(4).toByteArray(), q.value(5).toBool()});
+    return out;
+}
+
+std::optional<MemberRow> Store::memberByToken(const QByteArray& tokenHash)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("SELECT id, session, name, role, token_hash, revoked FROM members WHERE token_hash = ?");
+    q.addBindValue(QString::fromLatin1(tokenHash));
+    if (q.exec() && q.next())
+        return MemberRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
+                         q.value(4).toByteArray(), q.value(5).toBool()};
+    return std::nullopt;
+}
+
+bool Store::revokeMember(const QString& memberId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("UPDATE members SET revoked = 1 WHERE id = ?");
+    q.addBindValue(memberId);
+    return q.exec() && q.numRowsAffected() > 0;
+}
+
+bool Store::setMemberToken(const QString& memberId, const QByteArray& tokenHash)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("UPDATE members SET token_hash = ?, revoked = 0 WHERE id = ?");
+    q.addBindValue(QString::fromLatin1(tokenHash));
+    q.addBindValue(memberId);
+    return q.exec() && q.numRowsAffected() > 0;
+}
+
+bool Store::appendOps(const QList<OpRow>& ops, const QString& snapshotSession, qint64 snapshotSeq, const QByteArray& snapshot)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    if (!db.transaction()) {
+        m_error = db.lastError().text();
+        return false;
+    }
+    QSqlQuery ins(db);
+    ins.prepare("INSERT INTO ops (session, seq, client_id, client_seq, member, op, args, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    QSqlQuery upd(db);
+    upd.prepare("UPDATE sessions SET seq = ? WHERE id = ?");
+    for (const OpRow& o : ops) {
+        ins.addBindValue(o.session);
+        ins.addBindValue(o.seq);
+        ins.addBindValue(o.clientId);
+        ins.addBindValue(o.clientSeq);
+        ins.addBindValue(o.member);
+        ins.addBindValue(o.op);
+        ins.addBindValue(QString::fromUtf8(QJsonDocument(o.args).toJson(QJsonDocument::Compact)));
+        ins.addBindValue(o.time);
+        upd.addBindValue(o.seq);
+        upd.addBindValue(o.session);
+        if (!ins.exec() || !upd.exec()) {
+            m_error = ins.lastError().text() + upd.lastError().text();
+            db.rollback();
+            return false;
+        }
+    }
+    if (!snapshotSession.isEmpty()) {
+        QSqlQuery snap(db);
+        snap.prepare("UPDATE sessions SET snapshot_seq = ?, snapshot = ? WHERE id = ?");
+        snap.addBindValue(snapshotSeq);
+        snap.addBindValue(snapshot);
+        snap.addBindValue(snapshotSession);
+        if (!snap.exec()) {
+            m_error = snap.lastError().text();
+            db.rollback();
+            return false;
+        }
+    }
+    if (!db.commit()) {
+        m_error = db.lastError().text();
+        db.rollback();
+        return false;
+    }
+    return true;
+}
+
+QList<OpRow> Store::opsAfter(const QString& session, qint64 seq, int limit)
+{
+    QList<OpRow> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("SELECT session, seq, client_id, client_seq, member, op, args, time FROM ops WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?");
+    q.addBindValue(session);
+    q.addBindValue(seq);
+    q.addBindValue(limit);
+    q.exec();
+    while (q.next())
+        out.append(OpRow{q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toString(), q.value(3).toLongLong(),
+                         q.value(4).toString(), q.value(5).toString(), QJsonDocument::fromJson(q.value(6).toByteArray()).object(),
+                         q.value(7).toDouble()});
+    return out;
+}
+
+std::optional<qint64> Store::seqOfClientOp(const QString& session, const QString& clientId, qint64 clientSeq)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("SELECT seq FROM ops WHERE session = ? AND client_id = ? AND client_seq = ?");
+    q.addBindValue(session);
+    q.addBindValue(clientId);
+    q.addBindValue(clientSeq);
+    if (q.exec() && q.next())
+        return q.value(0).toLongLong();
+    return std::nullopt;
+}
+
+} // namespace mixroom::server

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The server's durable state in SQLite (Qt SQL): admin token hash, sessions, members (token
+// hashes only), the op log and state snapshots. WAL with synchronous=FULL: a call that returns
+// true has committed. Session state = latest snapshot + the ops after it.
+// Thread: the thread that opened it (one writer connection).
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+namespace mixroom::server {
+
+struct SessionRow {
+    QString id, name;
+    qint64 seq = 0;
+    qint64 snapshotSeq = 0;
+    QByteArray snapshot; // session document at snapshotSeq
+};
+
+struct MemberRow {
+    QString id, session, name, role;
+    QByteArray tokenHash;
+    bool revoked = false;
+};
+
+struct OpRow {
+    QString session;
+    qint64 seq = 0;
+    QString clientId;
+    qint64 clientSeq = 0;
+    QString member;
+    QString op;
+    QJsonObject args;
+    double time = 0;
+};
+
+class Store {
+public:
+    static std::unique_ptr<Store> open(const QString& dir, QString* error);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    QString lastError() const { return m_error; }
+
+    QByteArray adminTokenHash();
+    bool setAdminTokenHash(const QByteArray& hash);
+
+    bool createSession(const SessionRow& s, const MemberRow& owner);
+    QList<SessionRow> sessions();
+    std::optional<SessionRow> session(const QString& id);
+    bool deleteSession(const QString& id);
+
+    bool addMember(const MemberRow& m);
+    QList<MemberRow> members(const QString& session);
+    std::optional<MemberRow> memberByToken(const QByteArray& tokenHash);
+    bool revokeMember(const QString& memberId);
+    // Replaces a member's token (the demo re-issues its invite tokens at each start).
+    bool setMemberToken(const QString& memberId, const QByteArray& tokenHash);
+
+    // Appends ops (and optionally a snapshot) in one transaction.
+    bool appendOps(const QList<OpRow>& ops, const QString& snapshotSession = {}, qint64 snapshotSeq = 0,
+                   const QByteArray& snapshot = {});
+    QList<OpRow> opsAfter(const QString& session, qint64 seq, int limit = -1);
+    std::optional<qint64> seqOfClientOp(const QString& session, const QString& clientId, qint64 clientSeq);
+
+private:
+    Store() = default;
+    bool exec(const QString& sql);
+    QString m_connection;
+    QString m_error;
+};
+
+} // namespace mixroom::server

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+#include "server/Tokens.h"
+
+#include <QCryptographicHash>
+#include <QRandomGenerator>
+
+namespace mixroom::server {
+
+namespace {
+QByteArray randomBytes(int n)
+{
+    QByteArray b(n, Qt::Uninitialized);
+    QRandomGenerator::system()->generate(reinterpret_cast<quint32*>(b.data()), reinterpret_cast<quint32*>(b.data() + n));
+    return b;
+}
+} // namespace
+
+QString newToken()
+{
+    return QString::fromLatin1("mxr_" + randomBytes(32).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+QByteArray tokenHash(const QString& token)
+{
+    return QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256).toHex();
+}
+
+QString newId(const QString& prefix)
+{
+    return prefix + QString::fromLatin1(randomBytes(6).toHex());
+}
+
+} // namespace mixroom::server
