@@ -8,7 +8,6 @@
 
 #include <QDateTime>
 #include <QFile>
-#include <QHttpServerResponse>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -24,11 +23,11 @@ using namespace protocol;
 Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* parent)
     : QObject(parent), m_store(store), m_dataDir(std::move(dataDir)), m_limits(limits), m_stems((m_dataDir + "/stems").toStdString())
 {
-    m_http.route("/health", [] {
-        return QHttpServerResponse(QJsonObject{{"ok", true}, {"version", MIXROOM_VERSION}, {"protocol", kProtocolMajor}});
+    m_http.get("/health", [](const QHttpServerRequest&, QHttpServerResponder& r) {
+        r.write(QJsonDocument(QJsonObject{{"ok", true}, {"version", MIXROOM_VERSION}, {"protocol", kProtocolMajor}}));
     });
-    m_http.route("/metrics", [this] {
-        return QHttpServerResponse("text/plain; version=0.0.4", m_metrics.render(static_cast<int>(m_rooms.size())).toUtf8());
+    m_http.get("/metrics", [this](const QHttpServerRequest&, QHttpServerResponder& r) {
+        r.write(m_metrics.render(static_cast<int>(m_rooms.size())).toUtf8(), "text/plain; version=0.0.4");
     });
     connect(&m_http, &QAbstractHttpServer::newWebSocketConnection, this, &Server::onNewWebSocket);
 }

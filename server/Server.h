@@ -14,7 +14,7 @@
 
 #include <QHash>
 #include <QHostAddress>
-#include <QHttpServer>
+#include "server/HttpFront.h"
 #include <QObject>
 
 #include <map>
@@ -58,7 +58,7 @@ private:
     QString m_dataDir;
     ServerLimits m_limits;
     engine::StemStore m_stems;
-    QHttpServer m_http;
+    HttpFront m_http;
     Metrics m_metrics;
     std::map<QString, std::unique_ptr<SessionRoom>> m_rooms;
     QList<ClientSocket*> m_sockets;

@@ -27,7 +27,7 @@ QByteArray tokenHash(const QString& token)
 
 QString newId(const QString& prefix)
 {
-    return prefix + QString::fromLatin1(randomBytes(6).toHex());
+    return prefix + QString::fromLatin1(randomBytes(8).toHex()); // whole 32-bit words: generate() fills words
 }
 
 } // namespace mixroom::server

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: MIT
+#include "client/Cli.h"
+
+#include "client/ClientConfig.h"
+#include "client/Connection.h"
+#include "engine/model/ParamTable.h"
+#include "protocol/SessionCodec.h"
+#include "protocol/SessionOps.h"
+
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTimer>
+
+#include <csignal>
+#include <cstdio>
+
+namespace mixroom::client {
+
+using namespace protocol;
+
+namespace {
+
+const char* kUsage =
+    "Usage: mixroom <command> [args] [--server URL] [--token TOKEN] [--session ID] [--json]\n"
+    "\n"
+    "  login URL --token TOKEN       remember the server and a token (admin or member)\n"
+    "  sessions                      list sessions (admin)\n"
+    "  create NAME [--rate HZ]       create a session (admin); you become its owner\n"
+    "  use SESSION                   make a session you have a token for the current one\n"
+    "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
+    "  members                       list the session's members\n"
+    "  revoke MEMBER                 revoke a member (owner)\n"
+    "  tracks                        list tracks, groups and returns\n"
+    "  set PATH VALUE                set a parameter, e.g. set tracks/Vocals/fader -3.5\n"
+    "  get PATH                      print a parameter\n"
+    "  state                         print the whole session\n"
+    "  watch                         print edits and presence as they happen (Ctrl-C stops)\n"
+    "\n"
+    "Paths name tracks, groups and returns by id or by name; parameters: see docs/PARAMETERS.md.\n"
+    "--json prints machine-readable output. Errors go to stderr with the server's code.\n";
+
+struct Options {
+    QString server, token, session;
+    bool json = false;
+    QStringList rest;
+};
+
+void out(const Options& o, const QJsonObject& json, const QString& text)
+{
+    if (o.json)
+        std::printf("%s\n", QJsonDocument(json).toJson(QJsonDocument::Compact).constData());
+    else
+        std::printf("%s\n", qPrintable(text));
+}
+
+int fail(const QString& code, const QString& message, int exitCode = 1)
+{
+    std::fprintf(stderr, "mixroom: %s: %s\n", qPrintable(code), qPrintable(message));
+    return exitCode;
+}
+
+// A connected session for one command.
+class Session {
+public:
+    Session(const QString& url, const QString& token, const QString& clientId)
+        : m_conn(QUrl(url), token, clientId)
+    {
+        m_conn.setAutoReconnect(false);
+    }
+    // Waits for welcome; returns an exit code (0 on success).
+    int connect(int timeoutMs = 10000)
+    {
+        QEventLoop loop;
+        int rc = 3;
+        QString code = "unreachable", message = "no answer from the server";
+        QObject::connect(&m_conn, &Connection::welcomed, &loop, [&] { rc = 0; loop.quit(); });
+        QObject::connect(&m_conn, &Connection::failed, &loop, [&](const QString& c, const QString& m) {
+            code = c;
+            message = m;
+            rc = 1;
+            loop.quit();
+        });
+        QObject::connect(&m_conn, &Connection::stateChanged, &loop, [&](Connection::State s) {
+            if (s == Connection::State::Disconnected) {
+                message = "cannot connect to the server (is mixroomd running, and the URL right?)";
+                loop.quit();
+            }
+        });
+        QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+        m_conn.open();
+        loop.exec();
+        if (rc != 0)
+            return fail(code, message, rc);
+        return 0;
+    }
+    // Sends a request and waits for its answer. Returns the answer (ack, reply or error).
+    QJsonObject call(Kind kind, const QJsonObject& fields, int timeoutMs = 15000)
+    {
+        QEventLoop loop;
+        QJsonObject answer{{"type", "error"}, {"code", "timeout"}, {"message", "no answer from the server"}};
+        qint64 seq = -2;
+        auto match = [&](qint64 s) { return s == seq; };
+        QObject::connect(&m_conn, &Connection::acked, &loop, [&](qint64 s, qint64 applied) {
+            if (match(s)) {
+                answer = QJsonObject{{"type", "ack"}, {"seq", applied}};
+                loop.quit();
+            }
+        });
+        QObject::connect(&m_conn, &Connection::reply, &loop, [&](qint64 s, const QJsonObject& m) {
+            if (match(s)) {
+                answer = m;
+                loop.quit();
+            }
+        });
+        QObject::connect(&m_conn, &Connection::refused, &loop, [&](qint64 s, const QJsonObject& m) {
+            if (match(s) || s < 0) {
+                answer = m;
+                loop.quit();
+            }
+        });
+        QObject::connect(&m_conn, &Connection::stateChanged, &loop, [&](Connection::State s) {
+            if (s != Connection::State::Connected) {
+                answer = QJsonObject{{"type", "error"}, {"code", "disconnected"}, {"message", "the connection closed before an answer"}};
+                loop.quit();
+            }
+        });
+        QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+        seq = m_conn.request(kind, fields);
+        loop.exec();
+        return answer;
+    }
+    Connection& conn() { return m_conn; }
+
+private:
+    Connection m_conn;
+};
+
+bool isError(const QJsonObject& m) { return m.value("type").toString() == "error"; }
+int failWith(const QJsonObject& m) { return fail(m.value("code").toString(), m.value("message").toString()); }
+
+// Resolves a path's strip segment by id or display name: tracks/Vocals/fader -> tracks/vocals/fader.
+QString resolvePath(const engine::Session& s, const QString& path)
+{
+    QStringList parts = path.split('/');
+    if (parts.size() < 2)
+        return path;
+    auto byName = [&](const auto& list) -> QString {
+        for (const auto& x : list)
+            if (QString::fromStdString(x.id) == parts[1])
+                return parts[1];
+        for (const auto& x : list)
+            if (QString::fromStdString(x.name) == parts[1])
+                return QString::fromStdString(x.id);
+        for (const auto& x : list)
+            if (QString::fromStdString(x.name).compare(parts[1], Qt::CaseInsensitive) == 0)
+                return QString::fromStdString(x.id);
+        return parts[1];
+    };
+    if (parts[0] == "tracks") parts[1] = byName(s.tracks);
+    else if (parts[0] == "groups") parts[1] = byName(s.groups);
+    else if (parts[0] == "returns") parts[1] = byName(s.returns);
+    if (parts.size() >= 4 && parts[2] == "sends")
+        parts[3] = byName(s.returns);
+    return parts.join('/');
+}
+
+// Text from the command line to the parameter's JSON type.
+std::optional<QJsonValue> parseValue(const QString& path, const QString& text, QString* error)
+{
+    const engine::ParamSpec* spec = engine::findSpec(path.toStdString());
+    if (!spec) {
+        *error = QString("%1: no such parameter (see mixroomd params)").arg(path);
+        return std::nullopt;
+    }
+    switch (spec->type) {
+    case engine::ParamType::Number: {
+        if (text == "-inf")
+            return QJsonValue(engine::kSilenceDb);
+        bool ok = false;
+        const double d = text.toDouble(&ok);
+        if (!ok) {
+            *error = QString("%1: \"%2\" is not a number").arg(path, text);
+            return std::nullopt;
+        }
+        return QJsonValue(d);
+    }
+    case engine::ParamType::Bool: {
+        const QString t = text.toLower();
+        if (t == "true" || t == "on" || t == "1" || t == "yes") return QJsonValue(true);
+        if (t == "false" || t == "off" || t == "0" || t == "no") return QJsonValue(false);
+        *error = QString("%1: \"%2\" is not true or false").arg(path, text);
+        return std::nullopt;
+    }
+    default: return QJsonValue(text);
+    }
+}
+
+QString valueText(const QJsonValue& v)
+{
+    if (v.isBool()) return v.toBool() ? "true" : "false";
+    if (v.isDouble()) return QString::fromStdString(engine::formatNumber(v.toDouble()));
+    return v.toString();
+}
+
+int needArgs(const Options& o, int n, const char* usage)
+{
+    if (o.rest.size() != n)
+        return fail("usage", QString("usage: mixroom %1").arg(usage), 2);
+    return 0;
+}
+
+} // namespace
+
+int runCli(const QStringList& argv)
+{
+    Options o;
+    QStringList args = argv;
+    QString rate, role, name;
+    for (int i = 0; i < args.size(); ++i) {
+        const QString a = args[i];
+        auto value = [&](QString& into) {
+            if (i + 1 >= args.size())
+                return false;
+            into = args[++i];
+            return true;
+        };
+        if (a == "--json") o.json = true;
+        else if (a == "--server") { if (!value(o.server)) return fail("usage", "--server needs a URL", 2); }
+        else if (a == "--token") { if (!value(o.token)) return fail("usage", "--token needs a value", 2); }
+        else if (a == "--session") { if (!value(o.session)) return fail("usage", "--session needs an id", 2); }
+        else if (a == "--rate") { if (!value(rate)) return fail("usage", "--rate needs a sample rate", 2); }
+        else if (a == "--role") { if (!value(role)) return fail("usage", "--role needs a role", 2); }
+        else if (a == "--name") { if (!value(name)) return fail("usage", "--name needs a name", 2); }
+        else if (a == "-h" || a == "--help") { std::printf("%s", kUsage); return 0; }
+        else if (a.startsWith("--")) return fail("usage", QString("unknown option %1 (try --help)").arg(a), 2);
+        else o.rest.append(a);
+    }
+    if (o.rest.isEmpty()) {
+        std::fprintf(stderr, "%s", kUsage);
+        return 2;
+    }
+    const QString cmd = o.rest.takeFirst();
+    ClientConfig config;
+    QString error;
+    if (!config.load(&error))
+        return fail("config", error);
+    const QString server = o.server.isEmpty() ? config.server() : o.server;
+    const QString clientId = config.clientId();
+
+    if (cmd == "login") {
+        if (int rc = needArgs(o, 1, "login URL --token TOKEN")) return rc;
+        if (o.token.isEmpty()) return fail("usage", "login needs --token TOKEN", 2);
+        Session s(o.rest[0], o.token, clientId);
+        if (int rc = s.connect()) return rc;
+        const QJsonObject w = s.conn().welcome();
+        config.setServer(o.rest[0]);
+        QString who;
+        if (w.value("admin").toBool()) {
+            config.setAdminToken(o.token);
+            who = "the admin";
+        } else {
+            const QJsonObject ses = w.value("session").toObject();
+            const QString r = w.value("member").toObject().value("role").toString();
+            config.setSessionToken(ses.value("id").toString(), ses.value("name").toString(), r, o.token);
+            config.setCurrent(ses.value("id").toString());
+            who = QString("%1 in session \"%2\" (%3)").arg(r, ses.value("name").toString(), ses.value("id").toString());
+        }
+        if (!config.save(&error)) return fail("config", error);
+        out(o, QJsonObject{{"server", o.rest[0]}, {"admin", w.value("admin")}, {"session", w.value("session")}, {"member", w.value("member")}},
+            QString("Logged in to %1 as %2").arg(o.rest[0], who));
+        return 0;
+    }
+    if (server.isEmpty())
+        return fail("not_logged_in", "no server known: run mixroom login URL --token TOKEN (or pass --server and --token)", 2);
+
+    const bool adminCommand = cmd == "sessions" || cmd == "create";
+    if (adminCommand) {
+        const QString token = o.token.isEmpty() ? config.adminToken() : o.token;
+        if (token.isEmpty()) return fail("not_logged_in", "this needs the admin token: mixroom login URL --token ADMIN_TOKEN", 2);
+        Session s(server, token, clientId);
+        if (int rc = s.connect()) return rc;
+        if (!s.conn().isAdmin()) return fail("forbidden", "this needs the admin token, not a member token");
+        if (cmd == "sessions") {
+            const QJsonObject r = s.call(Kind::ListSessions, {});
+            if (isError(r)) return failWith(r);
+            QString text = "ID                NAME                              EDITS  MEMBERS";
+            for (const QJsonValue& v : r.value("sessions").toArray()) {
+                const QJsonObject x = v.toObject();
+                text += QString("\n%1 %2 %3 %4").arg(x.value("id").toString(), -17).arg(x.value("name").toString(), -33)
+                            .arg(x.value("seq").toInteger(), 5).arg(x.value("members").toInteger(), 8);
+            }
+            out(o, QJsonObject{{"sessions", r.value("sessions")}}, text);
+            return 0;
+        }
+        if (int rc = needArgs(o, 1, "create NAME [--rate HZ]")) return rc;
+        QJsonObject f{{"name", o.rest[0]}};
+        if (!rate.isEmpty()) f.insert("sampleRate", rate.toInt());
+        const QJsonObject r = s.call(Kind::CreateSession, f);
+        if (isError(r)) return failWith(r);
+        const QJsonObject ses = r.value("session").toObject();
+        config.setSessionToken(ses.value("id").toString(), ses.value("name").toString(), "mix", r.value("token").toString());
+        config.setCurrent(ses.value("id").toString());
+        if (!config.save(&error)) return fail("config", error);
+        out(o, r, QString("Created session \"%1\" (%2); you are its owner.\nOwner token (shown once, saved in %3):\n  %4")
+                      .arg(ses.value("name").toString(), ses.value("id").toString(), config.path(), r.value("token").toString()));
+        return 0;
+    }
+    if (cmd == "use") {
+        if (int rc = needArgs(o, 1, "use SESSION")) return rc;
+        const QJsonObject known = config.sessions();
+        QString id = known.contains(o.rest[0]) ? o.rest[0] : QString();
+        for (auto it = known.begin(); id.isEmpty() && it != known.end(); ++it)
+            if (it.value().toObject().value("name").toString() == o.rest[0])
+                id = it.key();
+        if (id.isEmpty())
+            return fail("not_found", QString("no token for session \"%1\"; ask its owner for an invite, then mixroom login").arg(o.rest[0]));
+        config.setCurrent(id);
+        if (!config.save(&error)) return fail("config", error);
+        out(o, QJsonObject{{"current", id}}, QString("Now using session %1").arg(id));
+        return 0;
+    }
+
+    const QString sessionId = o.session.isEmpty() ? config.current() : o.session;
+    const QString token = !o.token.isEmpty() ? o.token : config.sessionToken(sessionId);
+    if (token.isEmpty())
+        return fail("not_logged_in", "no session token: mixroom login URL --token TOKEN, or mixroom use SESSION", 2);
+    Session s(server, token, clientId);
+    if (int rc = s.connect()) return rc;
+    if (s.conn().isAdmin()) return fail("forbidden", QString("%1 needs a member token of a session, not the admin token").arg(cmd));
+    const engine::Session& state = s.conn().mirror().state();
+
+    if (cmd == "invite") {
+        if (role.isEmpty()) return fail("usage", "usage: mixroom invite --role artist|mix|mastering|client [--name NAME]", 2);
+        QJsonObject f{{"role", role}};
+        if (!name.isEmpty()) f.insert("name", name);
+        const QJsonObject r = s.call(Kind::Invite, f);
+        if (isError(r)) return failWith(r);
+        out(o, r, QString("Invited %1 as %2. Their token (shown once):\n  %3\nThey join with:\n  mixroom login %4 --token %3")
+                      .arg(r.value("member").toObject().value("name").toString(), role, r.value("token").toString(), server));
+        return 0;
+    }
+    if (cmd == "members") {
+        const QJsonObject r = s.call(Kind::ListMembers, {});
+        if (isError(r)) return failWith(r);
+        QString text = "ID                 ROLE       NAME                 STATUS";
+        for (const QJsonValue& v : r.value("members").toArray()) {
+            const QJsonObject m = v.toObject();
+            const QString status = m.value("revoked").toBool() ? "revoked" : m.value("connected").toBool() ? "online" : "offline";
+            text += QString("\n%1 %2 %3 %4").arg(m.value("id").toString(), -18).arg(m.value("role").toString(), -10)
+                        .arg(m.value("name").toString(), -20).arg(status);
+        }
+        out(o, QJsonObject{{"members", r.value("members")}}, text);
+        return 0;
+    }
+    if (cmd == "revoke") {
+        if (int rc = needArgs(o, 1, "revoke MEMBER")) return rc;
+        const QJsonObject r = s.call(Kind::Revoke, {{"member", o.rest[0]}});
+        if (isError(r)) return failWith(r);
+        out(o, r, QString("Revoked %1").arg(o.rest[0]));
+        return 0;
+    }
+    if (cmd == "tracks") {
+        QJsonArray arr;
+        QString text = "KIND    ID              NAME                 FADER    PAN  MUTE SOLO OUTPUT";
+        auto row = [&](const char* kind, const engine::Strip& st, const QString& output) {
+            arr.append(QJsonObject{{"kind", kind}, {"id", QString::fromStdString(st.id)}, {"name", QString::fromStdString(st.name)},
+                                   {"fader", st.fader}, {"pan", st.pan}, {"mute", st.mute}, {"solo", st.solo}, {"output", output}});
+            text += QString("\n%1 %2 %3 %4 %5 %6 %7 %8").arg(kind, -7).arg(QString::fromStdString(st.id), -15)
+                        .arg(QString::fromStdString(st.name), -20).arg(st.fader <= engine::kSilenceDb ? QString("-inf") : QString::number(st.fader, 'f', 1), 6)
+                        .arg(QString::number(st.pan, 'f', 2), 6).arg(st.mute ? "M" : "-", 4).arg(st.solo ? "S" : "-", 4).arg(output);
+        };
+        for (const auto& t : state.tracks) row("track", t, QString::fromStdString(t.output));
+        for (const auto& g : state.groups) row("group", g, "master");
+        for (const auto& r : state.returns) row("return", r, "master");
+        out(o, QJsonObject{{"strips", arr}}, text);
+        return 0;
+    }
+    if (cmd == "get") {
+        if (int rc = needArgs(o, 1, "get PATH")) return rc;
+        const QString path = resolvePath(state, o.rest[0]);
+        const QJsonValue v = protocol::valueAt(state, path);
+        if (v.isNull()) return fail(codes::UnknownPath, QString("%1: no such parameter").arg(path));
+        out(o, QJsonObject{{"path", path}, {"value", v}, {"seq", s.conn().mirror().seq()}}, valueText(v));
+        return 0;
+    }
+    if (cmd == "state") {
+        const QJsonObject doc = QJsonDocument::fromJson(encodeSession(state)).object();
+        if (o.json) {
+            out(o, QJsonObject{{"seq", s.conn().mirror().seq()}, {"state", doc}}, {});
+        } else {
+            const QJsonObject w = s.conn().welcome();
+            std::printf("Session \"%s\" (%s), sequence %lld; you are %s (%s)\n%s", qPrintable(w.value("session").toObject().value("name").toString()),
+                        qPrintable(w.value("session").toObject().value("id").toString()), static_cast<long long>(s.conn().mirror().seq()),
+                        qPrintable(w.value("member").toObject().value("name").toString()), qPrintable(w.value("member").toObject().value("role").toString()),
+                        encodeSession(state).constData());
+        }
+        return 0;
+    }
+    if (cmd == "set") {
+        if (int rc = needArgs(o, 2, "set PATH VALUE")) return rc;
+        const QString path = resolvePath(state, o.rest[0]);
+        auto value = parseValue(path, o.rest[1], &error);
+        if (!value) return fail(codes::BadMessage, error);
+        const QJsonObject r = s.call(Kind::Set, {{"path", path}, {"value", *value}});
+        if (isError(r)) {
+            QString msg = r.value("message").toString();
+            if (r.contains("value")) msg += QString(" (current value: %1)").arg(valueText(r.value("value")));
+            return fail(r.value("code").toString(), msg);
+        }
+        out(o, QJsonObject{{"path", path}, {"value", *value}, {"seq", r.value("seq")}},
+            QString("%1 = %2 (seq %3)").arg(path, valueText(*value)).arg(r.value("seq").toInteger()));
+        return 0;
+    }
+    if (cmd == "watch") {
+        const QJsonObject w = s.conn().welcome();
+        if (!o.json)
+            std::printf("Watching \"%s\" from sequence %lld (Ctrl-C stops)\n", qPrintable(w.value("session").toObject().value("name").toString()),
+                        static_cast<long long>(s.conn().mirror().seq()));
+        std::fflush(stdout);
+        QObject::connect(&s.conn(), &Connection::edit, [&](const QJsonObject& e) {
+            const QJsonObject a = e.value("args").toObject();
+            QString text = QString("#%1 %2 %3").arg(e.value("seq").toInteger()).arg(e.value("member").toString(), e.value("op").toString());
+            if (e.value("op").toString() == "set") text += QString(" %1 = %2").arg(a.value("path").toString(), valueText(a.value("value")));
+            else text += " " + QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact));
+            out(o, e, text);
+            std::fflush(stdout);
+        });
+        QObject::connect(&s.conn(), &Connection::presence, [&](const QJsonObject& p) {
+            QStringList who;
+            for (const QJsonValue& v : p.value("members").toArray()) {
+                const QJsonObject m = v.toObject();
+                who << QString("%1 (%2)%3").arg(m.value("name").toString(), m.value("role").toString(),
+                                                m.value("touching").toString().isEmpty() ? "" : " touching " + m.value("touching").toString());
+            }
+            out(o, p, "present: " + who.join(", "));
+            std::fflush(stdout);
+        });
+        s.conn().setAutoReconnect(true);
+        std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
+        std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
+        return QCoreApplication::exec();
+    }
+    return fail("usage", QString("unknown command \"%1\" (try mixroom --help)").arg(cmd), 2);
+}
+
+} // namespace mixroom::client

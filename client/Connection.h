@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// A client's connection to mixroomd: hello with the token, client id and last seen sequence
+// number; requests numbered with clientSeq and kept until acknowledged or refused; automatic
+// reconnect with exponential backoff, after which unacknowledged requests are sent again (the
+// server answers a resend with the original result). Keeps a SessionMirror current.
+// Thread: the thread it lives in (Qt event loop).
+#include "client/SessionMirror.h"
+#include "protocol/Messages.h"
+
+#include <QJsonObject>
+#include <QMap>
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+#include <QWebSocket>
+
+namespace mixroom::client {
+
+class Connection : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Connecting, Connected, Reconnecting, Failed };
+    Connection(QUrl url, QString token, QString clientId, QObject* parent = nullptr);
+    ~Connection() override;
+
+    void open();
+    void close();
+    void setAutoReconnect(bool on) { m_autoReconnect = on; }
+    State state() const { return m_state; }
+    bool isAdmin() const { return m_admin; }
+    const QJsonObject& welcome() const { return m_welcome; }
+    SessionMirror& mirror() { return m_mirror; }
+    int pendingCount() const { return m_pending.size(); }
+
+    // Sends a request; returns its clientSeq. Requests without clientSeq in the table (touch,
+    // ping) are sent as they are and not tracked.
+    qint64 request(protocol::Kind kind, QJsonObject fields);
+    // For tests: drop the socket without a close handshake, as a network failure would.
+    void simulateDrop();
+
+signals:
+    void welcomed(const QJsonObject& welcome);
+    void edit(const QJsonObject& edit);
+    void presence(const QJsonObject& presence);
+    void acked(qint64 clientSeq, qint64 seq);
+    void reply(qint64 clientSeq, const QJsonObject& message); // list/invite/... answers
+    void refused(qint64 clientSeq, const QJsonObject& error);  // error messages (clientSeq -1 if none)
+    void failed(const QString& code, const QString& message);  // cannot (re)connect: bad token, version
+    void stateChanged(mixroom::client::Connection::State state);
+
+private:
+    void onText(const QString& text);
+    void onConnected();
+    void onDisconnected();
+    void setState(State s);
+    static bool tracked(protocol::Kind kind);
+
+    QUrl m_url;
+    QString m_token, m_clientId;
+    QWebSocket m_socket;
+    QTimer m_retry;
+    int m_backoffMs = 250;
+    bool m_autoReconnect = true;
+    bool m_closing = false;
+    bool m_admin = false;
+    State m_state = State::Disconnected;
+    QJsonObject m_welcome;
+    SessionMirror m_mirror;
+    QMap<qint64, QByteArray> m_pending; // clientSeq -> encoded request, until ack or error
+    qint64 m_nextSeq;
+};
+
+} // namespace mixroom::client

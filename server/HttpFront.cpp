@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+#include "server/HttpFront.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace mixroom::server {
+
+bool HttpFront::handleRequest(const QHttpServerRequest& request, QTcpSocket* socket)
+{
+    if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+        return true; // accepted: Qt 6.4 hands the socket to its WebSocket server (newWebSocketConnection)
+    auto responder = makeResponder(request, socket);
+    const QString path = request.url().path();
+    auto it = m_get.find(path);
+    if (it == m_get.end()) {
+        responder.write(QJsonDocument(QJsonObject{{"error", "not_found"}, {"message", QString("no such endpoint: %1").arg(path.left(100))}}),
+                        QHttpServerResponder::StatusCode::NotFound);
+        return true;
+    }
+    if (request.method() != QHttpServerRequest::Method::Get) {
+        responder.write(QJsonDocument(QJsonObject{{"error", "method_not_allowed"}, {"message", "use GET"}}),
+                        QHttpServerResponder::StatusCode::MethodNotAllowed);
+        return true;
+    }
+    it->second(request, responder);
+    return true;
+}
+
+void HttpFront::missingHandler(const QHttpServerRequest& request, QTcpSocket* socket)
+{
+    makeResponder(request, socket).write(QHttpServerResponder::StatusCode::NotFound);
+}
+
+} // namespace mixroom::server

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// HTTP and WebSocket on one port. In Qt 6.4 an upgrade request is handed to the WebSocket server
+// only when handleRequest() returns true for it, and QHttpServer returns true only for a matched
+// route; this subclass accepts upgrades on any path and answers plain HTTP through its routes.
+// Thread: control thread.
+#include <QAbstractHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+
+#include <functional>
+#include <map>
+
+namespace mixroom::server {
+
+class HttpFront : public QAbstractHttpServer {
+public:
+    using Route = std::function<void(const QHttpServerRequest&, QHttpServerResponder&)>;
+    using QAbstractHttpServer::QAbstractHttpServer;
+    // GET routes by exact path.
+    void get(const QString& path, Route route) { m_get[path] = std::move(route); }
+
+protected:
+    bool handleRequest(const QHttpServerRequest& request, QTcpSocket* socket) override;
+    void missingHandler(const QHttpServerRequest& request, QTcpSocket* socket) override;
+
+private:
+    std::map<QString, Route> m_get;
+};
+
+} // namespace mixroom::server
