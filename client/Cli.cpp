@@ -22,24 +22,23 @@ using namespace protocol;
 
 namespace {
 
-const char* kUsage =
-    "Usage: mixroom <command> [args] [--server URL] [--token TOKEN] [--session ID] [--json]\n"
-    "\n"
-    "  login URL --token TOKEN       remember the server and a token (admin or member)\n"
-    "  sessions                      list sessions (admin)\n"
-    "  create NAME [--rate HZ]       create a session (admin); you become its owner\n"
-    "  use SESSION                   make a session you have a token for the current one\n"
-    "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
-    "  members                       list the session's members\n"
-    "  revoke MEMBER                 revoke a member (owner)\n"
-    "  tracks                        list tracks, groups and returns\n"
-    "  set PATH VALUE                set a parameter, e.g. set tracks/Vocals/fader -3.5\n"
-    "  get PATH                      print a parameter\n"
-    "  state                         print the whole session\n"
-    "  watch                         print edits and presence as they happen (Ctrl-C stops)\n"
-    "\n"
-    "Paths name tracks, groups and returns by id or by name; parameters: see docs/PARAMETERS.md.\n"
-    "--json prints machine-readable output. Errors go to stderr with the server's code.\n";
+const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TOKEN] [--session ID] [--json]\n"
+                     "\n"
+                     "  login URL --token TOKEN       remember the server and a token (admin or member)\n"
+                     "  sessions                      list sessions (admin)\n"
+                     "  create NAME [--rate HZ]       create a session (admin); you become its owner\n"
+                     "  use SESSION                   make a session you have a token for the current one\n"
+                     "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
+                     "  members                       list the session's members\n"
+                     "  revoke MEMBER                 revoke a member (owner)\n"
+                     "  tracks                        list tracks, groups and returns\n"
+                     "  set PATH VALUE                set a parameter, e.g. set tracks/Vocals/fader -3.5\n"
+                     "  get PATH                      print a parameter\n"
+                     "  state                         print the whole session\n"
+                     "  watch                         print edits and presence as they happen (Ctrl-C stops)\n"
+                     "\n"
+                     "Paths name tracks, groups and returns by id or by name; parameters: see docs/PARAMETERS.md.\n"
+                     "--json prints machine-readable output. Errors go to stderr with the server's code.\n";
 
 struct Options {
     QString server, token, session;
@@ -63,9 +62,8 @@ int fail(const QString& code, const QString& message, int exitCode = 1)
 
 // A connected session for one command.
 class Session {
-public:
-    Session(const QString& url, const QString& token, const QString& clientId)
-        : m_conn(QUrl(url), token, clientId)
+  public:
+    Session(const QString& url, const QString& token, const QString& clientId) : m_conn(QUrl(url), token, clientId)
     {
         m_conn.setAutoReconnect(false);
     }
@@ -75,7 +73,10 @@ public:
         QEventLoop loop;
         int rc = 3;
         QString code = "unreachable", message = "no answer from the server";
-        QObject::connect(&m_conn, &Connection::welcomed, &loop, [&] { rc = 0; loop.quit(); });
+        QObject::connect(&m_conn, &Connection::welcomed, &loop, [&] {
+            rc = 0;
+            loop.quit();
+        });
         QObject::connect(&m_conn, &Connection::failed, &loop, [&](const QString& c, const QString& m) {
             code = c;
             message = m;
@@ -91,8 +92,7 @@ public:
         QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
         m_conn.open();
         loop.exec();
-        if (rc != 0)
-            return fail(code, message, rc);
+        if (rc != 0) return fail(code, message, rc);
         return 0;
     }
     // Sends a request and waits for its answer. Returns the answer (ack, reply or error).
@@ -133,36 +133,40 @@ public:
     }
     Connection& conn() { return m_conn; }
 
-private:
+  private:
     Connection m_conn;
 };
 
-bool isError(const QJsonObject& m) { return m.value("type").toString() == "error"; }
-int failWith(const QJsonObject& m) { return fail(m.value("code").toString(), m.value("message").toString()); }
+bool isError(const QJsonObject& m)
+{
+    return m.value("type").toString() == "error";
+}
+int failWith(const QJsonObject& m)
+{
+    return fail(m.value("code").toString(), m.value("message").toString());
+}
 
 // Resolves a path's strip segment by id or display name: tracks/Vocals/fader -> tracks/vocals/fader.
 QString resolvePath(const engine::Session& s, const QString& path)
 {
     QStringList parts = path.split('/');
-    if (parts.size() < 2)
-        return path;
+    if (parts.size() < 2) return path;
     auto byName = [&](const auto& list) -> QString {
         for (const auto& x : list)
-            if (QString::fromStdString(x.id) == parts[1])
-                return parts[1];
+            if (QString::fromStdString(x.id) == parts[1]) return parts[1];
         for (const auto& x : list)
-            if (QString::fromStdString(x.name) == parts[1])
-                return QString::fromStdString(x.id);
+            if (QString::fromStdString(x.name) == parts[1]) return QString::fromStdString(x.id);
         for (const auto& x : list)
-            if (QString::fromStdString(x.name).compare(parts[1], Qt::CaseInsensitive) == 0)
-                return QString::fromStdString(x.id);
+            if (QString::fromStdString(x.name).compare(parts[1], Qt::CaseInsensitive) == 0) return QString::fromStdString(x.id);
         return parts[1];
     };
-    if (parts[0] == "tracks") parts[1] = byName(s.tracks);
-    else if (parts[0] == "groups") parts[1] = byName(s.groups);
-    else if (parts[0] == "returns") parts[1] = byName(s.returns);
-    if (parts.size() >= 4 && parts[2] == "sends")
-        parts[3] = byName(s.returns);
+    if (parts[0] == "tracks")
+        parts[1] = byName(s.tracks);
+    else if (parts[0] == "groups")
+        parts[1] = byName(s.groups);
+    else if (parts[0] == "returns")
+        parts[1] = byName(s.returns);
+    if (parts.size() >= 4 && parts[2] == "sends") parts[3] = byName(s.returns);
     return parts.join('/');
 }
 
@@ -176,8 +180,7 @@ std::optional<QJsonValue> parseValue(const QString& path, const QString& text, Q
     }
     switch (spec->type) {
     case engine::ParamType::Number: {
-        if (text == "-inf")
-            return QJsonValue(engine::kSilenceDb);
+        if (text == "-inf") return QJsonValue(engine::kSilenceDb);
         bool ok = false;
         const double d = text.toDouble(&ok);
         if (!ok) {
@@ -206,8 +209,7 @@ QString valueText(const QJsonValue& v)
 
 int needArgs(const Options& o, int n, const char* usage)
 {
-    if (o.rest.size() != n)
-        return fail("usage", QString("usage: mixroom %1").arg(usage), 2);
+    if (o.rest.size() != n) return fail("usage", QString("usage: mixroom %1").arg(usage), 2);
     return 0;
 }
 
@@ -221,21 +223,31 @@ int runCli(const QStringList& argv)
     for (int i = 0; i < args.size(); ++i) {
         const QString a = args[i];
         auto value = [&](QString& into) {
-            if (i + 1 >= args.size())
-                return false;
+            if (i + 1 >= args.size()) return false;
             into = args[++i];
             return true;
         };
-        if (a == "--json") o.json = true;
-        else if (a == "--server") { if (!value(o.server)) return fail("usage", "--server needs a URL", 2); }
-        else if (a == "--token") { if (!value(o.token)) return fail("usage", "--token needs a value", 2); }
-        else if (a == "--session") { if (!value(o.session)) return fail("usage", "--session needs an id", 2); }
-        else if (a == "--rate") { if (!value(rate)) return fail("usage", "--rate needs a sample rate", 2); }
-        else if (a == "--role") { if (!value(role)) return fail("usage", "--role needs a role", 2); }
-        else if (a == "--name") { if (!value(name)) return fail("usage", "--name needs a name", 2); }
-        else if (a == "-h" || a == "--help") { std::printf("%s", kUsage); return 0; }
-        else if (a.startsWith("--")) return fail("usage", QString("unknown option %1 (try --help)").arg(a), 2);
-        else o.rest.append(a);
+        if (a == "--json")
+            o.json = true;
+        else if (a == "--server") {
+            if (!value(o.server)) return fail("usage", "--server needs a URL", 2);
+        } else if (a == "--token") {
+            if (!value(o.token)) return fail("usage", "--token needs a value", 2);
+        } else if (a == "--session") {
+            if (!value(o.session)) return fail("usage", "--session needs an id", 2);
+        } else if (a == "--rate") {
+            if (!value(rate)) return fail("usage", "--rate needs a sample rate", 2);
+        } else if (a == "--role") {
+            if (!value(role)) return fail("usage", "--role needs a role", 2);
+        } else if (a == "--name") {
+            if (!value(name)) return fail("usage", "--name needs a name", 2);
+        } else if (a == "-h" || a == "--help") {
+            std::printf("%s", kUsage);
+            return 0;
+        } else if (a.startsWith("--"))
+            return fail("usage", QString("unknown option %1 (try --help)").arg(a), 2);
+        else
+            o.rest.append(a);
     }
     if (o.rest.isEmpty()) {
         std::fprintf(stderr, "%s", kUsage);
@@ -244,8 +256,7 @@ int runCli(const QStringList& argv)
     const QString cmd = o.rest.takeFirst();
     ClientConfig config;
     QString error;
-    if (!config.load(&error))
-        return fail("config", error);
+    if (!config.load(&error)) return fail("config", error);
     const QString server = o.server.isEmpty() ? config.server() : o.server;
     const QString clientId = config.clientId();
 
@@ -268,7 +279,8 @@ int runCli(const QStringList& argv)
             who = QString("%1 in session \"%2\" (%3)").arg(r, ses.value("name").toString(), ses.value("id").toString());
         }
         if (!config.save(&error)) return fail("config", error);
-        out(o, QJsonObject{{"server", o.rest[0]}, {"admin", w.value("admin")}, {"session", w.value("session")}, {"member", w.value("member")}},
+        out(o,
+            QJsonObject{{"server", o.rest[0]}, {"admin", w.value("admin")}, {"session", w.value("session")}, {"member", w.value("member")}},
             QString("Logged in to %1 as %2").arg(o.rest[0], who));
         return 0;
     }
@@ -288,8 +300,11 @@ int runCli(const QStringList& argv)
             QString text = "ID                NAME                              EDITS  MEMBERS";
             for (const QJsonValue& v : r.value("sessions").toArray()) {
                 const QJsonObject x = v.toObject();
-                text += QString("\n%1 %2 %3 %4").arg(x.value("id").toString(), -17).arg(x.value("name").toString(), -33)
-                            .arg(x.value("seq").toInteger(), 5).arg(x.value("members").toInteger(), 8);
+                text += QString("\n%1 %2 %3 %4")
+                            .arg(x.value("id").toString(), -17)
+                            .arg(x.value("name").toString(), -33)
+                            .arg(x.value("seq").toInteger(), 5)
+                            .arg(x.value("members").toInteger(), 8);
             }
             out(o, QJsonObject{{"sessions", r.value("sessions")}}, text);
             return 0;
@@ -303,8 +318,9 @@ int runCli(const QStringList& argv)
         config.setSessionToken(ses.value("id").toString(), ses.value("name").toString(), "mix", r.value("token").toString());
         config.setCurrent(ses.value("id").toString());
         if (!config.save(&error)) return fail("config", error);
-        out(o, r, QString("Created session \"%1\" (%2); you are its owner.\nOwner token (shown once, saved in %3):\n  %4")
-                      .arg(ses.value("name").toString(), ses.value("id").toString(), config.path(), r.value("token").toString()));
+        out(o, r,
+            QString("Created session \"%1\" (%2); you are its owner.\nOwner token (shown once, saved in %3):\n  %4")
+                .arg(ses.value("name").toString(), ses.value("id").toString(), config.path(), r.value("token").toString()));
         return 0;
     }
     if (cmd == "use") {
@@ -312,10 +328,10 @@ int runCli(const QStringList& argv)
         const QJsonObject known = config.sessions();
         QString id = known.contains(o.rest[0]) ? o.rest[0] : QString();
         for (auto it = known.begin(); id.isEmpty() && it != known.end(); ++it)
-            if (it.value().toObject().value("name").toString() == o.rest[0])
-                id = it.key();
+            if (it.value().toObject().value("name").toString() == o.rest[0]) id = it.key();
         if (id.isEmpty())
-            return fail("not_found", QString("no token for session \"%1\"; ask its owner for an invite, then mixroom login").arg(o.rest[0]));
+            return fail("not_found",
+                        QString("no token for session \"%1\"; ask its owner for an invite, then mixroom login").arg(o.rest[0]));
         config.setCurrent(id);
         if (!config.save(&error)) return fail("config", error);
         out(o, QJsonObject{{"current", id}}, QString("Now using session %1").arg(id));
@@ -324,8 +340,7 @@ int runCli(const QStringList& argv)
 
     const QString sessionId = o.session.isEmpty() ? config.current() : o.session;
     const QString token = !o.token.isEmpty() ? o.token : config.sessionToken(sessionId);
-    if (token.isEmpty())
-        return fail("not_logged_in", "no session token: mixroom login URL --token TOKEN, or mixroom use SESSION", 2);
+    if (token.isEmpty()) return fail("not_logged_in", "no session token: mixroom login URL --token TOKEN, or mixroom use SESSION", 2);
     Session s(server, token, clientId);
     if (int rc = s.connect()) return rc;
     if (s.conn().isAdmin()) return fail("forbidden", QString("%1 needs a member token of a session, not the admin token").arg(cmd));
@@ -337,8 +352,9 @@ int runCli(const QStringList& argv)
         if (!name.isEmpty()) f.insert("name", name);
         const QJsonObject r = s.call(Kind::Invite, f);
         if (isError(r)) return failWith(r);
-        out(o, r, QString("Invited %1 as %2. Their token (shown once):\n  %3\nThey join with:\n  mixroom login %4 --token %3")
-                      .arg(r.value("member").toObject().value("name").toString(), role, r.value("token").toString(), server));
+        out(o, r,
+            QString("Invited %1 as %2. Their token (shown once):\n  %3\nThey join with:\n  mixroom login %4 --token %3")
+                .arg(r.value("member").toObject().value("name").toString(), role, r.value("token").toString(), server));
         return 0;
     }
     if (cmd == "members") {
@@ -348,8 +364,11 @@ int runCli(const QStringList& argv)
         for (const QJsonValue& v : r.value("members").toArray()) {
             const QJsonObject m = v.toObject();
             const QString status = m.value("revoked").toBool() ? "revoked" : m.value("connected").toBool() ? "online" : "offline";
-            text += QString("\n%1 %2 %3 %4").arg(m.value("id").toString(), -18).arg(m.value("role").toString(), -10)
-                        .arg(m.value("name").toString(), -20).arg(status);
+            text += QString("\n%1 %2 %3 %4")
+                        .arg(m.value("id").toString(), -18)
+                        .arg(m.value("role").toString(), -10)
+                        .arg(m.value("name").toString(), -20)
+                        .arg(status);
         }
         out(o, QJsonObject{{"members", r.value("members")}}, text);
         return 0;
@@ -365,15 +384,30 @@ int runCli(const QStringList& argv)
         QJsonArray arr;
         QString text = "KIND    ID              NAME                 FADER    PAN  MUTE SOLO OUTPUT";
         auto row = [&](const char* kind, const engine::Strip& st, const QString& output) {
-            arr.append(QJsonObject{{"kind", kind}, {"id", QString::fromStdString(st.id)}, {"name", QString::fromStdString(st.name)},
-                                   {"fader", st.fader}, {"pan", st.pan}, {"mute", st.mute}, {"solo", st.solo}, {"output", output}});
-            text += QString("\n%1 %2 %3 %4 %5 %6 %7 %8").arg(kind, -7).arg(QString::fromStdString(st.id), -15)
-                        .arg(QString::fromStdString(st.name), -20).arg(st.fader <= engine::kSilenceDb ? QString("-inf") : QString::number(st.fader, 'f', 1), 6)
-                        .arg(QString::number(st.pan, 'f', 2), 6).arg(st.mute ? "M" : "-", 4).arg(st.solo ? "S" : "-", 4).arg(output);
+            arr.append(QJsonObject{{"kind", kind},
+                                   {"id", QString::fromStdString(st.id)},
+                                   {"name", QString::fromStdString(st.name)},
+                                   {"fader", st.fader},
+                                   {"pan", st.pan},
+                                   {"mute", st.mute},
+                                   {"solo", st.solo},
+                                   {"output", output}});
+            text += QString("\n%1 %2 %3 %4 %5 %6 %7 %8")
+                        .arg(kind, -7)
+                        .arg(QString::fromStdString(st.id), -15)
+                        .arg(QString::fromStdString(st.name), -20)
+                        .arg(st.fader <= engine::kSilenceDb ? QString("-inf") : QString::number(st.fader, 'f', 1), 6)
+                        .arg(QString::number(st.pan, 'f', 2), 6)
+                        .arg(st.mute ? "M" : "-", 4)
+                        .arg(st.solo ? "S" : "-", 4)
+                        .arg(output);
         };
-        for (const auto& t : state.tracks) row("track", t, QString::fromStdString(t.output));
-        for (const auto& g : state.groups) row("group", g, "master");
-        for (const auto& r : state.returns) row("return", r, "master");
+        for (const auto& t : state.tracks)
+            row("track", t, QString::fromStdString(t.output));
+        for (const auto& g : state.groups)
+            row("group", g, "master");
+        for (const auto& r : state.returns)
+            row("return", r, "master");
         out(o, QJsonObject{{"strips", arr}}, text);
         return 0;
     }
@@ -391,10 +425,11 @@ int runCli(const QStringList& argv)
             out(o, QJsonObject{{"seq", s.conn().mirror().seq()}, {"state", doc}}, {});
         } else {
             const QJsonObject w = s.conn().welcome();
-            std::printf("Session \"%s\" (%s), sequence %lld; you are %s (%s)\n%s", qPrintable(w.value("session").toObject().value("name").toString()),
+            std::printf("Session \"%s\" (%s), sequence %lld; you are %s (%s)\n%s",
+                        qPrintable(w.value("session").toObject().value("name").toString()),
                         qPrintable(w.value("session").toObject().value("id").toString()), static_cast<long long>(s.conn().mirror().seq()),
-                        qPrintable(w.value("member").toObject().value("name").toString()), qPrintable(w.value("member").toObject().value("role").toString()),
-                        encodeSession(state).constData());
+                        qPrintable(w.value("member").toObject().value("name").toString()),
+                        qPrintable(w.value("member").toObject().value("role").toString()), encodeSession(state).constData());
         }
         return 0;
     }
@@ -416,14 +451,17 @@ int runCli(const QStringList& argv)
     if (cmd == "watch") {
         const QJsonObject w = s.conn().welcome();
         if (!o.json)
-            std::printf("Watching \"%s\" from sequence %lld (Ctrl-C stops)\n", qPrintable(w.value("session").toObject().value("name").toString()),
+            std::printf("Watching \"%s\" from sequence %lld (Ctrl-C stops)\n",
+                        qPrintable(w.value("session").toObject().value("name").toString()),
                         static_cast<long long>(s.conn().mirror().seq()));
         std::fflush(stdout);
         QObject::connect(&s.conn(), &Connection::edit, [&](const QJsonObject& e) {
             const QJsonObject a = e.value("args").toObject();
             QString text = QString("#%1 %2 %3").arg(e.value("seq").toInteger()).arg(e.value("member").toString(), e.value("op").toString());
-            if (e.value("op").toString() == "set") text += QString(" %1 = %2").arg(a.value("path").toString(), valueText(a.value("value")));
-            else text += " " + QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact));
+            if (e.value("op").toString() == "set")
+                text += QString(" %1 = %2").arg(a.value("path").toString(), valueText(a.value("value")));
+            else
+                text += " " + QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact));
             out(o, e, text);
             std::fflush(stdout);
         });
@@ -431,8 +469,9 @@ int runCli(const QStringList& argv)
             QStringList who;
             for (const QJsonValue& v : p.value("members").toArray()) {
                 const QJsonObject m = v.toObject();
-                who << QString("%1 (%2)%3").arg(m.value("name").toString(), m.value("role").toString(),
-                                                m.value("touching").toString().isEmpty() ? "" : " touching " + m.value("touching").toString());
+                who << QString("%1 (%2)%3")
+                           .arg(m.value("name").toString(), m.value("role").toString(),
+                                m.value("touching").toString().isEmpty() ? "" : " touching " + m.value("touching").toString());
             }
             out(o, p, "present: " + who.join(", "));
             std::fflush(stdout);

@@ -14,8 +14,7 @@ namespace mixroom::client {
 QString ClientConfig::defaultPath()
 {
     const QString env = qEnvironmentVariable("MIXROOM_CONFIG");
-    if (!env.isEmpty())
-        return env;
+    if (!env.isEmpty()) return env;
     return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + "/mixroom/config.json";
 }
 
@@ -24,8 +23,7 @@ ClientConfig::ClientConfig(QString path) : m_path(std::move(path)) {}
 bool ClientConfig::load(QString* error)
 {
     QFile f(m_path);
-    if (!f.exists())
-        return true;
+    if (!f.exists()) return true;
     if (!f.open(QIODevice::ReadOnly)) {
         *error = QString("cannot read %1: %2").arg(m_path, f.errorString());
         return false;
@@ -60,8 +58,7 @@ bool ClientConfig::save(QString* error) const
 
 QString ClientConfig::clientId()
 {
-    if (!m_data.contains("clientId"))
-        m_data["clientId"] = "cli-" + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    if (!m_data.contains("clientId")) m_data["clientId"] = "cli-" + QUuid::createUuid().toString(QUuid::WithoutBraces);
     return m_data.value("clientId").toString();
 }
 

@@ -10,7 +10,7 @@
 namespace mixroom::client {
 
 class ClientConfig {
-public:
+  public:
     static QString defaultPath();
     explicit ClientConfig(QString path = defaultPath());
     bool load(QString* error);
@@ -29,7 +29,7 @@ public:
     QString sessionToken(const QString& session) const;
     QJsonObject sessions() const { return m_data.value("sessions").toObject(); }
 
-private:
+  private:
     QString m_path;
     QJsonObject m_data;
 };

@@ -50,13 +50,15 @@ void Connection::close()
     setState(State::Disconnected);
 }
 
-void Connection::simulateDrop() { m_socket.abort(); }
+void Connection::simulateDrop()
+{
+    m_socket.abort();
+}
 
 bool Connection::tracked(Kind kind)
 {
     for (const Field& f : spec(kind).fields)
-        if (QLatin1String(f.name) == QLatin1String("clientSeq"))
-            return true;
+        if (QLatin1String(f.name) == QLatin1String("clientSeq")) return true;
     return false;
 }
 
@@ -68,18 +70,16 @@ qint64 Connection::request(Kind kind, QJsonObject fields)
         fields.insert("clientSeq", seq);
     }
     const QByteArray msg = encode(kind, fields);
-    if (seq >= 0)
-        m_pending.insert(seq, msg);
-    if (m_state == State::Connected)
-        m_socket.sendTextMessage(QString::fromUtf8(msg));
+    if (seq >= 0) m_pending.insert(seq, msg);
+    if (m_state == State::Connected) m_socket.sendTextMessage(QString::fromUtf8(msg));
     return seq;
 }
 
 void Connection::onConnected()
 {
-    QJsonObject hello{{"major", kProtocolMajor}, {"features", QJsonArray{"edits", "presence", "replay"}}, {"token", m_token}, {"clientId", m_clientId}};
-    if (m_mirror.hasState())
-        hello.insert("lastSeq", m_mirror.seq());
+    QJsonObject hello{
+        {"major", kProtocolMajor}, {"features", QJsonArray{"edits", "presence", "replay"}}, {"token", m_token}, {"clientId", m_clientId}};
+    if (m_mirror.hasState()) hello.insert("lastSeq", m_mirror.seq());
     m_socket.sendTextMessage(QString::fromUtf8(encode(Kind::Hello, hello)));
 }
 
@@ -101,8 +101,7 @@ void Connection::onDisconnected()
 void Connection::onText(const QString& text)
 {
     auto decoded = decode(text.toUtf8(), Direction::ServerToClient);
-    if (std::holds_alternative<DecodeError>(decoded))
-        return; // a newer server's message kind we do not know: ignore
+    if (std::holds_alternative<DecodeError>(decoded)) return; // a newer server's message kind we do not know: ignore
     const Message& msg = std::get<Message>(decoded);
     const QJsonObject& b = msg.body;
     const qint64 clientSeq = b.contains("clientSeq") ? static_cast<qint64>(b.value("clientSeq").toDouble()) : -1;

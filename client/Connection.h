@@ -19,7 +19,7 @@ namespace mixroom::client {
 
 class Connection : public QObject {
     Q_OBJECT
-public:
+  public:
     enum class State { Disconnected, Connecting, Connected, Reconnecting, Failed };
     Connection(QUrl url, QString token, QString clientId, QObject* parent = nullptr);
     ~Connection() override;
@@ -39,17 +39,17 @@ public:
     // For tests: drop the socket without a close handshake, as a network failure would.
     void simulateDrop();
 
-signals:
+  signals:
     void welcomed(const QJsonObject& welcome);
     void edit(const QJsonObject& edit);
     void presence(const QJsonObject& presence);
     void acked(qint64 clientSeq, qint64 seq);
     void reply(qint64 clientSeq, const QJsonObject& message); // list/invite/... answers
-    void refused(qint64 clientSeq, const QJsonObject& error);  // error messages (clientSeq -1 if none)
-    void failed(const QString& code, const QString& message);  // cannot (re)connect: bad token, version
+    void refused(qint64 clientSeq, const QJsonObject& error); // error messages (clientSeq -1 if none)
+    void failed(const QString& code, const QString& message); // cannot (re)connect: bad token, version
     void stateChanged(mixroom::client::Connection::State state);
 
-private:
+  private:
     void onText(const QString& text);
     void onConnected();
     void onDisconnected();

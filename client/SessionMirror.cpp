@@ -28,8 +28,7 @@ bool SessionMirror::applyWelcome(const QJsonObject& w, QString* error)
         return true;
     }
     for (const QJsonValue& e : w.value("replay").toArray())
-        if (!applyEdit(e.toObject(), error))
-            return false;
+        if (!applyEdit(e.toObject(), error)) return false;
     m_seq = static_cast<qint64>(w.value("seq").toDouble());
     return true;
 }
@@ -37,8 +36,7 @@ bool SessionMirror::applyWelcome(const QJsonObject& w, QString* error)
 bool SessionMirror::applyEdit(const QJsonObject& edit, QString* error)
 {
     const qint64 seq = static_cast<qint64>(edit.value("seq").toDouble());
-    if (seq <= m_seq)
-        return true; // already have it (replay overlap)
+    if (seq <= m_seq) return true; // already have it (replay overlap)
     if (seq != m_seq + 1) {
         *error = QString("missed edits %1-%2").arg(m_seq + 1).arg(seq - 1);
         return false;

@@ -12,7 +12,7 @@
 namespace mixroom::client {
 
 class SessionMirror {
-public:
+  public:
     bool hasState() const { return m_hasState; }
     qint64 seq() const { return m_seq; }
     const engine::Session& state() const { return m_state; }
@@ -24,7 +24,7 @@ public:
     // SHA-256 of the canonical session document: equal states give equal hashes.
     QByteArray stateHash() const;
 
-private:
+  private:
     engine::Session m_state;
     qint64 m_seq = 0;
     bool m_hasState = false;

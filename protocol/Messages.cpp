@@ -17,13 +17,19 @@ QVector<MessageSpec> build()
 {
     // Append only.
     return {
-        {Kind::Hello, "hello", C2S, "First message on a new socket, within 5 s of the upgrade.",
+        {Kind::Hello,
+         "hello",
+         C2S,
+         "First message on a new socket, within 5 s of the upgrade.",
          {{"major", F::Integer, true, "protocol major version (1)"},
           {"features", F::Array, false, "optional feature names the client understands"},
           {"token", F::String, true, "admin or member token"},
           {"clientId", F::String, true, "stable id of this client installation (1-64 chars)"},
           {"lastSeq", F::Integer, false, "last session sequence number this client saw; the server replays what came after"}}},
-        {Kind::Welcome, "welcome", S2C, "Answer to hello. For members: the session state and the replay; for the admin: only `admin: true`.",
+        {Kind::Welcome,
+         "welcome",
+         S2C,
+         "Answer to hello. For members: the session state and the replay; for the admin: only `admin: true`.",
          {{"major", F::Integer, true, "protocol major version"},
           {"features", F::Array, true, "server features"},
           {"admin", F::Bool, true, "true for the admin token"},
@@ -34,76 +40,169 @@ QVector<MessageSpec> build()
           {"state", F::Object, false, "the whole session document (format mixroom-session), present unless `replay` is"},
           {"replay", F::Array, false, "edits after the client's lastSeq (each an `edit` body) when it was recent enough"},
           {"presence", F::Array, false, "connected members"}}},
-        {Kind::Error, "error", S2C, "A refused request. `code` is stable; `message` is a sentence for people.",
+        {Kind::Error,
+         "error",
+         S2C,
+         "A refused request. `code` is stable; `message` is a sentence for people.",
          {{"code", F::String, true, "stable machine code"},
           {"message", F::String, true, "what was wrong"},
           {"clientSeq", F::Integer, false, "the refused request's clientSeq"},
           {"path", F::String, false, "the parameter concerned"},
           {"value", F::Any, false, "the authoritative current value, to roll back to"}}},
-        {Kind::Set, "set", C2S, "Set one parameter by path (see docs/PARAMETERS.md).",
-         {{"clientSeq", F::Integer, true, "per-client increasing number; a resend with the same number is answered with the original result"},
+        {Kind::Set,
+         "set",
+         C2S,
+         "Set one parameter by path (see docs/PARAMETERS.md).",
+         {{"clientSeq", F::Integer, true,
+           "per-client increasing number; a resend with the same number is answered with the original result"},
           {"path", F::String, true, "parameter path, tracks by id"},
           {"value", F::Any, true, "number, bool or string as the parameter's type says"}}},
-        {Kind::Ack, "ack", S2C, "The request with `clientSeq` was applied and is durable.",
+        {Kind::Ack,
+         "ack",
+         S2C,
+         "The request with `clientSeq` was applied and is durable.",
          {{"clientSeq", F::Integer, true, "the request acknowledged"}, {"seq", F::Integer, true, "its session sequence number"}}},
-        {Kind::Edit, "edit", S2C, "An applied change, broadcast to every member (the sender too) in sequence order.",
+        {Kind::Edit,
+         "edit",
+         S2C,
+         "An applied change, broadcast to every member (the sender too) in sequence order.",
          {{"seq", F::Integer, true, "session sequence number"},
           {"op", F::String, true, "the request type that made it (set, add_track, ...)"},
           {"args", F::Object, true, "the request's fields as applied"},
           {"member", F::String, true, "member id of the author"},
           {"time", F::Number, true, "server time, ms since the epoch"}}},
-        {Kind::Touch, "touch", C2S, "The client is touching (or stopped touching) a control; relayed as presence.",
+        {Kind::Touch,
+         "touch",
+         C2S,
+         "The client is touching (or stopped touching) a control; relayed as presence.",
          {{"path", F::String, false, "parameter path being touched; absent or empty when released"}}},
-        {Kind::Presence, "presence", S2C, "Who is connected, with which role, touching what.",
+        {Kind::Presence,
+         "presence",
+         S2C,
+         "Who is connected, with which role, touching what.",
          {{"members", F::Array, true, "[{id, name, role, connections, touching}]"}}},
         {Kind::Ping, "ping", C2S, "Liveness check.", {{"id", F::Any, false, "echoed back"}}},
         {Kind::Pong, "pong", S2C, "Answer to ping.", {{"id", F::Any, false, "the ping's id"}}},
-        {Kind::CreateSession, "create_session", C2S, "Admin only: create a session; the answer carries the owner's token (shown once).",
-         {{"clientSeq", F::Integer, true, "request number"}, {"name", F::String, true, "session name (1-64 chars)"},
+        {Kind::CreateSession,
+         "create_session",
+         C2S,
+         "Admin only: create a session; the answer carries the owner's token (shown once).",
+         {{"clientSeq", F::Integer, true, "request number"},
+          {"name", F::String, true, "session name (1-64 chars)"},
           {"sampleRate", F::Integer, false, "44100, 48000 (default), 88200 or 96000"}}},
-        {Kind::SessionCreated, "session_created", S2C, "Answer to create_session.",
-         {{"clientSeq", F::Integer, true, ""}, {"session", F::Object, true, "{id, name}"},
-          {"owner", F::Object, true, "{id, name, role: \"mix\"}"}, {"token", F::String, true, "the owner's token; only its hash is stored"}}},
+        {Kind::SessionCreated,
+         "session_created",
+         S2C,
+         "Answer to create_session.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"session", F::Object, true, "{id, name}"},
+          {"owner", F::Object, true, "{id, name, role: \"mix\"}"},
+          {"token", F::String, true, "the owner's token; only its hash is stored"}}},
         {Kind::ListSessions, "list_sessions", C2S, "Admin only: list sessions.", {{"clientSeq", F::Integer, true, ""}}},
-        {Kind::SessionList, "session_list", S2C, "Answer to list_sessions.",
+        {Kind::SessionList,
+         "session_list",
+         S2C,
+         "Answer to list_sessions.",
          {{"clientSeq", F::Integer, true, ""}, {"sessions", F::Array, true, "[{id, name, seq, members}]"}}},
-        {Kind::DeleteSession, "delete_session", C2S, "Admin only: delete a session and everything in it.",
+        {Kind::DeleteSession,
+         "delete_session",
+         C2S,
+         "Admin only: delete a session and everything in it.",
          {{"clientSeq", F::Integer, true, ""}, {"session", F::String, true, "session id"}}},
-        {Kind::SessionDeleted, "session_deleted", S2C, "Answer to delete_session; members of the session are disconnected.",
+        {Kind::SessionDeleted,
+         "session_deleted",
+         S2C,
+         "Answer to delete_session; members of the session are disconnected.",
          {{"clientSeq", F::Integer, true, ""}, {"session", F::String, true, ""}}},
-        {Kind::Invite, "invite", C2S, "Owner only: create a member with a role and return its token (shown once).",
-         {{"clientSeq", F::Integer, true, ""}, {"role", F::String, true, "mix, artist, mastering or client"},
+        {Kind::Invite,
+         "invite",
+         C2S,
+         "Owner only: create a member with a role and return its token (shown once).",
+         {{"clientSeq", F::Integer, true, ""},
+          {"role", F::String, true, "mix, artist, mastering or client"},
           {"name", F::String, false, "member's display name"}}},
-        {Kind::Invited, "invited", S2C, "Answer to invite.",
-         {{"clientSeq", F::Integer, true, ""}, {"member", F::Object, true, "{id, name, role}"}, {"token", F::String, true, "the new member's token"}}},
+        {Kind::Invited,
+         "invited",
+         S2C,
+         "Answer to invite.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"member", F::Object, true, "{id, name, role}"},
+          {"token", F::String, true, "the new member's token"}}},
         {Kind::ListMembers, "list_members", C2S, "List the session's members.", {{"clientSeq", F::Integer, true, ""}}},
-        {Kind::MemberList, "member_list", S2C, "Answer to list_members.",
+        {Kind::MemberList,
+         "member_list",
+         S2C,
+         "Answer to list_members.",
          {{"clientSeq", F::Integer, true, ""}, {"members", F::Array, true, "[{id, name, role, connected, revoked}]"}}},
-        {Kind::Revoke, "revoke", C2S, "Owner only: revoke a member; its token stops working and its sockets close.",
+        {Kind::Revoke,
+         "revoke",
+         C2S,
+         "Owner only: revoke a member; its token stops working and its sockets close.",
          {{"clientSeq", F::Integer, true, ""}, {"member", F::String, true, "member id"}}},
         {Kind::Revoked, "revoked", S2C, "Answer to revoke.", {{"clientSeq", F::Integer, true, ""}, {"member", F::String, true, ""}}},
-        {Kind::AddTrack, "add_track", C2S, "Owner only: add a track playing a stem already in the store.",
-         {{"clientSeq", F::Integer, true, ""}, {"id", F::String, true, "new track id"}, {"name", F::String, false, "display name"},
-          {"stem", F::String, true, "content hash of an uploaded stem"}, {"output", F::String, false, "\"master\" or a group id"}}},
-        {Kind::RemoveTrack, "remove_track", C2S, "Owner only: remove a track.", {{"clientSeq", F::Integer, true, ""}, {"id", F::String, true, ""}}},
-        {Kind::RenameTrack, "rename_track", C2S, "Owner only: rename a track (display name).",
+        {Kind::AddTrack,
+         "add_track",
+         C2S,
+         "Owner only: add a track playing a stem already in the store.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"id", F::String, true, "new track id"},
+          {"name", F::String, false, "display name"},
+          {"stem", F::String, true, "content hash of an uploaded stem"},
+          {"output", F::String, false, "\"master\" or a group id"}}},
+        {Kind::RemoveTrack,
+         "remove_track",
+         C2S,
+         "Owner only: remove a track.",
+         {{"clientSeq", F::Integer, true, ""}, {"id", F::String, true, ""}}},
+        {Kind::RenameTrack,
+         "rename_track",
+         C2S,
+         "Owner only: rename a track (display name).",
          {{"clientSeq", F::Integer, true, ""}, {"id", F::String, true, ""}, {"name", F::String, true, ""}}},
-        {Kind::MoveTrack, "move_track", C2S, "Owner only: move a track to a position (0-based).",
+        {Kind::MoveTrack,
+         "move_track",
+         C2S,
+         "Owner only: move a track to a position (0-based).",
          {{"clientSeq", F::Integer, true, ""}, {"id", F::String, true, ""}, {"index", F::Integer, true, ""}}},
-        {Kind::AddGroup, "add_group", C2S, "Owner only: add a group bus.",
+        {Kind::AddGroup,
+         "add_group",
+         C2S,
+         "Owner only: add a group bus.",
          {{"clientSeq", F::Integer, true, ""}, {"id", F::String, true, ""}, {"name", F::String, false, ""}}},
-        {Kind::AddReturn, "add_return", C2S, "Owner only: add an aux return with an effect.",
-         {{"clientSeq", F::Integer, true, ""}, {"id", F::String, true, ""}, {"name", F::String, false, ""},
+        {Kind::AddReturn,
+         "add_return",
+         C2S,
+         "Owner only: add an aux return with an effect.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"id", F::String, true, ""},
+          {"name", F::String, false, ""},
           {"effect", F::String, true, "reverb or delay"}}},
-        {Kind::AddBand, "add_band", C2S, "Add an EQ band to a strip (tracks/<id>, groups/<id>, returns/<id> or master).",
-         {{"clientSeq", F::Integer, true, ""}, {"strip", F::String, true, "strip path"}, {"type", F::String, false, "band type (default peak)"}}},
-        {Kind::RemoveBand, "remove_band", C2S, "Remove EQ band n (1-based) from a strip.",
+        {Kind::AddBand,
+         "add_band",
+         C2S,
+         "Add an EQ band to a strip (tracks/<id>, groups/<id>, returns/<id> or master).",
+         {{"clientSeq", F::Integer, true, ""},
+          {"strip", F::String, true, "strip path"},
+          {"type", F::String, false, "band type (default peak)"}}},
+        {Kind::RemoveBand,
+         "remove_band",
+         C2S,
+         "Remove EQ band n (1-based) from a strip.",
          {{"clientSeq", F::Integer, true, ""}, {"strip", F::String, true, ""}, {"band", F::Integer, true, ""}}},
-        {Kind::AddSend, "add_send", C2S, "Add a send from a track or group to an aux return.",
+        {Kind::AddSend,
+         "add_send",
+         C2S,
+         "Add a send from a track or group to an aux return.",
          {{"clientSeq", F::Integer, true, ""}, {"strip", F::String, true, ""}, {"to", F::String, true, "aux return id"}}},
-        {Kind::RemoveSend, "remove_send", C2S, "Remove a send.",
+        {Kind::RemoveSend,
+         "remove_send",
+         C2S,
+         "Remove a send.",
          {{"clientSeq", F::Integer, true, ""}, {"strip", F::String, true, ""}, {"to", F::String, true, ""}}},
-        {Kind::Snapshot, "snapshot", S2C, "The whole state, sent instead of a replay when a reconnecting client is too far behind.",
+        {Kind::Snapshot,
+         "snapshot",
+         S2C,
+         "The whole state, sent instead of a replay when a reconnecting client is too far behind.",
          {{"seq", F::Integer, true, ""}, {"state", F::Object, true, "session document"}}},
     };
 }
@@ -115,13 +214,15 @@ const QVector<MessageSpec>& messageTable()
     return table;
 }
 
-const MessageSpec& spec(Kind k) { return messageTable()[static_cast<int>(k)]; }
+const MessageSpec& spec(Kind k)
+{
+    return messageTable()[static_cast<int>(k)];
+}
 
 std::optional<Kind> kindFromName(const QString& name)
 {
     for (const auto& m : messageTable())
-        if (name == QLatin1String(m.name))
-            return m.kind;
+        if (name == QLatin1String(m.name)) return m.kind;
     return std::nullopt;
 }
 
@@ -161,16 +262,15 @@ bool hasType(const QJsonValue& v, FieldType t)
 std::variant<Message, DecodeError> decode(const QByteArray& frame, Direction expected)
 {
     if (frame.size() > kMaxControlMessageBytes)
-        return DecodeError{codes::BadMessage, QString("message of %1 bytes is over the limit of %2").arg(frame.size()).arg(kMaxControlMessageBytes)};
+        return DecodeError{codes::BadMessage,
+                           QString("message of %1 bytes is over the limit of %2").arg(frame.size()).arg(kMaxControlMessageBytes)};
     QJsonParseError pe{};
     const QJsonDocument doc = QJsonDocument::fromJson(frame, &pe);
     if (pe.error != QJsonParseError::NoError)
         return DecodeError{codes::BadMessage, QString("malformed JSON at byte %1: %2").arg(pe.offset).arg(pe.errorString())};
-    if (!doc.isObject())
-        return DecodeError{codes::BadMessage, "a message must be a JSON object"};
+    if (!doc.isObject()) return DecodeError{codes::BadMessage, "a message must be a JSON object"};
     const QJsonObject o = doc.object();
-    if (!o.value("type").isString())
-        return DecodeError{codes::BadMessage, "the message has no \"type\" string"};
+    if (!o.value("type").isString()) return DecodeError{codes::BadMessage, "the message has no \"type\" string"};
     const QString type = o.value("type").toString();
     const auto kind = kindFromName(type);
     if (!kind || spec(*kind).direction != expected)
@@ -178,8 +278,7 @@ std::variant<Message, DecodeError> decode(const QByteArray& frame, Direction exp
     for (const Field& f : spec(*kind).fields) {
         const QJsonValue v = o.value(QLatin1String(f.name));
         if (v.isUndefined()) {
-            if (f.required)
-                return DecodeError{codes::BadMessage, QString("%1: the field \"%2\" is required").arg(type, f.name)};
+            if (f.required) return DecodeError{codes::BadMessage, QString("%1: the field \"%2\" is required").arg(type, f.name)};
             continue;
         }
         if (!hasType(v, f.type))
@@ -206,7 +305,8 @@ QString messageReferenceMarkdown()
 {
     QString out;
     for (const auto& m : messageTable()) {
-        out += QString("### `%1` (%2)\n\n%3\n\n").arg(m.name, m.direction == Direction::ClientToServer ? "client → server" : "server → client", m.doc);
+        out += QString("### `%1` (%2)\n\n%3\n\n")
+                   .arg(m.name, m.direction == Direction::ClientToServer ? "client → server" : "server → client", m.doc);
         if (!m.fields.isEmpty()) {
             out += "| field | type | required | meaning |\n|---|---|---|---|\n";
             for (const auto& f : m.fields)

@@ -9,18 +9,19 @@
 
 namespace mixroom::protocol {
 
-
 using engine::Session;
 
 namespace {
 
-OpError fail(const QString& code, const QString& message, const QString& path = {}) { return OpError{code, message, path}; }
+OpError fail(const QString& code, const QString& message, const QString& path = {})
+{
+    return OpError{code, message, path};
+}
 
 engine::Strip* stripAt(Session& s, const QString& path)
 {
     const QStringList parts = path.split('/');
-    if (parts.size() != 2)
-        return nullptr;
+    if (parts.size() != 2) return nullptr;
     const std::string id = parts[1].toStdString();
     if (parts[0] == "tracks") return s.track(id);
     if (parts[0] == "groups") return s.group(id);
@@ -36,10 +37,8 @@ bool idTaken(const Session& s, const std::string& id)
 std::optional<OpError> checkNewId(const Session& s, const QJsonObject& args)
 {
     const QString id = args.value("id").toString();
-    if (!isValidId(id))
-        return fail(codes::OutOfRange, QString("id \"%1\" must be 1-32 letters, digits, '-' or '_'").arg(id.left(40)));
-    if (idTaken(s, id.toStdString()))
-        return fail(codes::Conflict, QString("id \"%1\" is already in use").arg(id));
+    if (!isValidId(id)) return fail(codes::OutOfRange, QString("id \"%1\" must be 1-32 letters, digits, '-' or '_'").arg(id.left(40)));
+    if (idTaken(s, id.toStdString())) return fail(codes::Conflict, QString("id \"%1\" is already in use").arg(id));
     return std::nullopt;
 }
 
@@ -52,13 +51,15 @@ std::optional<OpError> setText(Session& s, const QString& path, const QJsonValue
 
 } // namespace
 
-bool isStructuralOp(const QString& op) { return op != "set"; }
+bool isStructuralOp(const QString& op)
+{
+    return op != "set";
+}
 
 QJsonValue valueAt(const Session& session, const QString& path)
 {
     auto v = engine::getParam(session, path.toStdString());
-    if (!std::holds_alternative<engine::ParamValue>(v))
-        return QJsonValue(QJsonValue::Null);
+    if (!std::holds_alternative<engine::ParamValue>(v)) return QJsonValue(QJsonValue::Null);
     const auto& pv = std::get<engine::ParamValue>(v);
     if (std::holds_alternative<double>(pv)) return std::get<double>(pv);
     if (std::holds_alternative<bool>(pv)) return std::get<bool>(pv);
@@ -70,13 +71,16 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
     if (op == "set") {
         const QString path = args.value("path").toString();
         const QJsonValue v = args.value("value");
-        if (path == "sampleRate")
-            return fail(codes::Forbidden, "sampleRate: the sample rate is fixed when the session is created", path);
+        if (path == "sampleRate") return fail(codes::Forbidden, "sampleRate: the sample rate is fixed when the session is created", path);
         engine::ParamValue pv;
-        if (v.isDouble()) pv = v.toDouble();
-        else if (v.isBool()) pv = v.toBool();
-        else if (v.isString()) pv = v.toString().toStdString();
-        else return fail(codes::WrongType, path + ": the value must be a number, true/false or text", path);
+        if (v.isDouble())
+            pv = v.toDouble();
+        else if (v.isBool())
+            pv = v.toBool();
+        else if (v.isString())
+            pv = v.toString().toStdString();
+        else
+            return fail(codes::WrongType, path + ": the value must be a number, true/false or text", path);
         if (path.endsWith("/output")) {
             const std::string out = v.toString().toStdString();
             if (out != "master" && !s.group(out))
@@ -138,14 +142,12 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
     if (op == "remove_track" || op == "rename_track" || op == "move_track") {
         const std::string id = args.value("id").toString().toStdString();
         auto it = std::find_if(s.tracks.begin(), s.tracks.end(), [&](const engine::Track& t) { return t.id == id; });
-        if (it == s.tracks.end())
-            return fail(codes::NotFound, QString("no track \"%1\"").arg(args.value("id").toString().left(40)));
+        if (it == s.tracks.end()) return fail(codes::NotFound, QString("no track \"%1\"").arg(args.value("id").toString().left(40)));
         if (op == "remove_track") {
             s.tracks.erase(it);
             return std::nullopt;
         }
-        if (op == "rename_track")
-            return setText(s, QString("tracks/%1/name").arg(QString::fromStdString(id)), args.value("name"));
+        if (op == "rename_track") return setText(s, QString("tracks/%1/name").arg(QString::fromStdString(id)), args.value("name"));
         const int index = args.value("index").toInt(-1);
         if (index < 0 || index >= static_cast<int>(s.tracks.size()))
             return fail(codes::OutOfRange, QString("index %1 is outside 0-%2").arg(index).arg(s.tracks.size() - 1));
@@ -159,8 +161,7 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
         std::vector<engine::EqBand>* eq = strip == "master" ? &s.master.eq : nullptr;
         if (!eq)
             if (engine::Strip* st = stripAt(s, strip)) eq = &st->eq;
-        if (!eq)
-            return fail(codes::NotFound, QString("no strip \"%1\"").arg(strip.left(80)));
+        if (!eq) return fail(codes::NotFound, QString("no strip \"%1\"").arg(strip.left(80)));
         if (op == "add_band") {
             if (eq->size() >= static_cast<size_t>(engine::kMaxEqBands))
                 return fail(codes::OutOfRange, QString("%1 already has %2 EQ bands").arg(strip).arg(engine::kMaxEqBands));
@@ -168,7 +169,8 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
             std::vector<engine::EqBand>* neq = strip == "master" ? &next.master.eq : &stripAt(next, strip)->eq;
             neq->push_back(engine::EqBand{});
             if (args.contains("type"))
-                if (auto e = engine::setParam(next, QString("%1/eq/%2/type").arg(strip).arg(neq->size()).toStdString(), args.value("type").toString().toStdString()))
+                if (auto e = engine::setParam(next, QString("%1/eq/%2/type").arg(strip).arg(neq->size()).toStdString(),
+                                              args.value("type").toString().toStdString()))
                     return fail(codes::OutOfRange, QString::fromStdString(e->message));
             s = std::move(next);
             return std::nullopt;
@@ -182,8 +184,7 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
     if (op == "add_send" || op == "remove_send") {
         const QString strip = args.value("strip").toString();
         engine::Strip* st = strip.startsWith("returns/") ? nullptr : stripAt(s, strip);
-        if (!st)
-            return fail(codes::NotFound, QString("no track or group \"%1\"").arg(strip.left(80)));
+        if (!st) return fail(codes::NotFound, QString("no track or group \"%1\"").arg(strip.left(80)));
         const std::string to = args.value("to").toString().toStdString();
         auto it = std::find_if(st->sends.begin(), st->sends.end(), [&](const engine::Send& x) { return x.to == to; });
         if (op == "remove_send") {
@@ -192,16 +193,17 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
             st->sends.erase(it);
             return std::nullopt;
         }
-        if (!s.aux(to))
-            return fail(codes::NotFound, QString("no aux return \"%1\"").arg(args.value("to").toString().left(40)));
+        if (!s.aux(to)) return fail(codes::NotFound, QString("no aux return \"%1\"").arg(args.value("to").toString().left(40)));
         if (it != st->sends.end())
             return fail(codes::Conflict, QString("%1 already sends to \"%2\"").arg(strip, args.value("to").toString()));
         // Sends follow the session's return order, as in the session document.
         std::vector<engine::Send> sends;
         for (const auto& r : s.returns) {
             auto found = std::find_if(st->sends.begin(), st->sends.end(), [&](const engine::Send& x) { return x.to == r.id; });
-            if (found != st->sends.end()) sends.push_back(*found);
-            else if (r.id == to) sends.push_back(engine::Send{to});
+            if (found != st->sends.end())
+                sends.push_back(*found);
+            else if (r.id == to)
+                sends.push_back(engine::Send{to});
         }
         st->sends = sends;
         return std::nullopt;

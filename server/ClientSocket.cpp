@@ -5,7 +5,7 @@ namespace mixroom::server {
 
 using namespace protocol;
 
-ClientSocket::ClientSocket(std::unique_ptr<QWebSocket> socket, QObject* parent)
+ClientSocket::ClientSocket(std::unique_ptr<QWebSocket> socket, int authTimeoutMs, QObject* parent)
     : QObject(parent), m_socket(std::move(socket))
 {
     m_peer = m_socket->peerAddress().toString();
@@ -27,22 +27,19 @@ ClientSocket::ClientSocket(std::unique_ptr<QWebSocket> socket, QObject* parent)
     });
     m_authTimer.setSingleShot(true);
     connect(&m_authTimer, &QTimer::timeout, this, [this] {
-        if (!authenticated)
-            close(QWebSocketProtocol::CloseCodePolicyViolated, "authentication timeout: send hello within 5 s");
+        if (!authenticated) close(QWebSocketProtocol::CloseCodePolicyViolated, "authentication timeout: send hello first");
     });
-    m_authTimer.start(kAuthTimeoutMs);
+    m_authTimer.start(authTimeoutMs);
 }
 
 ClientSocket::~ClientSocket()
 {
-    if (m_socket)
-        m_socket->disconnect(this);
+    if (m_socket) m_socket->disconnect(this);
 }
 
 void ClientSocket::send(const QByteArray& json)
 {
-    if (!m_closed)
-        m_socket->sendTextMessage(QString::fromUtf8(json));
+    if (!m_closed) m_socket->sendTextMessage(QString::fromUtf8(json));
 }
 
 void ClientSocket::sendError(const QString& code, const QString& message, const QJsonObject& extra)

@@ -16,9 +16,9 @@ namespace mixroom::server {
 
 class ClientSocket : public QObject {
     Q_OBJECT
-public:
+  public:
     static constexpr int kAuthTimeoutMs = 5000;
-    explicit ClientSocket(std::unique_ptr<QWebSocket> socket, QObject* parent = nullptr);
+    ClientSocket(std::unique_ptr<QWebSocket> socket, int authTimeoutMs, QObject* parent = nullptr);
     ~ClientSocket() override;
 
     void send(const QByteArray& json);
@@ -33,12 +33,12 @@ public:
     Role role = Role::Client;
     QString touching;
 
-signals:
+  signals:
     void message(mixroom::server::ClientSocket* self, const mixroom::protocol::Message& msg);
     void refused(mixroom::server::ClientSocket* self, const QString& code); // decode errors, for metrics
     void closed(mixroom::server::ClientSocket* self);
 
-private:
+  private:
     void onText(const QString& text);
     std::unique_ptr<QWebSocket> m_socket;
     QTimer m_authTimer;

@@ -14,8 +14,9 @@ bool HttpFront::handleRequest(const QHttpServerRequest& request, QTcpSocket* soc
     const QString path = request.url().path();
     auto it = m_get.find(path);
     if (it == m_get.end()) {
-        responder.write(QJsonDocument(QJsonObject{{"error", "not_found"}, {"message", QString("no such endpoint: %1").arg(path.left(100))}}),
-                        QHttpServerResponder::StatusCode::NotFound);
+        responder.write(
+            QJsonDocument(QJsonObject{{"error", "not_found"}, {"message", QString("no such endpoint: %1").arg(path.left(100))}}),
+            QHttpServerResponder::StatusCode::NotFound);
         return true;
     }
     if (request.method() != QHttpServerRequest::Method::Get) {

@@ -14,17 +14,17 @@
 namespace mixroom::server {
 
 class HttpFront : public QAbstractHttpServer {
-public:
+  public:
     using Route = std::function<void(const QHttpServerRequest&, QHttpServerResponder&)>;
     using QAbstractHttpServer::QAbstractHttpServer;
     // GET routes by exact path.
     void get(const QString& path, Route route) { m_get[path] = std::move(route); }
 
-protected:
+  protected:
     bool handleRequest(const QHttpServerRequest& request, QTcpSocket* socket) override;
     void missingHandler(const QHttpServerRequest& request, QTcpSocket* socket) override;
 
-private:
+  private:
     std::map<QString, Route> m_get;
 };
 

@@ -6,8 +6,7 @@ namespace mixroom::server {
 void Metrics::ackLatency(double ms)
 {
     for (size_t i = 0; i < kAckBuckets.size(); ++i)
-        if (ms <= kAckBuckets[i])
-            ++m_ack[i];
+        if (ms <= kAckBuckets[i]) ++m_ack[i];
     ++m_ackCount;
     m_ackSum += ms;
 }
@@ -21,7 +20,8 @@ QString Metrics::render(int sessionsLoaded) const
     s += QString("mixroom_sessions_loaded %1\n").arg(sessionsLoaded);
     s += "# HELP mixroom_ops_total Edits applied and committed (rate() gives ops/s).\n# TYPE mixroom_ops_total counter\n";
     s += QString("mixroom_ops_total %1\n").arg(m_ops);
-    s += "# HELP mixroom_ack_latency_ms Time from receiving an edit to its ack, after the commit.\n# TYPE mixroom_ack_latency_ms histogram\n";
+    s += "# HELP mixroom_ack_latency_ms Time from receiving an edit to its ack, after the commit.\n# TYPE mixroom_ack_latency_ms "
+         "histogram\n";
     for (size_t i = 0; i < kAckBuckets.size(); ++i)
         s += QString("mixroom_ack_latency_ms_bucket{le=\"%1\"} %2\n").arg(kAckBuckets[i]).arg(m_ack[i]);
     s += QString("mixroom_ack_latency_ms_bucket{le=\"+Inf\"} %1\n").arg(m_ackCount);

@@ -11,7 +11,7 @@
 namespace mixroom::server {
 
 class Metrics {
-public:
+  public:
     static constexpr std::array<double, 10> kAckBuckets = {0.5, 1, 2, 5, 10, 20, 50, 100, 250, 1000}; // ms
 
     void connectionOpened() { ++m_connections; }
@@ -21,7 +21,7 @@ public:
     void ackLatency(double ms);
     QString render(int sessionsLoaded) const;
 
-private:
+  private:
     qint64 m_connections = 0;
     qint64 m_ops = 0;
     QMap<QString, qint64> m_errors;

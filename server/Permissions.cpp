@@ -27,8 +27,7 @@ constexpr Row kMatrix[] = {
 const Row* rowOf(Action a)
 {
     for (const Row& r : kMatrix)
-        if (r.action == a)
-            return &r;
+        if (r.action == a) return &r;
     return nullptr;
 }
 } // namespace
@@ -47,8 +46,7 @@ QString roleName(Role r)
 std::optional<Role> roleFromName(const QString& n)
 {
     for (Role r : {Role::Mix, Role::Artist, Role::Mastering, Role::Client})
-        if (roleName(r) == n)
-            return r;
+        if (roleName(r) == n) return r;
     return std::nullopt;
 }
 
@@ -71,8 +69,7 @@ QString actionName(Action a)
 bool allowed(Role role, Action action)
 {
     const Row* r = rowOf(action);
-    if (!r)
-        return false; // deny by default
+    if (!r) return false; // deny by default
     switch (role) {
     case Role::Mix: return r->mix;
     case Role::Artist: return r->artist;
@@ -93,8 +90,7 @@ QJsonObject permissionsOf(Role role)
 std::optional<Action> actionForPath(const QString& path)
 {
     const engine::ParamSpec* spec = engine::findSpec(path.toStdString());
-    if (!spec)
-        return std::nullopt;
+    if (!spec) return std::nullopt;
     switch (spec->scope) {
     case engine::ParamScope::Strip:
     case engine::ParamScope::Effect: return Action::EditStrip;

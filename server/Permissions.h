@@ -15,18 +15,19 @@ namespace mixroom::server {
 
 enum class Role { Mix, Artist, Mastering, Client };
 enum class Action {
-    Listen,          // previews, see state, presence, own notes
-    EditStrip,       // track/group/return parameters: faders, pan, mute, solo, EQ, dynamics, sends, effects
-    EditMaster,      // the master chain
-    EditStructure,   // add/remove/rename tracks, buses, bands, sends; upload stems
-    SaveVersion,     // save / restore versions
-    Approve,         // approve a version
-    PullAny,         // pull the full-resolution mix of any version
-    PullApproved,    // pull approved versions only
-    ManageMembers,   // invite / revoke, session settings
+    Listen,        // previews, see state, presence, own notes
+    EditStrip,     // track/group/return parameters: faders, pan, mute, solo, EQ, dynamics, sends, effects
+    EditMaster,    // the master chain
+    EditStructure, // add/remove/rename tracks, buses, bands, sends; upload stems
+    SaveVersion,   // save / restore versions
+    Approve,       // approve a version
+    PullAny,       // pull the full-resolution mix of any version
+    PullApproved,  // pull approved versions only
+    ManageMembers, // invite / revoke, session settings
 };
-inline constexpr Action kAllActions[] = {Action::Listen, Action::EditStrip, Action::EditMaster, Action::EditStructure, Action::SaveVersion,
-                                         Action::Approve, Action::PullAny, Action::PullApproved, Action::ManageMembers};
+inline constexpr Action kAllActions[] = {Action::Listen,        Action::EditStrip,    Action::EditMaster,
+                                         Action::EditStructure, Action::SaveVersion,  Action::Approve,
+                                         Action::PullAny,       Action::PullApproved, Action::ManageMembers};
 
 QString roleName(Role r);
 std::optional<Role> roleFromName(const QString& name);

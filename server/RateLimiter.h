@@ -9,7 +9,7 @@
 namespace mixroom::server {
 
 class RateLimiter {
-public:
+  public:
     struct Rule {
         double burst;     // bucket size
         double perSecond; // refill rate
@@ -26,13 +26,12 @@ public:
             b.tokens = std::min(rule.burst, b.tokens + (now - b.last) * rule.perSecond);
             b.last = now;
         }
-        if (b.tokens < 1.0)
-            return false;
+        if (b.tokens < 1.0) return false;
         b.tokens -= 1.0;
         return true;
     }
 
-private:
+  private:
     struct Bucket {
         bool init = false;
         double tokens = 0;
@@ -43,8 +42,8 @@ private:
 };
 
 // Limits per member (documented in PROTOCOL.md).
-inline constexpr RateLimiter::Rule kEditRule{240, 240};     // parameter edits: a 60 Hz drag on four controls
-inline constexpr RateLimiter::Rule kStructureRule{30, 5};   // structural edits and member management
-inline constexpr RateLimiter::Rule kOtherRule{120, 60};     // touch, ping, lists
+inline constexpr RateLimiter::Rule kEditRule{240, 240};   // parameter edits: a 60 Hz drag on four controls
+inline constexpr RateLimiter::Rule kStructureRule{30, 5}; // structural edits and member management
+inline constexpr RateLimiter::Rule kOtherRule{120, 60};   // touch, ping, lists
 
 } // namespace mixroom::server

@@ -49,8 +49,7 @@ int runServe(const QStringList& args)
         return 2;
     }
     QString dir = p.value(data);
-    if (dir.isEmpty())
-        dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + "/mixroom";
+    if (dir.isEmpty()) dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + "/mixroom";
 
     QString error;
     auto store = Store::open(dir, &error);

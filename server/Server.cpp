@@ -38,7 +38,10 @@ Server::~Server()
         c->disconnect(this);
 }
 
-quint16 Server::listen(const QHostAddress& address, quint16 port) { return m_http.listen(address, port); }
+quint16 Server::listen(const QHostAddress& address, quint16 port)
+{
+    return m_http.listen(address, port);
+}
 
 bool Server::stemExists(const QString& hash) const
 {
@@ -49,10 +52,10 @@ bool Server::stemExists(const QString& hash) const
 SessionRoom* Server::room(const QString& sessionId)
 {
     auto it = m_rooms.find(sessionId);
-    if (it != m_rooms.end())
-        return it->second.get();
+    if (it != m_rooms.end()) return it->second.get();
     QString error;
-    auto room = SessionRoom::load(sessionId, m_store, [this](const QString& h) { return stemExists(h); }, m_metrics, &error);
+    auto room = SessionRoom::load(
+        sessionId, m_store, [this](const QString& h) { return stemExists(h); }, m_metrics, &error);
     if (!room) {
         qWarning("mixroomd: %s", qPrintable(error));
         return nullptr;
@@ -74,8 +77,7 @@ void Server::onNewWebSocket()
 {
     while (m_http.hasPendingWebSocketConnections()) {
         auto ws = m_http.nextPendingWebSocketConnection();
-        if (!ws)
-            continue;
+        if (!ws) continue;
         const QString peer = ws->peerAddress().toString();
         QString refusal;
         if (m_stopping)
@@ -99,7 +101,7 @@ void Server::onNewWebSocket()
             m_metrics.error("connection_refused");
             continue;
         }
-        auto* c = new ClientSocket(std::move(ws), this);
+        auto* c = new ClientSocket(std::move(ws), m_limits.authTimeoutMs, this);
         m_sockets.append(c);
         m_metrics.connectionOpened();
         connect(c, &ClientSocket::message, this, &Server::onMessage);
@@ -113,8 +115,7 @@ void Server::onClosed(ClientSocket* c)
     m_sockets.removeAll(c);
     m_metrics.connectionClosed();
     if (!c->sessionId.isEmpty())
-        if (auto it = m_rooms.find(c->sessionId); it != m_rooms.end())
-            it->second->leave(c);
+        if (auto it = m_rooms.find(c->sessionId); it != m_rooms.end()) it->second->leave(c);
     c->deleteLater();
 }
 
@@ -145,8 +146,7 @@ void Server::onMessage(ClientSocket* c, const Message& msg)
         adminRequest(c, msg);
         return;
     }
-    if (SessionRoom* r = room(c->sessionId))
-        r->handle(c, msg);
+    if (SessionRoom* r = room(c->sessionId)) r->handle(c, msg);
 }
 
 void Server::hello(ClientSocket* c, const Message& msg)
@@ -157,8 +157,7 @@ void Server::hello(ClientSocket* c, const Message& msg)
         return authFailed(c, codes::VersionUnsupported,
                           QString("protocol version %1 is not supported; this server speaks version %2").arg(major).arg(kProtocolMajor));
     const QString clientId = b.value("clientId").toString();
-    if (clientId.isEmpty() || clientId.size() > 64)
-        return authFailed(c, codes::BadMessage, "clientId must be 1-64 characters");
+    if (clientId.isEmpty() || clientId.size() > 64) return authFailed(c, codes::BadMessage, "clientId must be 1-64 characters");
     const QByteArray hash = tokenHash(b.value("token").toString());
     const QByteArray admin = m_store.adminTokenHash();
     // Hashes of equal length compared without an early exit.
@@ -179,8 +178,7 @@ void Server::hello(ClientSocket* c, const Message& msg)
     if (!member || member->revoked)
         return authFailed(c, codes::BadToken, "the token is not valid (wrong, revoked, or for a deleted session)");
     SessionRoom* r = room(member->session);
-    if (!r)
-        return authFailed(c, codes::Internal, "the session could not be loaded");
+    if (!r) return authFailed(c, codes::Internal, "the session could not be loaded");
     c->authenticated = true;
     c->sessionId = member->session;
     c->memberId = member->id;
@@ -219,9 +217,9 @@ void Server::adminRequest(ClientSocket* c, const Message& msg)
         const QString token = newToken();
         const SessionRow row{newId("s_"), name, 0, 0, encodeSession(s)};
         const MemberRow owner{newId("m_"), row.id, "owner", "mix", tokenHash(token), false};
-        if (!m_store.createSession(row, owner))
-            return refuse(codes::Internal, "the session could not be stored: " + m_store.lastError());
-        c->send(encode(Kind::SessionCreated, {{"clientSeq", clientSeq}, {"session", QJsonObject{{"id", row.id}, {"name", name}}},
+        if (!m_store.createSession(row, owner)) return refuse(codes::Internal, "the session could not be stored: " + m_store.lastError());
+        c->send(encode(Kind::SessionCreated, {{"clientSeq", clientSeq},
+                                              {"session", QJsonObject{{"id", row.id}, {"name", name}}},
                                               {"owner", QJsonObject{{"id", owner.id}, {"name", owner.name}, {"role", "mix"}}},
                                               {"token", token}}));
         return;
@@ -233,13 +231,11 @@ void Server::adminRequest(ClientSocket* c, const Message& msg)
             it->second->disconnectAll(QWebSocketProtocol::CloseCodeNormal, "the session was deleted");
             m_rooms.erase(it);
         }
-        if (!m_store.deleteSession(id))
-            return refuse(codes::NotFound, QString("no session \"%1\"").arg(id.left(40)));
+        if (!m_store.deleteSession(id)) return refuse(codes::NotFound, QString("no session \"%1\"").arg(id.left(40)));
         c->send(encode(Kind::SessionDeleted, {{"clientSeq", clientSeq}, {"session", id}}));
         return;
     }
-    default:
-        return refuse(codes::Forbidden, QString("%1 needs a member token of a session, not the admin token").arg(spec(msg.kind).name));
+    default: return refuse(codes::Forbidden, QString("%1 needs a member token of a session, not the admin token").arg(spec(msg.kind).name));
     }
 }
 

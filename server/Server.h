@@ -12,9 +12,9 @@
 #include "server/SessionRoom.h"
 #include "server/Store.h"
 
+#include "server/HttpFront.h"
 #include <QHash>
 #include <QHostAddress>
-#include "server/HttpFront.h"
 #include <QObject>
 
 #include <map>
@@ -27,11 +27,12 @@ struct ServerLimits {
     int maxUnauthenticatedPerAddress = 16;
     int failuresBeforeBan = 10;
     int banSeconds = 60;
+    int authTimeoutMs = ClientSocket::kAuthTimeoutMs;
 };
 
 class Server : public QObject {
     Q_OBJECT
-public:
+  public:
     Server(Store& store, QString dataDir, ServerLimits limits = {}, QObject* parent = nullptr);
     ~Server() override;
     // Returns the bound port, 0 on failure.
@@ -45,7 +46,7 @@ public:
     const Metrics& metrics() const { return m_metrics; }
     int unauthenticatedCount() const;
 
-private:
+  private:
     void onNewWebSocket();
     void onMessage(ClientSocket* c, const protocol::Message& msg);
     void onClosed(ClientSocket* c);

@@ -13,7 +13,8 @@ namespace mixroom::server {
 
 using namespace protocol;
 
-std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, Store& store, protocol::StemExists stems, Metrics& metrics, QString* error)
+std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, Store& store, protocol::StemExists stems, Metrics& metrics,
+                                               QString* error)
 {
     auto row = store.session(id);
     if (!row) {
@@ -70,8 +71,7 @@ void SessionRoom::join(ClientSocket* c, qint64 lastSeq)
 
 void SessionRoom::leave(ClientSocket* c)
 {
-    if (m_clients.removeAll(c) > 0)
-        broadcastPresence();
+    if (m_clients.removeAll(c) > 0) broadcastPresence();
 }
 
 void SessionRoom::refuse(ClientSocket* c, const QString& code, const QString& message, const QJsonObject& extra)
@@ -85,13 +85,11 @@ void SessionRoom::handle(ClientSocket* c, const Message& msg)
     const QJsonObject& b = msg.body;
     switch (msg.kind) {
     case Kind::Ping:
-        if (!m_limiter.take(c->memberId + "/other", kOtherRule))
-            return refuse(c, codes::RateLimited, "too many requests; slow down");
+        if (!m_limiter.take(c->memberId + "/other", kOtherRule)) return refuse(c, codes::RateLimited, "too many requests; slow down");
         c->send(encode(Kind::Pong, b.contains("id") ? QJsonObject{{"id", b.value("id")}} : QJsonObject{}));
         return;
     case Kind::Touch: {
-        if (!m_limiter.take(c->memberId + "/other", kOtherRule))
-            return refuse(c, codes::RateLimited, "too many requests; slow down");
+        if (!m_limiter.take(c->memberId + "/other", kOtherRule)) return refuse(c, codes::RateLimited, "too many requests; slow down");
         const QString path = b.value("path").toString().left(200);
         if (path != c->touching) {
             c->touching = path;
@@ -112,8 +110,7 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
     const qint64 clientSeq = static_cast<qint64>(b.value("clientSeq").toDouble());
     const QString op = QString::fromLatin1(spec(msg.kind).name);
     QJsonObject extra{{"clientSeq", clientSeq}};
-    if (!b.contains("clientSeq"))
-        return refuse(c, codes::BadMessage, op + ": the field \"clientSeq\" is required");
+    if (!b.contains("clientSeq")) return refuse(c, codes::BadMessage, op + ": the field \"clientSeq\" is required");
 
     // Idempotent retries: a resend of an op already applied gets its original answer.
     for (const Pending& p : m_pending)
@@ -140,17 +137,14 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
             return refuse(c, codes::UnknownPath, QString("%1: no such parameter").arg(path.left(200)), extra);
         }
     }
-    if (!action)
-        return refuse(c, codes::UnknownMessage, QString("%1 is not a session edit").arg(op), extra);
+    if (!action) return refuse(c, codes::UnknownMessage, QString("%1 is not a session edit").arg(op), extra);
     if (!allowed(c->role, *action)) {
-        if (!path.isEmpty())
-            extra.insert("value", protocol::valueAt(m_state, path));
+        if (!path.isEmpty()) extra.insert("value", protocol::valueAt(m_state, path));
         return refuse(c, codes::Forbidden, refusal(c->role, *action), extra);
     }
     const bool structural = msg.kind != Kind::Set;
     if (!m_limiter.take(c->memberId + (structural ? "/structure" : "/edit"), structural ? kStructureRule : kEditRule)) {
-        if (!path.isEmpty())
-            extra.insert("value", protocol::valueAt(m_state, path));
+        if (!path.isEmpty()) extra.insert("value", protocol::valueAt(m_state, path));
         return refuse(c, codes::RateLimited, "too many edits; this one was not applied", extra);
     }
 
@@ -171,8 +165,7 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
 
 void SessionRoom::scheduleFlush()
 {
-    if (m_flushScheduled)
-        return;
+    if (m_flushScheduled) return;
     m_flushScheduled = true;
     // A zero timer runs after the messages already received in this pass: they share one commit.
     QTimer::singleShot(0, this, [this] { flush(); });
@@ -181,16 +174,13 @@ void SessionRoom::scheduleFlush()
 bool SessionRoom::flush()
 {
     m_flushScheduled = false;
-    if (m_pending.isEmpty())
-        return true;
+    if (m_pending.isEmpty()) return true;
     QList<OpRow> rows;
     for (const Pending& p : m_pending)
-        if (!p.duplicate)
-            rows.append(p.row);
+        if (!p.duplicate) rows.append(p.row);
     QByteArray snapshot;
     const bool snap = m_seq - m_snapshotSeq >= kSnapshotEvery;
-    if (snap)
-        snapshot = encodeSession(m_state);
+    if (snap) snapshot = encodeSession(m_state);
     const QList<Pending> batch = std::move(m_pending);
     m_pending.clear();
     if (!m_store.appendOps(rows, snap ? m_id : QString(), m_seq, snapshot)) {
@@ -204,16 +194,14 @@ bool SessionRoom::flush()
         m_metrics.error(codes::Internal);
         return false;
     }
-    if (snap)
-        m_snapshotSeq = m_seq;
+    if (snap) m_snapshotSeq = m_seq;
     m_committed = m_state;
     m_committedSeq = m_seq;
     m_metrics.opsApplied(rows.size());
     // Acknowledge, then broadcast in sequence order (after the commit, never before).
     const qint64 now = m_clock.nsecsElapsed();
     for (const Pending& p : batch) {
-        if (p.sender)
-            p.sender->send(encode(Kind::Ack, {{"clientSeq", p.row.clientSeq}, {"seq", p.row.seq}}));
+        if (p.sender) p.sender->send(encode(Kind::Ack, {{"clientSeq", p.row.clientSeq}, {"seq", p.row.seq}}));
         m_metrics.ackLatency((now - p.receivedNs) / 1e6);
     }
     for (const OpRow& r : rows)
@@ -227,8 +215,7 @@ void SessionRoom::handleMembers(ClientSocket* c, const Message& msg)
     const qint64 clientSeq = static_cast<qint64>(b.value("clientSeq").toDouble());
     const QJsonObject extra{{"clientSeq", clientSeq}};
     const Action action = *actionForKind(msg.kind);
-    if (!allowed(c->role, action))
-        return refuse(c, codes::Forbidden, refusal(c->role, action), extra);
+    if (!allowed(c->role, action)) return refuse(c, codes::Forbidden, refusal(c->role, action), extra);
     if (!m_limiter.take(c->memberId + "/structure", kStructureRule))
         return refuse(c, codes::RateLimited, "too many requests; slow down", extra);
     if (msg.kind == Kind::ListMembers) {
@@ -237,7 +224,8 @@ void SessionRoom::handleMembers(ClientSocket* c, const Message& msg)
             int connections = 0;
             for (ClientSocket* s : m_clients)
                 connections += s->memberId == m.id;
-            list.append(QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}, {"connected", connections > 0}, {"revoked", m.revoked}});
+            list.append(
+                QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}, {"connected", connections > 0}, {"revoked", m.revoked}});
         }
         c->send(encode(Kind::MemberList, {{"clientSeq", clientSeq}, {"members", list}}));
         return;
@@ -245,28 +233,26 @@ void SessionRoom::handleMembers(ClientSocket* c, const Message& msg)
     if (msg.kind == Kind::Invite) {
         const auto role = roleFromName(b.value("role").toString());
         if (!role)
-            return refuse(c, codes::OutOfRange, QString("role \"%1\" is not mix, artist, mastering or client").arg(b.value("role").toString().left(20)), extra);
+            return refuse(c, codes::OutOfRange,
+                          QString("role \"%1\" is not mix, artist, mastering or client").arg(b.value("role").toString().left(20)), extra);
         QString name = b.value("name").toString(roleName(*role)).trimmed();
         if (name.isEmpty() || name.size() > 64 || name.contains(QChar('\n')))
             return refuse(c, codes::OutOfRange, "name must be 1-64 characters on one line", extra);
         const QString token = newToken();
         MemberRow m{newId("m_"), m_id, name, roleName(*role), tokenHash(token), false};
-        if (!m_store.addMember(m))
-            return refuse(c, codes::Internal, "the member could not be stored: " + m_store.lastError(), extra);
-        c->send(encode(Kind::Invited, {{"clientSeq", clientSeq}, {"member", QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}}},
-                                       {"token", token}}));
+        if (!m_store.addMember(m)) return refuse(c, codes::Internal, "the member could not be stored: " + m_store.lastError(), extra);
+        c->send(encode(
+            Kind::Invited,
+            {{"clientSeq", clientSeq}, {"member", QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}}}, {"token", token}}));
         return;
     }
     const QString member = b.value("member").toString();
     bool found = false;
     for (const MemberRow& m : m_store.members(m_id))
         found = found || (m.id == member && !m.revoked);
-    if (!found)
-        return refuse(c, codes::NotFound, QString("no member \"%1\" in this session").arg(member.left(40)), extra);
-    if (member == c->memberId)
-        return refuse(c, codes::Conflict, "you cannot revoke yourself", extra);
-    if (!m_store.revokeMember(member))
-        return refuse(c, codes::Internal, "the revocation could not be stored", extra);
+    if (!found) return refuse(c, codes::NotFound, QString("no member \"%1\" in this session").arg(member.left(40)), extra);
+    if (member == c->memberId) return refuse(c, codes::Conflict, "you cannot revoke yourself", extra);
+    if (!m_store.revokeMember(member)) return refuse(c, codes::Internal, "the revocation could not be stored", extra);
     c->send(encode(Kind::Revoked, {{"clientSeq", clientSeq}, {"member", member}}));
     disconnectMember(member, "your membership was revoked");
 }
@@ -274,8 +260,7 @@ void SessionRoom::handleMembers(ClientSocket* c, const Message& msg)
 void SessionRoom::disconnectMember(const QString& memberId, const QString& reason)
 {
     for (ClientSocket* s : QList<ClientSocket*>(m_clients))
-        if (s->memberId == memberId)
-            s->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
+        if (s->memberId == memberId) s->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
 }
 
 void SessionRoom::disconnectAll(QWebSocketProtocol::CloseCode code, const QString& reason)
@@ -297,12 +282,12 @@ void SessionRoom::broadcastPresence()
     for (ClientSocket* s : m_clients) {
         if (!byMember.contains(s->memberId)) {
             order.append(s->memberId);
-            byMember[s->memberId] = QJsonObject{{"id", s->memberId}, {"name", s->memberName}, {"role", roleName(s->role)}, {"connections", 0}, {"touching", ""}};
+            byMember[s->memberId] = QJsonObject{
+                {"id", s->memberId}, {"name", s->memberName}, {"role", roleName(s->role)}, {"connections", 0}, {"touching", ""}};
         }
         QJsonObject& o = byMember[s->memberId];
         o["connections"] = o["connections"].toInt() + 1;
-        if (!s->touching.isEmpty())
-            o["touching"] = s->touching;
+        if (!s->touching.isEmpty()) o["touching"] = s->touching;
     }
     QJsonArray members;
     for (const QString& id : order)

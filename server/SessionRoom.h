@@ -7,10 +7,10 @@
 // Thread: control thread.
 #include "engine/model/Session.h"
 #include "protocol/Messages.h"
+#include "protocol/SessionOps.h"
 #include "server/ClientSocket.h"
 #include "server/Metrics.h"
 #include "server/RateLimiter.h"
-#include "protocol/SessionOps.h"
 #include "server/Store.h"
 
 #include <QElapsedTimer>
@@ -24,7 +24,7 @@ namespace mixroom::server {
 
 class SessionRoom : public QObject {
     Q_OBJECT
-public:
+  public:
     static constexpr int kSnapshotEvery = 200; // ops between state snapshots in the store
     static constexpr int kMaxReplay = 1000;    // further behind than this: a snapshot instead
 
@@ -46,8 +46,9 @@ public:
     // Commits what is pending now (before shutdown). Returns false if the commit failed.
     bool flush();
 
-private:
-    SessionRoom(Store& store, protocol::StemExists stems, Metrics& metrics) : m_store(store), m_stems(std::move(stems)), m_metrics(metrics) {}
+  private:
+    SessionRoom(Store& store, protocol::StemExists stems, Metrics& metrics) : m_store(store), m_stems(std::move(stems)), m_metrics(metrics)
+    {}
     void applyEdit(ClientSocket* c, const protocol::Message& msg);
     void handleMembers(ClientSocket* c, const protocol::Message& msg);
     void broadcast(const QByteArray& json);

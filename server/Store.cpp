@@ -56,8 +56,7 @@ Store::~Store()
 {
     {
         QSqlDatabase db = QSqlDatabase::database(m_connection, false);
-        if (db.isOpen())
-            db.close();
+        if (db.isOpen()) db.close();
     }
     QSqlDatabase::removeDatabase(m_connection);
 }
@@ -76,8 +75,7 @@ QByteArray Store::adminTokenHash()
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare("SELECT value FROM meta WHERE key = 'admin_token_hash'");
-    if (q.exec() && q.next())
-        return q.value(0).toByteArray();
+    if (q.exec() && q.next()) return q.value(0).toByteArray();
     return {};
 }
 
@@ -116,7 +114,8 @@ QList<SessionRow> Store::sessions()
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.exec("SELECT id, name, seq, snapshot_seq, snapshot FROM sessions ORDER BY created");
     while (q.next())
-        out.append(SessionRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toLongLong(), q.value(4).toByteArray()});
+        out.append(SessionRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toLongLong(),
+                              q.value(4).toByteArray()});
     return out;
 }
 
@@ -126,7 +125,8 @@ std::optional<SessionRow> Store::session(const QString& id)
     q.prepare("SELECT id, name, seq, snapshot_seq, snapshot FROM sessions WHERE id = ?");
     q.addBindValue(id);
     if (q.exec() && q.next())
-        return SessionRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toLongLong(), q.value(4).toByteArray()};
+        return SessionRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toLongLong(),
+                          q.value(4).toByteArray()};
     return std::nullopt;
 }
 
@@ -177,8 +177,8 @@ std::optional<MemberRow> Store::memberByToken(const QByteArray& tokenHash)
     q.prepare("SELECT id, session, name, role, token_hash, revoked FROM members WHERE token_hash = ?");
     q.addBindValue(QString::fromLatin1(tokenHash));
     if (q.exec() && q.next())
-        return MemberRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
-                         q.value(4).toByteArray(), q.value(5).toBool()};
+        return MemberRow{q.value(0).toString(), q.value(1).toString(),    q.value(2).toString(),
+                         q.value(3).toString(), q.value(4).toByteArray(), q.value(5).toBool()};
     return std::nullopt;
 }
 
@@ -251,7 +251,8 @@ QList<OpRow> Store::opsAfter(const QString& session, qint64 seq, int limit)
 {
     QList<OpRow> out;
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare("SELECT session, seq, client_id, client_seq, member, op, args, time FROM ops WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?");
+    q.prepare(
+        "SELECT session, seq, client_id, client_seq, member, op, args, time FROM ops WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?");
     q.addBindValue(session);
     q.addBindValue(seq);
     q.addBindValue(limit);
@@ -270,8 +271,7 @@ std::optional<qint64> Store::seqOfClientOp(const QString& session, const QString
     q.addBindValue(session);
     q.addBindValue(clientId);
     q.addBindValue(clientSeq);
-    if (q.exec() && q.next())
-        return q.value(0).toLongLong();
+    if (q.exec() && q.next()) return q.value(0).toLongLong();
     return std::nullopt;
 }
 

@@ -39,7 +39,7 @@ struct OpRow {
 };
 
 class Store {
-public:
+  public:
     static std::unique_ptr<Store> open(const QString& dir, QString* error);
     ~Store();
     Store(const Store&) = delete;
@@ -63,12 +63,11 @@ public:
     bool setMemberToken(const QString& memberId, const QByteArray& tokenHash);
 
     // Appends ops (and optionally a snapshot) in one transaction.
-    bool appendOps(const QList<OpRow>& ops, const QString& snapshotSession = {}, qint64 snapshotSeq = 0,
-                   const QByteArray& snapshot = {});
+    bool appendOps(const QList<OpRow>& ops, const QString& snapshotSession = {}, qint64 snapshotSeq = 0, const QByteArray& snapshot = {});
     QList<OpRow> opsAfter(const QString& session, qint64 seq, int limit = -1);
     std::optional<qint64> seqOfClientOp(const QString& session, const QString& clientId, qint64 clientSeq);
 
-private:
+  private:
     Store() = default;
     bool exec(const QString& sql);
     QString m_connection;

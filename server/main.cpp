@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // mixroomd: the Mixroom session server. Only argument dispatch lives here.
+#include "protocol/Messages.h"
 #include "server/ParamsCommand.h"
 #include "server/RenderCommand.h"
 #include "server/ServeCommand.h"
@@ -12,14 +13,16 @@ namespace {
 const char* kUsage = "Usage: mixroomd <command> [options]\n"
                      "\n"
                      "Commands:\n"
-    "  serve [--listen HOST:PORT] [--data DIR] [--demo]\n"
-    "      Run the session server (HTTP and WebSocket on one port; default 127.0.0.1:7870).\n"
-    "      --demo creates the demo session and prints a token and join command per role.\n"
+                     "  serve [--listen HOST:PORT] [--data DIR] [--demo]\n"
+                     "      Run the session server (HTTP and WebSocket on one port; default 127.0.0.1:7870).\n"
+                     "      --demo creates the demo session and prints a token and join command per role.\n"
                      "  render SESSION.json --out FILE [--format wav16|wav24|wav32f|flac16|flac24] [--json]\n"
                      "                      [--store DIR] [--block FRAMES]\n"
                      "      Render a session file offline and print its loudness report.\n"
                      "  render --demo --out FILE [--demo-dir DIR] [...]\n"
                      "      Synthesise the built-in demo song and render its mix.\n"
+                     "  protocol-doc\n"
+                     "      Print the message reference of protocol/PROTOCOL.md, generated from the message table.\n"
                      "  params [--json]\n"
                      "      Print every editable parameter: path, type, unit, range, default, scope.\n"
                      "\n"
@@ -65,6 +68,10 @@ int main(int argc, char** argv)
             return 0;
         }
         return mixroom::server::runServe(args);
+    }
+    if (cmd == "protocol-doc") {
+        std::printf("%s", mixroom::protocol::messageReferenceMarkdown().toUtf8().constData());
+        return 0;
     }
     if (cmd == "params") {
         if (args.size() > 1 || (args.size() == 1 && args.first() != "--json")) {

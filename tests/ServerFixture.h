@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// A real mixroomd server in the test process on an ephemeral loopback port, with a session that
+// has a stem, two tracks and a reverb, and a member token per role.
+#include "TestFiles.h"
+#include "TestSignals.h"
+#include "client/Connection.h"
+#include "engine/stems/StemStore.h"
+#include "protocol/SessionCodec.h"
+#include "server/Server.h"
+#include "server/Tokens.h"
+
+#include <QCryptographicHash>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWebSocket>
+
+#include <map>
+#include <memory>
+
+namespace mixroom::test {
+
+struct ServerFixture {
+    QTemporaryDir dir;
+    std::unique_ptr<server::Store> store;
+    std::unique_ptr<server::Server> srv;
+    quint16 port = 0;
+    QString adminToken;
+    QString sessionId = "s_test";
+    std::map<QString, QString> tokens; // role -> token
+    QString stemHash;
+
+    bool start(server::ServerLimits limits = {})
+    {
+        QString error;
+        store = server::Store::open(dir.path(), &error);
+        if (!store) return false;
+        adminToken = server::newToken();
+        store->setAdminTokenHash(server::tokenHash(adminToken));
+        // A stem in the store and a session using it.
+        const auto s = sine(220, 48000, 0.3, 48000);
+        writeAudio((dir.path() + "/a.wav").toStdString(), SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, s);
+        engine::StemStore stems((dir.path() + "/stems").toStdString());
+        auto info = stems.import((dir.path() + "/a.wav").toStdString(), 48000);
+        if (!info) return false;
+        stemHash = QString::fromStdString(info->hash);
+        engine::Session ses;
+        for (const char* id : {"bass", "vox"}) {
+            engine::Track t;
+            t.id = id;
+            t.name = id == std::string("bass") ? "Bass" : "Vocals";
+            t.stem = info->hash;
+            t.eq = {engine::EqBand{}};
+            ses.tracks.push_back(t);
+        }
+        engine::Return verb;
+        verb.id = verb.name = "verb";
+        ses.returns.push_back(verb);
+        ses.tracks[0].sends = {engine::Send{"verb"}};
+        for (const QString role : {"mix", "artist", "mastering", "client"}) {
+            tokens[role] = server::newToken();
+        }
+        if (!store->createSession(server::SessionRow{sessionId, "Test", 0, 0, protocol::encodeSession(ses)},
+                                  server::MemberRow{"m_mix", sessionId, "Mix", "mix", server::tokenHash(tokens["mix"]), false}))
+            return false;
+        for (const QString role : {"artist", "mastering", "client"})
+            store->addMember(server::MemberRow{"m_" + role, sessionId, role, role, server::tokenHash(tokens[role]), false});
+        srv = std::make_unique<server::Server>(*store, dir.path(), limits);
+        port = srv->listen(QHostAddress::LocalHost, 0);
+        return port != 0;
+    }
+    QUrl url() const { return QUrl(QString("ws://127.0.0.1:%1").arg(port)); }
+
+    // A connected client core for a role ("admin" for the admin token); waits for welcome.
+    std::unique_ptr<client::Connection> connect(const QString& role, const QString& clientId = {})
+    {
+        const QString token = role == "admin" ? adminToken : tokens[role];
+        auto c = std::make_unique<client::Connection>(url(), token, clientId.isEmpty() ? "test-" + role : clientId);
+        QSignalSpy welcomed(c.get(), &client::Connection::welcomed);
+        c->open();
+        if (!welcomed.wait(5000)) return nullptr;
+        return c;
+    }
+};
+
+// A raw WebSocket for malformed-input tests: messages queue up in arrival order.
+struct RawSocket {
+    QWebSocket ws;
+    QList<QJsonObject> queue;
+    RawSocket()
+    {
+        QObject::connect(&ws, &QWebSocket::textMessageReceived,
+                         [this](const QString& t) { queue.append(QJsonDocument::fromJson(t.toUtf8()).object()); });
+    }
+    bool open(const QUrl& url)
+    {
+        QSignalSpy connected(&ws, &QWebSocket::connected);
+        ws.open(url);
+        return connected.wait(5000);
+    }
+    // The next message that is not a presence update (waits for it).
+    QJsonObject next()
+    {
+        while (true) {
+            while (!queue.isEmpty()) {
+                QJsonObject m = queue.takeFirst();
+                if (m.value("type").toString() != "presence") return m;
+            }
+            QSignalSpy got(&ws, &QWebSocket::textMessageReceived);
+            if (!got.wait(5000)) return {};
+        }
+    }
+    QJsonObject exchange(const QByteArray& text)
+    {
+        ws.sendTextMessage(QString::fromUtf8(text));
+        return next();
+    }
+    QJsonObject hello(const QString& token, int major = 1)
+    {
+        return exchange(QJsonDocument(QJsonObject{{"type", "hello"}, {"major", major}, {"token", token}, {"clientId", "raw"}}).toJson());
+    }
+};
+
+} // namespace mixroom::test
