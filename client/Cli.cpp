@@ -3,18 +3,24 @@
 
 #include "client/ClientConfig.h"
 #include "client/Connection.h"
+#include "client/Uploader.h"
 #include "engine/model/ParamTable.h"
 #include "protocol/SessionCodec.h"
 #include "protocol/SessionOps.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QEventLoop>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
 
+#include <QRegularExpression>
+
 #include <csignal>
 #include <cstdio>
+#include <unistd.h>
 
 namespace mixroom::client {
 
@@ -31,6 +37,7 @@ const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TO
                      "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
                      "  members                       list the session's members\n"
                      "  revoke MEMBER                 revoke a member (owner)\n"
+                     "  upload FILE... [--name NAME]  upload stems and add a track for each (owner); resumes\n"
                      "  tracks                        list tracks, groups and returns\n"
                      "  set PATH VALUE                set a parameter, e.g. set tracks/Vocals/fader -3.5\n"
                      "  get PATH                      print a parameter\n"
@@ -378,6 +385,52 @@ int runCli(const QStringList& argv)
         const QJsonObject r = s.call(Kind::Revoke, {{"member", o.rest[0]}});
         if (isError(r)) return failWith(r);
         out(o, r, QString("Revoked %1").arg(o.rest[0]));
+        return 0;
+    }
+    if (cmd == "upload") {
+        if (o.rest.isEmpty()) return fail("usage", "usage: mixroom upload FILE... [--name NAME]", 2);
+        if (!name.isEmpty() && o.rest.size() > 1) return fail("usage", "--name applies to one file at a time", 2);
+        const bool tty = isatty(fileno(stderr));
+        QJsonArray added;
+        for (const QString& file : o.rest) {
+            const QFileInfo fi(file);
+            if (!fi.isFile()) return fail("unreadable", QString("%1 is not a readable file").arg(file));
+            const QString key = QString("%1|%2|%3").arg(fi.absoluteFilePath()).arg(fi.size()).arg(fi.lastModified().toMSecsSinceEpoch());
+            Uploader up(QUrl(server), token);
+            auto res = up.upload(file, config.uploadFor(key), [&](qint64 sent, qint64 total) {
+                if (!tty || o.json) return;
+                const int width = 30, filled = total ? int(width * sent / total) : width;
+                std::fprintf(stderr, "\r%-24s [%s%s] %3d%% %6.1f MB", qPrintable(fi.fileName().left(24)),
+                             QByteArray(filled, '#').constData(), QByteArray(width - filled, '.').constData(),
+                             total ? int(100 * sent / total) : 100, sent / 1e6);
+                std::fflush(stderr);
+            });
+            if (tty && !o.json) std::fprintf(stderr, "\n");
+            config.setUploadFor(key, res.ok ? QString() : res.uploadId);
+            config.save(&error);
+            if (!res.ok)
+                return fail(res.code, res.message + (res.uploadId.isEmpty() ? QString() : " (run the same command again to resume)"));
+            // A track id from the name: lower-case letters, digits and dashes, unique in the session.
+            const QString display = (name.isEmpty() ? fi.completeBaseName() : name).left(64);
+            QString base = display.toLower();
+            base.replace(QRegularExpression("[^a-z0-9_-]+"), "-");
+            base = base.left(28).remove(QRegularExpression("^-+|-+$"));
+            if (base.isEmpty()) base = "track";
+            QString id = base;
+            for (int n = 2; state.track(id.toStdString()) || state.group(id.toStdString()) || state.aux(id.toStdString()) || id == "master";
+                 ++n)
+                id = QString("%1-%2").arg(base).arg(n);
+            const QJsonObject stem = res.stem;
+            const QJsonObject r = s.call(Kind::AddTrack, {{"id", id}, {"name", display}, {"stem", stem.value("hash")}});
+            if (isError(r)) return failWith(r);
+            added.append(QJsonObject{{"track", id}, {"name", display}, {"stem", stem}, {"seq", r.value("seq")}});
+            if (!o.json)
+                std::printf("Added track %s (\"%s\"): %s, %d ch, %.1f s at %d Hz, stem %s\n", qPrintable(id), qPrintable(display),
+                            qPrintable(stem.value("sourceFormat").toString()), stem.value("channels").toInt(),
+                            stem.value("frames").toDouble() / stem.value("sampleRate").toDouble(), stem.value("sampleRate").toInt(),
+                            qPrintable(stem.value("hash").toString().left(12)));
+        }
+        if (o.json) out(o, QJsonObject{{"added", added}}, {});
         return 0;
     }
     if (cmd == "tracks") {

@@ -28,6 +28,17 @@ class ClientConfig {
     void setSessionToken(const QString& session, const QString& name, const QString& role, const QString& token);
     QString sessionToken(const QString& session) const;
     QJsonObject sessions() const { return m_data.value("sessions").toObject(); }
+    // Unfinished uploads by file identity (path, size, mtime), to resume.
+    QString uploadFor(const QString& key) const { return m_data.value("uploads").toObject().value(key).toString(); }
+    void setUploadFor(const QString& key, const QString& id)
+    {
+        QJsonObject u = m_data.value("uploads").toObject();
+        if (id.isEmpty())
+            u.remove(key);
+        else
+            u[key] = id;
+        m_data["uploads"] = u;
+    }
 
   private:
     QString m_path;

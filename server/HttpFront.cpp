@@ -12,6 +12,11 @@ bool HttpFront::handleRequest(const QHttpServerRequest& request, QTcpSocket* soc
         return true; // accepted: Qt 6.4 hands the socket to its WebSocket server (newWebSocketConnection)
     auto responder = makeResponder(request, socket);
     const QString path = request.url().path();
+    for (const auto& [pre, route] : m_prefix)
+        if (path == pre || path.startsWith(pre + "/")) {
+            route(request, responder);
+            return true;
+        }
     auto it = m_get.find(path);
     if (it == m_get.end()) {
         responder.write(

@@ -19,6 +19,8 @@ class HttpFront : public QAbstractHttpServer {
     using QAbstractHttpServer::QAbstractHttpServer;
     // GET routes by exact path.
     void get(const QString& path, Route route) { m_get[path] = std::move(route); }
+    // Any method under a path prefix ("/uploads"); the handler checks the method.
+    void prefix(const QString& prefix, Route route) { m_prefix[prefix] = std::move(route); }
 
   protected:
     bool handleRequest(const QHttpServerRequest& request, QTcpSocket* socket) override;
@@ -26,6 +28,7 @@ class HttpFront : public QAbstractHttpServer {
 
   private:
     std::map<QString, Route> m_get;
+    std::map<QString, Route> m_prefix;
 };
 
 } // namespace mixroom::server

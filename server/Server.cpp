@@ -21,8 +21,13 @@ namespace mixroom::server {
 using namespace protocol;
 
 Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* parent)
-    : QObject(parent), m_store(store), m_dataDir(std::move(dataDir)), m_limits(limits), m_stems((m_dataDir + "/stems").toStdString())
+    : QObject(parent), m_store(store), m_dataDir(std::move(dataDir)), m_limits(limits), m_stems((m_dataDir + "/stems").toStdString()),
+      m_uploads(store, m_stems, m_dataDir + "/uploads", [this](const QString& session) {
+          SessionRoom* r = room(session);
+          return r ? r->state().sampleRate : 48000;
+      })
 {
+    m_http.prefix("/uploads", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { m_uploads.handle(req, r); });
     m_http.get("/health", [](const QHttpServerRequest&, QHttpServerResponder& r) {
         r.write(QJsonDocument(QJsonObject{{"ok", true}, {"version", MIXROOM_VERSION}, {"protocol", kProtocolMajor}}));
     });

@@ -11,6 +11,7 @@
 #include "server/Metrics.h"
 #include "server/SessionRoom.h"
 #include "server/Store.h"
+#include "server/UploadService.h"
 
 #include "server/HttpFront.h"
 #include <QHash>
@@ -60,6 +61,7 @@ class Server : public QObject {
     ServerLimits m_limits;
     engine::StemStore m_stems;
     HttpFront m_http;
+    UploadService m_uploads;
     Metrics m_metrics;
     std::map<QString, std::unique_ptr<SessionRoom>> m_rooms;
     QList<ClientSocket*> m_sockets;

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#include "server/UploadService.h"
+
+#include "server/Permissions.h"
+#include "server/Tokens.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QStorageInfo>
+
+namespace mixroom::server {
+
+namespace {
+using Status = QHttpServerResponder::StatusCode;
+
+void reply(QHttpServerResponder& r, Status status, const QJsonObject& body)
+{
+    r.write(QJsonDocument(body), status);
+}
+void error(QHttpServerResponder& r, Status status, const QString& code, const QString& message)
+{
+    reply(r, status, QJsonObject{{"error", code}, {"message", message}});
+}
+} // namespace
+
+UploadService::UploadService(Store& store, engine::StemStore& stems, QString dir, std::function<int(const QString&)> sessionRate)
+    : m_store(store), m_stems(stems), m_dir(std::move(dir)), m_sessionRate(std::move(sessionRate))
+{
+    QDir().mkpath(m_dir);
+}
+
+void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& r)
+{
+    // Bearer token of a member who may change the session's structure.
+    const QByteArray auth = req.value("authorization");
+    if (!auth.startsWith("Bearer ")) return error(r, Status::Unauthorized, "bad_token", "send Authorization: Bearer <member token>");
+    const auto member = m_store.memberByToken(tokenHash(QString::fromUtf8(auth.mid(7).trimmed())));
+    if (!member || member->revoked) return error(r, Status::Unauthorized, "bad_token", "the token is not valid");
+    const Role role = roleFromName(member->role).value_or(Role::Client);
+    if (!allowed(role, Action::EditStructure)) return error(r, Status::Forbidden, "forbidden", refusal(role, Action::EditStructure));
+
+    const QString path = req.url().path();
+    static const QRegularExpression idRe("^/uploads/(u_[0-9a-f]{16})$");
+    if (path == "/uploads") {
+        if (req.method() != QHttpServerRequest::Method::Post)
+            return error(r, Status::MethodNotAllowed, "method_not_allowed", "POST /uploads starts an upload");
+        bool ok = false;
+        const qint64 length = req.value("upload-length").toLongLong(&ok);
+        if (!ok || length <= 0 || length > kMaxUploadBytes)
+            return error(r, Status::BadRequest, "bad_message", QString("Upload-Length must be 1 to %1 bytes").arg(kMaxUploadBytes));
+        const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(req.value("upload-name"))).trimmed();
+        if (name.isEmpty() || name.size() > 200 || name.contains('/') || name.contains(QChar('\0')))
+            return error(r, Status::BadRequest, "bad_message", "Upload-Name must be a file name (no folders), 1-200 characters");
+        if (QStorageInfo(m_dir).bytesAvailable() < length)
+            return error(r, Status::InsufficientStorage, "disk_full", "not enough disk space for this upload");
+        const QString id = newId("u_");
+        QJsonObject meta{{"name", name}, {"length", static_cast<double>(length)}, {"session", member->session}, {"member", member->id}};
+        QFile m(m_dir + "/" + id + ".json");
+        QFile part(m_dir + "/" + id + ".part");
+        if (!m.open(QIODevice::WriteOnly) || m.write(QJsonDocument(meta).toJson()) < 0 || !part.open(QIODevice::WriteOnly))
+            return error(r, Status::InternalServerError, "internal", "cannot create the upload");
+        return reply(r, Status::Created, QJsonObject{{"id", id}, {"offset", 0}, {"length", static_cast<double>(length)}});
+    }
+    const auto match = idRe.match(path);
+    if (!match.hasMatch()) return error(r, Status::NotFound, "not_found", "no such upload");
+    const QString id = match.captured(1);
+    QFile metaFile(m_dir + "/" + id + ".json");
+    if (!metaFile.open(QIODevice::ReadOnly))
+        return error(r, Status::NotFound, "not_found", "no such upload (finished, rejected or never started)");
+    const QJsonObject meta = QJsonDocument::fromJson(metaFile.readAll()).object();
+    metaFile.close();
+    if (meta.value("session").toString() != member->session)
+        return error(r, Status::NotFound, "not_found", "no such upload in your session");
+    const QString partPath = m_dir + "/" + id + ".part";
+    const qint64 length = static_cast<qint64>(meta.value("length").toDouble());
+    const qint64 offset = QFileInfo(partPath).size();
+    const QJsonObject state{
+        {"id", id}, {"offset", static_cast<double>(offset)}, {"length", static_cast<double>(length)}, {"name", meta.value("name")}};
+    if (req.method() == QHttpServerRequest::Method::Get) return reply(r, Status::Ok, state);
+    if (req.method() == QHttpServerRequest::Method::Delete) {
+        QFile::remove(partPath);
+        QFile::remove(m_dir + "/" + id + ".json");
+        return reply(r, Status::Ok, QJsonObject{{"id", id}, {"deleted", true}});
+    }
+    if (req.method() != QHttpServerRequest::Method::Patch)
+        return error(r, Status::MethodNotAllowed, "method_not_allowed", "PATCH appends, GET shows the offset, DELETE abandons");
+    bool ok = false;
+    const qint64 at = req.value("upload-offset").toLongLong(&ok);
+    if (!ok || at != offset) {
+        QJsonObject body = state;
+        body.insert("error", "conflict");
+        body.insert("message", QString("Upload-Offset must be %1, where the upload stands").arg(offset));
+        return reply(r, Status::Conflict, body);
+    }
+    const QByteArray chunk = req.body();
+    if (chunk.size() > kMaxChunkBytes || offset + chunk.size() > length)
+        return error(r, Status::PayloadTooLarge, "too_large", "the chunk is too large or goes past Upload-Length");
+    QFile part(partPath);
+    if (!part.open(QIODevice::Append) || part.write(chunk) != chunk.size() || !part.flush()) {
+        part.close();
+        part.resize(offset); // nothing half-written: back to the last good offset
+        return error(r, Status::InsufficientStorage, "disk_full", "the chunk could not be written: " + part.errorString());
+    }
+    part.close();
+    const qint64 now = offset + chunk.size();
+    if (now < length)
+        return reply(r, Status::Ok, QJsonObject{{"id", id}, {"offset", static_cast<double>(now)}, {"length", static_cast<double>(length)}});
+
+    // Complete: import (validation, decode, resample) and drop the upload either way.
+    const QString name = meta.value("name").toString();
+    const QString suffix = QFileInfo(name).suffix().toLower();
+    const QString named = m_dir + "/" + id + (suffix.isEmpty() ? QString() : "." + suffix);
+    QFile::rename(partPath, named);
+    auto info = m_stems.import(named.toStdString(), m_sessionRate(member->session));
+    QFile::remove(named);
+    QFile::remove(m_dir + "/" + id + ".json");
+    if (!info)
+        return error(r, Status::UnprocessableEntity, QString::fromStdString(info.error().code),
+                     QString::fromStdString(info.error().message).replace(named, name));
+    return reply(r, Status::Ok,
+                 QJsonObject{{"id", id},
+                             {"offset", static_cast<double>(now)},
+                             {"length", static_cast<double>(length)},
+                             {"stem", QJsonObject{{"hash", QString::fromStdString(info->hash)},
+                                                  {"channels", info->channels},
+                                                  {"frames", static_cast<double>(info->frames)},
+                                                  {"sampleRate", info->sampleRate},
+                                                  {"sourceRate", info->sourceRate},
+                                                  {"sourceFormat", QString::fromStdString(info->sourceFormat)}}}});
+}
+
+} // namespace mixroom::server

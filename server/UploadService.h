@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Resumable stem uploads over HTTP (bearer token of a member allowed to edit structure):
+//   POST  /uploads            headers Upload-Name, Upload-Length      -> 201 {id, offset: 0}
+//   PATCH /uploads/<id>       header Upload-Offset, body: the next bytes -> 200 {offset} or 409 {offset}
+//   GET   /uploads/<id>                                               -> 200 {offset, length, name}
+// When the last byte arrives the file is imported through the stem store (format, channels,
+// length and header checks; resampled to the session rate) and the answer carries the stem:
+// 200 {offset, stem: {hash, channels, frames, sampleRate, sourceFormat}} or 422 {error, message}.
+// A rejected or abandoned upload leaves nothing in the stem store.
+// Thread: control thread.
+#include "engine/stems/StemStore.h"
+#include "server/HttpFront.h"
+#include "server/Store.h"
+
+#include <QString>
+
+#include <functional>
+
+namespace mixroom::server {
+
+class UploadService {
+  public:
+    static constexpr qint64 kMaxUploadBytes = qint64(2) << 30; // 2 GiB
+    static constexpr qint64 kMaxChunkBytes = 16 << 20;
+    // `sessionRate` gives a session's sample rate (stems are stored at it).
+    UploadService(Store& store, engine::StemStore& stems, QString dir, std::function<int(const QString& session)> sessionRate);
+    void handle(const QHttpServerRequest& request, QHttpServerResponder& responder);
+
+  private:
+    Store& m_store;
+    engine::StemStore& m_stems;
+    QString m_dir;
+    std::function<int(const QString&)> m_sessionRate;
+};
+
+} // namespace mixroom::server

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+// Resumable stem uploads against the real server: interrupted and resumed, refused files leave
+// nothing behind, role and offset checks, and the stem becomes a track.
+#include "ServerFixture.h"
+#include "client/Uploader.h"
+
+#include <QDir>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+
+using namespace mixroom;
+using namespace mixroom::test;
+
+class TestUploads : public QObject {
+    Q_OBJECT
+  private slots:
+    void interruptedUploadResumes()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        // A 44.1 kHz stereo file of ~12 MB: several chunks.
+        const int frames = 44100 * 70;
+        const auto l = sine(440, 44100, 0.4, frames);
+        const QString file = f.dir.path() + "/long.wav";
+        QVERIFY(writeAudio(file.toStdString(), SF_FORMAT_WAV | SF_FORMAT_PCM_24, 44100, 2, interleave(l, l)));
+        const qint64 size = QFileInfo(file).size();
+        QVERIFY(size > 2 * client::Uploader::kChunkBytes);
+
+        client::Uploader up(f.url(), f.tokens["mix"]);
+        auto first = up.upload(file, {}, {}, client::Uploader::kChunkBytes); // stops after one chunk
+        QVERIFY(!first.ok);
+        QCOMPARE(first.code, QString("interrupted"));
+        QVERIFY(!first.uploadId.isEmpty());
+        QList<qint64> seen;
+        auto second = up.upload(file, first.uploadId, [&](qint64 sent, qint64) { seen.append(sent); });
+        QVERIFY2(second.ok, qPrintable(second.message));
+        QCOMPARE(second.uploadId, first.uploadId);
+        QCOMPARE(seen.first(), client::Uploader::kChunkBytes); // resumed, not restarted
+        QCOMPARE(seen.last(), size);
+        QCOMPARE(second.stem.value("sampleRate").toInt(), 48000); // resampled to the session rate
+        QCOMPARE(second.stem.value("sourceRate").toInt(), 44100);
+        QVERIFY(std::abs(second.stem.value("frames").toDouble() - 48000 * 70) <= 1);
+        QCOMPARE(QDir(f.dir.path() + "/uploads").entryList(QDir::Files).size(), 0);
+
+        // The stem becomes a track through an ordinary edit.
+        auto c = f.connect("mix");
+        QVERIFY(c);
+        QSignalSpy acked(c.get(), &client::Connection::acked);
+        c->request(protocol::Kind::AddTrack, {{"id", "long"}, {"name", "Long"}, {"stem", second.stem.value("hash")}});
+        QVERIFY(acked.wait(5000));
+        QCOMPARE(c->mirror().state().tracks.size(), size_t(3));
+    }
+
+    void refusedUploadsLeaveNothing_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("code");
+        QTest::newRow("garbage") << QByteArray(5000, 'z') << "stem_corrupt";
+        QTest::newRow("truncated header") << QByteArray("RIFF\x10\x00\x00\x00WAVEfmt ", 16) << "stem_corrupt";
+    }
+    void refusedUploadsLeaveNothing()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, code);
+        ServerFixture f;
+        QVERIFY(f.start());
+        const QString file = f.dir.path() + "/bad.wav";
+        QFile out(file);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(content);
+        out.close();
+        const QStringList before = QDir(f.dir.path() + "/stems").entryList(QDir::Files);
+        client::Uploader up(f.url(), f.tokens["mix"]);
+        auto res = up.upload(file, {}, {});
+        QVERIFY(!res.ok);
+        QCOMPARE(res.code, code);
+        QVERIFY(res.message.contains("bad.wav"));
+        QVERIFY(res.uploadId.isEmpty()); // nothing to resume
+        QCOMPARE(QDir(f.dir.path() + "/stems").entryList(QDir::Files), before);
+        QCOMPARE(QDir(f.dir.path() + "/uploads").entryList(QDir::Files).size(), 0);
+    }
+
+    void rolesAndOffsetsAreChecked()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        const QString file = f.dir.path() + "/a.wav"; // written by the fixture
+        client::Uploader artist(f.url(), f.tokens["artist"]);
+        auto refused = artist.upload(file, {}, {});
+        QCOMPARE(refused.code, QString("forbidden"));
+        client::Uploader nobody(f.url(), "mxr_nope");
+        QCOMPARE(nobody.upload(file, {}, {}).code, QString("bad_token"));
+
+        // A PATCH at the wrong offset gets 409 and the real offset.
+        QNetworkAccessManager nam;
+        QNetworkRequest start(QUrl(QString("http://127.0.0.1:%1/uploads").arg(f.port)));
+        start.setRawHeader("Authorization", "Bearer " + f.tokens["mix"].toUtf8());
+        start.setRawHeader("Upload-Name", "x.wav");
+        start.setRawHeader("Upload-Length", "100");
+        QNetworkReply* r = nam.sendCustomRequest(start, "POST", QByteArray());
+        QSignalSpy done(r, &QNetworkReply::finished);
+        QVERIFY(done.wait(5000));
+        QCOMPARE(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 201);
+        const QString id = QJsonDocument::fromJson(r->readAll()).object().value("id").toString();
+        QNetworkRequest patch(QUrl(QString("http://127.0.0.1:%1/uploads/%2").arg(f.port).arg(id)));
+        patch.setRawHeader("Authorization", "Bearer " + f.tokens["mix"].toUtf8());
+        patch.setRawHeader("Upload-Offset", "50");
+        QNetworkReply* p = nam.sendCustomRequest(patch, "PATCH", QByteArray(10, 'a'));
+        QSignalSpy pdone(p, &QNetworkReply::finished);
+        QVERIFY(pdone.wait(5000));
+        QCOMPARE(p->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 409);
+        QCOMPARE(QJsonDocument::fromJson(p->readAll()).object().value("offset").toInt(), 0);
+        // Names with folders are refused.
+        start.setRawHeader("Upload-Name", "..%2Fetc%2Fpasswd");
+        QNetworkReply* t = nam.sendCustomRequest(start, "POST", QByteArray());
+        QSignalSpy tdone(t, &QNetworkReply::finished);
+        QVERIFY(tdone.wait(5000));
+        QCOMPARE(t->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 400);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestUploads)
+#include "tst_uploads.moc"
