@@ -3,8 +3,40 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTcpServer>
+#include <QTcpSocket>
 
 namespace mixroom::server {
+
+namespace {
+class LowDelayTcpServer : public QTcpServer {
+  public:
+    using QTcpServer::QTcpServer;
+
+  protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto* socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        addPendingConnection(socket);
+    }
+};
+} // namespace
+
+quint16 HttpFront::listenLowDelay(const QHostAddress& address, quint16 port)
+{
+    auto* tcp = new LowDelayTcpServer(this);
+    if (!tcp->listen(address, port)) {
+        delete tcp;
+        return 0;
+    }
+    bind(tcp);
+    return tcp->serverPort();
+}
 
 bool HttpFront::handleRequest(const QHttpServerRequest& request, QTcpSocket* socket)
 {

@@ -17,6 +17,9 @@ class HttpFront : public QAbstractHttpServer {
   public:
     using Route = std::function<void(const QHttpServerRequest&, QHttpServerResponder&)>;
     using QAbstractHttpServer::QAbstractHttpServer;
+    // Listens with TCP_NODELAY on every accepted socket: acks and edits are small and
+    // latency-bound, and must not wait for the peer's delayed ACK (Nagle). Returns the port, 0 on failure.
+    quint16 listenLowDelay(const QHostAddress& address, quint16 port);
     // GET routes by exact path.
     void get(const QString& path, Route route) { m_get[path] = std::move(route); }
     // Any method under a path prefix ("/uploads"); the handler checks the method.
