@@ -45,7 +45,7 @@ Server::~Server()
 
 quint16 Server::listen(const QHostAddress& address, quint16 port)
 {
-    return m_http.listen(address, port);
+    return m_http.listenLowDelay(address, port);
 }
 
 bool Server::stemExists(const QString& hash) const
