@@ -34,7 +34,8 @@ int runServe(const QStringList& args)
     QCommandLineOption listen("listen", "Address and port (default 127.0.0.1:7870).", "HOST:PORT", "127.0.0.1:7870");
     QCommandLineOption data("data", "Data folder: database and stems (default ~/.local/share/mixroom).", "DIR");
     QCommandLineOption demo("demo", "Create the demo session if absent and print a token per role.");
-    p.addOptions({listen, data, demo});
+    QCommandLineOption origin("allow-origin", "Allow WebSockets from this browser origin (repeatable).", "ORIGIN");
+    p.addOptions({listen, data, demo, origin});
     if (!p.parse(QStringList{"mixroomd serve"} + args) || !p.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "mixroomd serve: %s\n", p.positionalArguments().isEmpty() ? qPrintable(p.errorText()) : "unexpected argument");
         return 2;
@@ -65,7 +66,9 @@ int runServe(const QStringList& args)
         }
         std::printf("Admin token (shown once, only its hash is stored):\n  %s\n\n", qPrintable(token));
     }
-    Server server(*store, dir);
+    ServerLimits limits;
+    limits.allowedOrigins = p.values(origin);
+    Server server(*store, dir, limits);
     const quint16 bound = server.listen(host, static_cast<quint16>(port));
     if (bound == 0) {
         std::fprintf(stderr, "mixroomd: cannot listen on %s (in use or not allowed)\n", qPrintable(hostPort));

@@ -87,6 +87,8 @@ void Server::onNewWebSocket()
         QString refusal;
         if (m_stopping)
             refusal = "the server is shutting down";
+        else if (!ws->origin().isEmpty() && !m_limits.allowedOrigins.contains(ws->origin()))
+            refusal = QString("origin %1 is not allowed (mixroomd serve --allow-origin)").arg(ws->origin().left(80));
         else if (m_bannedUntil.value(peer) > QDateTime::currentMSecsSinceEpoch())
             refusal = "too many failed logins from this address; try again later";
         else {

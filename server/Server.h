@@ -29,6 +29,9 @@ struct ServerLimits {
     int failuresBeforeBan = 10;
     int banSeconds = 60;
     int authTimeoutMs = ClientSocket::kAuthTimeoutMs;
+    // Browser origins allowed to open a WebSocket ("https://mix.example.com"). Sockets without an
+    // Origin header (native clients) are always allowed; others must be listed.
+    QStringList allowedOrigins;
 };
 
 class Server : public QObject {

@@ -248,6 +248,28 @@ class TestServer : public QObject {
         QCOMPARE(banned.ws.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
     }
 
+    void browserOriginsNeedTheAllowList()
+    {
+        server::ServerLimits limits;
+        limits.allowedOrigins = {"https://mix.example.com"};
+        ServerFixture f;
+        QVERIFY(f.start(limits));
+        QWebSocket evil(QStringLiteral("https://evil.example.com"));
+        QSignalSpy evilClosed(&evil, &QWebSocket::disconnected);
+        evil.open(f.url());
+        QVERIFY(evilClosed.wait(5000));
+        QCOMPARE(evil.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
+        QWebSocket good(QStringLiteral("https://mix.example.com"));
+        QSignalSpy connected(&good, &QWebSocket::connected);
+        QSignalSpy got(&good, &QWebSocket::textMessageReceived);
+        good.open(f.url());
+        QVERIFY(connected.wait(5000));
+        good.sendTextMessage(QString::fromUtf8(
+            QJsonDocument(QJsonObject{{"type", "hello"}, {"major", 1}, {"token", f.tokens["client"]}, {"clientId", "web"}}).toJson()));
+        QVERIFY(got.wait(5000));
+        QCOMPARE(QJsonDocument::fromJson(got.first().at(0).toString().toUtf8()).object().value("type").toString(), QString("welcome"));
+    }
+
     void unauthenticatedCap()
     {
         server::ServerLimits limits;

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+// The `mixroom` binary as a user runs it, against a real server on loopback: login (config file
+// 0600), tracks by name, set/get, refusals with the server's code and exit status, --json, invite,
+// members, admin commands, upload with an added track.
+#include "ServerFixture.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QProcess>
+
+using namespace mixroom;
+using namespace mixroom::test;
+
+namespace {
+struct Run {
+    int code = -1;
+    QByteArray out, err;
+};
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+    ServerFixture f;
+    QString config;
+
+    Run mixroom(const QStringList& args)
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("MIXROOM_CONFIG", config);
+        p.setProcessEnvironment(env);
+        QSignalSpy finished(&p, &QProcess::finished);
+        p.start(QCoreApplication::applicationDirPath() + "/../client/mixroom", args);
+        // The server lives in this process: keep its event loop running while the CLI works.
+        if (!finished.wait(30000)) return {};
+        return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+    }
+
+  private slots:
+    void initTestCase()
+    {
+        QVERIFY(f.start());
+        config = f.dir.path() + "/cli/config.json";
+    }
+
+    void loginStoresTokenPrivately()
+    {
+        const Run r = mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(r.out.contains("as mix in session \"Test\""));
+        QCOMPARE(QFile(config).permissions() &
+                     (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup | QFileDevice::WriteOther),
+                 QFileDevice::Permissions{});
+    }
+
+    void setAndGetByName()
+    {
+        Run r = mixroom({"set", "tracks/Vocals/fader", "-3.5"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(r.out.contains("tracks/vox/fader = -3.5"));
+        r = mixroom({"get", "tracks/vox/fader", "--json"});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("value").toDouble(), -3.5);
+        QCOMPARE(f.srv->room(f.sessionId)->state().tracks[1].fader, -3.5);
+        r = mixroom({"tracks", "--json"});
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("strips").toArray().size(), 3);
+    }
+
+    void refusalsExitNonZeroWithTheServerCode_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("stderrText");
+        QTest::newRow("out of range") << QStringList{"set", "master/limiter/ceiling", "3"} << 1
+                                      << "out_of_range: master/limiter/ceiling: 3 is above the maximum 0";
+        QTest::newRow("not a number") << QStringList{"set", "tracks/bass/fader", "loud"} << 1 << "\"loud\" is not a number";
+        QTest::newRow("unknown path") << QStringList{"set", "tracks/bass/volume", "1"} << 1 << "no such parameter";
+        QTest::newRow("client role") << QStringList{"set", "tracks/bass/fader", "0", "--token", "CLIENT"} << 1
+                                     << "forbidden: the client role may not";
+        QTest::newRow("bad token") << QStringList{"state", "--token", "mxr_bad"} << 1 << "bad_token";
+        QTest::newRow("no server") << QStringList{"state", "--server", "ws://127.0.0.1:1"} << 3 << "cannot connect";
+        QTest::newRow("usage") << QStringList{"set", "only-one-arg"} << 2 << "usage: mixroom set PATH VALUE";
+        QTest::newRow("unknown command") << QStringList{"frobnicate"} << 2 << "unknown command";
+    }
+    void refusalsExitNonZeroWithTheServerCode()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, code);
+        QFETCH(QString, stderrText);
+        for (QString& a : args)
+            if (a == "CLIENT") a = f.tokens["client"];
+        const Run r = mixroom(args);
+        QCOMPARE(r.code, code);
+        QVERIFY2(QString(r.err).contains(stderrText), r.err.constData());
+    }
+
+    void membersAndInvites()
+    {
+        Run r = mixroom({"invite", "--role", "artist", "--name", "Ana", "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QString token = QJsonDocument::fromJson(r.out).object().value("token").toString();
+        QVERIFY(token.startsWith("mxr_"));
+        r = mixroom({"members"});
+        QVERIFY(r.out.contains("Ana"));
+        r = mixroom({"invite", "--role", "boss"});
+        QCOMPARE(r.code, 1);
+        QVERIFY(r.err.contains("role \"boss\""));
+    }
+
+    void uploadAddsTrack()
+    {
+        const auto s = sine(330, 44100, 0.3, 44100 * 2);
+        const QString file = f.dir.path() + "/Lead Vocal.wav";
+        QVERIFY(writeAudio(file.toStdString(), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 1, s));
+        const Run r = mixroom({"upload", file, "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QJsonObject added = QJsonDocument::fromJson(r.out).object().value("added").toArray().first().toObject();
+        QCOMPARE(added.value("track").toString(), QString("lead-vocal"));
+        QCOMPARE(added.value("stem").toObject().value("sampleRate").toInt(), 48000);
+        QTRY_COMPARE(f.srv->room(f.sessionId)->state().tracks.size(), size_t(3));
+    }
+
+    void adminCommands()
+    {
+        Run r = mixroom({"login", f.url().toString(), "--token", f.adminToken});
+        QCOMPARE(r.code, 0);
+        r = mixroom({"create", "Album track 2", "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QString id = QJsonDocument::fromJson(r.out).object().value("session").toObject().value("id").toString();
+        r = mixroom({"sessions", "--json"});
+        bool found = false;
+        for (const QJsonValue& v : QJsonDocument::fromJson(r.out).object().value("sessions").toArray())
+            found = found || v.toObject().value("id").toString() == id;
+        QVERIFY(found);
+        // `create` made the new session current with its owner token.
+        r = mixroom({"state", "--json"});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("seq").toInt(), 0);
+        r = mixroom({"use", f.sessionId});
+        QCOMPARE(r.code, 0);
+        r = mixroom({"use", "nope"});
+        QCOMPARE(r.code, 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
