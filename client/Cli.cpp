@@ -503,10 +503,10 @@ int runCli(const QStringList& argv)
     }
     if (cmd == "watch") {
         const QJsonObject w = s.conn().welcome();
-        if (!o.json)
-            std::printf("Watching \"%s\" from sequence %lld (Ctrl-C stops)\n",
-                        qPrintable(w.value("session").toObject().value("name").toString()),
-                        static_cast<long long>(s.conn().mirror().seq()));
+        out(o, QJsonObject{{"type", "watching"}, {"session", w.value("session")}, {"seq", s.conn().mirror().seq()}},
+            QString("Watching \"%1\" from sequence %2 (Ctrl-C stops)")
+                .arg(w.value("session").toObject().value("name").toString())
+                .arg(s.conn().mirror().seq()));
         std::fflush(stdout);
         QObject::connect(&s.conn(), &Connection::edit, [&](const QJsonObject& e) {
             const QJsonObject a = e.value("args").toObject();

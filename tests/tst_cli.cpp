@@ -94,6 +94,28 @@ class TestCli : public QObject {
         QVERIFY2(QString(r.err).contains(stderrText), r.err.constData());
     }
 
+    void watchShowsLiveEdits()
+    {
+        QProcess watch;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("MIXROOM_CONFIG", config);
+        watch.setProcessEnvironment(env);
+        QSignalSpy output(&watch, &QProcess::readyReadStandardOutput);
+        watch.start(QCoreApplication::applicationDirPath() + "/../client/mixroom", {"watch", "--json"});
+        QByteArray seen;
+        // It says when it is live.
+        QTRY_VERIFY_WITH_TIMEOUT((seen += watch.readAllStandardOutput()).contains("\"watching\""), 10000);
+        auto c = f.connect("artist");
+        QVERIFY(c);
+        c->request(protocol::Kind::Set, {{"path", "tracks/bass/pan"}, {"value", -0.25}});
+        QTRY_VERIFY_WITH_TIMEOUT((seen += watch.readAllStandardOutput()).contains("tracks/bass/pan"), 10000);
+        QVERIFY(seen.contains("-0.25"));
+        QVERIFY(seen.contains("\"presence\"")); // the artist joining
+        watch.terminate();
+        QSignalSpy finished(&watch, &QProcess::finished);
+        QVERIFY(watch.state() == QProcess::NotRunning || finished.wait(10000));
+    }
+
     void membersAndInvites()
     {
         Run r = mixroom({"invite", "--role", "artist", "--name", "Ana", "--json"});

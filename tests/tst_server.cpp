@@ -201,6 +201,35 @@ class TestServer : public QObject {
         QCOMPARE(f.srv->room(f.sessionId)->seq(), qint64(0));
     }
 
+    void revokedMemberIsDisconnectedAndLockedOut()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto owner = f.connect("mix");
+        auto artist = f.connect("artist");
+        QVERIFY(owner && artist);
+        artist->setAutoReconnect(false);
+        QSignalSpy artistState(artist.get(), &client::Connection::stateChanged);
+        QSignalSpy reply(owner.get(), &client::Connection::reply);
+        owner->request(Kind::Revoke, {{"member", "m_artist"}});
+        QVERIFY(reply.wait(5000));
+        QCOMPARE(reply.first().at(1).toJsonObject().value("type").toString(), QString("revoked"));
+        QTRY_COMPARE(artist->state(), client::Connection::State::Disconnected);
+        RawSocket again;
+        QVERIFY(again.open(f.url()));
+        QCOMPARE(again.hello(f.tokens["artist"]).value("code").toString(), QString("bad_token"));
+        // Only the owner may revoke, and not themselves.
+        auto listener = f.connect("client");
+        QSignalSpy refused(listener.get(), &client::Connection::refused);
+        listener->request(Kind::Revoke, {{"member", "m_mix"}});
+        QVERIFY(refused.wait(5000));
+        QCOMPARE(refused.first().at(1).toJsonObject().value("code").toString(), QString("forbidden"));
+        QSignalSpy ownRefused(owner.get(), &client::Connection::refused);
+        owner->request(Kind::Revoke, {{"member", "m_mix"}});
+        QVERIFY(ownRefused.wait(5000));
+        QCOMPARE(ownRefused.first().at(1).toJsonObject().value("code").toString(), QString("conflict"));
+    }
+
     void oversizedMessageClosesWith1009()
     {
         ServerFixture f;
