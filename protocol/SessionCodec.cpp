@@ -23,19 +23,13 @@ Error err(const QString& path, const QString& msg, const char* code = "bad_sessi
 
 std::optional<Error> setLeaf(Session& s, const QString& path, const QJsonValue& v)
 {
-    engine::ParamValue pv;
-    if (v.isDouble())
-        pv = v.toDouble();
-    else if (v.isBool())
-        pv = v.toBool();
-    else if (v.isString())
-        pv = v.toString().toStdString();
-    else {
+    const auto pv = toParamValue(v);
+    if (!pv) {
         const char* what = v.isNull() ? "null" : v.isArray() ? "an array" : "an object";
         if (!engine::findSpec(path.toStdString())) return err(path, "unknown key", "unknown_path");
         return err(path, QString("%1 is not allowed here").arg(what), "wrong_type");
     }
-    if (auto e = engine::setParam(s, path.toStdString(), pv)) {
+    if (auto e = engine::setParam(s, path.toStdString(), *pv)) {
         if (e->code == engine::ParamError::Code::UnknownPath) return err(path, "unknown key", "unknown_path");
         return Error{engine::ParamError::codeName(e->code), e->message};
     }
@@ -120,6 +114,14 @@ template <typename T> std::optional<Error> readList(const QJsonObject& root, con
 }
 
 } // namespace
+
+std::optional<engine::ParamValue> toParamValue(const QJsonValue& v)
+{
+    if (v.isDouble()) return engine::ParamValue(v.toDouble());
+    if (v.isBool()) return engine::ParamValue(v.toBool());
+    if (v.isString()) return engine::ParamValue(v.toString().toStdString());
+    return std::nullopt;
+}
 
 bool isValidId(const QString& id)
 {

@@ -72,15 +72,8 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
         const QString path = args.value("path").toString();
         const QJsonValue v = args.value("value");
         if (path == "sampleRate") return fail(codes::Forbidden, "sampleRate: the sample rate is fixed when the session is created", path);
-        engine::ParamValue pv;
-        if (v.isDouble())
-            pv = v.toDouble();
-        else if (v.isBool())
-            pv = v.toBool();
-        else if (v.isString())
-            pv = v.toString().toStdString();
-        else
-            return fail(codes::WrongType, path + ": the value must be a number, true/false or text", path);
+        const auto pv = toParamValue(v);
+        if (!pv) return fail(codes::WrongType, path + ": the value must be a number, true/false or text", path);
         if (path.endsWith("/output")) {
             const std::string out = v.toString().toStdString();
             if (out != "master" && !s.group(out))
@@ -88,7 +81,7 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
         }
         if (path.endsWith("/stem") && !(stemExists && stemExists(v.toString())))
             return fail(codes::NotFound, QString("%1: no stem %2 in the store").arg(path, v.toString().left(64)), path);
-        if (auto e = engine::setParam(s, path.toStdString(), pv)) {
+        if (auto e = engine::setParam(s, path.toStdString(), *pv)) {
             const QString code = e->code == engine::ParamError::Code::UnknownPath ? codes::UnknownPath
                                  : e->code == engine::ParamError::Code::WrongType ? codes::WrongType
                                                                                   : codes::OutOfRange;
