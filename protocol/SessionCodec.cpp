@@ -2,6 +2,7 @@
 #include "protocol/SessionCodec.h"
 
 #include "engine/model/ParamTable.h"
+#include "protocol/SessionOps.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -5,14 +5,10 @@
 // checked by the one parameter table and every error names its path:
 //   "tracks/bass/eq/2/q: 0 is below the minimum 0.1".
 // Thread: any.
-#include "engine/model/ParamTable.h"
 #include "engine/model/Session.h"
 #include "engine/util/Result.h"
 
 #include <QByteArray>
-#include <QJsonValue>
-
-#include <optional>
 
 namespace mixroom::protocol {
 
@@ -20,9 +16,6 @@ inline constexpr const char* kSessionFormat = "mixroom-session";
 
 engine::Result<engine::Session> decodeSession(const QByteArray& json);
 QByteArray encodeSession(const engine::Session& session);
-
-// A JSON scalar as a parameter value; nullopt for null, arrays and objects.
-std::optional<engine::ParamValue> toParamValue(const QJsonValue& v);
 
 // Ids name tracks, groups and returns in paths: 1-32 of [A-Za-z0-9_-].
 bool isValidId(const QString& id);

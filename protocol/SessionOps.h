@@ -4,6 +4,7 @@
 // table, structural edits (tracks, buses, bands, sends) with their own checks. Pure and
 // deterministic, so replaying the op log reproduces the state exactly.
 // Thread: any.
+#include "engine/model/ParamTable.h"
 #include "engine/model/Session.h"
 
 #include <QJsonObject>
@@ -28,5 +29,7 @@ std::optional<OpError> applyOp(engine::Session& session, const QString& op, cons
 // The current value at `path` as JSON (for refusals that carry the authoritative value).
 QJsonValue valueAt(const engine::Session& session, const QString& path);
 bool isStructuralOp(const QString& op);
+// A JSON scalar as a parameter value; nullopt for null, arrays and objects.
+std::optional<engine::ParamValue> toParamValue(const QJsonValue& v);
 
 } // namespace mixroom::protocol
