@@ -177,6 +177,9 @@ class TestServer : public QObject {
                                      << "forbidden";
         QTest::newRow("path trick id") << QByteArray(R"({"type": "add_group", "clientSeq": 1, "id": "../x"})") << "out_of_range";
         QTest::newRow("duplicate id") << QByteArray(R"({"type": "add_group", "clientSeq": 1, "id": "bass"})") << "conflict";
+        QTest::newRow("name too long") << QByteArray(R"({"type": "rename_track", "clientSeq": 1, "id": "bass", "name": ")" +
+                                                     QByteArray(65, 'n') + R"("})")
+                                       << "out_of_range";
         QTest::newRow("bad utf8 name") << QByteArray(
                                               "{\"type\": \"set\", \"clientSeq\": 1, \"path\": \"tracks/bass/name\", \"value\": \"a\\nb\"}")
                                        << "out_of_range";
@@ -199,6 +202,88 @@ class TestServer : public QObject {
         QVERIFY(!answer.value("message").toString().isEmpty());
         // Nothing changed: the session is still at sequence 0.
         QCOMPARE(f.srv->room(f.sessionId)->seq(), qint64(0));
+    }
+
+    void structuralEditsKeepEveryoneInStep()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        auto listener = f.connect("client");
+        QVERIFY(mix && listener);
+        const QList<QPair<Kind, QJsonObject>> edits = {
+            {Kind::AddTrack, {{"id", "gtr"}, {"name", "Guitar"}, {"stem", f.stemHash}}},
+            {Kind::AddReturn, {{"id", "echo"}, {"effect", "delay"}}},
+            {Kind::AddSend, {{"strip", "tracks/gtr"}, {"to", "echo"}}},
+            {Kind::Set, {{"path", "tracks/gtr/sends/echo/level"}, {"value", -9}}},
+            {Kind::AddGroup, {{"id", "band"}}},
+            {Kind::Set, {{"path", "tracks/gtr/output"}, {"value", "band"}}},
+            {Kind::MoveTrack, {{"id", "gtr"}, {"index", 0}}},
+            {Kind::RenameTrack, {{"id", "vox"}, {"name", "Lead vocal"}}},
+            {Kind::AddBand, {{"strip", "master"}, {"type", "highshelf"}}},
+            {Kind::RemoveBand, {{"strip", "tracks/bass"}, {"band", 1}}},
+            {Kind::RemoveSend, {{"strip", "tracks/bass"}, {"to", "verb"}}},
+            {Kind::RemoveTrack, {{"id", "bass"}}},
+        };
+        QSignalSpy acked(mix.get(), &client::Connection::acked);
+        QSignalSpy refused(mix.get(), &client::Connection::refused);
+        for (const auto& [kind, fields] : edits)
+            mix->request(kind, fields);
+        QTRY_COMPARE(acked.count(), edits.size());
+        QCOMPARE(refused.count(), 0);
+        const engine::Session& st = f.srv->room(f.sessionId)->state();
+        QCOMPARE(st.tracks.size(), size_t(2));
+        QCOMPARE(st.tracks[0].id, std::string("gtr"));
+        QCOMPARE(st.tracks[0].output, std::string("band"));
+        QCOMPARE(st.tracks[0].sends.at(0).level, -9.0);
+        QCOMPARE(st.tracks[1].name, std::string("Lead vocal"));
+        QCOMPARE(st.master.eq.size(), size_t(1));
+        QTRY_COMPARE(listener->mirror().seq(), qint64(edits.size()));
+        QCOMPARE(listener->mirror().stateHash(), mix->mirror().stateHash());
+        // Refusals for structure that does not fit.
+        QSignalSpy more(mix.get(), &client::Connection::refused);
+        mix->request(Kind::MoveTrack, {{"id", "gtr"}, {"index", 7}});
+        mix->request(Kind::RemoveTrack, {{"id", "nobody"}});
+        mix->request(Kind::AddSend, {{"strip", "tracks/gtr"}, {"to", "echo"}});
+        QTRY_COMPARE(more.count(), 3);
+        QCOMPARE(more.at(0).at(1).toJsonObject().value("code").toString(), QString("out_of_range"));
+        QCOMPARE(more.at(1).at(1).toJsonObject().value("code").toString(), QString("not_found"));
+        QCOMPARE(more.at(2).at(1).toJsonObject().value("code").toString(), QString("conflict"));
+    }
+
+    void adminManagesSessions()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto admin = f.connect("admin");
+        auto member = f.connect("artist");
+        QVERIFY(admin && member);
+        QVERIFY(admin->isAdmin());
+        member->setAutoReconnect(false);
+        QSignalSpy reply(admin.get(), &client::Connection::reply);
+        admin->request(Kind::CreateSession, {{"name", "Second"}, {"sampleRate", 96000}});
+        QVERIFY(reply.wait(5000));
+        const QJsonObject created = reply.last().at(1).toJsonObject();
+        QVERIFY(created.value("token").toString().startsWith("mxr_"));
+        admin->request(Kind::ListSessions, {});
+        QVERIFY(reply.wait(5000));
+        QCOMPARE(reply.last().at(1).toJsonObject().value("sessions").toArray().size(), 2);
+        // Admin requests need the admin, member requests a member.
+        QSignalSpy refused(admin.get(), &client::Connection::refused);
+        admin->request(Kind::Set, {{"path", "tempo"}, {"value", 100}});
+        QVERIFY(refused.wait(5000));
+        QCOMPARE(refused.last().at(1).toJsonObject().value("code").toString(), QString("forbidden"));
+        admin->request(Kind::CreateSession, {{"name", "Odd"}, {"sampleRate", 22050}});
+        QVERIFY(refused.wait(5000));
+        QCOMPARE(refused.last().at(1).toJsonObject().value("code").toString(), QString("out_of_range"));
+        // Deleting a session disconnects its members and invalidates their tokens.
+        admin->request(Kind::DeleteSession, {{"session", f.sessionId}});
+        QVERIFY(reply.wait(5000));
+        QCOMPARE(reply.last().at(1).toJsonObject().value("type").toString(), QString("session_deleted"));
+        QTRY_COMPARE(member->state(), client::Connection::State::Disconnected);
+        RawSocket again;
+        QVERIFY(again.open(f.url()));
+        QCOMPARE(again.hello(f.tokens["artist"]).value("code").toString(), QString("bad_token"));
     }
 
     void revokedMemberIsDisconnectedAndLockedOut()
