@@ -9,6 +9,8 @@
 
 #include <QTest>
 
+#include <random>
+
 using namespace mixroom::engine;
 using namespace mixroom::test;
 
@@ -104,6 +106,59 @@ class TestEffects : public QObject {
         auto [pl, pr] = impulse(pre, int(fs * 0.2));
         for (size_t i = 0; i < static_cast<size_t>(0.05 * fs); ++i)
             QCOMPARE(pl[i], 0.0f);
+    }
+
+    void parameterChangesGlide_data()
+    {
+        QTest::addColumn<bool>("reverb");
+        QTest::newRow("reverb decay and damping") << true;
+        QTest::newRow("delay time, feedback and high-cut") << false;
+    }
+    void parameterChangesGlide()
+    {
+        // Noise through the effect; a large parameter change mid-stream must not make the output
+        // jump more than the signal itself moves sample to sample.
+        QFETCH(bool, reverb);
+        const double fs = 48000;
+        std::mt19937 rng(testSeed());
+        std::uniform_real_distribution<float> noise(-0.5f, 0.5f);
+        const int n = 48000;
+        std::vector<float> l(static_cast<size_t>(n)), r(static_cast<size_t>(n));
+        for (int i = 0; i < n; ++i)
+            l[static_cast<size_t>(i)] = r[static_cast<size_t>(i)] = i < n / 2 ? noise(rng) : 0.0f; // then the tail alone
+        ReverbDsp rv;
+        StereoDelayDsp dl;
+        rv.prepare(fs);
+        dl.prepare(fs);
+        rv.setParams(Reverb{0.7, 1.0, 0.1, 0});
+        Delay d;
+        d.time = 120;
+        d.feedback = 20;
+        d.highcut = 18000;
+        dl.setParams(d, 120);
+        auto run = [&](int from, int to) {
+            if (reverb)
+                rv.process(l.data() + from, r.data() + from, to - from);
+            else
+                dl.process(l.data() + from, r.data() + from, to - from);
+        };
+        const int change = n * 3 / 4; // in the tail
+        run(0, change);
+        rv.setParams(Reverb{0.7, 8.0, 0.9, 0});
+        d.time = 300;
+        d.feedback = 80;
+        d.highcut = 1500;
+        dl.setParams(d, 120);
+        run(change, n);
+        auto maxStep = [&](int a, int b) {
+            float m = 0;
+            for (int i = a; i < b; ++i)
+                m = std::max(m, std::abs(l[static_cast<size_t>(i)] - l[static_cast<size_t>(i - 1)]));
+            return m;
+        };
+        const float before = maxStep(change - 2400, change);
+        const float across = maxStep(change, change + 2400);
+        QVERIFY2(across <= before * 1.5f + 1e-6f, qPrintable(QString("step %1 after the change, %2 before").arg(across).arg(before)));
     }
 
     void delayTimes_data()

@@ -51,11 +51,15 @@ void ReverbDsp::reset()
 
 void ReverbDsp::updateLoop()
 {
-    // Damping: one-pole low-pass per line; its pole moves up with `damping`.
-    m_damp = static_cast<float>(0.7 * m_params.damping);
+    // Damping: one-pole low-pass per line; its pole moves up with `damping`. Both glide.
+    const int ramp = m_first ? 0 : m_rampSamples;
+    const double damp = 0.7 * m_params.damping;
+    m_first ? m_damp.reset(damp) : m_damp.setTarget(damp, ramp);
     for (int i = 0; i < kLines; ++i) {
         const double d = lineSamples(i, m_params.size, m_fs);
-        m_gain[static_cast<size_t>(i)] = static_cast<float>(std::pow(10.0, -3.0 * d / (m_params.decay * m_fs)));
+        const double g = std::pow(10.0, -3.0 * d / (m_params.decay * m_fs));
+        Ramp& r = m_gain[static_cast<size_t>(i)];
+        m_first ? r.reset(g) : r.setTarget(g, ramp);
     }
 }
 
@@ -76,15 +80,15 @@ void ReverbDsp::setParams(const Reverb& r)
         m_preDelay.reset(pre);
     else
         m_preDelay.setTarget(pre, ramp);
-    m_first = false;
     updateLoop();
+    m_first = false;
 }
 
 void ReverbDsp::process(float* left, float* right, int n)
 {
     constexpr float kHouseholder = 2.0f / kLines;
-    const float damp = m_damp;
     for (int s = 0; s < n; ++s) {
+        const float damp = static_cast<float>(m_damp.next());
         m_pre.push(0.5f * (left[s] + right[s]));
         float x = m_pre.read(m_preDelay.next());
         for (size_t d = 0; d < 4; ++d) {
@@ -99,7 +103,7 @@ void ReverbDsp::process(float* left, float* right, int n)
             float y = m_line[i].read(m_len[i].next());
             // Damping low-pass inside the loop, then the RT60 gain.
             m_lpState[i] += (1.0f - damp) * (y - m_lpState[i]);
-            y = m_lpState[i] * m_gain[i];
+            y = m_lpState[i] * static_cast<float>(m_gain[i].next());
             out[i] = y;
             sum += y;
         }

@@ -34,9 +34,9 @@ class ReverbDsp {
     std::array<int, 4> m_diffLen{};
     std::array<DelayLine, kLines> m_line;
     std::array<Ramp, kLines> m_len;
-    std::array<float, kLines> m_gain{};
+    std::array<Ramp, kLines> m_gain; // RT60 loop gains, gliding on decay/size changes
     std::array<float, kLines> m_lpState{};
-    float m_damp = 0.0f;
+    Ramp m_damp;
     int m_rampSamples = 0;
 };
 

@@ -34,22 +34,24 @@ void StereoDelayDsp::setParams(const Delay& d, double tempo)
     ms = std::clamp(ms, 1.0, kMaxMs);
     const double samples = std::max(1.0, ms * 0.001 * m_fs);
     const double fb = d.feedback / 100.0;
+    const double coef = 1.0 - std::exp(-2.0 * std::numbers::pi * d.highcut / m_fs);
     if (m_first) {
         m_time.reset(samples);
         m_feedback.reset(fb);
+        m_lpCoef.reset(coef);
     } else {
         m_time.setTarget(samples, m_rampSamples);
         m_feedback.setTarget(fb, m_rampSamples);
+        m_lpCoef.setTarget(coef, m_rampSamples);
     }
     m_first = false;
-    m_lpCoef = static_cast<float>(1.0 - std::exp(-2.0 * std::numbers::pi * d.highcut / m_fs));
     m_pingpong = d.pingpong;
 }
 
 void StereoDelayDsp::process(float* left, float* right, int n)
 {
-    const float c = m_lpCoef;
     for (int i = 0; i < n; ++i) {
+        const float c = static_cast<float>(m_lpCoef.next());
         const double t = m_time.next();
         const float fb = static_cast<float>(m_feedback.next());
         float dl = m_l.read(t);

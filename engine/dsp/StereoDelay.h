@@ -24,7 +24,7 @@ class StereoDelayDsp {
     DelayLine m_l, m_r;
     Ramp m_time;     // samples
     Ramp m_feedback; // linear
-    float m_lpCoef = 0.0f;
+    Ramp m_lpCoef;   // feedback high-cut coefficient
     float m_lpL = 0.0f, m_lpR = 0.0f;
     bool m_pingpong = false;
     int m_rampSamples = 0;
