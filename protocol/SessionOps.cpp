@@ -5,6 +5,8 @@
 #include "protocol/Messages.h"
 #include "protocol/SessionCodec.h"
 
+#include <QJsonDocument>
+
 #include <algorithm>
 
 namespace mixroom::protocol {
@@ -87,6 +89,15 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
                                                                                   : codes::OutOfRange;
             return fail(code, QString::fromStdString(e->message), path);
         }
+        return std::nullopt;
+    }
+    if (op == "restore") {
+        auto restored = decodeSession(QJsonDocument(args.value("state").toObject()).toJson(QJsonDocument::Compact));
+        if (!restored)
+            return fail(codes::BadMessage,
+                        "restore: the version's document is unreadable: " + QString::fromStdString(restored.error().message));
+        if (restored->sampleRate != s.sampleRate) return fail(codes::OutOfRange, "restore: the version has another sample rate");
+        s = restored.value();
         return std::nullopt;
     }
     if (op == "add_track") {

@@ -120,6 +120,7 @@ std::optional<Action> actionForKind(protocol::Kind kind)
     case K::RemoveBand:
     case K::AddSend:
     case K::RemoveSend: return Action::EditStructure;
+    case K::RestoreVersion: return Action::SaveVersion;
     default: return std::nullopt; // Set is decided per path; admin requests are not member actions
     }
 }

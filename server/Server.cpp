@@ -2,6 +2,7 @@
 #include "server/Server.h"
 
 #include "engine/model/ParamTable.h"
+#include "engine/stems/StemSource.h"
 
 #include "protocol/SessionCodec.h"
 #include "server/Tokens.h"
@@ -22,11 +23,14 @@ using namespace protocol;
 
 Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* parent)
     : QObject(parent), m_store(store), m_dataDir(std::move(dataDir)), m_limits(limits), m_stems((m_dataDir + "/stems").toStdString()),
-      m_uploads(store, m_stems, m_dataDir + "/uploads", [this](const QString& session) {
-          SessionRoom* r = room(session);
-          return r ? r->state().sampleRate : 48000;
-      })
+      m_uploads(store, m_stems, m_dataDir + "/uploads",
+                [this](const QString& session) {
+                    SessionRoom* r = room(session);
+                    return r ? r->state().sampleRate : 48000;
+                }),
+      m_review(store), m_renders(m_dataDir + "/renders", m_stems)
 {
+    m_http.prefix("/sessions", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { pull(req, r); });
     m_http.prefix("/uploads", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { m_uploads.handle(req, r); });
     m_http.get("/health", [](const QHttpServerRequest&, QHttpServerResponder& r) {
         r.write(QJsonDocument(QJsonObject{{"ok", true}, {"version", MIXROOM_VERSION}, {"protocol", kProtocolMajor}}));
@@ -59,8 +63,21 @@ SessionRoom* Server::room(const QString& sessionId)
     auto it = m_rooms.find(sessionId);
     if (it != m_rooms.end()) return it->second.get();
     QString error;
-    auto room = SessionRoom::load(
-        sessionId, m_store, [this](const QString& h) { return stemExists(h); }, m_metrics, &error);
+    const SessionRoom::Services services{m_store,
+                                         m_review,
+                                         m_renders,
+                                         m_metrics,
+                                         [this](const QString& h) { return stemExists(h); },
+                                         [this](const QString& h) -> qint64 {
+                                             if (auto it = m_stemFrames.constFind(h); it != m_stemFrames.constEnd()) return it.value();
+                                             auto p = m_stems.pathOf(h.toStdString());
+                                             if (!p) return -1;
+                                             auto src = engine::StemSource::open(p.value());
+                                             const qint64 frames = src ? src.value()->frames() : -1;
+                                             if (frames >= 0) m_stemFrames.insert(h, frames);
+                                             return frames;
+                                         }};
+    auto room = SessionRoom::load(sessionId, services, &error);
     if (!room) {
         qWarning("mixroomd: %s", qPrintable(error));
         return nullptr;

@@ -9,6 +9,8 @@
 #include "engine/stems/StemStore.h"
 #include "server/ClientSocket.h"
 #include "server/Metrics.h"
+#include "server/RenderCache.h"
+#include "server/ReviewStore.h"
 #include "server/SessionRoom.h"
 #include "server/Store.h"
 #include "server/UploadService.h"
@@ -65,6 +67,10 @@ class Server : public QObject {
     engine::StemStore m_stems;
     HttpFront m_http;
     UploadService m_uploads;
+    ReviewStore m_review;
+    RenderCache m_renders;
+    QHash<QString, qint64> m_stemFrames; // stem hash -> frames
+    void pull(const QHttpServerRequest& req, QHttpServerResponder& r);
     Metrics m_metrics;
     std::map<QString, std::unique_ptr<SessionRoom>> m_rooms;
     QList<ClientSocket*> m_sockets;

@@ -13,9 +13,9 @@ namespace mixroom::server {
 
 using namespace protocol;
 
-std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, Store& store, protocol::StemExists stems, Metrics& metrics,
-                                               QString* error)
+std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, const Services& services, QString* error)
 {
+    Store& store = services.store;
     auto row = store.session(id);
     if (!row) {
         *error = QString("no session \"%1\"").arg(id);
@@ -26,7 +26,7 @@ std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, Store& store, 
         *error = QString("session %1: stored snapshot is unreadable: %2").arg(id, QString::fromStdString(decoded.error().message));
         return nullptr;
     }
-    std::unique_ptr<SessionRoom> room(new SessionRoom(store, std::move(stems), metrics));
+    std::unique_ptr<SessionRoom> room(new SessionRoom(services));
     room->m_clock.start();
     room->m_id = row->id;
     room->m_name = row->name;
@@ -43,6 +43,14 @@ std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, Store& store, 
     }
     room->m_committed = room->m_state;
     room->m_committedSeq = room->m_seq;
+    SessionRoom* r = room.get();
+    ReviewService::Host host{[r]() -> const engine::Session& { return r->m_committed; }, [r] { return r->m_committedSeq; },
+                             [r](const engine::Session& s) { return r->lengthMs(s); }, [r](const QByteArray& json) { r->broadcast(json); },
+                             [r](ClientSocket* except, const QByteArray& json) {
+                                 for (ClientSocket* c : r->m_clients)
+                                     if (c != except) c->send(json);
+                             }};
+    room->m_review = std::make_unique<ReviewService>(id, store, services.review, services.renders, services.metrics, host);
     return room;
 }
 
@@ -100,8 +108,33 @@ void SessionRoom::handle(ClientSocket* c, const Message& msg)
     case Kind::Invite:
     case Kind::ListMembers:
     case Kind::Revoke: handleMembers(c, msg); return;
-    default: applyEdit(c, msg); return;
+    case Kind::SaveVersion:
+    case Kind::Approve:
+    case Kind::SetPolicy:
+        if (!m_limiter.take(c->memberId + "/structure", kStructureRule))
+            return refuse(c, codes::RateLimited, "too many requests; slow down", {{"clientSeq", b.value("clientSeq")}});
+        flush(); // versions capture committed state
+        m_review->handle(c, msg);
+        return;
+    default:
+        if (ReviewService::handles(msg.kind)) {
+            if (!m_limiter.take(c->memberId + "/other", kOtherRule))
+                return refuse(c, codes::RateLimited, "too many requests; slow down", {{"clientSeq", b.value("clientSeq")}});
+            flush();
+            m_review->handle(c, msg);
+            return;
+        }
+        applyEdit(c, msg);
+        return;
     }
+}
+
+double SessionRoom::lengthMs(const engine::Session& session) const
+{
+    qint64 frames = 0;
+    for (const auto& t : session.tracks)
+        frames = std::max(frames, m_stemFrames ? m_stemFrames(QString::fromStdString(t.stem)) : 0);
+    return session.sampleRate > 0 ? 1000.0 * static_cast<double>(frames) / session.sampleRate : 0.0;
 }
 
 void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
@@ -151,14 +184,24 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
     QJsonObject args = b;
     args.remove("type");
     args.remove("clientSeq");
-    if (auto e = protocol::applyOp(m_state, op, args, m_stems)) {
+    QString opName = op;
+    if (msg.kind == Kind::RestoreVersion) {
+        // The version's whole document travels in the op, so replaying the log needs nothing else.
+        const QString name = b.value("version").toString();
+        const auto restored = m_review->versionState(name);
+        if (!restored) return refuse(c, codes::NotFound, QString("no version \"%1\"").arg(name.left(64)), extra);
+        args = QJsonObject{{"version", name}, {"state", QJsonDocument::fromJson(encodeSession(*restored)).object()}};
+        opName = "restore";
+        m_review->restored(name);
+    }
+    if (auto e = protocol::applyOp(m_state, opName, args, m_stems)) {
         if (!e->path.isEmpty()) {
             extra.insert("path", e->path);
             extra.insert("value", protocol::valueAt(m_state, e->path));
         }
         return refuse(c, e->code, e->message, extra);
     }
-    OpRow row{m_id, ++m_seq, c->clientId, clientSeq, c->memberId, op, args, static_cast<double>(QDateTime::currentMSecsSinceEpoch())};
+    OpRow row{m_id, ++m_seq, c->clientId, clientSeq, c->memberId, opName, args, static_cast<double>(QDateTime::currentMSecsSinceEpoch())};
     m_pending.append(Pending{row, c, m_clock.nsecsElapsed(), false});
     scheduleFlush();
 }

@@ -11,6 +11,7 @@
 #include "server/ClientSocket.h"
 #include "server/Metrics.h"
 #include "server/RateLimiter.h"
+#include "server/ReviewService.h"
 #include "server/Store.h"
 
 #include <QElapsedTimer>
@@ -29,7 +30,18 @@ class SessionRoom : public QObject {
     static constexpr int kMaxReplay = 1000;    // further behind than this: a snapshot instead
 
     // Loads the session: the latest snapshot plus the ops after it, replayed.
-    static std::unique_ptr<SessionRoom> load(const QString& id, Store& store, protocol::StemExists stems, Metrics& metrics, QString* error);
+    struct Services {
+        Store& store;
+        ReviewStore& review;
+        RenderCache& renders;
+        Metrics& metrics;
+        protocol::StemExists stemExists;
+        std::function<qint64(const QString& hash)> stemFrames; // -1 if unknown
+    };
+    static std::unique_ptr<SessionRoom> load(const QString& id, const Services& services, QString* error);
+    ReviewService& review() { return *m_review; }
+    // The song's length in ms: the longest stem of `session`.
+    double lengthMs(const engine::Session& session) const;
 
     QString id() const { return m_id; }
     QString name() const { return m_name; }
@@ -47,8 +59,7 @@ class SessionRoom : public QObject {
     bool flush();
 
   private:
-    SessionRoom(Store& store, protocol::StemExists stems, Metrics& metrics) : m_store(store), m_stems(std::move(stems)), m_metrics(metrics)
-    {}
+    explicit SessionRoom(const Services& s) : m_store(s.store), m_stems(s.stemExists), m_metrics(s.metrics), m_stemFrames(s.stemFrames) {}
     void applyEdit(ClientSocket* c, const protocol::Message& msg);
     void handleMembers(ClientSocket* c, const protocol::Message& msg);
     void broadcast(const QByteArray& json);
@@ -77,6 +88,8 @@ class SessionRoom : public QObject {
     bool m_flushScheduled = false;
     RateLimiter m_limiter;
     QElapsedTimer m_clock;
+    std::function<qint64(const QString&)> m_stemFrames;
+    std::unique_ptr<ReviewService> m_review;
 };
 
 } // namespace mixroom::server

@@ -46,6 +46,7 @@ class Store {
     Store& operator=(const Store&) = delete;
 
     QString lastError() const { return m_error; }
+    QString connectionName() const { return m_connection; }
 
     QByteArray adminTokenHash();
     bool setAdminTokenHash(const QByteArray& hash);

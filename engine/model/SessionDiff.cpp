@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#include "engine/model/SessionDiff.h"
+
+#include <algorithm>
+#include <set>
+
+namespace mixroom::engine {
+
+namespace {
+
+std::vector<std::string> split(const std::string& p)
+{
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (true) {
+        const size_t slash = p.find('/', start);
+        out.push_back(p.substr(start, slash - start));
+        if (slash == std::string::npos) return out;
+        start = slash + 1;
+    }
+}
+
+const Strip* stripOf(const Session& s, const std::string& kind, const std::string& id)
+{
+    if (kind == "tracks") return s.track(id);
+    if (kind == "groups") return s.group(id);
+    if (kind == "returns") return s.aux(id);
+    return nullptr;
+}
+
+// Expands the '*' segments of a pattern with the ids, band numbers and send targets present.
+void expand(const Session& s, const std::vector<std::string>& seg, size_t i, std::string prefix, std::vector<std::string>& out)
+{
+    if (i == seg.size()) {
+        out.push_back(prefix);
+        return;
+    }
+    const std::string join = prefix.empty() ? "" : prefix + "/";
+    if (seg[i] != "*") {
+        expand(s, seg, i + 1, join + seg[i], out);
+        return;
+    }
+    const std::string& before = seg[i - 1];
+    std::vector<std::string> values;
+    if (before == "tracks")
+        for (const auto& t : s.tracks)
+            values.push_back(t.id);
+    else if (before == "groups")
+        for (const auto& g : s.groups)
+            values.push_back(g.id);
+    else if (before == "returns")
+        for (const auto& r : s.returns)
+            values.push_back(r.id);
+    else if (before == "eq") {
+        const std::vector<EqBand>* eq = nullptr;
+        if (seg[0] == "master")
+            eq = &s.master.eq;
+        else if (const Strip* st = stripOf(s, seg[0], split(prefix)[1]))
+            eq = &st->eq;
+        for (size_t b = 1; eq && b <= eq->size(); ++b)
+            values.push_back(std::to_string(b));
+    } else if (before == "sends") {
+        if (const Strip* st = stripOf(s, seg[0], split(prefix)[1]))
+            for (const auto& snd : st->sends)
+                values.push_back(snd.to);
+    }
+    for (const auto& v : values)
+        expand(s, seg, i + 1, join + v, out);
+}
+
+std::string stripKey(const std::string& path)
+{
+    const auto seg = split(path);
+    return seg.size() >= 2 && (seg[0] == "tracks" || seg[0] == "groups" || seg[0] == "returns") ? seg[0] + "/" + seg[1] : std::string();
+}
+
+} // namespace
+
+std::vector<std::string> paramPaths(const Session& session)
+{
+    std::vector<std::string> out;
+    for (const ParamSpec& spec : paramTable()) {
+        std::vector<std::string> candidates;
+        expand(session, split(spec.pattern), 0, "", candidates);
+        for (auto& c : candidates)
+            if (std::holds_alternative<ParamValue>(getParam(session, c))) out.push_back(std::move(c));
+    }
+    return out;
+}
+
+SessionDiff diffSessions(const Session& before, const Session& after)
+{
+    SessionDiff d;
+    std::set<std::string> stripsBefore, stripsAfter;
+    for (const auto& t : before.tracks)
+        stripsBefore.insert("tracks/" + t.id);
+    for (const auto& g : before.groups)
+        stripsBefore.insert("groups/" + g.id);
+    for (const auto& r : before.returns)
+        stripsBefore.insert("returns/" + r.id);
+    for (const auto& t : after.tracks)
+        stripsAfter.insert("tracks/" + t.id);
+    for (const auto& g : after.groups)
+        stripsAfter.insert("groups/" + g.id);
+    for (const auto& r : after.returns)
+        stripsAfter.insert("returns/" + r.id);
+    std::set_difference(stripsAfter.begin(), stripsAfter.end(), stripsBefore.begin(), stripsBefore.end(), std::back_inserter(d.added));
+    std::set_difference(stripsBefore.begin(), stripsBefore.end(), stripsAfter.begin(), stripsAfter.end(), std::back_inserter(d.removed));
+
+    const auto pathsBefore = paramPaths(before);
+    const auto pathsAfter = paramPaths(after);
+    std::set<std::string> all(pathsBefore.begin(), pathsBefore.end());
+    all.insert(pathsAfter.begin(), pathsAfter.end());
+    // Keep table order: walk the after list, then what only the before side has.
+    std::vector<std::string> order = pathsAfter;
+    for (const auto& p : pathsBefore)
+        if (std::find(pathsAfter.begin(), pathsAfter.end(), p) == pathsAfter.end()) order.push_back(p);
+    for (const auto& path : order) {
+        const std::string strip = stripKey(path);
+        if (!strip.empty() && (!stripsBefore.count(strip) || !stripsAfter.count(strip))) continue; // reported as an added or removed strip
+        auto b = getParam(before, path);
+        auto a = getParam(after, path);
+        std::optional<ParamValue> bv, av;
+        if (std::holds_alternative<ParamValue>(b)) bv = std::get<ParamValue>(b);
+        if (std::holds_alternative<ParamValue>(a)) av = std::get<ParamValue>(a);
+        if (bv != av) d.changes.push_back({path, bv, av});
+    }
+    return d;
+}
+
+} // namespace mixroom::engine

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Full-resolution renders of session documents, cached on disk by content: the key is the SHA-256
+// of the document (which names its stems by content hash), so equal mixes share one render. A
+// render writes wav32f, wav24 (TPDF) and flac24 (TPDF) in one pass on a worker thread, hashes each
+// file (SHA-256) and publishes the folder atomically (temporary folder, then rename).
+// Thread: control thread; the render itself runs on QThreadPool and reports back queued.
+#include "engine/model/Session.h"
+#include "engine/stems/StemStore.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+#include <QString>
+
+#include <optional>
+
+namespace mixroom::server {
+
+class RenderCache : public QObject {
+    Q_OBJECT
+  public:
+    static const QStringList& formats(); // wav24, wav32f, flac24
+    RenderCache(QString dir, engine::StemStore& stems, QObject* parent = nullptr);
+    static QString keyOf(const engine::Session& session);
+    // SHA-256 per format when the render exists.
+    std::optional<QJsonObject> hashes(const QString& key) const;
+    QString file(const QString& key, const QString& format) const;
+    bool running(const QString& key) const { return m_running.contains(key); }
+    // Starts rendering unless it exists or runs already.
+    void start(const QString& key, const engine::Session& session);
+
+  signals:
+    void progress(const QString& key, double fraction);
+    void finished(const QString& key, const QJsonObject& hashes, const QString& error);
+
+  private:
+    QString m_dir;
+    engine::StemStore& m_stems;
+    QSet<QString> m_running;
+};
+
+} // namespace mixroom::server

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: MIT
+#include "server/ReviewService.h"
+
+#include "engine/model/SessionDiff.h"
+#include "protocol/SessionCodec.h"
+#include "protocol/SessionOps.h"
+#include "server/Permissions.h"
+#include "server/Tokens.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+namespace mixroom::server {
+
+using namespace protocol;
+
+namespace {
+constexpr int kMaxText = 4000;
+
+// Plain text: 1-4000 characters (code points), no control characters except newline and tab.
+QString checkText(const QString& text, const char* what)
+{
+    const auto points = text.toUcs4();
+    if (text.trimmed().isEmpty()) return QString("%1 must not be empty").arg(what);
+    if (points.size() > kMaxText) return QString("%1 is %2 characters; at most %3 are allowed").arg(what).arg(points.size()).arg(kMaxText);
+    for (char32_t ch : points)
+        if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f) return QString("%1 contains a control character").arg(what);
+    return {};
+}
+
+QString formatMs(double ms)
+{
+    const qint64 t = static_cast<qint64>(ms);
+    return QString("%1:%2.%3").arg(t / 60000).arg((t / 1000) % 60, 2, 10, QChar('0')).arg((t % 1000) / 100);
+}
+
+QJsonValue paramJson(const std::optional<engine::ParamValue>& v)
+{
+    if (!v) return QJsonValue(QJsonValue::Null);
+    if (std::holds_alternative<double>(*v)) return std::get<double>(*v);
+    if (std::holds_alternative<bool>(*v)) return std::get<bool>(*v);
+    return QString::fromStdString(std::get<std::string>(*v));
+}
+} // namespace
+
+bool ReviewService::handles(Kind k)
+{
+    switch (k) {
+    case Kind::AddNote:
+    case Kind::EditNote:
+    case Kind::DeleteNote:
+    case Kind::ResolveNote:
+    case Kind::ListNotes:
+    case Kind::SaveVersion:
+    case Kind::ListVersions:
+    case Kind::DiffVersions:
+    case Kind::Approve:
+    case Kind::SetPolicy: return true;
+    default: return false;
+    }
+}
+
+ReviewService::ReviewService(QString session, Store& store, ReviewStore& review, RenderCache& renders, Metrics& metrics, Host host,
+                             QObject* parent)
+    : QObject(parent), m_session(std::move(session)), m_store(store), m_review(review), m_renders(renders), m_metrics(metrics),
+      m_host(std::move(host))
+{
+    const auto all = m_review.versions(m_session);
+    if (!all.isEmpty()) m_lastVersion = all.last().name;
+    connect(&m_renders, &RenderCache::finished, this, &ReviewService::onRendered);
+    connect(&m_renders, &RenderCache::progress, this, [this](const QString& key, double f) {
+        for (const QString& v : m_renderWaiters.value(key))
+            m_host.broadcast(encode(Kind::Render, {{"version", v}, {"progress", f}, {"done", false}}));
+    });
+}
+
+void ReviewService::refuse(ClientSocket* c, qint64 clientSeq, const QString& code, const QString& message)
+{
+    m_metrics.error(code);
+    c->sendError(code, message, {{"clientSeq", clientSeq}});
+}
+
+void ReviewService::sendEvent(ClientSocket* c, qint64 clientSeq, Kind kind, QJsonObject body)
+{
+    // Everyone sees the event; the requester's copy carries its clientSeq.
+    m_host.broadcastExcept(c, encode(kind, body));
+    body.insert("clientSeq", clientSeq);
+    c->send(encode(kind, body));
+}
+
+void ReviewService::handle(ClientSocket* c, const Message& msg)
+{
+    const qint64 clientSeq = static_cast<qint64>(msg.body.value("clientSeq").toDouble());
+    switch (msg.kind) {
+    case Kind::AddNote:
+    case Kind::EditNote:
+    case Kind::DeleteNote:
+    case Kind::ResolveNote:
+    case Kind::ListNotes: notes(c, msg, clientSeq); return;
+    case Kind::SaveVersion:
+    case Kind::ListVersions:
+    case Kind::DiffVersions: versions(c, msg, clientSeq); return;
+    default: approvals(c, msg, clientSeq); return;
+    }
+}
+
+void ReviewService::notes(ClientSocket* c, const Message& msg, qint64 clientSeq)
+{
+    const QJsonObject& b = msg.body;
+    const double now = static_cast<double>(QDateTime::currentMSecsSinceEpoch());
+    if (msg.kind == Kind::ListNotes) {
+        const QString version = b.value("version").toString();
+        QJsonArray out;
+        const auto all = m_review.notes(m_session);
+        for (const NoteRow& n : all) {
+            if (!n.parent.isEmpty()) continue;
+            if (b.contains("open") && n.resolved == b.value("open").toBool()) continue;
+            if (b.contains("author") && n.author != b.value("author").toString()) continue;
+            if (b.contains("version") && n.version != (version == "live" ? QString() : version)) continue;
+            QJsonObject o = n.toJson();
+            QJsonArray replies;
+            for (const NoteRow& r : all)
+                if (r.parent == n.id) replies.append(r.toJson());
+            o.insert("replies", replies);
+            out.append(o);
+        }
+        c->send(encode(Kind::NoteList, {{"clientSeq", clientSeq}, {"notes", out}}));
+        return;
+    }
+    if (msg.kind == Kind::AddNote) {
+        NoteRow n;
+        n.id = newId("n_");
+        n.session = m_session;
+        n.author = c->memberId;
+        n.authorName = c->memberName;
+        n.role = roleName(c->role);
+        n.created = now;
+        n.text = b.value("text").toString();
+        if (const QString bad = checkText(n.text, "the note"); !bad.isEmpty()) return refuse(c, clientSeq, codes::OutOfRange, bad);
+        if (b.contains("parent")) {
+            const auto parent = m_review.note(b.value("parent").toString());
+            if (!parent || parent->session != m_session)
+                return refuse(c, clientSeq, codes::NotFound,
+                              QString("no note \"%1\" to reply to").arg(b.value("parent").toString().left(40)));
+            if (!parent->parent.isEmpty())
+                return refuse(c, clientSeq, codes::OutOfRange, "reply to the thread's first note, not to a reply");
+            n.parent = parent->id;
+            n.version = parent->version;
+            n.at = parent->at;
+            n.to = parent->to;
+        } else {
+            if (!b.contains("at")) return refuse(c, clientSeq, codes::BadMessage, "add_note: \"at\" (ms) is required for a new note");
+            n.version = b.value("version").toString();
+            engine::Session target = m_host.state();
+            if (!n.version.isEmpty()) {
+                auto v = versionState(n.version);
+                if (!v) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(n.version.left(64)));
+                target = *v;
+            }
+            const double length = m_host.lengthMs(target);
+            n.at = b.value("at").toDouble();
+            n.to = b.contains("to") ? b.value("to").toDouble() : -1;
+            if (n.at < 0) return refuse(c, clientSeq, codes::OutOfRange, QString("the position %1 ms is before the start").arg(n.at));
+            if (n.at > length)
+                return refuse(c, clientSeq, codes::OutOfRange,
+                              QString("the position %1 is past the end of the song (%2)").arg(formatMs(n.at), formatMs(length)));
+            if (b.contains("to") && (n.to <= n.at || n.to > length))
+                return refuse(c, clientSeq, codes::OutOfRange,
+                              QString("the range must end after its start and by the end of the song (%1)").arg(formatMs(length)));
+        }
+        if (!m_review.addNote(n)) return refuse(c, clientSeq, codes::Internal, "the note could not be stored: " + m_review.lastError());
+        sendEvent(c, clientSeq, Kind::Note, {{"event", "added"}, {"note", n.toJson()}});
+        return;
+    }
+    auto n = m_review.note(b.value("id").toString());
+    if (!n || n->session != m_session)
+        return refuse(c, clientSeq, codes::NotFound, QString("no note \"%1\"").arg(b.value("id").toString().left(40)));
+    const bool own = n->author == c->memberId;
+    const bool owner = c->role == Role::Mix;
+    if (msg.kind == Kind::EditNote) {
+        if (!own) return refuse(c, clientSeq, codes::Forbidden, "only its author may edit a note");
+        const QString text = b.value("text").toString();
+        if (const QString bad = checkText(text, "the note"); !bad.isEmpty()) return refuse(c, clientSeq, codes::OutOfRange, bad);
+        n->text = text;
+        n->edited = now;
+    } else if (msg.kind == Kind::ResolveNote) {
+        if (!own && !owner)
+            return refuse(c, clientSeq, codes::Forbidden, "only the note's author or the session owner may resolve or reopen it");
+        n->resolved = b.value("resolved").toBool();
+    } else { // delete
+        if (!own && !owner) return refuse(c, clientSeq, codes::Forbidden, "only its author (or the session owner) may delete a note");
+        if (!m_review.deleteNote(n->id)) return refuse(c, clientSeq, codes::Internal, "the note could not be deleted");
+        sendEvent(c, clientSeq, Kind::Note, {{"event", "deleted"}, {"note", n->toJson()}});
+        return;
+    }
+    if (!m_review.updateNote(*n)) return refuse(c, clientSeq, codes::Internal, "the note could not be stored");
+    const QString event = msg.kind == Kind::EditNote ? "edited" : (n->resolved ? "resolved" : "reopened");
+    sendEvent(c, clientSeq, Kind::Note, {{"event", event}, {"note", n->toJson()}});
+}
+
+std::optional<engine::Session> ReviewService::versionState(const QString& name)
+{
+    const auto v = m_review.version(m_session, name);
+    if (!v) return std::nullopt;
+    auto decoded = decodeSession(v->state);
+    if (!decoded) return std::nullopt;
+    return decoded.value();
+}
+
+bool ReviewService::approvedByPolicy(const QString& version, QStringList* waiting)
+{
+    const QStringList approvers = m_review.approvals(m_session, version);
+    const QStringList roles = m_review.policyRoles(m_session);
+    bool anyRequired = false;
+    QStringList missing;
+    for (const MemberRow& m : m_store.members(m_session)) {
+        if (m.revoked || !roles.contains(m.role)) continue;
+        anyRequired = true;
+        if (!approvers.contains(m.id)) missing.append(m.name);
+    }
+    if (waiting) *waiting = missing;
+    // No member holds a required role: one approval from anyone is enough.
+    return anyRequired ? missing.isEmpty() : !approvers.isEmpty();
+}
+
+QString ReviewService::status(const QString& version, QStringList* waiting)
+{
+    const bool approved = approvedByPolicy(version, waiting);
+    // A version is superseded once a later version is approved.
+    bool later = false;
+    for (const VersionRow& v : m_review.versions(m_session)) {
+        if (later) {
+            QStringList w;
+            if (approvedByPolicy(v.name, &w)) return "superseded";
+        }
+        later = later || v.name == version;
+    }
+    return approved ? "approved" : "pending";
+}
+
+QJsonObject ReviewService::versionJson(const VersionRow& v)
+{
+    QStringList waiting;
+    const QString st = status(v.name, &waiting);
+    QJsonArray approvers;
+    const QStringList ids = m_review.approvals(m_session, v.name);
+    for (const MemberRow& m : m_store.members(m_session))
+        if (ids.contains(m.id)) approvers.append(QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}});
+    auto state = decodeSession(v.state);
+    const QString key = state ? RenderCache::keyOf(state.value()) : QString();
+    return {{"name", v.name},
+            {"message", v.message},
+            {"author", v.author},
+            {"authorName", v.authorName},
+            {"time", v.time},
+            {"seq", v.seq},
+            {"parent", v.parent.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(v.parent)},
+            {"status", st},
+            {"approvals", approvers},
+            {"waiting", QJsonArray::fromStringList(waiting)},
+            {"hashes", v.hashes},
+            {"rendering", m_renders.running(key)}};
+}
+
+void ReviewService::versions(ClientSocket* c, const Message& msg, qint64 clientSeq)
+{
+    const QJsonObject& b = msg.body;
+    if (msg.kind == Kind::ListVersions) {
+        QJsonArray out;
+        for (const VersionRow& v : m_review.versions(m_session))
+            out.append(versionJson(v));
+        c->send(
+            encode(Kind::VersionList, {{"clientSeq", clientSeq},
+                                       {"versions", out},
+                                       {"policy", QJsonObject{{"roles", QJsonArray::fromStringList(m_review.policyRoles(m_session))}}}}));
+        return;
+    }
+    if (msg.kind == Kind::DiffVersions) {
+        const QString from = b.value("from").toString();
+        const QString to = b.value("to").toString();
+        auto a = versionState(from);
+        if (!a) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(from.left(64)));
+        std::optional<engine::Session> z = to.isEmpty() ? std::optional(m_host.state()) : versionState(to);
+        if (!z) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(to.left(64)));
+        const engine::SessionDiff d = engine::diffSessions(*a, *z);
+        QJsonArray changes, added, removed;
+        for (const auto& ch : d.changes)
+            changes.append(
+                QJsonObject{{"path", QString::fromStdString(ch.path)}, {"before", paramJson(ch.before)}, {"after", paramJson(ch.after)}});
+        for (const auto& s : d.added)
+            added.append(QString::fromStdString(s));
+        for (const auto& s : d.removed)
+            removed.append(QString::fromStdString(s));
+        c->send(encode(Kind::VersionDiff, {{"clientSeq", clientSeq},
+                                           {"from", from},
+                                           {"to", to.isEmpty() ? QString("live") : to},
+                                           {"changes", changes},
+                                           {"added", added},
+                                           {"removed", removed}}));
+        return;
+    }
+    // save_version
+    if (!allowed(c->role, Action::SaveVersion)) return refuse(c, clientSeq, codes::Forbidden, refusal(c->role, Action::SaveVersion));
+    const QString name = b.value("name").toString().trimmed();
+    if (name.isEmpty() || name.size() > 64 || name.contains('/') || name == "live" || !checkText(name, "name").isEmpty() ||
+        name.contains('\n'))
+        return refuse(c, clientSeq, codes::OutOfRange, "a version name is 1-64 characters on one line, without '/', and not \"live\"");
+    const QString message = b.value("message").toString();
+    if (!message.isEmpty())
+        if (const QString bad = checkText(message, "the message"); !bad.isEmpty()) return refuse(c, clientSeq, codes::OutOfRange, bad);
+    if (m_review.version(m_session, name))
+        return refuse(c, clientSeq, codes::Conflict, QString("a version \"%1\" exists already; versions are immutable").arg(name));
+    VersionRow v{m_session,
+                 name,
+                 message,
+                 c->memberId,
+                 c->memberName,
+                 m_lastVersion,
+                 static_cast<double>(QDateTime::currentMSecsSinceEpoch()),
+                 m_host.seq(),
+                 encodeSession(m_host.state()),
+                 {}};
+    if (const auto cached = m_renders.hashes(RenderCache::keyOf(m_host.state()))) v.hashes = *cached;
+    if (!m_review.addVersion(v)) return refuse(c, clientSeq, codes::Internal, "the version could not be stored: " + m_review.lastError());
+    m_lastVersion = name;
+    sendEvent(c, clientSeq, Kind::Version, {{"event", "saved"}, {"version", versionJson(v)}});
+}
+
+void ReviewService::approvals(ClientSocket* c, const Message& msg, qint64 clientSeq)
+{
+    const QJsonObject& b = msg.body;
+    if (msg.kind == Kind::SetPolicy) {
+        if (!allowed(c->role, Action::ManageMembers))
+            return refuse(c, clientSeq, codes::Forbidden, refusal(c->role, Action::ManageMembers));
+        QStringList roles;
+        for (const QJsonValue& r : b.value("roles").toArray()) {
+            if (!roleFromName(r.toString()))
+                return refuse(c, clientSeq, codes::OutOfRange, QString("\"%1\" is not a role").arg(r.toString().left(20)));
+            roles.append(r.toString());
+        }
+        if (!m_review.setPolicyRoles(m_session, roles)) return refuse(c, clientSeq, codes::Internal, "the policy could not be stored");
+        for (const VersionRow& v : m_review.versions(m_session))
+            m_host.broadcast(encode(Kind::Version, {{"event", "status"}, {"version", versionJson(v)}}));
+        c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", m_host.seq()}}));
+        return;
+    }
+    // approve
+    if (!allowed(c->role, Action::Approve)) return refuse(c, clientSeq, codes::Forbidden, refusal(c->role, Action::Approve));
+    const QString name = b.value("version").toString();
+    const auto v = m_review.version(m_session, name);
+    if (!v) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(name.left(64)));
+    const bool approved = b.value("approved").toBool();
+    if (!m_review.setApproval(m_session, name, c->memberId, approved))
+        return refuse(c, clientSeq, codes::Internal, "the approval could not be stored");
+    QStringList waiting;
+    const QString st = status(name, &waiting);
+    sendEvent(c, clientSeq, Kind::Approval,
+              {{"version", name},
+               {"member", QJsonObject{{"id", c->memberId}, {"name", c->memberName}, {"role", roleName(c->role)}}},
+               {"approved", approved},
+               {"status", st},
+               {"waiting", QJsonArray::fromStringList(waiting)}});
+    // Every other version's status may have moved too (superseded).
+    for (const VersionRow& other : m_review.versions(m_session))
+        if (other.name != name) m_host.broadcast(encode(Kind::Version, {{"event", "status"}, {"version", versionJson(other)}}));
+    if (approved && v->hashes.isEmpty()) startRender(*v);
+}
+
+void ReviewService::startRender(const VersionRow& v)
+{
+    auto state = decodeSession(v.state);
+    if (!state) return;
+    const QString key = RenderCache::keyOf(state.value());
+    if (auto done = m_renders.hashes(key)) {
+        onRendered(key, *done, {});
+        return;
+    }
+    if (!m_renderWaiters[key].contains(v.name)) m_renderWaiters[key].append(v.name);
+    m_renders.start(key, state.value());
+}
+
+void ReviewService::onRendered(const QString& key, const QJsonObject& hashes, const QString& error)
+{
+    QStringList names = m_renderWaiters.take(key);
+    if (names.isEmpty()) // a cached render: find the versions with this content
+        for (const VersionRow& v : m_review.versions(m_session))
+            if (auto s = decodeSession(v.state); s && RenderCache::keyOf(s.value()) == key && v.hashes.isEmpty()) names.append(v.name);
+    for (const QString& name : names) {
+        if (!error.isEmpty()) {
+            m_host.broadcast(encode(Kind::Render, {{"version", name}, {"progress", 0}, {"done", true}, {"error", error}}));
+            continue;
+        }
+        m_review.setVersionHashes(m_session, name, hashes);
+        m_host.broadcast(encode(Kind::Render, {{"version", name}, {"progress", 1}, {"done", true}, {"hashes", hashes}}));
+        if (const auto v = m_review.version(m_session, name))
+            m_host.broadcast(encode(Kind::Version, {{"event", "rendered"}, {"version", versionJson(*v)}}));
+    }
+}
+
+ReviewService::Pull ReviewService::pull(const MemberRow& member, const QString& version, const QString& format)
+{
+    Pull p;
+    const Role role = roleFromName(member.role).value_or(Role::Client);
+    const auto v = m_review.version(m_session, version);
+    if (!RenderCache::formats().contains(format))
+        return {400, "bad_format", QString("format \"%1\" is not wav24, wav32f or flac24").arg(format.left(20)), {}, {}, 0};
+    if (!v) return {404, "not_found", QString("no version '%1' in this session").arg(version.left(64)), {}, {}, 0};
+    if (!allowed(role, Action::PullAny)) {
+        if (!allowed(role, Action::PullApproved))
+            return {403, "forbidden", QString("the %1 role may not pull mixes").arg(member.role), {}, {}, 0};
+        QStringList waiting;
+        const QString st = status(version, &waiting);
+        if (st == "superseded")
+            return {403, "forbidden", QString("version '%1' is superseded by a later approved version").arg(version), {}, {}, 0};
+        if (st != "approved")
+            return {403,
+                    "forbidden",
+                    QString("version '%1' is not approved: waiting for %2")
+                        .arg(version, waiting.isEmpty() ? "an approval" : waiting.join(", ")),
+                    {},
+                    {},
+                    0};
+    }
+    auto state = decodeSession(v->state);
+    const QString key = RenderCache::keyOf(state.value());
+    const auto hashes = m_renders.hashes(key);
+    if (!hashes) {
+        startRender(*v);
+        return {202, "rendering", QString("version '%1' is being rendered; retry shortly").arg(version), {}, {}, 0};
+    }
+    if (v->hashes.isEmpty()) m_review.setVersionHashes(m_session, version, *hashes);
+    p.file = m_renders.file(key, format);
+    p.sha256 = hashes->value(format).toString();
+    return p;
+}
+
+} // namespace mixroom::server

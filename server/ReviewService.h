@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The review workflow of one session: notes pinned to moments of the live mix or of a version
+// (threads, resolve, live broadcast), immutable named versions with diffs, approvals under the
+// session's policy, full-resolution renders bound to approvals by SHA-256, and the checks for the
+// mastering pull. Owned by its SessionRoom, which passes it the requests it does not handle itself.
+// Thread: control thread.
+#include "engine/model/Session.h"
+#include "protocol/Messages.h"
+#include "server/ClientSocket.h"
+#include "server/Metrics.h"
+#include "server/RenderCache.h"
+#include "server/ReviewStore.h"
+
+#include <QObject>
+
+#include <functional>
+
+namespace mixroom::server {
+
+class ReviewService : public QObject {
+    Q_OBJECT
+  public:
+    struct Host {
+        std::function<const engine::Session&()> state; // the live mix
+        std::function<qint64()> seq;
+        std::function<double(const engine::Session&)> lengthMs; // song length of a document
+        std::function<void(const QByteArray&)> broadcast;
+        std::function<void(ClientSocket*, const QByteArray&)> broadcastExcept; // to everyone but one
+    };
+    static bool handles(protocol::Kind kind);
+
+    ReviewService(QString session, Store& store, ReviewStore& review, RenderCache& renders, Metrics& metrics, Host host,
+                  QObject* parent = nullptr);
+    void handle(ClientSocket* c, const protocol::Message& msg);
+    // The version's state for a restore, or nullopt.
+    std::optional<engine::Session> versionState(const QString& name);
+    void restored(const QString& name) { m_lastVersion = name; }
+
+    // Mastering pull: which file to send, or why not.
+    struct Pull {
+        int httpStatus = 200;
+        QString code, message;
+        QString file, sha256;
+        double progress = 0; // while rendering (202)
+    };
+    Pull pull(const MemberRow& member, const QString& version, const QString& format);
+
+  private:
+    void refuse(ClientSocket* c, qint64 clientSeq, const QString& code, const QString& message);
+    void sendEvent(ClientSocket* c, qint64 clientSeq, protocol::Kind kind, QJsonObject body);
+    QJsonObject versionJson(const VersionRow& v);
+    QString status(const QString& version, QStringList* waiting);
+    bool approvedByPolicy(const QString& version, QStringList* waiting);
+    void startRender(const VersionRow& v);
+    void onRendered(const QString& key, const QJsonObject& hashes, const QString& error);
+    void notes(ClientSocket* c, const protocol::Message& msg, qint64 clientSeq);
+    void versions(ClientSocket* c, const protocol::Message& msg, qint64 clientSeq);
+    void approvals(ClientSocket* c, const protocol::Message& msg, qint64 clientSeq);
+
+    QString m_session;
+    Store& m_store;
+    ReviewStore& m_review;
+    RenderCache& m_renders;
+    Metrics& m_metrics;
+    Host m_host;
+    QString m_lastVersion;
+    QHash<QString, QStringList> m_renderWaiters; // render key -> version names
+};
+
+} // namespace mixroom::server
