@@ -59,6 +59,12 @@ VersionRow versionFrom(const QSqlQuery& q)
     return v;
 }
 
+// A null QString binds as SQL NULL; the columns hold "" for "none".
+QString text(const QString& s)
+{
+    return s.isNull() ? QString("") : s;
+}
+
 const char* kNoteColumns = "id, session, version, parent, author, author_name, role, at_ms, to_ms, text, resolved, created, edited";
 const char* kVersionColumns = "session, name, message, author, author_name, parent, time, seq, state, hashes";
 } // namespace
@@ -94,8 +100,8 @@ bool ReviewStore::addNote(const NoteRow& n)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QString("INSERT INTO notes (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").arg(kNoteColumns));
-    for (const QVariant& v : {QVariant(n.id), QVariant(n.session), QVariant(n.version), QVariant(n.parent), QVariant(n.author),
-                              QVariant(n.authorName), QVariant(n.role), QVariant(n.at), QVariant(n.to), QVariant(n.text),
+    for (const QVariant& v : {QVariant(n.id), QVariant(n.session), QVariant(text(n.version)), QVariant(text(n.parent)), QVariant(n.author),
+                              QVariant(text(n.authorName)), QVariant(n.role), QVariant(n.at), QVariant(n.to), QVariant(n.text),
                               QVariant(n.resolved ? 1 : 0), QVariant(n.created), QVariant(n.edited)})
         q.addBindValue(v);
     if (!q.exec()) {
@@ -158,9 +164,9 @@ bool ReviewStore::addVersion(const VersionRow& v)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QString("INSERT INTO versions (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").arg(kVersionColumns));
-    for (const QVariant& x :
-         {QVariant(v.session), QVariant(v.name), QVariant(v.message), QVariant(v.author), QVariant(v.authorName), QVariant(v.parent),
-          QVariant(v.time), QVariant(v.seq), QVariant(v.state), QVariant(QJsonDocument(v.hashes).toJson(QJsonDocument::Compact))})
+    for (const QVariant& x : {QVariant(v.session), QVariant(v.name), QVariant(text(v.message)), QVariant(v.author),
+                              QVariant(text(v.authorName)), QVariant(text(v.parent)), QVariant(v.time), QVariant(v.seq), QVariant(v.state),
+                              QVariant(QJsonDocument(v.hashes).toJson(QJsonDocument::Compact))})
         q.addBindValue(x);
     if (!q.exec()) {
         m_error = q.lastError().text();

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+// The review workflow against the real server: notes and threads per role with live broadcast,
+// versions (save, diff, restore as an edit), approval policy and status, and the hash chain:
+// approval hash = pulled bytes = a fresh render of the version; refused and resumed pulls.
+#include "ServerFixture.h"
+#include "engine/render/Renderer.h"
+#include "engine/stems/SessionStems.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+
+using namespace mixroom;
+using namespace mixroom::test;
+using protocol::Kind;
+
+namespace {
+// Sends a request and returns the answer addressed to it (reply, ack or error).
+QJsonObject call(client::Connection& c, Kind kind, const QJsonObject& fields)
+{
+    QJsonObject answer;
+    qint64 seq = -2;
+    auto a = QObject::connect(&c, &client::Connection::reply, [&](qint64 s, const QJsonObject& m) {
+        if (s == seq) answer = m;
+    });
+    auto b = QObject::connect(&c, &client::Connection::refused, [&](qint64 s, const QJsonObject& m) {
+        if (s == seq) answer = m;
+    });
+    auto d = QObject::connect(&c, &client::Connection::acked, [&](qint64 s, qint64 applied) {
+        if (s == seq) answer = QJsonObject{{"type", "ack"}, {"seq", applied}};
+    });
+    seq = c.request(kind, fields);
+    QSignalSpy any(&c, &client::Connection::reply);
+    for (int i = 0; i < 200 && answer.isEmpty(); ++i) // up to 10 s, woken by every message
+        (void)QTest::qWaitFor([&] { return !answer.isEmpty(); }, 50);
+    QObject::disconnect(a);
+    QObject::disconnect(b);
+    QObject::disconnect(d);
+    return answer;
+}
+
+struct Http {
+    int status = 0;
+    QByteArray body;
+    QMap<QByteArray, QByteArray> headers;
+};
+Http get(const QString& url, const QString& token, const QByteArray& range = {})
+{
+    QNetworkAccessManager nam;
+    QNetworkRequest req{QUrl(url)};
+    req.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+    if (!range.isEmpty()) req.setRawHeader("Range", range);
+    QNetworkReply* r = nam.get(req);
+    QSignalSpy done(r, &QNetworkReply::finished);
+    done.wait(30000);
+    Http h;
+    h.status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    h.body = r->readAll();
+    for (const auto& [k, v] : r->rawHeaderPairs())
+        h.headers.insert(k.toLower(), v);
+    r->deleteLater();
+    return h;
+}
+QString sha(const QByteArray& b)
+{
+    return QString::fromLatin1(QCryptographicHash::hash(b, QCryptographicHash::Sha256).toHex());
+}
+} // namespace
+
+class TestReview : public QObject {
+    Q_OBJECT
+  private slots:
+    void notesAndThreads()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        auto artist = f.connect("artist");
+        auto label = f.connect("client");
+        QVERIFY(mix && artist && label);
+        QSignalSpy seenByMix(mix.get(), &client::Connection::reply);
+        // Every role may add notes; they reach everyone live.
+        const QJsonObject added = call(*label, Kind::AddNote, {{"at", 500.0}, {"text", "vocal too quiet here"}});
+        QCOMPARE(added.value("type").toString(), QString("note"));
+        const QJsonObject note = added.value("note").toObject();
+        QCOMPARE(note.value("role").toString(), QString("client"));
+        QTRY_VERIFY(std::any_of(seenByMix.begin(), seenByMix.end(), [&](const QList<QVariant>& a) {
+            return a.at(1).toJsonObject().value("note").toObject().value("id") == note.value("id");
+        }));
+        const QString id = note.value("id").toString();
+        // Ranges, replies, filters.
+        QCOMPARE(call(*artist, Kind::AddNote, {{"at", 100.0}, {"to", 900.0}, {"text", "chorus lift"}}).value("type").toString(),
+                 QString("note"));
+        QCOMPARE(call(*mix, Kind::AddNote, {{"parent", id}, {"text", "raised 2 dB"}}).value("note").toObject().value("at").toDouble(),
+                 500.0);
+        QJsonObject list = call(*artist, Kind::ListNotes, {});
+        QCOMPARE(list.value("notes").toArray().size(), 2);
+        QCOMPARE(list.value("notes").toArray().at(0).toObject().value("replies").toArray().size(), 1);
+        // Only the author edits; author or owner resolves; others are refused.
+        QCOMPARE(call(*artist, Kind::EditNote, {{"id", id}, {"text", "x"}}).value("code").toString(), QString("forbidden"));
+        QCOMPARE(call(*artist, Kind::ResolveNote, {{"id", id}, {"resolved", true}}).value("code").toString(), QString("forbidden"));
+        QCOMPARE(
+            call(*label, Kind::EditNote, {{"id", id}, {"text", "vocal much too quiet"}}).value("note").toObject().value("text").toString(),
+            QString("vocal much too quiet"));
+        QCOMPARE(call(*mix, Kind::ResolveNote, {{"id", id}, {"resolved", true}}).value("event").toString(), QString("resolved"));
+        QCOMPARE(call(*mix, Kind::ListNotes, {{"open", true}}).value("notes").toArray().size(), 1);
+        QCOMPARE(call(*mix, Kind::ListNotes, {{"open", false}}).value("notes").toArray().size(), 1);
+        QCOMPARE(call(*mix, Kind::ListNotes, {{"author", "m_artist"}}).value("notes").toArray().size(), 1);
+        QCOMPARE(call(*label, Kind::ResolveNote, {{"id", id}, {"resolved", false}}).value("event").toString(), QString("reopened"));
+        QCOMPARE(call(*artist, Kind::DeleteNote, {{"id", id}}).value("code").toString(), QString("forbidden"));
+        QCOMPARE(call(*label, Kind::DeleteNote, {{"id", id}}).value("event").toString(), QString("deleted"));
+        QCOMPARE(call(*mix, Kind::ListNotes, {}).value("notes").toArray().size(), 1);
+    }
+
+    void badNotes_data()
+    {
+        QTest::addColumn<QJsonObject>("fields");
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("negative") << QJsonObject{{"at", -1.0}, {"text", "x"}} << "out_of_range"
+                                  << "before the start";
+        QTest::newRow("past the end") << QJsonObject{{"at", 5000.0}, {"text", "x"}} << "out_of_range"
+                                      << "past the end";
+        QTest::newRow("range backwards") << QJsonObject{{"at", 500.0}, {"to", 100.0}, {"text", "x"}} << "out_of_range"
+                                         << "range";
+        QTest::newRow("empty") << QJsonObject{{"at", 0.0}, {"text", "  "}} << "out_of_range"
+                               << "empty";
+        QTest::newRow("too long") << QJsonObject{{"at", 0.0}, {"text", QString(4001, 'a')}} << "out_of_range"
+                                  << "4001 characters";
+        QTest::newRow("control character") << QJsonObject{{"at", 0.0}, {"text", QString("a\u0007b")}} << "out_of_range"
+                                           << "control";
+        QTest::newRow("unknown version") << QJsonObject{{"at", 0.0}, {"version", "v9"}, {"text", "x"}} << "not_found"
+                                         << "v9";
+        QTest::newRow("no position") << QJsonObject{{"text", "x"}} << "bad_message"
+                                     << "at";
+        QTest::newRow("unknown parent") << QJsonObject{{"parent", "n_nope"}, {"text", "x"}} << "not_found"
+                                        << "reply";
+    }
+    void badNotes()
+    {
+        QFETCH(QJsonObject, fields);
+        QFETCH(QString, code);
+        QFETCH(QString, says);
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto c = f.connect("artist");
+        const QJsonObject e = call(*c, Kind::AddNote, fields);
+        QCOMPARE(e.value("code").toString(), code);
+        QVERIFY2(e.value("message").toString().contains(says), qPrintable(e.value("message").toString()));
+        QCOMPARE(call(*c, Kind::ListNotes, {}).value("notes").toArray().size(), 0);
+    }
+
+    void versionsSaveDiffRestore()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        auto artist = f.connect("artist");
+        auto mastering = f.connect("mastering");
+        QVERIFY(mix && artist && mastering);
+        QCOMPARE(call(*mix, Kind::Set, {{"path", "tracks/bass/fader"}, {"value", -4.0}}).value("type").toString(), QString("ack"));
+        const QJsonObject v1 = call(*mix, Kind::SaveVersion, {{"name", "v1"}, {"message", "first pass"}});
+        QCOMPARE(v1.value("version").toObject().value("name").toString(), QString("v1"));
+        QCOMPARE(v1.value("version").toObject().value("status").toString(), QString("pending"));
+        call(*artist, Kind::Set, {{"path", "tracks/bass/fader"}, {"value", -1.0}});
+        call(*mix, Kind::AddGroup, {{"id", "band"}});
+        QCOMPARE(call(*artist, Kind::SaveVersion, {{"name", "v2"}}).value("version").toObject().value("parent").toString(), QString("v1"));
+        // Diff: every changed parameter with both values, and the added strip.
+        const QJsonObject diff = call(*mastering, Kind::DiffVersions, {{"from", "v1"}, {"to", "v2"}});
+        QCOMPARE(diff.value("added").toArray(), QJsonArray{"groups/band"});
+        bool faderSeen = false;
+        for (const QJsonValue& ch : diff.value("changes").toArray())
+            if (ch.toObject().value("path").toString() == "tracks/bass/fader") {
+                faderSeen = true;
+                QCOMPARE(ch.toObject().value("before").toDouble(), -4.0);
+                QCOMPARE(ch.toObject().value("after").toDouble(), -1.0);
+            }
+        QVERIFY(faderSeen);
+        QCOMPARE(diff.value("changes").toArray().size(), 1);
+        QCOMPARE(call(*mix, Kind::DiffVersions, {{"from", "v2"}}).value("changes").toArray().size(), 0); // v2 is the live mix
+        // Immutable names, roles, unknown versions.
+        QCOMPARE(call(*mix, Kind::SaveVersion, {{"name", "v1"}}).value("code").toString(), QString("conflict"));
+        QCOMPARE(call(*mastering, Kind::SaveVersion, {{"name", "m1"}}).value("code").toString(), QString("forbidden"));
+        QCOMPARE(call(*mix, Kind::DiffVersions, {{"from", "v7"}}).value("code").toString(), QString("not_found"));
+        // Restore: an ordinary edit, broadcast, and everyone's state equals v1.
+        QSignalSpy edits(mastering.get(), &client::Connection::edit);
+        QCOMPARE(call(*artist, Kind::RestoreVersion, {{"version", "v1"}}).value("type").toString(), QString("ack"));
+        QTRY_VERIFY(!edits.isEmpty());
+        QCOMPARE(edits.last().at(0).toJsonObject().value("op").toString(), QString("restore"));
+        QCOMPARE(mastering->mirror().state().tracks[0].fader, -4.0);
+        QVERIFY(mastering->mirror().state().groups.empty());
+        QCOMPARE(call(*mix, Kind::DiffVersions, {{"from", "v1"}}).value("changes").toArray().size(), 0);
+        QCOMPARE(call(*mastering, Kind::RestoreVersion, {{"version", "v1"}}).value("code").toString(), QString("forbidden"));
+    }
+
+    void approvalsRenderAndPull()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        auto artist = f.connect("artist");
+        auto mastering = f.connect("mastering");
+        auto label = f.connect("client");
+        QVERIFY(mix && artist && mastering && label);
+        call(*mix, Kind::Set, {{"path", "tracks/vox/pan"}, {"value", 0.4}});
+        call(*mix, Kind::SaveVersion, {{"name", "v1"}});
+        const QString base = QString("http://127.0.0.1:%1/sessions/%2/versions/").arg(f.port).arg(f.sessionId);
+
+        // Not approved yet: the mastering engineer is told who is missing; the client role never pulls.
+        Http refused = get(base + "v1/mix?format=wav24", f.tokens["mastering"]);
+        QCOMPARE(refused.status, 403);
+        QVERIFY2(refused.body.contains("version 'v1' is not approved: waiting for artist, client"), refused.body.constData());
+        QCOMPARE(get(base + "v1/mix", f.tokens["client"]).status, 403);
+        QCOMPARE(get(base + "v9/mix", f.tokens["mix"]).status, 404);
+        QCOMPARE(get(base + "v1/mix?format=mp3", f.tokens["mix"]).status, 400);
+        QCOMPARE(get(base + "v1/mix", "mxr_nope").status, 401);
+
+        // Policy: artist and client. The artist approves (render starts), then the client.
+        QSignalSpy renders(mastering.get(), &client::Connection::reply);
+        QJsonObject a = call(*artist, Kind::Approve, {{"version", "v1"}, {"approved", true}});
+        QCOMPARE(a.value("status").toString(), QString("pending"));
+        QCOMPARE(a.value("waiting").toArray(), QJsonArray{"client"});
+        a = call(*label, Kind::Approve, {{"version", "v1"}, {"approved", true}});
+        QCOMPARE(a.value("status").toString(), QString("approved"));
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(renders.begin(), renders.end(),
+                                             [](const QList<QVariant>& r) {
+                                                 const QJsonObject m = r.at(1).toJsonObject();
+                                                 return m.value("type") == "render" && m.value("done").toBool();
+                                             }),
+                                 30000);
+        QJsonObject listed = call(*mastering, Kind::ListVersions, {}).value("versions").toArray().at(0).toObject();
+        QCOMPARE(listed.value("status").toString(), QString("approved"));
+        const QJsonObject hashes = listed.value("hashes").toObject();
+        QCOMPARE(hashes.keys(), (QStringList{"flac24", "wav24", "wav32f"}));
+
+        // The hash chain: approval hash = pulled bytes = a fresh render of the version.
+        for (const QString format : {"wav24", "wav32f", "flac24"}) {
+            const Http pulled = get(base + "v1/mix?format=" + format, f.tokens["mastering"]);
+            QCOMPARE(pulled.status, 200);
+            QCOMPARE(pulled.headers.value("content-length").toLongLong(), pulled.body.size());
+            QCOMPARE(QString::fromLatin1(pulled.headers.value("x-mixroom-sha256")), hashes.value(format).toString());
+            QCOMPARE(sha(pulled.body), hashes.value(format).toString());
+        }
+        engine::StemStore stems((f.dir.path() + "/stems").toStdString());
+        auto stemMap = engine::loadSessionStems(f.srv->room(f.sessionId)->state(), f.dir.path().toStdString(), stems);
+        QVERIFY(stemMap.ok());
+        engine::RenderOptions opt;
+        opt.format = engine::FileFormat::Wav24;
+        const QString fresh = f.dir.path() + "/fresh.wav";
+        QVERIFY(engine::renderToFile(f.srv->room(f.sessionId)->state(), stemMap.value(), fresh.toStdString(), opt).ok());
+        QFile freshFile(fresh);
+        QVERIFY(freshFile.open(QIODevice::ReadOnly));
+        QCOMPARE(sha(freshFile.readAll()), hashes.value("wav24").toString());
+
+        // A resumed download: a range, then the rest; together the same bytes.
+        const Http head = get(base + "v1/mix?format=flac24", f.tokens["mastering"], "bytes=0-999");
+        QCOMPARE(head.status, 206);
+        QCOMPARE(head.body.size(), 1000);
+        const Http rest = get(base + "v1/mix?format=flac24", f.tokens["mastering"], "bytes=1000-");
+        QCOMPARE(rest.status, 206);
+        QCOMPARE(sha(head.body + rest.body), hashes.value("flac24").toString());
+        QCOMPARE(get(base + "v1/mix?format=flac24", f.tokens["mastering"], "bytes=999999999-").status, 416);
+
+        // Taking an approval back returns the version to pending; a later approved version supersedes.
+        QCOMPARE(call(*label, Kind::Approve, {{"version", "v1"}, {"approved", false}}).value("status").toString(), QString("pending"));
+        QCOMPARE(get(base + "v1/mix", f.tokens["mastering"]).status, 403);
+        call(*label, Kind::Approve, {{"version", "v1"}, {"approved", true}});
+        call(*mix, Kind::Set, {{"path", "tracks/vox/pan"}, {"value", -0.4}});
+        call(*mix, Kind::SaveVersion, {{"name", "v2"}});
+        call(*artist, Kind::Approve, {{"version", "v2"}, {"approved", true}});
+        call(*label, Kind::Approve, {{"version", "v2"}, {"approved", true}});
+        const QJsonArray versions = call(*mix, Kind::ListVersions, {}).value("versions").toArray();
+        QCOMPARE(versions.at(0).toObject().value("status").toString(), QString("superseded"));
+        QCOMPARE(versions.at(1).toObject().value("status").toString(), QString("approved"));
+        const Http superseded = get(base + "v1/mix", f.tokens["mastering"]);
+        QCOMPARE(superseded.status, 403);
+        QVERIFY(superseded.body.contains("superseded"));
+        // The owner may pull any version (rendering on demand answers 202 first).
+        Http any = get(base + "v2/mix", f.tokens["mix"]);
+        QTRY_VERIFY_WITH_TIMEOUT((any = get(base + "v2/mix", f.tokens["mix"])).status == 200, 30000);
+    }
+
+    void policyIsTheOwners()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        auto artist = f.connect("artist");
+        call(*mix, Kind::SaveVersion, {{"name", "v1"}});
+        QCOMPARE(call(*artist, Kind::SetPolicy, {{"roles", QJsonArray{"artist"}}}).value("code").toString(), QString("forbidden"));
+        QCOMPARE(call(*mix, Kind::SetPolicy, {{"roles", QJsonArray{"boss"}}}).value("code").toString(), QString("out_of_range"));
+        QCOMPARE(call(*mix, Kind::SetPolicy, {{"roles", QJsonArray{"artist"}}}).value("type").toString(), QString("ack"));
+        QCOMPARE(call(*artist, Kind::Approve, {{"version", "v1"}, {"approved", true}}).value("status").toString(), QString("approved"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestReview)
+#include "tst_review.moc"
