@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "client/Cli.h"
+#include "client/CliSupport.h"
 
 #include "client/ClientConfig.h"
 #include "client/Connection.h"
@@ -20,11 +21,13 @@
 
 #include <csignal>
 #include <cstdio>
+#include <map>
 #include <unistd.h>
 
 namespace mixroom::client {
 
 using namespace protocol;
+using namespace cli;
 
 namespace {
 
@@ -43,115 +46,15 @@ const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TO
                      "  get PATH                      print a parameter\n"
                      "  state                         print the whole session\n"
                      "  watch                         print edits and presence as they happen (Ctrl-C stops)\n"
+                     "  note add POSITION TEXT [--to POSITION] [--version NAME]   pin a note (1:23.5, 83.5 or 83500ms)\n"
+                     "  note reply|edit ID TEXT, note resolve|reopen|delete ID\n"
+                     "  notes [--open|--resolved] [--version NAME] [--author MEMBER]\n"
+                     "  version save NAME [--message TEXT], version diff A [B], version restore NAME, versions\n"
+                     "  approve NAME, unapprove NAME, status [NAME]\n"
+                     "  pull NAME -o FILE [--format wav24|wav32f|flac24]   download a version's mix (resumes, verifies SHA-256)\n"
                      "\n"
                      "Paths name tracks, groups and returns by id or by name; parameters: see docs/PARAMETERS.md.\n"
                      "--json prints machine-readable output. Errors go to stderr with the server's code.\n";
-
-struct Options {
-    QString server, token, session;
-    bool json = false;
-    QStringList rest;
-};
-
-void out(const Options& o, const QJsonObject& json, const QString& text)
-{
-    if (o.json)
-        std::printf("%s\n", QJsonDocument(json).toJson(QJsonDocument::Compact).constData());
-    else
-        std::printf("%s\n", qPrintable(text));
-}
-
-int fail(const QString& code, const QString& message, int exitCode = 1)
-{
-    std::fprintf(stderr, "mixroom: %s: %s\n", qPrintable(code), qPrintable(message));
-    return exitCode;
-}
-
-// A connected session for one command.
-class Session {
-  public:
-    Session(const QString& url, const QString& token, const QString& clientId) : m_conn(QUrl(url), token, clientId)
-    {
-        m_conn.setAutoReconnect(false);
-    }
-    // Waits for welcome; returns an exit code (0 on success).
-    int connect(int timeoutMs = 10000)
-    {
-        QEventLoop loop;
-        int rc = 3;
-        QString code = "unreachable", message = "no answer from the server";
-        QObject::connect(&m_conn, &Connection::welcomed, &loop, [&] {
-            rc = 0;
-            loop.quit();
-        });
-        QObject::connect(&m_conn, &Connection::failed, &loop, [&](const QString& c, const QString& m) {
-            code = c;
-            message = m;
-            rc = 1;
-            loop.quit();
-        });
-        QObject::connect(&m_conn, &Connection::stateChanged, &loop, [&](Connection::State s) {
-            if (s == Connection::State::Disconnected) {
-                message = "cannot connect to the server (is mixroomd running, and the URL right?)";
-                loop.quit();
-            }
-        });
-        QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-        m_conn.open();
-        loop.exec();
-        if (rc != 0) return fail(code, message, rc);
-        return 0;
-    }
-    // Sends a request and waits for its answer. Returns the answer (ack, reply or error).
-    QJsonObject call(Kind kind, const QJsonObject& fields, int timeoutMs = 15000)
-    {
-        QEventLoop loop;
-        QJsonObject answer{{"type", "error"}, {"code", "timeout"}, {"message", "no answer from the server"}};
-        qint64 seq = -2;
-        auto match = [&](qint64 s) { return s == seq; };
-        QObject::connect(&m_conn, &Connection::acked, &loop, [&](qint64 s, qint64 applied) {
-            if (match(s)) {
-                answer = QJsonObject{{"type", "ack"}, {"seq", applied}};
-                loop.quit();
-            }
-        });
-        QObject::connect(&m_conn, &Connection::reply, &loop, [&](qint64 s, const QJsonObject& m) {
-            if (match(s)) {
-                answer = m;
-                loop.quit();
-            }
-        });
-        QObject::connect(&m_conn, &Connection::refused, &loop, [&](qint64 s, const QJsonObject& m) {
-            if (match(s) || s < 0) {
-                answer = m;
-                loop.quit();
-            }
-        });
-        QObject::connect(&m_conn, &Connection::stateChanged, &loop, [&](Connection::State s) {
-            if (s != Connection::State::Connected) {
-                answer = QJsonObject{{"type", "error"}, {"code", "disconnected"}, {"message", "the connection closed before an answer"}};
-                loop.quit();
-            }
-        });
-        QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-        seq = m_conn.request(kind, fields);
-        loop.exec();
-        return answer;
-    }
-    Connection& conn() { return m_conn; }
-
-  private:
-    Connection m_conn;
-};
-
-bool isError(const QJsonObject& m)
-{
-    return m.value("type").toString() == "error";
-}
-int failWith(const QJsonObject& m)
-{
-    return fail(m.value("code").toString(), m.value("message").toString());
-}
 
 // Resolves a path's strip segment by id or display name: tracks/Vocals/fader -> tracks/vocals/fader.
 QString resolvePath(const engine::Session& s, const QString& path)
@@ -207,13 +110,6 @@ std::optional<QJsonValue> parseValue(const QString& path, const QString& text, Q
     }
 }
 
-QString valueText(const QJsonValue& v)
-{
-    if (v.isBool()) return v.toBool() ? "true" : "false";
-    if (v.isDouble()) return QString::fromStdString(engine::formatNumber(v.toDouble()));
-    return v.toString();
-}
-
 int needArgs(const Options& o, int n, const char* usage)
 {
     if (o.rest.size() != n) return fail("usage", QString("usage: mixroom %1").arg(usage), 2);
@@ -227,40 +123,38 @@ int runCli(const QStringList& argv)
     Options o;
     QStringList args = argv;
     QString rate, role, name;
+    // Options taking a value, and flags.
+    const std::map<QString, QString*> values = {
+        {"--server", &o.server}, {"--token", &o.token}, {"--session", &o.session}, {"--rate", &rate},         {"--role", &role},
+        {"--name", &name},       {"--to", &o.to},       {"--version", &o.version}, {"--message", &o.message}, {"--author", &o.author},
+        {"-o", &o.outFile},      {"--out", &o.outFile}, {"--format", &o.format}};
+    const std::map<QString, bool*> flags = {{"--json", &o.json}, {"--open", &o.open}, {"--resolved", &o.resolved}};
     for (int i = 0; i < args.size(); ++i) {
         const QString a = args[i];
-        auto value = [&](QString& into) {
-            if (i + 1 >= args.size()) return false;
-            into = args[++i];
-            return true;
-        };
-        if (a == "--json")
-            o.json = true;
-        else if (a == "--server") {
-            if (!value(o.server)) return fail("usage", "--server needs a URL", 2);
-        } else if (a == "--token") {
-            if (!value(o.token)) return fail("usage", "--token needs a value", 2);
-        } else if (a == "--session") {
-            if (!value(o.session)) return fail("usage", "--session needs an id", 2);
-        } else if (a == "--rate") {
-            if (!value(rate)) return fail("usage", "--rate needs a sample rate", 2);
-        } else if (a == "--role") {
-            if (!value(role)) return fail("usage", "--role needs a role", 2);
-        } else if (a == "--name") {
-            if (!value(name)) return fail("usage", "--name needs a name", 2);
-        } else if (a == "-h" || a == "--help") {
+        if (a == "-h" || a == "--help") {
             std::printf("%s", kUsage);
             return 0;
-        } else if (a.startsWith("--"))
+        }
+        if (auto v = values.find(a); v != values.end()) {
+            if (i + 1 >= args.size()) return fail("usage", QString("%1 needs a value").arg(a), 2);
+            *v->second = args[++i];
+        } else if (auto f = flags.find(a); f != flags.end()) {
+            *f->second = true;
+        } else if (a.startsWith("--")) {
             return fail("usage", QString("unknown option %1 (try --help)").arg(a), 2);
-        else
+        } else {
             o.rest.append(a);
+        }
     }
     if (o.rest.isEmpty()) {
         std::fprintf(stderr, "%s", kUsage);
         return 2;
     }
     const QString cmd = o.rest.takeFirst();
+    static const QStringList known = {"login",  "sessions", "create",   "use",     "invite",    "members", "revoke",
+                                      "upload", "tracks",   "set",      "get",     "state",     "watch",   "note",
+                                      "notes",  "version",  "versions", "approve", "unapprove", "status",  "pull"};
+    if (!known.contains(cmd)) return fail("usage", QString("unknown command \"%1\" (try mixroom --help)").arg(cmd), 2);
     ClientConfig config;
     QString error;
     if (!config.load(&error)) return fail("config", error);
@@ -534,6 +428,7 @@ int runCli(const QStringList& argv)
         std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
         return QCoreApplication::exec();
     }
+    if (const int rc = runReviewCommand(cmd, o, server, token, s); rc >= 0) return rc;
     return fail("usage", QString("unknown command \"%1\" (try mixroom --help)").arg(cmd), 2);
 }
 

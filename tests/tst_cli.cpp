@@ -4,6 +4,7 @@
 // members, admin commands, upload with an added track.
 #include "ServerFixture.h"
 
+#include <QCryptographicHash>
 #include <QFile>
 #include <QJsonArray>
 #include <QProcess>
@@ -140,6 +141,61 @@ class TestCli : public QObject {
         QCOMPARE(added.value("track").toString(), QString("lead-vocal"));
         QCOMPARE(added.value("stem").toObject().value("sampleRate").toInt(), 48000);
         QTRY_COMPARE(f.srv->room(f.sessionId)->state().tracks.size(), size_t(3));
+    }
+
+    void reviewCommands()
+    {
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        Run r = mixroom({"note", "add", "0:00.5", "vocal too quiet here", "--to", "0.9", "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QString id = QJsonDocument::fromJson(r.out).object().value("note").toObject().value("id").toString();
+        QVERIFY(mixroom({"note", "reply", id, "raised it"}).out.contains("raised it"));
+        QCOMPARE(mixroom({"note", "add", "9:00", "too late"}).code, 1);
+        QCOMPARE(mixroom({"note", "add", "soon", "x"}).code, 2);
+        QVERIFY(mixroom({"notes", "--open"}).out.contains("vocal too quiet here"));
+        QCOMPARE(mixroom({"note", "resolve", id}).code, 0);
+        QVERIFY(!mixroom({"notes", "--open"}).out.contains("vocal too quiet here"));
+        QCOMPARE(mixroom({"version", "save", "v1", "--message", "first"}).code, 0);
+        mixroom({"set", "tracks/bass/pan", "0.5"});
+        r = mixroom({"version", "diff", "v1"});
+        QVERIFY2(r.out.contains("tracks/bass/pan: ") && r.out.contains(" -> 0.5"), r.out.constData());
+        QCOMPARE(mixroom({"version", "restore", "v1"}).code, 0);
+        QVERIFY(f.srv->room(f.sessionId)->state().tracks[0].pan != 0.5);
+        // The policy asks every artist and client: members invited earlier in this test run leave first.
+        for (const QJsonValue& m : QJsonDocument::fromJson(mixroom({"members", "--json"}).out).object().value("members").toArray())
+            if (m.toObject().value("name").toString() == "Ana")
+                mixroom({"revoke", m.toObject().value("id").toString()});
+        QCOMPARE(mixroom({"approve", "v1", "--token", f.tokens["artist"]}).code, 0);
+        r = mixroom({"approve", "v1", "--token", f.tokens["client"]});
+        QVERIFY(r.out.contains("now approved"));
+        r = mixroom({"status", "v1", "--json"});
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("versions").toArray().at(0).toObject().value("status").toString(),
+                 QString("approved"));
+
+        // The mastering engineer pulls (waiting through the render), resumes, and the hash is verified.
+        const QString out = f.dir.path() + "/v1.wav";
+        r = mixroom({"pull", "v1", "-o", out, "--token", f.tokens["mastering"], "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QJsonObject pulled = QJsonDocument::fromJson(r.out).object();
+        QFile whole(out);
+        QVERIFY(whole.open(QIODevice::ReadOnly));
+        const QByteArray bytes = whole.readAll();
+        QCOMPARE(QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex()),
+                 pulled.value("sha256").toString());
+        // An interrupted pull left a partial file: the next run continues from it.
+        QFile part(out + ".part");
+        QVERIFY(part.open(QIODevice::WriteOnly));
+        part.write(bytes.left(bytes.size() / 3));
+        part.close();
+        QFile::remove(out);
+        r = mixroom({"pull", "v1", "-o", out, "--token", f.tokens["mastering"], "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("sha256"), pulled.value("sha256"));
+        QVERIFY(!QFile::exists(out + ".part"));
+        // Refused pulls say why.
+        r = mixroom({"pull", "v1", "-o", out, "--token", f.tokens["client"]});
+        QCOMPARE(r.code, 1);
+        QVERIFY(r.err.contains("the client role may not pull"));
     }
 
     void adminCommands()

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+// The review commands of the mixroom CLI: notes, versions, approvals and the mastering pull.
+#include "client/CliSupport.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRegularExpression>
+
+#include <unistd.h>
+
+namespace mixroom::client::cli {
+
+namespace {
+
+// "1:23.5", "83.5" (seconds) or "83500ms" -> milliseconds; -1 if unreadable.
+double parsePosition(const QString& text)
+{
+    static const QRegularExpression ms("^(\\d+(?:\\.\\d+)?)ms$"), mmss("^(\\d+):(\\d{1,2}(?:\\.\\d+)?)$"), secs("^(\\d+(?:\\.\\d+)?)$");
+    if (auto m = ms.match(text); m.hasMatch()) return m.captured(1).toDouble();
+    if (auto m = mmss.match(text); m.hasMatch() && m.captured(2).toDouble() < 60)
+        return (m.captured(1).toDouble() * 60 + m.captured(2).toDouble()) * 1000;
+    if (auto m = secs.match(text); m.hasMatch()) return m.captured(1).toDouble() * 1000;
+    return -1;
+}
+
+QString position(double ms)
+{
+    const qint64 t = static_cast<qint64>(ms);
+    return QString("%1:%2.%3").arg(t / 60000).arg((t / 1000) % 60, 2, 10, QChar('0')).arg((t % 1000) / 100);
+}
+
+QString noteLine(const QJsonObject& n, const QString& indent = {})
+{
+    QString where = position(n.value("at").toDouble());
+    if (!n.value("to").isNull()) where += "-" + position(n.value("to").toDouble());
+    const QString version = n.value("version").isNull() ? QString("live") : n.value("version").toString();
+    return QString("%1%2 %3 [%4] %5 (%6, %7)%8: %9")
+        .arg(indent, n.value("id").toString(), where, version, n.value("resolved").toBool() ? "resolved" : "open",
+             n.value("authorName").toString(), n.value("role").toString(), n.value("edited").isNull() ? "" : " edited",
+             n.value("text").toString());
+}
+
+QString versionLine(const QJsonObject& v)
+{
+    QStringList approvers;
+    for (const QJsonValue& a : v.value("approvals").toArray())
+        approvers << a.toObject().value("name").toString();
+    QString line = QString("%1  %2  by %3, seq %4%5")
+                       .arg(v.value("name").toString(), -12)
+                       .arg(v.value("status").toString(), -10)
+                       .arg(v.value("authorName").toString())
+                       .arg(v.value("seq").toInteger())
+                       .arg(v.value("parent").isNull() ? "" : ", from " + v.value("parent").toString());
+    if (!v.value("message").toString().isEmpty()) line += "\n    " + v.value("message").toString();
+    if (!approvers.isEmpty()) line += "\n    approved by " + approvers.join(", ");
+    const QJsonArray waiting = v.value("waiting").toArray();
+    if (!waiting.isEmpty() && v.value("status").toString() == "pending") {
+        QStringList w;
+        for (const QJsonValue& x : waiting)
+            w << x.toString();
+        line += "\n    waiting for " + w.join(", ");
+    }
+    if (!v.value("hashes").toObject().isEmpty())
+        line += "\n    render sha256 wav24 " + v.value("hashes").toObject().value("wav24").toString();
+    return line;
+}
+
+int pull(const Options& o, const QString& server, const QString& token, const QString& sessionId, const QString& version)
+{
+    if (o.outFile.isEmpty()) return fail("usage", "usage: mixroom pull NAME -o FILE [--format wav24|wav32f|flac24]", 2);
+    const QString format = o.format.isEmpty() ? QString("wav24") : o.format;
+    QUrl url(server);
+    url.setScheme(url.scheme() == "wss" ? "https" : "http");
+    url.setPath(QString("/sessions/%1/versions/%2/mix")
+                    .arg(QString(QUrl::toPercentEncoding(sessionId)), QString(QUrl::toPercentEncoding(version))));
+    url.setQuery("format=" + format);
+    const QString part = o.outFile + ".part";
+    const bool tty = isatty(fileno(stderr)) && !o.json;
+    QNetworkAccessManager nam;
+    for (int attempt = 0; attempt < 600; ++attempt) {
+        QFile file(part);
+        if (!file.open(QIODevice::Append)) return fail("write_failed", QString("cannot write %1: %2").arg(part, file.errorString()));
+        const qint64 have = file.size(); // resume from what an interrupted pull left
+        QNetworkRequest req(url);
+        req.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+        if (have > 0) req.setRawHeader("Range", "bytes=" + QByteArray::number(have) + "-");
+        QNetworkReply* reply = nam.get(req);
+        qint64 total = -1;
+        QByteArray expected;
+        int status = 0;
+        QEventLoop loop;
+        QObject::connect(reply, &QNetworkReply::metaDataChanged, [&] {
+            status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            expected = reply->rawHeader("X-Mixroom-SHA256");
+            if (status == 206)
+                total = reply->rawHeader("Content-Range").split('/').value(1).toLongLong();
+            else if (status == 200) {
+                total = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
+                file.resize(0); // the server sent the whole file
+            }
+        });
+        QObject::connect(reply, &QNetworkReply::readyRead, [&] {
+            if (status != 200 && status != 206) return;
+            file.write(reply->readAll());
+            if (tty && total > 0) {
+                const qint64 now = file.size();
+                const int width = 30, filled = static_cast<int>(width * now / total);
+                std::fprintf(stderr, "\r%-20s [%s%s] %3d%% %7.1f MB", qPrintable(version.left(20)), QByteArray(filled, '#').constData(),
+                             QByteArray(width - filled, '.').constData(), static_cast<int>(100 * now / total), now / 1e6);
+            }
+        });
+        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        if (tty) std::fprintf(stderr, "\n");
+        status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QByteArray body = (status == 200 || status == 206) ? QByteArray() : reply->readAll();
+        const QString networkError = reply->error() == QNetworkReply::NoError || status >= 400 ? QString() : reply->errorString();
+        reply->deleteLater();
+        file.close();
+        if (status == 202) { // rendering: wait a second and ask again
+            if (tty && attempt == 0) std::fprintf(stderr, "the server is rendering %s ...\n", qPrintable(version));
+            QEventLoop wait;
+            QTimer::singleShot(1000, &wait, &QEventLoop::quit);
+            wait.exec();
+            continue;
+        }
+        if (status == 416) { // the part is longer than the file: start again
+            QFile::remove(part);
+            continue;
+        }
+        if (status != 200 && status != 206) {
+            if (!networkError.isEmpty())
+                return fail("unreachable",
+                            networkError + QString(" (run the same command again to resume from %1 bytes)").arg(QFileInfo(part).size()), 3);
+            const QJsonObject e = QJsonDocument::fromJson(body).object();
+            return fail(e.value("error").toString(QString::number(status)), e.value("message").toString());
+        }
+        // Verify the whole file against the server's hash before reporting success.
+        QFile done(part);
+        done.open(QIODevice::ReadOnly);
+        QCryptographicHash h(QCryptographicHash::Sha256);
+        h.addData(&done);
+        done.close();
+        const QByteArray got = h.result().toHex();
+        if (got != expected) {
+            QFile::remove(part);
+            return fail("hash_mismatch", QString("the download's SHA-256 %1 is not the server's %2; the file was removed")
+                                             .arg(QString::fromLatin1(got), QString::fromLatin1(expected)));
+        }
+        QFile::remove(o.outFile);
+        if (!QFile::rename(part, o.outFile)) return fail("write_failed", QString("cannot rename %1 to %2").arg(part, o.outFile));
+        out(o,
+            QJsonObject{{"file", o.outFile},
+                        {"version", version},
+                        {"format", format},
+                        {"bytes", QFileInfo(o.outFile).size()},
+                        {"sha256", QString::fromLatin1(got)}},
+            QString("Pulled %1 (%2) to %3: %4 bytes, SHA-256 %5 verified")
+                .arg(version, format, o.outFile)
+                .arg(QFileInfo(o.outFile).size())
+                .arg(QString::fromLatin1(got)));
+        return 0;
+    }
+    return fail("timeout", "the render did not finish in time");
+}
+
+} // namespace
+
+int runReviewCommand(const QString& cmd, const Options& o, const QString& server, const QString& token, Session& s)
+{
+    const QStringList& a = o.rest;
+    auto answer = [&](Kind kind, const QJsonObject& fields, const std::function<QString(const QJsonObject&)>& text) {
+        const QJsonObject r = s.call(kind, fields);
+        if (isError(r)) return failWith(r);
+        out(o, r, text(r));
+        return 0;
+    };
+    if (cmd == "note") {
+        const QString sub = a.value(0);
+        if (sub == "add") {
+            if (a.size() != 3) return fail("usage", "usage: mixroom note add POSITION TEXT [--to POSITION] [--version NAME]", 2);
+            const double at = parsePosition(a[1]);
+            if (at < 0) return fail("usage", QString("\"%1\" is not a position (use 1:23.5, 83.5 or 83500ms)").arg(a[1]), 2);
+            QJsonObject f{{"at", at}, {"text", a[2]}};
+            if (!o.to.isEmpty()) {
+                const double to = parsePosition(o.to);
+                if (to < 0) return fail("usage", QString("\"%1\" is not a position").arg(o.to), 2);
+                f.insert("to", to);
+            }
+            if (!o.version.isEmpty()) f.insert("version", o.version);
+            return answer(Kind::AddNote, f, [](const QJsonObject& r) { return "Added " + noteLine(r.value("note").toObject()); });
+        }
+        if ((sub == "reply" || sub == "edit") && a.size() == 3)
+            return answer(sub == "reply" ? Kind::AddNote : Kind::EditNote,
+                          sub == "reply" ? QJsonObject{{"parent", a[1]}, {"text", a[2]}} : QJsonObject{{"id", a[1]}, {"text", a[2]}},
+                          [](const QJsonObject& r) { return noteLine(r.value("note").toObject()); });
+        if ((sub == "resolve" || sub == "reopen") && a.size() == 2)
+            return answer(Kind::ResolveNote, {{"id", a[1]}, {"resolved", sub == "resolve"}},
+                          [](const QJsonObject& r) { return noteLine(r.value("note").toObject()); });
+        if (sub == "delete" && a.size() == 2)
+            return answer(Kind::DeleteNote, {{"id", a[1]}}, [&](const QJsonObject&) { return "Deleted " + a[1]; });
+        return fail("usage", "usage: mixroom note add|reply|edit|resolve|reopen|delete ...", 2);
+    }
+    if (cmd == "notes") {
+        QJsonObject f;
+        if (o.open) f.insert("open", true);
+        if (o.resolved) f.insert("open", false);
+        if (!o.version.isEmpty()) f.insert("version", o.version);
+        if (!o.author.isEmpty()) f.insert("author", o.author);
+        return answer(Kind::ListNotes, f, [](const QJsonObject& r) {
+            QStringList lines;
+            for (const QJsonValue& v : r.value("notes").toArray()) {
+                lines << noteLine(v.toObject());
+                for (const QJsonValue& reply : v.toObject().value("replies").toArray())
+                    lines << noteLine(reply.toObject(), "    ↳ ");
+            }
+            return lines.isEmpty() ? QString("No notes") : lines.join('\n');
+        });
+    }
+    if (cmd == "version") {
+        const QString sub = a.value(0);
+        if (sub == "save" && a.size() == 2) {
+            QJsonObject f{{"name", a[1]}};
+            if (!o.message.isEmpty()) f.insert("message", o.message);
+            return answer(Kind::SaveVersion, f, [](const QJsonObject& r) { return "Saved " + versionLine(r.value("version").toObject()); });
+        }
+        if (sub == "diff" && (a.size() == 2 || a.size() == 3)) {
+            QJsonObject f{{"from", a[1]}};
+            if (a.size() == 3) f.insert("to", a[2]);
+            return answer(Kind::DiffVersions, f, [](const QJsonObject& r) {
+                QStringList lines{QString("%1 -> %2").arg(r.value("from").toString(), r.value("to").toString())};
+                for (const QJsonValue& x : r.value("added").toArray())
+                    lines << "  + " + x.toString();
+                for (const QJsonValue& x : r.value("removed").toArray())
+                    lines << "  - " + x.toString();
+                for (const QJsonValue& c : r.value("changes").toArray()) {
+                    const QJsonObject ch = c.toObject();
+                    lines << QString("  %1: %2 -> %3")
+                                 .arg(ch.value("path").toString(), valueText(ch.value("before")), valueText(ch.value("after")));
+                }
+                if (lines.size() == 1) lines << "  no differences";
+                return lines.join('\n');
+            });
+        }
+        if (sub == "restore" && a.size() == 2)
+            return answer(Kind::RestoreVersion, {{"version", a[1]}}, [&](const QJsonObject& r) {
+                return QString("Restored %1 as the live mix (seq %2)").arg(a[1]).arg(r.value("seq").toInteger());
+            });
+        return fail("usage", "usage: mixroom version save NAME [--message TEXT] | diff A [B] | restore NAME", 2);
+    }
+    if (cmd == "versions" || cmd == "status") {
+        const QJsonObject r = s.call(Kind::ListVersions, {});
+        if (isError(r)) return failWith(r);
+        QJsonArray versions = r.value("versions").toArray();
+        if (cmd == "status" && !a.isEmpty()) {
+            QJsonArray one;
+            for (const QJsonValue& v : versions)
+                if (v.toObject().value("name").toString() == a[0]) one.append(v);
+            if (one.isEmpty()) return fail("not_found", QString("no version \"%1\"").arg(a[0]));
+            versions = one;
+        }
+        QStringList lines;
+        for (const QJsonValue& v : versions)
+            lines << versionLine(v.toObject());
+        out(o, QJsonObject{{"versions", versions}, {"policy", r.value("policy")}},
+            lines.isEmpty() ? QString("No versions") : lines.join('\n'));
+        return 0;
+    }
+    if (cmd == "approve" || cmd == "unapprove") {
+        if (a.size() != 1) return fail("usage", QString("usage: mixroom %1 NAME").arg(cmd), 2);
+        return answer(Kind::Approve, {{"version", a[0]}, {"approved", cmd == "approve"}}, [&](const QJsonObject& r) {
+            QStringList waiting;
+            for (const QJsonValue& w : r.value("waiting").toArray())
+                waiting << w.toString();
+            return QString("%1 %2: now %3%4")
+                .arg(cmd == "approve" ? "Approved" : "Took back your approval of", a[0], r.value("status").toString(),
+                     waiting.isEmpty() ? QString() : ", waiting for " + waiting.join(", "));
+        });
+    }
+    if (cmd == "pull") {
+        if (a.size() != 1) return fail("usage", "usage: mixroom pull NAME -o FILE [--format wav24|wav32f|flac24]", 2);
+        return pull(o, server, token, s.conn().welcome().value("session").toObject().value("id").toString(), a[0]);
+    }
+    return -1;
+}
+
+} // namespace mixroom::client::cli

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Shared pieces of the mixroom command line: options, output (text or --json), errors with exit
+// codes, and a connected session that waits for answers. Used by Cli.cpp and CliReview.cpp.
+// Thread: main thread.
+#include "client/Connection.h"
+
+#include <QEventLoop>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStringList>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace mixroom::client::cli {
+
+using protocol::Kind;
+
+struct Options {
+    QString server, token, session;
+    bool json = false;
+    QStringList rest;
+    // Options of the review commands.
+    QString to, version, message, author, outFile, format;
+    bool open = false, resolved = false;
+};
+
+inline void out(const Options& o, const QJsonObject& json, const QString& text)
+{
+    if (o.json)
+        std::printf("%s\n", QJsonDocument(json).toJson(QJsonDocument::Compact).constData());
+    else
+        std::printf("%s\n", qPrintable(text));
+}
+
+inline int fail(const QString& code, const QString& message, int exitCode = 1)
+{
+    std::fprintf(stderr, "mixroom: %s: %s\n", qPrintable(code), qPrintable(message));
+    return exitCode;
+}
+
+// A connected session for one command.
+class Session {
+  public:
+    Session(const QString& url, const QString& token, const QString& clientId) : m_conn(QUrl(url), token, clientId)
+    {
+        m_conn.setAutoReconnect(false);
+    }
+    // Waits for welcome; returns an exit code (0 on success).
+    int connect(int timeoutMs = 10000)
+    {
+        QEventLoop loop;
+        int rc = 3;
+        QString code = "unreachable", message = "no answer from the server";
+        QObject::connect(&m_conn, &Connection::welcomed, &loop, [&] {
+            rc = 0;
+            loop.quit();
+        });
+        QObject::connect(&m_conn, &Connection::failed, &loop, [&](const QString& c, const QString& m) {
+            code = c;
+            message = m;
+            rc = 1;
+            loop.quit();
+        });
+        QObject::connect(&m_conn, &Connection::stateChanged, &loop, [&](Connection::State s) {
+            if (s == Connection::State::Disconnected) {
+                message = "cannot connect to the server (is mixroomd running, and the URL right?)";
+                loop.quit();
+            }
+        });
+        QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+        m_conn.open();
+        loop.exec();
+        if (rc != 0) return fail(code, message, rc);
+        return 0;
+    }
+    // Sends a request and waits for its answer. Returns the answer (ack, reply or error).
+    QJsonObject call(Kind kind, const QJsonObject& fields, int timeoutMs = 15000)
+    {
+        QEventLoop loop;
+        QJsonObject answer{{"type", "error"}, {"code", "timeout"}, {"message", "no answer from the server"}};
+        qint64 seq = -2;
+        auto match = [&](qint64 s) { return s == seq; };
+        QObject::connect(&m_conn, &Connection::acked, &loop, [&](qint64 s, qint64 applied) {
+            if (match(s)) {
+                answer = QJsonObject{{"type", "ack"}, {"seq", applied}};
+                loop.quit();
+            }
+        });
+        QObject::connect(&m_conn, &Connection::reply, &loop, [&](qint64 s, const QJsonObject& m) {
+            if (match(s)) {
+                answer = m;
+                loop.quit();
+            }
+        });
+        QObject::connect(&m_conn, &Connection::refused, &loop, [&](qint64 s, const QJsonObject& m) {
+            if (match(s) || s < 0) {
+                answer = m;
+                loop.quit();
+            }
+        });
+        QObject::connect(&m_conn, &Connection::stateChanged, &loop, [&](Connection::State s) {
+            if (s != Connection::State::Connected) {
+                answer = QJsonObject{{"type", "error"}, {"code", "disconnected"}, {"message", "the connection closed before an answer"}};
+                loop.quit();
+            }
+        });
+        QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+        seq = m_conn.request(kind, fields);
+        loop.exec();
+        return answer;
+    }
+    Connection& conn() { return m_conn; }
+
+  private:
+    Connection m_conn;
+};
+
+inline bool isError(const QJsonObject& m)
+{
+    return m.value("type").toString() == "error";
+}
+inline int failWith(const QJsonObject& m)
+{
+    return fail(m.value("code").toString(), m.value("message").toString());
+}
+
+inline QString valueText(const QJsonValue& v)
+{
+    if (v.isBool()) return v.toBool() ? "true" : "false";
+    if (v.isDouble()) return QString::number(v.toDouble(), 'g', 10);
+    if (v.isNull()) return "-";
+    return v.toString();
+}
+
+// Review commands (notes, versions, approvals, pull); returns -1 when `cmd` is not one of them.
+int runReviewCommand(const QString& cmd, const Options& o, const QString& server, const QString& token, Session& s);
+
+} // namespace mixroom::client::cli
