@@ -55,6 +55,10 @@ class TestRenderer : public QObject {
         auto rb = renderToFile(fx.session, fx.stems, b.toStdString(), opt);
         QVERIFY(rb.ok());
         QCOMPARE(fileHash(a), fileHash(b));
+        // Nothing time-dependent in the file (libsndfile's PEAK chunk holds a timestamp).
+        QFile raw(a);
+        QVERIFY(raw.open(QIODevice::ReadOnly));
+        QVERIFY(!raw.read(4096).contains("PEAK"));
         QVERIFY(!QFile::exists(a + ".part"));
 
         SF_INFO info{};

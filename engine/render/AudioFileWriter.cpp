@@ -85,6 +85,9 @@ Result<std::unique_ptr<AudioFileWriter>> AudioFileWriter::create(const std::stri
     w->d->bits = bits;
     w->d->snd = sf_open(w->d->part.c_str(), SFM_WRITE, &info);
     if (!w->d->snd) return Error{"write_failed", "cannot write " + path + ": " + sf_strerror(nullptr)};
+    // libsndfile's PEAK chunk (float WAV) carries the wall-clock time: the same audio would not
+    // give the same bytes. Renders must be bit-identical, so it is left out.
+    sf_command(w->d->snd, SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
     return w;
 }
 
