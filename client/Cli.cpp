@@ -50,7 +50,8 @@ const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TO
                      "  note reply|edit ID TEXT, note resolve|reopen|delete ID\n"
                      "  notes [--open|--resolved] [--version NAME] [--author MEMBER]\n"
                      "  version save NAME [--message TEXT], version diff A [B], version restore NAME, versions\n"
-                     "  approve NAME, unapprove NAME, status [NAME]\n"
+                     "  approve NAME, unapprove NAME, status [NAME], version show NAME\n"
+                     "  policy ROLE...                the roles whose every member must approve (owner)\n"
                      "  pull NAME -o FILE [--format wav24|wav32f|flac24]   download a version's mix (resumes, verifies SHA-256)\n"
                      "\n"
                      "Paths name tracks, groups and returns by id or by name; parameters: see docs/PARAMETERS.md.\n"
@@ -151,9 +152,9 @@ int runCli(const QStringList& argv)
         return 2;
     }
     const QString cmd = o.rest.takeFirst();
-    static const QStringList known = {"login",  "sessions", "create",   "use",     "invite",    "members", "revoke",
-                                      "upload", "tracks",   "set",      "get",     "state",     "watch",   "note",
-                                      "notes",  "version",  "versions", "approve", "unapprove", "status",  "pull"};
+    static const QStringList known = {"login",    "sessions", "create",    "use",    "invite", "members", "revoke", "upload",
+                                      "tracks",   "set",      "get",       "state",  "watch",  "note",    "notes",  "version",
+                                      "versions", "approve",  "unapprove", "status", "pull",   "policy"};
     if (!known.contains(cmd)) return fail("usage", QString("unknown command \"%1\" (try mixroom --help)").arg(cmd), 2);
     ClientConfig config;
     QString error;

@@ -168,6 +168,13 @@ int pull(const Options& o, const QString& server, const QString& token, const QS
     return fail("timeout", "the render did not finish in time");
 }
 
+Options showOne(const Options& o, const QString& name)
+{
+    Options one = o;
+    one.rest = {name};
+    return one;
+}
+
 } // namespace
 
 int runReviewCommand(const QString& cmd, const Options& o, const QString& server, const QString& token, Session& s)
@@ -221,6 +228,7 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
             return lines.isEmpty() ? QString("No notes") : lines.join('\n');
         });
     }
+    if (cmd == "version" && a.value(0) == "show" && a.size() == 2) return runReviewCommand("status", showOne(o, a[1]), server, token, s);
     if (cmd == "version") {
         const QString sub = a.value(0);
         if (sub == "save" && a.size() == 2) {
@@ -250,7 +258,14 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
             return answer(Kind::RestoreVersion, {{"version", a[1]}}, [&](const QJsonObject& r) {
                 return QString("Restored %1 as the live mix (seq %2)").arg(a[1]).arg(r.value("seq").toInteger());
             });
-        return fail("usage", "usage: mixroom version save NAME [--message TEXT] | diff A [B] | restore NAME", 2);
+        if (sub != "show")
+            return fail("usage", "usage: mixroom version save NAME [--message TEXT] | show NAME | diff A [B] | restore NAME", 2);
+    }
+    if (cmd == "policy") {
+        if (a.isEmpty())
+            return fail("usage", "usage: mixroom policy ROLE... (the roles whose every member must approve, e.g. artist client)", 2);
+        return answer(Kind::SetPolicy, {{"roles", QJsonArray::fromStringList(a)}},
+                      [&](const QJsonObject&) { return "Approval now needs every member with the role " + a.join(" or "); });
     }
     if (cmd == "versions" || cmd == "status") {
         const QJsonObject r = s.call(Kind::ListVersions, {});

@@ -163,8 +163,7 @@ class TestCli : public QObject {
         QVERIFY(f.srv->room(f.sessionId)->state().tracks[0].pan != 0.5);
         // The policy asks every artist and client: members invited earlier in this test run leave first.
         for (const QJsonValue& m : QJsonDocument::fromJson(mixroom({"members", "--json"}).out).object().value("members").toArray())
-            if (m.toObject().value("name").toString() == "Ana")
-                mixroom({"revoke", m.toObject().value("id").toString()});
+            if (m.toObject().value("name").toString() == "Ana") mixroom({"revoke", m.toObject().value("id").toString()});
         QCOMPARE(mixroom({"approve", "v1", "--token", f.tokens["artist"]}).code, 0);
         r = mixroom({"approve", "v1", "--token", f.tokens["client"]});
         QVERIFY(r.out.contains("now approved"));
@@ -172,6 +171,9 @@ class TestCli : public QObject {
         QCOMPARE(QJsonDocument::fromJson(r.out).object().value("versions").toArray().at(0).toObject().value("status").toString(),
                  QString("approved"));
 
+        QVERIFY(mixroom({"version", "show", "v1"}).out.contains("approved by"));
+        QCOMPARE(mixroom({"policy", "artist", "--token", f.tokens["artist"]}).code, 1); // owner only
+        QCOMPARE(mixroom({"policy", "artist", "client"}).code, 0);
         // The mastering engineer pulls (waiting through the render), resumes, and the hash is verified.
         const QString out = f.dir.path() + "/v1.wav";
         r = mixroom({"pull", "v1", "-o", out, "--token", f.tokens["mastering"], "--json"});
