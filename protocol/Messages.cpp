@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 
 #include <cmath>
+#include <cstring>
 
 namespace mixroom::protocol {
 
@@ -326,6 +327,65 @@ QVector<MessageSpec> build()
           {"done", F::Bool, true, ""},
           {"hashes", F::Object, false, "SHA-256 per format: wav24, wav32f, flac24"},
           {"error", F::String, false, "why it failed"}}},
+        {Kind::Listen,
+         "listen",
+         C2S,
+         "Start receiving the mix as Opus in binary frames: `follow` shares the session's transport (one render for all), `own` gets a "
+         "private one.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"mode", F::String, true, "follow or own"},
+          {"bitrate", F::Integer, false, "kbit/s, 64-256 (default 192, VBR); own mode only, follow uses the shared stream's"},
+          {"frameMs", F::Integer, false, "10 or 20 (default 20); own mode only"}}},
+        {Kind::Listening,
+         "listening",
+         S2C,
+         "Answer to listen: the stream's settings.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"stream", F::Integer, true, "stream id in the audio frame header"},
+          {"mode", F::String, true, ""},
+          {"sampleRate", F::Integer, true, "48000"},
+          {"channels", F::Integer, true, "2"},
+          {"frameMs", F::Integer, true, ""},
+          {"bitrate", F::Integer, true, "kbit/s"},
+          {"transport", F::Object, true, "as in transport_state"}}},
+        {Kind::StopListening, "stop_listening", C2S, "Stop the audio frames.", {{"clientSeq", F::Integer, true, ""}}},
+        {Kind::Transport,
+         "transport",
+         C2S,
+         "Drive a transport: the shared one (`follow`, editors only) or your own. Actions: play, pause, seek (at), loop (from, to), "
+         "unloop.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"target", F::String, true, "follow or own"},
+          {"action", F::String, true, ""},
+          {"at", F::Number, false, "ms, for seek"},
+          {"from", F::Number, false, "ms, loop start"},
+          {"to", F::Number, false, "ms, loop end"}}},
+        {Kind::TransportState,
+         "transport_state",
+         S2C,
+         "A transport changed; to its listeners (the requester's copy carries clientSeq).",
+         {{"stream", F::Integer, true, ""},
+          {"playing", F::Bool, true, ""},
+          {"position", F::Number, true, "ms"},
+          {"loop", F::Any, false, "{from, to} in ms, or absent"},
+          {"source", F::String, true, "live or a version name"},
+          {"lengthMs", F::Number, true, "song length"},
+          {"clientSeq", F::Integer, false, ""}}},
+        {Kind::AbSwitch,
+         "ab",
+         C2S,
+         "Switch your own stream between the live mix and a saved version at the same position.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"source", F::String, true, "live or a version name"},
+          {"match", F::Bool, false, "play both at the same integrated loudness"}}},
+        {Kind::Meters,
+         "meters",
+         S2C,
+         "About ten times a second to each listener: per-strip peak/RMS and master loudness of what it hears.",
+         {{"stream", F::Integer, true, ""},
+          {"strips", F::Array, true, "[{id, peakDb, rmsDb}]"},
+          {"master", F::Object, true, "{momentaryLufs, shortTermLufs, truePeakDbtp}"},
+          {"dropped", F::Integer, false, "audio frames dropped for this listener"}}},
     };
 }
 } // namespace
@@ -339,6 +399,37 @@ const QVector<MessageSpec>& messageTable()
 const MessageSpec& spec(Kind k)
 {
     return messageTable()[static_cast<int>(k)];
+}
+
+QByteArray AudioFrameHeader::encode(const QByteArray& opusPacket) const
+{
+    QByteArray out(kSize, '\0');
+    char* p = out.data();
+    std::memcpy(p, kMagic, 4);
+    for (int i = 0; i < 4; ++i)
+        p[4 + i] = static_cast<char>(stream >> (8 * i));
+    for (int i = 0; i < 4; ++i)
+        p[8 + i] = static_cast<char>(seq >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+        p[12 + i] = static_cast<char>(position >> (8 * i));
+    p[20] = static_cast<char>(flags);
+    return out + opusPacket;
+}
+
+std::optional<AudioFrameHeader> AudioFrameHeader::decode(const QByteArray& frame, QByteArray* payload)
+{
+    if (frame.size() < kSize || std::memcmp(frame.constData(), kMagic, 4) != 0) return std::nullopt;
+    auto byte = [&](int i) { return static_cast<quint64>(static_cast<unsigned char>(frame[i])); };
+    AudioFrameHeader h;
+    for (int i = 0; i < 4; ++i)
+        h.stream |= static_cast<quint32>(byte(4 + i) << (8 * i));
+    for (int i = 0; i < 4; ++i)
+        h.seq |= static_cast<quint32>(byte(8 + i) << (8 * i));
+    for (int i = 0; i < 8; ++i)
+        h.position |= byte(12 + i) << (8 * i);
+    h.flags = static_cast<quint8>(frame[20]);
+    if (payload) *payload = frame.mid(kSize);
+    return h;
 }
 
 std::optional<Kind> kindFromName(const QString& name)

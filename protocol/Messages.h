@@ -69,6 +69,28 @@ enum class Kind {
     Approval,
     SetPolicy,
     Render,
+    Listen,
+    Listening,
+    StopListening,
+    Transport,
+    TransportState,
+    AbSwitch,
+    Meters,
+};
+
+// The header of every binary (audio) frame, little-endian, followed by one Opus packet:
+// "MXA1", stream id u32, seq u32, position u64 (48 kHz samples), flags u8, 3 reserved bytes.
+struct AudioFrameHeader {
+    static constexpr char kMagic[4] = {'M', 'X', 'A', '1'};
+    static constexpr int kSize = 24;
+    enum Flags : quint8 { Discontinuity = 1, Silence = 2 };
+    quint32 stream = 0;
+    quint32 seq = 0;      // per stream, +1 per frame
+    quint64 position = 0; // transport position of the frame's first sample, in 48 kHz samples
+    quint8 flags = 0;
+    QByteArray encode(const QByteArray& opusPacket) const;
+    // Parses a binary frame; nullopt if it is not one. `payload` gets the Opus packet.
+    static std::optional<AudioFrameHeader> decode(const QByteArray& frame, QByteArray* payload);
 };
 
 enum class Direction { ClientToServer, ServerToClient };
