@@ -52,6 +52,8 @@ const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TO
                      "  version save NAME [--message TEXT], version diff A [B], version restore NAME, versions\n"
                      "  approve NAME, unapprove NAME, status [NAME], version show NAME\n"
                      "  policy ROLE...                the roles whose every member must approve (owner)\n"
+                     "  listen [--follow|--own] [--bitrate KBPS] [--frame 10|20] --out FILE.opus|FILE.wav [--duration SECONDS]\n"
+                     "  play, pause, seek POSITION, loop FROM TO, unloop   drive the shared transport (editors)\n"
                      "  pull NAME -o FILE [--format wav24|wav32f|flac24]   download a version's mix (resumes, verifies SHA-256)\n"
                      "\n"
                      "Paths name tracks, groups and returns by id or by name; parameters: see docs/PARAMETERS.md.\n"
@@ -123,13 +125,16 @@ int runCli(const QStringList& argv)
 {
     Options o;
     QStringList args = argv;
-    QString rate, role, name;
+    QString rate, role, name, bitrate, frame, duration;
+    bool listenOwn = false, listenFollow = false;
     // Options taking a value, and flags.
     const std::map<QString, QString*> values = {
-        {"--server", &o.server}, {"--token", &o.token}, {"--session", &o.session}, {"--rate", &rate},         {"--role", &role},
-        {"--name", &name},       {"--to", &o.to},       {"--version", &o.version}, {"--message", &o.message}, {"--author", &o.author},
-        {"-o", &o.outFile},      {"--out", &o.outFile}, {"--format", &o.format}};
-    const std::map<QString, bool*> flags = {{"--json", &o.json}, {"--open", &o.open}, {"--resolved", &o.resolved}};
+        {"--server", &o.server},   {"--token", &o.token},   {"--session", &o.session}, {"--rate", &rate},
+        {"--role", &role},         {"--name", &name},       {"--to", &o.to},           {"--version", &o.version},
+        {"--message", &o.message}, {"--author", &o.author}, {"-o", &o.outFile},        {"--out", &o.outFile},
+        {"--format", &o.format},   {"--bitrate", &bitrate}, {"--frame", &frame},       {"--duration", &duration}};
+    const std::map<QString, bool*> flags = {
+        {"--json", &o.json}, {"--open", &o.open}, {"--resolved", &o.resolved}, {"--own", &listenOwn}, {"--follow", &listenFollow}};
     for (int i = 0; i < args.size(); ++i) {
         const QString a = args[i];
         if (a == "-h" || a == "--help") {
@@ -152,9 +157,10 @@ int runCli(const QStringList& argv)
         return 2;
     }
     const QString cmd = o.rest.takeFirst();
-    static const QStringList known = {"login",    "sessions", "create",    "use",    "invite", "members", "revoke", "upload",
-                                      "tracks",   "set",      "get",       "state",  "watch",  "note",    "notes",  "version",
-                                      "versions", "approve",  "unapprove", "status", "pull",   "policy"};
+    static const QStringList known = {"login",  "sessions", "create",   "use",     "invite",    "members", "revoke",
+                                      "upload", "tracks",   "set",      "get",     "state",     "watch",   "note",
+                                      "notes",  "version",  "versions", "approve", "unapprove", "status",  "pull",
+                                      "policy", "listen",   "play",     "pause",   "seek",      "loop",    "unloop"};
     if (!known.contains(cmd)) return fail("usage", QString("unknown command \"%1\" (try mixroom --help)").arg(cmd), 2);
     ClientConfig config;
     QString error;
@@ -430,6 +436,8 @@ int runCli(const QStringList& argv)
         return QCoreApplication::exec();
     }
     if (const int rc = runReviewCommand(cmd, o, server, token, s); rc >= 0) return rc;
+    const QStringList extra{listenOwn ? "own" : "follow", "bitrate", bitrate, "frame", frame, "duration", duration};
+    if (const int rc = runListenCommand(cmd, o, s, extra); rc >= 0) return rc;
     return fail("usage", QString("unknown command \"%1\" (try mixroom --help)").arg(cmd), 2);
 }
 

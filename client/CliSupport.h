@@ -136,5 +136,8 @@ inline QString valueText(const QJsonValue& v)
 
 // Review commands (notes, versions, approvals, pull); returns -1 when `cmd` is not one of them.
 int runReviewCommand(const QString& cmd, const Options& o, const QString& server, const QString& token, Session& s);
+// listen and the shared transport; returns -1 when `cmd` is not one of them. `extra` holds
+// "own"/"follow" and "bitrate"/"frame"/"duration" followed by their values.
+int runListenCommand(const QString& cmd, const Options& o, Session& s, const QStringList& extra);
 
 } // namespace mixroom::client::cli

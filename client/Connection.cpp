@@ -18,6 +18,7 @@ Connection::Connection(QUrl url, QString token, QString clientId, QObject* paren
     connect(&m_socket, &QWebSocket::connected, this, &Connection::onConnected);
     connect(&m_socket, &QWebSocket::disconnected, this, &Connection::onDisconnected);
     connect(&m_socket, &QWebSocket::textMessageReceived, this, &Connection::onText);
+    connect(&m_socket, &QWebSocket::binaryMessageReceived, this, &Connection::audioFrame);
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, [this] { m_socket.open(m_url); });
 }

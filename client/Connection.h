@@ -48,6 +48,7 @@ class Connection : public QObject {
     void refused(qint64 clientSeq, const QJsonObject& error); // error messages (clientSeq -1 if none)
     void failed(const QString& code, const QString& message); // cannot (re)connect: bad token, version
     void stateChanged(mixroom::client::Connection::State state);
+    void audioFrame(const QByteArray& frame); // binary frames: the preview stream
 
   private:
     void onText(const QString& text);

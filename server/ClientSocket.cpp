@@ -42,6 +42,11 @@ void ClientSocket::send(const QByteArray& json)
     if (!m_closed) m_socket->sendTextMessage(QString::fromUtf8(json));
 }
 
+void ClientSocket::sendBinary(const QByteArray& frame)
+{
+    if (!m_closed) m_socket->sendBinaryMessage(frame);
+}
+
 void ClientSocket::sendError(const QString& code, const QString& message, const QJsonObject& extra)
 {
     send(errorMessage(code, message, extra));

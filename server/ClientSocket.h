@@ -22,6 +22,8 @@ class ClientSocket : public QObject {
     ~ClientSocket() override;
 
     void send(const QByteArray& json);
+    void sendBinary(const QByteArray& frame);
+    qint64 bytesToWrite() const { return m_socket->bytesToWrite(); }
     void sendError(const QString& code, const QString& message, const QJsonObject& extra = {});
     void close(QWebSocketProtocol::CloseCode code, const QString& reason);
     QString peerAddress() const { return m_peer; }

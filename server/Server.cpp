@@ -30,6 +30,20 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
                 }),
       m_review(store), m_renders(m_dataDir + "/renders", m_stems)
 {
+    auto route = [this](quint32 stream) -> PreviewHub* {
+        const QString session = m_streamSessions.value(stream);
+        auto it = m_rooms.find(session);
+        return it == m_rooms.end() ? nullptr : &it->second->previews();
+    };
+    connect(&m_previews, &PreviewEngine::packet, this, [route](quint32 s, const QByteArray& f) {
+        if (PreviewHub* h = route(s)) h->onPacket(s, f);
+    });
+    connect(&m_previews, &PreviewEngine::transportChanged, this, [route](quint32 s, const QJsonObject& st) {
+        if (PreviewHub* h = route(s)) h->onTransport(s, st);
+    });
+    connect(&m_previews, &PreviewEngine::meters, this, [route](quint32 s, const QJsonObject& m) {
+        if (PreviewHub* h = route(s)) h->onMeters(s, m);
+    });
     m_http.prefix("/sessions", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { pull(req, r); });
     m_http.prefix("/uploads", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { m_uploads.handle(req, r); });
     m_http.get("/health", [](const QHttpServerRequest&, QHttpServerResponder& r) {
@@ -76,7 +90,11 @@ SessionRoom* Server::room(const QString& sessionId)
                                              const qint64 frames = src ? src.value()->frames() : -1;
                                              if (frames >= 0) m_stemFrames.insert(h, frames);
                                              return frames;
-                                         }};
+                                         },
+                                         &m_stems,
+                                         &m_previews,
+                                         [this] { return m_nextStream++; },
+                                         [this](quint32 stream, const QString& session) { m_streamSessions.insert(stream, session); }};
     auto room = SessionRoom::load(sessionId, services, &error);
     if (!room) {
         qWarning("mixroomd: %s", qPrintable(error));

@@ -9,6 +9,7 @@
 #include "engine/stems/StemStore.h"
 #include "server/ClientSocket.h"
 #include "server/Metrics.h"
+#include "server/PreviewEngine.h"
 #include "server/RenderCache.h"
 #include "server/ReviewStore.h"
 #include "server/SessionRoom.h"
@@ -70,6 +71,9 @@ class Server : public QObject {
     ReviewStore m_review;
     RenderCache m_renders;
     QHash<QString, qint64> m_stemFrames; // stem hash -> frames
+    PreviewEngine m_previews;
+    quint32 m_nextStream = 1;
+    QHash<quint32, QString> m_streamSessions; // preview stream -> session
     void pull(const QHttpServerRequest& req, QHttpServerResponder& r);
     Metrics m_metrics;
     std::map<QString, std::unique_ptr<SessionRoom>> m_rooms;

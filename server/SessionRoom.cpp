@@ -51,6 +51,15 @@ std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, const Services
                                      if (c != except) c->send(json);
                              }};
     room->m_review = std::make_unique<ReviewService>(id, store, services.review, services.renders, services.metrics, host);
+    PreviewHub::Host previewHost{[r]() -> const engine::Session& { return r->m_committed; },
+                                 [r](const QString& v) { return r->m_review->versionState(v); },
+                                 services.newStreamId,
+                                 [r, id, reg = services.registerStream](quint32 stream) {
+                                     if (reg) reg(stream, id);
+                                 },
+                                 services.stems,
+                                 services.previews};
+    if (services.previews && services.stems) room->m_preview = std::make_unique<PreviewHub>(previewHost);
     return room;
 }
 
@@ -79,6 +88,7 @@ void SessionRoom::join(ClientSocket* c, qint64 lastSeq)
 
 void SessionRoom::leave(ClientSocket* c)
 {
+    if (m_preview) m_preview->leave(c);
     if (m_clients.removeAll(c) > 0) broadcastPresence();
 }
 
@@ -117,6 +127,15 @@ void SessionRoom::handle(ClientSocket* c, const Message& msg)
         m_review->handle(c, msg);
         return;
     default:
+        if (PreviewHub::handles(msg.kind)) {
+            if (!m_limiter.take(c->memberId + "/other", kOtherRule))
+                return refuse(c, codes::RateLimited, "too many requests; slow down", {{"clientSeq", b.value("clientSeq")}});
+            if (!m_preview)
+                return refuse(c, codes::Internal, "previews are not available on this server", {{"clientSeq", b.value("clientSeq")}});
+            flush();
+            m_preview->handle(c, msg);
+            return;
+        }
         if (ReviewService::handles(msg.kind)) {
             if (!m_limiter.take(c->memberId + "/other", kOtherRule))
                 return refuse(c, codes::RateLimited, "too many requests; slow down", {{"clientSeq", b.value("clientSeq")}});
@@ -240,6 +259,7 @@ bool SessionRoom::flush()
     if (snap) m_snapshotSeq = m_seq;
     m_committed = m_state;
     m_committedSeq = m_seq;
+    if (m_preview) m_preview->committed(std::any_of(rows.begin(), rows.end(), [](const OpRow& r) { return r.op != "set"; }));
     m_metrics.opsApplied(rows.size());
     // Acknowledge, then broadcast in sequence order (after the commit, never before).
     const qint64 now = m_clock.nsecsElapsed();

@@ -10,6 +10,7 @@
 #include "protocol/SessionOps.h"
 #include "server/ClientSocket.h"
 #include "server/Metrics.h"
+#include "server/PreviewHub.h"
 #include "server/RateLimiter.h"
 #include "server/ReviewService.h"
 #include "server/Store.h"
@@ -37,9 +38,14 @@ class SessionRoom : public QObject {
         Metrics& metrics;
         protocol::StemExists stemExists;
         std::function<qint64(const QString& hash)> stemFrames; // -1 if unknown
+        engine::StemStore* stems = nullptr;
+        PreviewEngine* previews = nullptr;
+        std::function<quint32()> newStreamId;
+        std::function<void(quint32 stream, const QString& session)> registerStream;
     };
     static std::unique_ptr<SessionRoom> load(const QString& id, const Services& services, QString* error);
     ReviewService& review() { return *m_review; }
+    PreviewHub& previews() { return *m_preview; }
     // The song's length in ms: the longest stem of `session`.
     double lengthMs(const engine::Session& session) const;
 
@@ -90,6 +96,7 @@ class SessionRoom : public QObject {
     QElapsedTimer m_clock;
     std::function<qint64(const QString&)> m_stemFrames;
     std::unique_ptr<ReviewService> m_review;
+    std::unique_ptr<PreviewHub> m_preview;
 };
 
 } // namespace mixroom::server

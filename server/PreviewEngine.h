@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Live previews: one render thread that runs every preview stream in real time. A stream owns a
+// MixGraph (shared with the control thread, which publishes parameters into it as atomics), a
+// transport (play, pause, seek, loop), a resampler to 48 kHz when the session runs at another
+// rate, and an Opus encoder. Frames are paced by the steady clock; each encoded frame leaves as a
+// `packet` signal (queued to the control thread, which owns the sockets).
+// Threads: the public methods may be called from any thread (they post to the render thread);
+// signals arrive on the receiver's thread.
+#include "engine/render/MixGraph.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QThread>
+
+#include <map>
+#include <memory>
+
+namespace mixroom::server {
+
+using engine::MixGraph;
+
+struct StreamSettings {
+    int sessionRate = 48000;
+    int bitrateKbps = 192;
+    int frameMs = 20;
+    int64_t lengthFrames = 0; // song length at the session rate
+    QString source = "live";
+};
+
+class PreviewStream;
+
+class PreviewEngine : public QObject {
+    Q_OBJECT
+  public:
+    PreviewEngine();
+    ~PreviewEngine() override;
+
+    void create(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& settings);
+    void destroy(quint32 id);
+    // Replaces the graph at the next frame, keeping the position (structural edit, A/B switch).
+    void swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb = 0.0);
+    // action: play, pause, seek (atMs), loop (fromMs, toMs), unloop
+    void transport(quint32 id, const QString& action, double atMs, double fromMs, double toMs);
+
+  signals:
+    void packet(quint32 stream, const QByteArray& frame);
+    void transportChanged(quint32 stream, const QJsonObject& state);
+    void meters(quint32 stream, const QJsonObject& meters);
+
+  private:
+    void tick();
+    QThread m_thread;
+    QObject* m_worker = nullptr;                                 // lives in m_thread; owns the streams and the timer
+    std::map<quint32, std::unique_ptr<PreviewStream>> m_streams; // touched on the render thread only
+    friend class PreviewStream;
+};
+
+} // namespace mixroom::server

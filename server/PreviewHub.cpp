@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+#include "server/PreviewHub.h"
+
+#include "engine/render/Renderer.h"
+#include "engine/stems/SessionStems.h"
+#include "server/Permissions.h"
+
+#include <QJsonArray>
+
+namespace mixroom::server {
+
+using namespace protocol;
+
+bool PreviewHub::handles(Kind k)
+{
+    return k == Kind::Listen || k == Kind::StopListening || k == Kind::Transport || k == Kind::AbSwitch;
+}
+
+PreviewHub::PreviewHub(Host host, QObject* parent) : QObject(parent), m_host(std::move(host))
+{
+    m_clock.start();
+}
+
+PreviewHub::~PreviewHub()
+{
+    for (auto it = m_streams.begin(); it != m_streams.end(); ++it)
+        m_host.engine->destroy(it.key());
+}
+
+void PreviewHub::refuse(ClientSocket* c, qint64 clientSeq, const QString& code, const QString& message)
+{
+    c->sendError(code, message, {{"clientSeq", clientSeq}});
+}
+
+std::shared_ptr<MixGraph> PreviewHub::buildGraph(const engine::Session& s, QString* error)
+{
+    auto stems = engine::loadSessionStems(s, "", *m_host.stems);
+    if (!stems) {
+        *error = QString::fromStdString(stems.error().message);
+        return nullptr;
+    }
+    auto graph = MixGraph::build(s, stems.value());
+    if (!graph) {
+        *error = QString::fromStdString(graph.error().message);
+        return nullptr;
+    }
+    return std::shared_ptr<MixGraph>(std::move(graph.value()));
+}
+
+quint32 PreviewHub::startStream(int bitrate, int frameMs, QString* error)
+{
+    const engine::Session& s = m_host.state();
+    auto graph = buildGraph(s, error);
+    if (!graph) return 0;
+    const quint32 id = m_host.newStreamId();
+    Stream st;
+    st.graph = graph;
+    st.bitrate = bitrate;
+    st.frameMs = frameMs;
+    m_streams.insert(id, st);
+    m_host.registerStream(id);
+    StreamSettings settings{s.sampleRate, bitrate, frameMs, engine::renderLength(s, *graph), "live"};
+    m_host.engine->create(id, graph, settings);
+    return id;
+}
+
+void PreviewHub::handle(ClientSocket* c, const Message& msg)
+{
+    const QJsonObject& b = msg.body;
+    const qint64 clientSeq = static_cast<qint64>(b.value("clientSeq").toDouble());
+    if (msg.kind == Kind::Listen) {
+        const QString mode = b.value("mode").toString();
+        if (mode != "follow" && mode != "own") return refuse(c, clientSeq, codes::OutOfRange, "mode must be follow or own");
+        const int bitrate = b.contains("bitrate") ? b.value("bitrate").toInt() : 192;
+        const int frameMs = b.contains("frameMs") ? b.value("frameMs").toInt() : 20;
+        if (bitrate < 64 || bitrate > 256)
+            return refuse(c, clientSeq, codes::OutOfRange, QString("bitrate %1 kbit/s is outside 64-256").arg(bitrate));
+        if (frameMs != 10 && frameMs != 20)
+            return refuse(c, clientSeq, codes::OutOfRange, QString("frameMs must be 10 or 20, not %1").arg(frameMs));
+        stopListening(c);
+        QString error;
+        quint32 id = 0;
+        if (mode == "follow") {
+            if (!m_follow) m_follow = startStream(192, 20, &error); // one shared render and encoder
+            id = m_follow;
+        } else {
+            id = startStream(bitrate, frameMs, &error);
+        }
+        if (!id) return refuse(c, clientSeq, codes::Internal, "the preview could not start: " + error);
+        m_listeners.insert(c, Listener{id, mode == "follow", 0, -1});
+        const Stream& st = m_streams[id];
+        c->send(encode(Kind::Listening, {{"clientSeq", clientSeq},
+                                         {"stream", static_cast<double>(id)},
+                                         {"mode", mode},
+                                         {"sampleRate", 48000},
+                                         {"channels", 2},
+                                         {"frameMs", st.frameMs},
+                                         {"bitrate", st.bitrate},
+                                         {"transport", st.transport}}));
+        return;
+    }
+    if (msg.kind == Kind::StopListening) {
+        stopListening(c);
+        c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", 0}}));
+        return;
+    }
+    if (msg.kind == Kind::Transport) {
+        const QString target = b.value("target").toString();
+        quint32 id = 0;
+        if (target == "follow") {
+            if (!allowed(c->role, Action::EditStrip))
+                return refuse(
+                    c, clientSeq, codes::Forbidden,
+                    QString("the %1 role may not drive the shared transport; listen in own mode to move freely").arg(roleName(c->role)));
+            if (!m_follow) { // editors may start the shared transport before anyone listens
+                QString error;
+                m_follow = startStream(192, 20, &error);
+                if (!m_follow) return refuse(c, clientSeq, codes::Internal, "the preview could not start: " + error);
+            }
+            id = m_follow;
+        } else if (target == "own") {
+            auto it = m_listeners.constFind(c);
+            if (it == m_listeners.constEnd() || it->follow)
+                return refuse(c, clientSeq, codes::Conflict, "you have no own stream: send listen with mode own first");
+            id = it->stream;
+        } else {
+            return refuse(c, clientSeq, codes::OutOfRange, "target must be follow or own");
+        }
+        const QString action = b.value("action").toString();
+        static const QStringList actions = {"play", "pause", "seek", "loop", "unloop"};
+        if (!actions.contains(action))
+            return refuse(c, clientSeq, codes::OutOfRange,
+                          QString("action \"%1\" is not play, pause, seek, loop or unloop").arg(action.left(20)));
+        const double at = b.value("at").toDouble(-1), from = b.value("from").toDouble(-1), to = b.value("to").toDouble(-1);
+        if (action == "seek" && at < 0) return refuse(c, clientSeq, codes::OutOfRange, "seek needs at (ms, >= 0)");
+        if (action == "loop" && (from < 0 || to <= from)) return refuse(c, clientSeq, codes::OutOfRange, "loop needs from < to (ms)");
+        m_host.engine->transport(id, action, at, from, to);
+        c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", 0}}));
+        return;
+    }
+    // A/B on the listener's own stream.
+    auto it = m_listeners.constFind(c);
+    if (it == m_listeners.constEnd() || it->follow)
+        return refuse(c, clientSeq, codes::Conflict, "A/B switches your own stream: send listen with mode own first");
+    const QString source = b.value("source").toString();
+    engine::Session target = m_host.state();
+    if (source != "live") {
+        auto v = m_host.version(source);
+        if (!v) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(source.left(64)));
+        target = *v;
+    }
+    QString error;
+    auto graph = buildGraph(target, &error);
+    if (!graph) return refuse(c, clientSeq, codes::Internal, "the version could not be prepared: " + error);
+    double gainDb = 0.0;
+    if (b.value("match").toBool() && source != "live") {
+        // Loudness-matched: measure both documents offline (fast) and level the version to the live mix.
+        auto measure = [&](const engine::Session& s) -> double {
+            auto stems = engine::loadSessionStems(s, "", *m_host.stems);
+            if (!stems) return 0;
+            auto rep = engine::renderSession(s, stems.value(), 4096,
+                                             [](const float*, const float*, int) { return engine::Result<engine::Ok>(engine::Ok{}); });
+            return rep ? rep->loudness.integrated : 0;
+        };
+        const double live = measure(m_host.state()), ver = measure(target);
+        if (std::isfinite(live) && std::isfinite(ver)) gainDb = live - ver;
+    }
+    Stream& st = m_streams[it->stream];
+    st.graph = graph;
+    st.source = source;
+    m_host.engine->swapGraph(it->stream, graph, engine::renderLength(target, *graph), source, gainDb);
+    c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", 0}}));
+}
+
+void PreviewHub::stopListening(ClientSocket* c)
+{
+    auto it = m_listeners.find(c);
+    if (it == m_listeners.end()) return;
+    const Listener l = it.value();
+    m_listeners.erase(it);
+    if (!l.follow) {
+        m_host.engine->destroy(l.stream);
+        m_streams.remove(l.stream);
+    }
+    // The shared stream keeps its transport for the next listener.
+}
+
+void PreviewHub::leave(ClientSocket* c)
+{
+    stopListening(c);
+}
+
+void PreviewHub::committed(bool structural)
+{
+    const engine::Session& s = m_host.state();
+    for (auto it = m_streams.begin(); it != m_streams.end(); ++it) {
+        Stream& st = it.value();
+        if (st.source != "live") continue;
+        if (!structural) {
+            st.graph->setParams(s); // atomics: audible at the next frame, glided in the DSP
+            continue;
+        }
+        QString error;
+        if (auto graph = buildGraph(s, &error)) {
+            st.graph = graph;
+            m_host.engine->swapGraph(it.key(), graph, engine::renderLength(s, *graph), "live");
+        }
+    }
+}
+
+void PreviewHub::onPacket(quint32 stream, const QByteArray& frame)
+{
+    const qint64 now = m_clock.elapsed();
+    for (auto it = m_listeners.begin(); it != m_listeners.end(); ++it) {
+        if (it->stream != stream) continue;
+        ClientSocket* c = it.key();
+        const Stream& st = m_streams[stream];
+        const qint64 budget = std::max<qint64>(16 * 1024, static_cast<qint64>(st.bitrate * 1000 / 8 * kQueueBudgetSeconds * 2));
+        if (c->bytesToWrite() > budget) {
+            ++it->dropped;
+            if (it->stalledSinceMs < 0)
+                it->stalledSinceMs = now;
+            else if (now - it->stalledSinceMs > kStallDisconnectMs)
+                c->close(QWebSocketProtocol::CloseCodePolicyViolated, "too slow to receive the preview");
+            continue;
+        }
+        it->stalledSinceMs = -1;
+        c->sendBinary(frame);
+    }
+}
+
+void PreviewHub::onTransport(quint32 stream, const QJsonObject& state)
+{
+    if (!m_streams.contains(stream)) return;
+    m_streams[stream].transport = state;
+    const QByteArray json = encode(Kind::TransportState, state);
+    for (auto it = m_listeners.constBegin(); it != m_listeners.constEnd(); ++it)
+        if (it->stream == stream) it.key()->send(json);
+}
+
+void PreviewHub::onMeters(quint32 stream, const QJsonObject& meters)
+{
+    for (auto it = m_listeners.constBegin(); it != m_listeners.constEnd(); ++it)
+        if (it->stream == stream) {
+            QJsonObject m = meters;
+            m.insert("dropped", it->dropped);
+            it.key()->send(encode(Kind::Meters, m));
+        }
+}
+
+} // namespace mixroom::server

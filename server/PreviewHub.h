@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// A session's listeners: who hears which stream (the shared follow stream or a private one),
+// transport requests (editors drive the shared one), A/B switches, parameter updates into the
+// streams' graphs after each commit, and delivery of audio frames with the slow-listener policy:
+// a socket with more than ~300 ms of audio queued loses audio frames (counted), never control
+// messages, and is disconnected after 10 s of continuous dropping.
+// Thread: control thread.
+#include "engine/stems/StemStore.h"
+#include "protocol/Messages.h"
+#include "server/ClientSocket.h"
+#include "server/PreviewEngine.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+
+#include <functional>
+
+namespace mixroom::server {
+
+class PreviewHub : public QObject {
+    Q_OBJECT
+  public:
+    struct Host {
+        std::function<const engine::Session&()> state;
+        std::function<std::optional<engine::Session>(const QString& version)> version;
+        std::function<quint32()> newStreamId;
+        std::function<void(quint32 stream)> registerStream; // routes engine signals for it here
+        engine::StemStore* stems = nullptr;
+        PreviewEngine* engine = nullptr;
+    };
+    static bool handles(protocol::Kind kind);
+    static constexpr double kQueueBudgetSeconds = 0.3;
+    static constexpr qint64 kStallDisconnectMs = 10'000;
+
+    PreviewHub(Host host, QObject* parent = nullptr);
+    ~PreviewHub() override;
+    void handle(ClientSocket* c, const protocol::Message& msg);
+    void leave(ClientSocket* c);
+    // After a commit: new parameter values (or a new structure) for every live stream.
+    void committed(bool structural);
+
+    void onPacket(quint32 stream, const QByteArray& frame);
+    void onTransport(quint32 stream, const QJsonObject& state);
+    void onMeters(quint32 stream, const QJsonObject& meters);
+    qint64 droppedFrames(ClientSocket* c) const { return m_listeners.value(c).dropped; }
+
+  private:
+    struct Stream {
+        std::shared_ptr<MixGraph> graph;
+        QString source = "live";
+        int bitrate = 192, frameMs = 20;
+        QJsonObject transport;
+    };
+    struct Listener {
+        quint32 stream = 0;
+        bool follow = false;
+        qint64 dropped = 0;
+        qint64 stalledSinceMs = -1;
+    };
+    std::shared_ptr<MixGraph> buildGraph(const engine::Session& s, QString* error);
+    quint32 startStream(int bitrate, int frameMs, QString* error);
+    void stopListening(ClientSocket* c);
+    void refuse(ClientSocket* c, qint64 clientSeq, const QString& code, const QString& message);
+
+    Host m_host;
+    QHash<quint32, Stream> m_streams;
+    QHash<ClientSocket*, Listener> m_listeners;
+    quint32 m_follow = 0;
+    QElapsedTimer m_clock;
+};
+
+} // namespace mixroom::server

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+#include "server/PreviewStream.h"
+
+#include "protocol/Messages.h"
+
+#include <QJsonArray>
+
+#include <algorithm>
+#include <cmath>
+
+namespace mixroom::server {
+
+namespace {
+constexpr int kOutRate = 48000;
+constexpr int kBlock = 256; // render block at the session rate
+double db(double v)
+{
+    return v > 0 ? 20.0 * std::log10(v) : -144.0;
+}
+} // namespace
+
+PreviewStream::PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s)
+    : m_id(id), m_graph(std::move(graph)), m_s(s), m_frameSamples(kOutRate * s.frameMs / 1000)
+{
+    int err = 0;
+    m_opus = opus_encoder_create(kOutRate, 2, OPUS_APPLICATION_AUDIO, &err);
+    opus_encoder_ctl(m_opus, OPUS_SET_BITRATE(s.bitrateKbps * 1000));
+    opus_encoder_ctl(m_opus, OPUS_SET_VBR(1));
+    opus_encoder_ctl(m_opus, OPUS_SET_COMPLEXITY(5));
+    if (s.sessionRate != kOutRate) {
+        soxr_error_t e = nullptr;
+        const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+        const soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+        m_soxr = soxr_create(s.sessionRate, kOutRate, 2, &e, &io, &q, nullptr);
+    }
+    m_l.assign(kBlock, 0.0f);
+    m_r.assign(kBlock, 0.0f);
+    m_interleaved.assign(2 * kBlock, 0.0f);
+    m_packet.assign(4000, 0);
+    m_outL.assign(static_cast<size_t>(m_frameSamples), 0.0f);
+    m_outR.assign(static_cast<size_t>(m_frameSamples), 0.0f);
+    m_fifo.reserve(static_cast<size_t>(8 * m_frameSamples));
+}
+
+PreviewStream::~PreviewStream()
+{
+    opus_encoder_destroy(m_opus);
+    if (m_soxr) soxr_delete(m_soxr);
+}
+
+double PreviewStream::positionMs() const
+{
+    return 1000.0 * static_cast<double>(m_graph->position()) / m_s.sessionRate;
+}
+
+QJsonObject PreviewStream::state() const
+{
+    QJsonObject o{{"stream", static_cast<double>(m_id)},
+                  {"playing", m_playing},
+                  {"position", positionMs()},
+                  {"source", m_s.source},
+                  {"lengthMs", 1000.0 * static_cast<double>(m_s.lengthFrames) / m_s.sessionRate}};
+    if (m_loopFrom >= 0)
+        o.insert("loop", QJsonObject{{"from", 1000.0 * m_loopFrom / m_s.sessionRate}, {"to", 1000.0 * m_loopTo / m_s.sessionRate}});
+    return o;
+}
+
+void PreviewStream::transport(const QString& action, double atMs, double fromMs, double toMs, qint64 nowNs)
+{
+    auto frames = [&](double ms) {
+        return std::clamp<int64_t>(static_cast<int64_t>(std::llround(ms * m_s.sessionRate / 1000.0)), 0, m_s.lengthFrames);
+    };
+    if (action == "play") {
+        if (!m_playing) {
+            m_playing = true;
+            m_nextDueNs = nowNs;
+            if (m_graph->position() >= m_s.lengthFrames) m_graph->seek(m_loopFrom >= 0 ? m_loopFrom : 0);
+        }
+    } else if (action == "pause") {
+        m_playing = false;
+    } else if (action == "seek") {
+        m_graph->seek(frames(atMs));
+        m_discontinuity = true;
+    } else if (action == "loop") {
+        m_loopFrom = frames(fromMs);
+        m_loopTo = std::max(m_loopFrom + 1, frames(toMs));
+        if (m_graph->position() < m_loopFrom || m_graph->position() >= m_loopTo) {
+            m_graph->seek(m_loopFrom);
+            m_discontinuity = true;
+        }
+    } else if (action == "unloop") {
+        m_loopFrom = m_loopTo = -1;
+    }
+    m_outPosition = static_cast<quint64>(m_graph->position()) * kOutRate / static_cast<quint64>(m_s.sessionRate);
+}
+
+void PreviewStream::swapGraph(std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb)
+{
+    graph->seek(m_graph->position());
+    m_graph = std::move(graph);
+    m_s.lengthFrames = lengthFrames;
+    m_s.source = source;
+    m_gain = std::pow(10.0, gainDb / 20.0);
+}
+
+void PreviewStream::renderSession(float* l, float* r, int n)
+{
+    // Loop wrap and the end of the song happen inside the block.
+    int done = 0;
+    while (done < n) {
+        int64_t pos = m_graph->position();
+        int64_t stop = m_loopFrom >= 0 ? m_loopTo : m_s.lengthFrames;
+        if (pos >= stop) {
+            if (m_loopFrom >= 0) {
+                m_graph->seek(m_loopFrom);
+                m_discontinuity = true;
+                pos = m_loopFrom;
+            } else {
+                std::fill(l + done, l + n, 0.0f);
+                std::fill(r + done, r + n, 0.0f);
+                m_playing = false; // the end of the song
+                return;
+            }
+        }
+        const int take = static_cast<int>(std::min<int64_t>(n - done, stop - pos));
+        m_graph->process(l + done, r + done, take);
+        done += take;
+    }
+}
+
+QByteArray PreviewStream::encodeFrame()
+{
+    protocol::AudioFrameHeader h;
+    h.stream = m_id;
+    h.seq = m_seq++;
+    h.position = m_outPosition;
+    // Fill the FIFO with one frame of 48 kHz stereo.
+    const size_t need = static_cast<size_t>(2 * m_frameSamples);
+    while (m_fifo.size() < need) {
+        renderSession(m_l.data(), m_r.data(), kBlock);
+        for (int i = 0; i < kBlock; ++i) {
+            m_interleaved[static_cast<size_t>(2 * i)] = static_cast<float>(m_l[static_cast<size_t>(i)] * m_gain);
+            m_interleaved[static_cast<size_t>(2 * i + 1)] = static_cast<float>(m_r[static_cast<size_t>(i)] * m_gain);
+        }
+        if (!m_soxr) {
+            m_fifo.insert(m_fifo.end(), m_interleaved.begin(), m_interleaved.end());
+        } else {
+            float out[4 * kBlock];
+            size_t consumed = 0, produced = 0;
+            soxr_process(m_soxr, m_interleaved.data(), kBlock, &consumed, out, 2 * kBlock, &produced);
+            m_fifo.insert(m_fifo.end(), out, out + 2 * produced);
+        }
+    }
+    if (m_discontinuity) {
+        h.flags |= protocol::AudioFrameHeader::Discontinuity;
+        m_discontinuity = false;
+    }
+    const float* pcm = m_fifo.data();
+    for (int i = 0; i < m_frameSamples; ++i) {
+        m_truePeak = std::max({m_truePeak, m_tpL.push(pcm[2 * i]), m_tpR.push(pcm[2 * i + 1])});
+    }
+    for (int i = 0; i < m_frameSamples; ++i) {
+        m_outL[static_cast<size_t>(i)] = pcm[2 * i];
+        m_outR[static_cast<size_t>(i)] = pcm[2 * i + 1];
+    }
+    m_loudness.add(m_outL.data(), m_outR.data(), m_frameSamples);
+    const int bytes = opus_encode_float(m_opus, pcm, m_frameSamples, m_packet.data(), static_cast<opus_int32>(m_packet.size()));
+    m_fifo.erase(m_fifo.begin(), m_fifo.begin() + static_cast<std::ptrdiff_t>(need));
+    m_outPosition += static_cast<quint64>(m_frameSamples);
+    if (bytes < 0) return {};
+    return h.encode(QByteArray(reinterpret_cast<const char*>(m_packet.data()), bytes));
+}
+
+QJsonObject PreviewStream::takeMeters(qint64 nowNs)
+{
+    m_lastMetersNs = nowNs;
+    QJsonArray strips;
+    for (const auto& s : m_graph->strips()) {
+        auto* meter = const_cast<engine::StripMeter*>(s.meter);
+        const float peak = meter->peak.exchange(0.0f);
+        strips.append(QJsonObject{{"id", QString::fromStdString(s.id)},
+                                  {"kind", QString::fromStdString(s.kind)},
+                                  {"peakDb", std::round(db(peak) * 10) / 10},
+                                  {"rmsDb", std::round(db(meter->rms.load()) * 10) / 10}});
+    }
+    const double tp = db(m_truePeak);
+    m_truePeak = 0;
+    auto finite = [](double v) { return std::isfinite(v) ? QJsonValue(std::round(v * 10) / 10) : QJsonValue(QJsonValue::Null); };
+    return {{"stream", static_cast<double>(m_id)},
+            {"strips", strips},
+            {"master", QJsonObject{{"momentaryLufs", finite(m_loudness.momentary())},
+                                   {"shortTermLufs", finite(m_loudness.shortTerm())},
+                                   {"truePeakDbtp", finite(tp)}}}};
+}
+
+} // namespace mixroom::server

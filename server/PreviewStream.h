@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// One preview stream: render -> (resample to 48 kHz) -> Opus, with a transport and meters.
+// Thread: the preview render thread only.
+#include "engine/dsp/TruePeak.h"
+#include "engine/render/LoudnessMeter.h"
+#include "server/PreviewEngine.h"
+
+#include <QElapsedTimer>
+#include <QJsonObject>
+
+#include <opus.h>
+#include <soxr.h>
+
+#include <vector>
+
+namespace mixroom::server {
+
+class PreviewStream {
+  public:
+    PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s);
+    ~PreviewStream();
+    PreviewStream(const PreviewStream&) = delete;
+    PreviewStream& operator=(const PreviewStream&) = delete;
+
+    // Renders and encodes every frame due by `nowNs`; calls emitPacket for each.
+    template <typename Emit> void run(qint64 nowNs, Emit&& emitPacket);
+    void swapGraph(std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb);
+    void transport(const QString& action, double atMs, double fromMs, double toMs, qint64 nowNs);
+    QJsonObject state() const;
+    // Meters since the last call (about every 100 ms).
+    bool metersDue(qint64 nowNs) const { return nowNs - m_lastMetersNs >= 100'000'000; }
+    QJsonObject takeMeters(qint64 nowNs);
+    quint32 id() const { return m_id; }
+
+  private:
+    QByteArray encodeFrame(); // renders one frame of 48 kHz audio and encodes it
+    void renderSession(float* l, float* r, int n);
+    double positionMs() const;
+
+    quint32 m_id;
+    std::shared_ptr<MixGraph> m_graph;
+    StreamSettings m_s;
+    int m_frameSamples; // at 48 kHz
+    bool m_playing = false;
+    bool m_discontinuity = true;
+    int64_t m_loopFrom = -1, m_loopTo = -1; // session frames
+    double m_gain = 1.0;
+    quint32 m_seq = 0;
+    quint64 m_outPosition = 0; // 48 kHz samples of the transport position
+    qint64 m_nextDueNs = 0;
+    OpusEncoder* m_opus = nullptr;
+    soxr_t m_soxr = nullptr;
+    std::vector<float> m_l, m_r, m_interleaved, m_fifo, m_outL, m_outR; // fifo: 48 kHz interleaved stereo
+    std::vector<unsigned char> m_packet;
+    engine::LoudnessMeter m_loudness{48000};
+    engine::TruePeakDetector m_tpL, m_tpR;
+    float m_truePeak = 0;
+    qint64 m_lastMetersNs = 0;
+};
+
+template <typename Emit> void PreviewStream::run(qint64 nowNs, Emit&& emitPacket)
+{
+    const qint64 frameNs = static_cast<qint64>(m_s.frameMs) * 1'000'000;
+    if (!m_playing) {
+        m_nextDueNs = nowNs;
+        return;
+    }
+    int guard = 0;
+    while (m_nextDueNs <= nowNs && guard++ < 50) {
+        emitPacket(encodeFrame());
+        m_nextDueNs += frameNs;
+        if (!m_playing) break;
+    }
+    if (guard >= 50) // far behind (the machine stalled): skip ahead instead of bursting
+        m_nextDueNs = nowNs + frameNs;
+}
+
+} // namespace mixroom::server
