@@ -22,6 +22,9 @@ class LowDelayTcpServer : public QTcpServer {
             return;
         }
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        // A modest kernel send buffer keeps a slow reader's backlog in Qt's queue, where the
+        // server measures it (bytesToWrite) and drops audio frames instead of letting it grow.
+        socket->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 64 * 1024);
         addPendingConnection(socket);
     }
 };

@@ -218,6 +218,7 @@ void PreviewHub::onPacket(quint32 stream, const QByteArray& frame)
         const qint64 budget = std::max<qint64>(16 * 1024, static_cast<qint64>(st.bitrate * 1000 / 8 * kQueueBudgetSeconds * 2));
         if (c->bytesToWrite() > budget) {
             ++it->dropped;
+            ++m_totalDropped;
             if (it->stalledSinceMs < 0)
                 it->stalledSinceMs = now;
             else if (now - it->stalledSinceMs > kStallDisconnectMs)

@@ -45,6 +45,7 @@ class PreviewHub : public QObject {
     void onTransport(quint32 stream, const QJsonObject& state);
     void onMeters(quint32 stream, const QJsonObject& meters);
     qint64 droppedFrames(ClientSocket* c) const { return m_listeners.value(c).dropped; }
+    qint64 totalDropped() const { return m_totalDropped; }
 
   private:
     struct Stream {
@@ -68,6 +69,7 @@ class PreviewHub : public QObject {
     QHash<quint32, Stream> m_streams;
     QHash<ClientSocket*, Listener> m_listeners;
     quint32 m_follow = 0;
+    qint64 m_totalDropped = 0;
     QElapsedTimer m_clock;
 };
 

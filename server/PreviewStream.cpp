@@ -133,7 +133,6 @@ QByteArray PreviewStream::encodeFrame()
     protocol::AudioFrameHeader h;
     h.stream = m_id;
     h.seq = m_seq++;
-    h.position = m_outPosition;
     // Fill the FIFO with one frame of 48 kHz stereo.
     const size_t need = static_cast<size_t>(2 * m_frameSamples);
     while (m_fifo.size() < need) {
@@ -151,6 +150,16 @@ QByteArray PreviewStream::encodeFrame()
             m_fifo.insert(m_fifo.end(), out, out + 2 * produced);
         }
     }
+    // The frame's first sample: the graph's position minus what waits in the FIFO, at 48 kHz,
+    // folded back into the loop when the FIFO spans a wrap.
+    const int64_t rate = m_s.sessionRate;
+    int64_t pos = m_graph->position() * kOutRate / rate - static_cast<int64_t>(m_fifo.size() / 2);
+    if (m_loopFrom >= 0) {
+        const int64_t from = m_loopFrom * kOutRate / rate, to = m_loopTo * kOutRate / rate;
+        while (pos < from && to > from)
+            pos += to - from;
+    }
+    h.position = static_cast<quint64>(std::max<int64_t>(0, pos));
     if (m_discontinuity) {
         h.flags |= protocol::AudioFrameHeader::Discontinuity;
         m_discontinuity = false;

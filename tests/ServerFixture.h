@@ -31,6 +31,7 @@ struct ServerFixture {
     QString sessionId = "s_test";
     std::map<QString, QString> tokens; // role -> token
     QString stemHash;
+    double stemSeconds = 1.0;
 
     bool start(server::ServerLimits limits = {})
     {
@@ -40,7 +41,11 @@ struct ServerFixture {
         adminToken = server::newToken();
         store->setAdminTokenHash(server::tokenHash(adminToken));
         // A stem in the store and a session using it.
-        const auto s = sine(220, 48000, 0.3, 48000);
+        auto s = sine(220, 48000, 0.3, static_cast<int64_t>(48000 * stemSeconds));
+        std::mt19937 rng(testSeed());
+        std::uniform_real_distribution<float> noise(-0.05f, 0.05f);
+        for (float& x : s) // not periodic: alignment tests need a unique cross-correlation peak
+            x += noise(rng);
         writeAudio((dir.path() + "/a.wav").toStdString(), SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, s);
         engine::StemStore stems((dir.path() + "/stems").toStdString());
         auto info = stems.import((dir.path() + "/a.wav").toStdString(), 48000);

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+// Live previews from a real server to real clients: the decoded Opus stream aligns with the
+// offline render of the same mix; an edit mid-stream is heard where expected; follow listeners
+// share sample positions, own listeners are independent; transport permissions; a listener that
+// does not read loses audio frames without slowing anyone else; meters arrive.
+#include "ServerFixture.h"
+#include "client/PreviewReceiver.h"
+#include "engine/render/Renderer.h"
+#include "engine/stems/SessionStems.h"
+
+#include <QJsonArray>
+#include <QTcpSocket>
+
+using namespace mixroom;
+using namespace mixroom::test;
+using protocol::Kind;
+
+namespace {
+QJsonObject call(client::Connection& c, Kind kind, const QJsonObject& fields)
+{
+    QJsonObject answer;
+    qint64 seq = -2;
+    auto a = QObject::connect(&c, &client::Connection::reply, [&](qint64 s, const QJsonObject& m) {
+        if (s == seq) answer = m;
+    });
+    auto b = QObject::connect(&c, &client::Connection::refused, [&](qint64 s, const QJsonObject& m) {
+        if (s == seq) answer = m;
+    });
+    auto d = QObject::connect(&c, &client::Connection::acked, [&](qint64 s, qint64 applied) {
+        if (s == seq) answer = QJsonObject{{"type", "ack"}, {"seq", applied}};
+    });
+    seq = c.request(kind, fields);
+    for (int i = 0; i < 200 && answer.isEmpty(); ++i)
+        (void)QTest::qWaitFor([&] { return !answer.isEmpty(); }, 50);
+    QObject::disconnect(a);
+    QObject::disconnect(b);
+    QObject::disconnect(d);
+    return answer;
+}
+
+// Collects the decoded stream of one connection.
+struct Ear {
+    client::PreviewReceiver receiver;
+    std::vector<float> left;
+    std::vector<quint64> positions; // header position of each frame
+    std::vector<quint32> seqs;
+    explicit Ear(client::Connection& c)
+    {
+        QObject::connect(&c, &client::Connection::audioFrame, &receiver, [this](const QByteArray& f) {
+            QByteArray payload;
+            if (auto h = protocol::AudioFrameHeader::decode(f, &payload)) seqs.push_back(h->seq);
+            receiver.feed(f);
+        });
+        QObject::connect(&receiver, &client::PreviewReceiver::audio, [this](quint64 pos, const QVector<float>& pcm, quint8) {
+            positions.push_back(pos);
+            for (qsizetype i = 0; i < pcm.size(); i += 2)
+                left.push_back(pcm[i]);
+        });
+    }
+};
+
+double rms(const std::vector<float>& x, size_t from, size_t n)
+{
+    double s = 0;
+    for (size_t i = from; i < from + n && i < x.size(); ++i)
+        s += double(x[i]) * x[i];
+    return std::sqrt(s / double(n));
+}
+} // namespace
+
+class TestPreview : public QObject {
+    Q_OBJECT
+  private slots:
+    void streamMatchesTheOfflineRender()
+    {
+        ServerFixture f;
+        f.stemSeconds = 4;
+        QVERIFY(f.start());
+        auto c = f.connect("client");
+        QVERIFY(c);
+        Ear ear(*c);
+        const QJsonObject listening = call(*c, Kind::Listen, {{"mode", "own"}, {"bitrate", 192}});
+        QCOMPARE(listening.value("type").toString(), QString("listening"));
+        QCOMPARE(listening.value("sampleRate").toInt(), 48000);
+        QCOMPARE(call(*c, Kind::Transport, {{"target", "own"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= 48000 * 2, 10000);
+        QCOMPARE(ear.receiver.lost(), 0);
+        QCOMPARE(ear.positions.front(), quint64(0));
+
+        // The same mix rendered offline (latency-compensated), left channel.
+        engine::StemStore stems((f.dir.path() + "/stems").toStdString());
+        const engine::Session& state = f.srv->room(f.sessionId)->state();
+        auto map = engine::loadSessionStems(state, "", stems);
+        QVERIFY(map.ok());
+        std::vector<float> offline;
+        QVERIFY(engine::renderSession(state, map.value(), 1024, [&](const float* l, const float*, int n) {
+                    offline.insert(offline.end(), l, l + n);
+                    return engine::Result<engine::Ok>(engine::Ok{});
+                }).ok());
+        // Cross-correlation over a window finds the stream's delay (graph latency + Opus lookahead).
+        const size_t win = 24000, from = 12000;
+        int best = 0;
+        double bestCorr = -1e30;
+        for (int lag = 0; lag < 2000; ++lag) {
+            double corr = 0;
+            for (size_t i = from; i < from + win; i += 2)
+                corr += double(ear.left[i + size_t(lag)]) * offline[i];
+            if (corr > bestCorr) {
+                bestCorr = corr;
+                best = lag;
+            }
+        }
+        double err = 0, sig = 0;
+        for (size_t i = from; i < from + win; ++i) {
+            const double d = ear.left[i + size_t(best)] - offline[i];
+            err += d * d;
+            sig += double(offline[i]) * offline[i];
+        }
+        const double snr = 10 * std::log10(sig / err);
+        QVERIFY2(best < 1000, qPrintable(QString("delay %1 samples").arg(best)));
+        QVERIFY2(snr > 20, qPrintable(QString("residual only %1 dB below the signal at 192 kbit/s (lag %2)").arg(snr).arg(best)));
+    }
+
+    void editIsHeardMidStream()
+    {
+        ServerFixture f;
+        f.stemSeconds = 6;
+        QVERIFY(f.start());
+        auto listener = f.connect("client");
+        auto mix = f.connect("mix");
+        Ear ear(*listener);
+        call(*listener, Kind::Listen, {{"mode", "follow"}});
+        QCOMPARE(call(*mix, Kind::Transport, {{"target", "follow"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= 48000, 10000);
+        const size_t before = ear.left.size();
+        QVERIFY(rms(ear.left, before - 9600, 9600) > 0.05);
+        call(*mix, Kind::Set, {{"path", "tracks/bass/mute"}, {"value", true}});
+        call(*mix, Kind::Set, {{"path", "tracks/vox/mute"}, {"value", true}});
+        const size_t atEdit = ear.left.size();
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= atEdit + 24000, 10000);
+        // Silent within 100 ms of audio after the edit reached the server (20 ms glide, no click).
+        QVERIFY2(rms(ear.left, atEdit + 4800, 9600) < 1e-3, qPrintable(QString::number(rms(ear.left, atEdit + 4800, 9600))));
+        // No click: around the edit the signal moves no more per sample than it did before.
+        auto maxStep = [&](size_t a, size_t b) {
+            float m = 0;
+            for (size_t i = a; i < b; ++i)
+                m = std::max(m, std::abs(ear.left[i] - ear.left[i - 1]));
+            return m;
+        };
+        const float normal = maxStep(atEdit - 24000, atEdit - 4800);
+        const float across = maxStep(atEdit - 4800, atEdit + 9600);
+        QVERIFY2(across <= normal * 1.2f, qPrintable(QString("step %1 around the edit, %2 before").arg(across).arg(normal)));
+    }
+
+    void followSharesOwnIsIndependent()
+    {
+        ServerFixture f;
+        f.stemSeconds = 4;
+        QVERIFY(f.start());
+        auto a = f.connect("artist", "ear-a");
+        auto b = f.connect("client", "ear-b");
+        auto o = f.connect("mastering", "ear-o");
+        Ear ea(*a), eb(*b), eo(*o);
+        const QJsonObject la = call(*a, Kind::Listen, {{"mode", "follow"}});
+        const QJsonObject lb = call(*b, Kind::Listen, {{"mode", "follow"}, {"bitrate", 64}});
+        QCOMPARE(la.value("stream"), lb.value("stream")); // one shared render and encoder
+        QCOMPARE(lb.value("bitrate").toInt(), 192);
+        const QJsonObject lo = call(*o, Kind::Listen, {{"mode", "own"}});
+        QVERIFY(lo.value("stream") != la.value("stream"));
+        // Listeners may not drive the shared transport; editors may.
+        QCOMPARE(call(*b, Kind::Transport, {{"target", "follow"}, {"action", "play"}}).value("code").toString(), QString("forbidden"));
+        QCOMPARE(call(*a, Kind::Transport, {{"target", "follow"}, {"action", "seek"}, {"at", 1000.0}}).value("type").toString(),
+                 QString("ack"));
+        QCOMPARE(call(*a, Kind::Transport, {{"target", "follow"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+        QTRY_VERIFY_WITH_TIMEOUT(ea.positions.size() >= 20 && eb.positions.size() >= 20, 10000);
+        // Same frames, same positions, starting at the seek.
+        QCOMPARE(ea.positions.front(), quint64(48000));
+        const size_t n = std::min(ea.positions.size(), eb.positions.size());
+        for (size_t i = 0; i < n; ++i)
+            QCOMPARE(ea.positions[i], eb.positions[i]);
+        // The own stream never started: nothing arrived for it.
+        QCOMPARE(eo.positions.size(), size_t(0));
+        QCOMPARE(
+            call(*o, Kind::Transport, {{"target", "own"}, {"action", "loop"}, {"from", 500.0}, {"to", 700.0}}).value("type").toString(),
+            QString("ack"));
+        call(*o, Kind::Transport, {{"target", "own"}, {"action", "play"}});
+        QTRY_VERIFY_WITH_TIMEOUT(eo.positions.size() >= 30, 10000);
+        // Looping between 0.5 s and 0.7 s: positions stay in the loop.
+        for (quint64 p : eo.positions)
+            QVERIFY2(p >= 24000 && p < 33600, qPrintable(QString::number(p)));
+        // Bad transport requests.
+        QCOMPARE(
+            call(*o, Kind::Transport, {{"target", "own"}, {"action", "loop"}, {"from", 700.0}, {"to", 500.0}}).value("code").toString(),
+            QString("out_of_range"));
+        QCOMPARE(call(*o, Kind::Listen, {{"mode", "own"}, {"frameMs", 15}}).value("code").toString(), QString("out_of_range"));
+        QCOMPARE(call(*o, Kind::Listen, {{"mode", "own"}, {"bitrate", 512}}).value("code").toString(), QString("out_of_range"));
+    }
+
+    void metersArrive()
+    {
+        ServerFixture f;
+        f.stemSeconds = 3;
+        QVERIFY(f.start());
+        auto c = f.connect("client");
+        QSignalSpy replies(c.get(), &client::Connection::reply);
+        call(*c, Kind::Listen, {{"mode", "own"}});
+        call(*c, Kind::Transport, {{"target", "own"}, {"action", "play"}});
+        QTRY_VERIFY_WITH_TIMEOUT(std::count_if(replies.begin(), replies.end(),
+                                               [](const QList<QVariant>& r) { return r.at(1).toJsonObject().value("type") == "meters"; }) >=
+                                     5,
+                                 10000);
+        QJsonObject m;
+        for (const auto& r : replies)
+            if (r.at(1).toJsonObject().value("type") == "meters") m = r.at(1).toJsonObject();
+        QCOMPARE(m.value("strips").toArray().size(), 3); // two tracks and the reverb return
+        QVERIFY(m.value("master").toObject().value("truePeakDbtp").toDouble() < 0);
+        QVERIFY(m.value("strips").toArray().at(0).toObject().value("peakDb").toDouble() > -20);
+    }
+
+    void slowListenerDoesNotDelayOthers()
+    {
+        ServerFixture f;
+        f.stemSeconds = 8;
+        QVERIFY(f.start());
+        auto fast = f.connect("client", "fast");
+        Ear ear(*fast);
+        // A listener that stops reading: a raw TCP socket does the WebSocket handshake, sends hello
+        // and listen, then never reads again; with a small read buffer its TCP window closes and
+        // the server's send queue grows.
+        QTcpSocket slow;
+        slow.setReadBufferSize(1024);
+        QSignalSpy connected(&slow, &QTcpSocket::connected);
+        slow.connectToHost(QHostAddress::LocalHost, f.port);
+        QVERIFY(connected.wait(5000));
+        slow.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 2048); // a small window, once the socket exists
+        slow.write("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(slow.peek(64).startsWith("HTTP/1.1 101"), 5000); // upgraded; frames may follow now
+        auto frame = [](const QByteArray& text) {                                 // one masked text frame (RFC 6455 5.2), key 0
+            QByteArray f;
+            f.append(char(0x81));
+            if (text.size() < 126) {
+                f.append(char(0x80 | text.size()));
+            } else {
+                f.append(char(0x80 | 126));
+                f.append(char(text.size() >> 8));
+                f.append(char(text.size() & 0xff));
+            }
+            f.append(QByteArray(4, '\0'));
+            return f + text;
+        };
+        slow.write(frame(QJsonDocument(QJsonObject{{"type", "hello"}, {"major", 1}, {"token", f.tokens["artist"]}, {"clientId", "slow"}})
+                             .toJson(QJsonDocument::Compact)));
+        slow.write(
+            frame(QJsonDocument(QJsonObject{{"type", "listen"}, {"clientSeq", 1}, {"mode", "follow"}}).toJson(QJsonDocument::Compact)));
+        slow.flush();
+        call(*fast, Kind::Listen, {{"mode", "follow"}});
+        auto mix = f.connect("mix");
+        call(*mix, Kind::Transport, {{"target", "follow"}, {"action", "play"}});
+        // 4 s of audio must reach the fast listener in about real time while the slow one stalls.
+        QElapsedTimer t;
+        t.start();
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= 48000 * 4, 15000);
+        QVERIFY2(t.elapsed() < 6000, qPrintable(QString("4 s of audio took %1 ms").arg(t.elapsed())));
+        QCOMPARE(ear.receiver.lost(), 0);
+        // The slow one's queue stays bounded: the server drops its audio frames instead.
+        QTRY_VERIFY_WITH_TIMEOUT(f.srv->room(f.sessionId)->previews().totalDropped() > 0, 20000);
+        QVERIFY(slow.state() == QAbstractSocket::ConnectedState); // control messages still flow; not yet past the deadline
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPreview)
+#include "tst_preview.moc"
