@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
-// `mixroom listen` (to a file) and the shared transport: play, pause, seek, loop, unloop.
+// `mixroom listen` (to a sound device or a file), `mixroom devices`, and the shared transport:
+// play, pause, seek, loop, unloop.
+#include "client/AudioPlayer.h"
 #include "client/CliSupport.h"
 #include "client/PreviewReceiver.h"
 #include "client/PreviewRecorder.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QRegularExpression>
 
 #include <csignal>
@@ -21,6 +24,21 @@ double positionMs(const QString& text)
     return -1;
 }
 } // namespace
+
+int runDevicesCommand(const Options& o)
+{
+    QString error;
+    const auto devices = AudioPlayer::devices(&error);
+    if (!error.isEmpty()) return fail("no_audio_device", error);
+    QJsonArray arr;
+    QStringList lines;
+    for (const OutputDevice& d : devices) {
+        arr.append(QJsonObject{{"index", d.index}, {"name", d.name}, {"hostApi", d.hostApi}, {"default", d.isDefault}});
+        lines << QString("%1 %2 %3 (%4)").arg(d.isDefault ? "*" : " ").arg(d.index, 3).arg(d.name, d.hostApi);
+    }
+    out(o, QJsonObject{{"devices", arr}}, lines.isEmpty() ? QString("No audio output devices") : lines.join('\n'));
+    return 0;
+}
 
 int runListenCommand(const QString& cmd, const Options& o, Session& s, const QStringList& extra)
 {
@@ -47,24 +65,39 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
         return 0;
     }
     if (cmd != "listen") return -1;
-    // listen [--follow|--own] [--bitrate KBPS] [--frame 10|20] --out FILE [--duration SECONDS]
+    // listen [--follow|--own] [--bitrate KBPS] [--frame 10|20] [--device N] [--out FILE] [--duration SECONDS]
+    auto value = [&](const char* key) { return extra.contains(key) ? extra.value(extra.indexOf(key) + 1) : QString(); };
     const bool own = extra.contains("own");
-    const int bitrate = extra.value(extra.indexOf("bitrate") + 1).toInt();
-    const int frame = extra.value(extra.indexOf("frame") + 1).toInt();
-    const double duration = extra.value(extra.indexOf("duration") + 1).toDouble();
-    if (o.outFile.isEmpty()) return fail("usage", "playback through a sound device is not built yet: use --out FILE.opus or FILE.wav", 2);
+    const int bitrate = value("bitrate").toInt();
+    const int frame = value("frame").toInt();
+    const double duration = value("duration").toDouble();
+    const int device = value("device").isEmpty() ? -1 : value("device").toInt();
     QJsonObject f{{"mode", own ? "own" : "follow"}};
     if (bitrate > 0) f.insert("bitrate", bitrate);
     if (frame > 0) f.insert("frameMs", frame);
     QString error;
-    auto recorder = PreviewRecorder::open(o.outFile, bitrate > 0 ? bitrate : 192, &error);
-    if (!recorder) return fail("write_failed", error);
+    std::unique_ptr<PreviewRecorder> recorder;
+    std::unique_ptr<AudioPlayer> player;
+    if (!o.outFile.isEmpty()) {
+        recorder = PreviewRecorder::open(o.outFile, bitrate > 0 ? bitrate : 192, &error);
+        if (!recorder) return fail("write_failed", error);
+    } else {
+        player = AudioPlayer::open(device, 60, &error);
+        if (!player) return fail("no_audio_device", error + " (or record with --out FILE.opus)");
+    }
     PreviewReceiver receiver;
     QObject::connect(&s.conn(), &Connection::audioFrame, &receiver, &PreviewReceiver::feed);
     const qint64 wanted = duration > 0 ? static_cast<qint64>(duration * 48000) : -1;
-    QObject::connect(&receiver, &PreviewReceiver::audio, [&](quint64, const QVector<float>& pcm, quint8) {
-        recorder->write(pcm);
-        if (wanted > 0 && recorder->frames() >= wanted) QCoreApplication::quit();
+    qint64 received = 0;
+    QObject::connect(&receiver, &PreviewReceiver::audio, [&](quint64, const QVector<float>& pcm, quint8 flags) {
+        received += pcm.size() / 2;
+        if (recorder) {
+            recorder->write(pcm);
+        } else {
+            if (flags & protocol::AudioFrameHeader::Discontinuity) player->flush(); // a seek: drop the old audio, buffer the new
+            player->push(pcm.constData(), static_cast<int>(pcm.size() / 2));
+        }
+        if (wanted > 0 && received >= wanted) QCoreApplication::quit();
     });
     const QJsonObject r = s.call(Kind::Listen, f);
     if (isError(r)) return failWith(r);
@@ -73,11 +106,26 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
         if (isError(p)) return failWith(p);
     }
     if (!o.json && isatty(fileno(stderr)))
-        std::fprintf(stderr, "listening (%s, %d kbit/s, %d ms frames) to %s; Ctrl-C stops\n", own ? "own" : "follow",
-                     r.value("bitrate").toInt(), r.value("frameMs").toInt(), qPrintable(o.outFile));
+        std::fprintf(stderr, "listening (%s, %d kbit/s, %d ms frames) %s%s; Ctrl-C stops\n", own ? "own" : "follow",
+                     r.value("bitrate").toInt(), r.value("frameMs").toInt(), recorder ? "to " : "on the sound device",
+                     recorder ? qPrintable(o.outFile) : "");
     std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
     std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
     QCoreApplication::exec();
+    if (player) {
+        out(o,
+            QJsonObject{{"played", player->played()},
+                        {"seconds", player->played() / 48000.0},
+                        {"underruns", player->underruns()},
+                        {"lost", receiver.lost()},
+                        {"bufferMs", player->targetMs()}},
+            QString("Played %1 s: %2 underruns, %3 frames lost, jitter buffer %4 ms")
+                .arg(player->played() / 48000.0, 0, 'f', 2)
+                .arg(player->underruns())
+                .arg(receiver.lost())
+                .arg(player->targetMs()));
+        return 0;
+    }
     if (!recorder->finish(&error)) return fail("write_failed", error);
     out(o,
         QJsonObject{

@@ -139,5 +139,6 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
 // listen and the shared transport; returns -1 when `cmd` is not one of them. `extra` holds
 // "own"/"follow" and "bitrate"/"frame"/"duration" followed by their values.
 int runListenCommand(const QString& cmd, const Options& o, Session& s, const QStringList& extra);
+int runDevicesCommand(const Options& o);
 
 } // namespace mixroom::client::cli

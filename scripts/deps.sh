@@ -6,7 +6,7 @@ packages=(
   qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite
   libsndfile1-dev libsoxr-dev libebur128-dev
   libopus-dev libopusenc-dev libopusfile-dev portaudio19-dev
-  ffmpeg sox flac opus-tools
+  ffmpeg sox flac opus-tools jackd2
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -19,4 +19,6 @@ echo "Installing missing Debian packages: ${missing[*]}" >&2
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 "${sudo_cmd[@]}" apt-get update -q
+# jackd2 asks whether to enable realtime scheduling; the tests run JACK's dummy backend and need none.
+echo "jackd2 jackd/tweak_rt_limits boolean false" | "${sudo_cmd[@]}" debconf-set-selections
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
