@@ -128,6 +128,7 @@ int runCli(const QStringList& argv)
     Options o;
     QStringList args = argv;
     QString rate, role, name, bitrate, frame, duration, device;
+    bool match = false;
     bool listenOwn = false, listenFollow = false;
     // Options taking a value, and flags.
     const std::map<QString, QString*> values = {
@@ -135,8 +136,8 @@ int runCli(const QStringList& argv)
         {"--name", &name},         {"--to", &o.to},       {"--version", &o.version}, {"--message", &o.message}, {"--author", &o.author},
         {"-o", &o.outFile},        {"--out", &o.outFile}, {"--format", &o.format},   {"--bitrate", &bitrate},   {"--frame", &frame},
         {"--duration", &duration}, {"--device", &device}};
-    const std::map<QString, bool*> flags = {
-        {"--json", &o.json}, {"--open", &o.open}, {"--resolved", &o.resolved}, {"--own", &listenOwn}, {"--follow", &listenFollow}};
+    const std::map<QString, bool*> flags = {{"--json", &o.json},   {"--open", &o.open},         {"--resolved", &o.resolved},
+                                            {"--own", &listenOwn}, {"--follow", &listenFollow}, {"--match", &match}};
     for (int i = 0; i < args.size(); ++i) {
         const QString a = args[i];
         if (a == "-h" || a == "--help") {
@@ -159,10 +160,10 @@ int runCli(const QStringList& argv)
         return 2;
     }
     const QString cmd = o.rest.takeFirst();
-    static const QStringList known = {"login",    "sessions", "create",    "use",    "invite", "members", "revoke", "upload",
-                                      "tracks",   "set",      "get",       "state",  "watch",  "note",    "notes",  "version",
-                                      "versions", "approve",  "unapprove", "status", "pull",   "policy",  "listen", "play",
-                                      "pause",    "seek",     "loop",      "unloop", "devices"};
+    static const QStringList known = {"login",    "sessions", "create",    "use",    "invite",  "members", "revoke", "upload",
+                                      "tracks",   "set",      "get",       "state",  "watch",   "note",    "notes",  "version",
+                                      "versions", "approve",  "unapprove", "status", "pull",    "policy",  "listen", "play",
+                                      "pause",    "seek",     "loop",      "unloop", "devices", "ab"};
     if (!known.contains(cmd)) return fail("usage", QString("unknown command \"%1\" (try mixroom --help)").arg(cmd), 2);
     if (cmd == "devices") return runDevicesCommand(o);
     ClientConfig config;
@@ -439,7 +440,8 @@ int runCli(const QStringList& argv)
         return QCoreApplication::exec();
     }
     if (const int rc = runReviewCommand(cmd, o, server, token, s); rc >= 0) return rc;
-    const QStringList extra{listenOwn ? "own" : "follow", "bitrate", bitrate, "frame", frame, "duration", duration, "device", device};
+    const QStringList extra{listenOwn ? "own" : "follow", "bitrate", bitrate, "frame", frame, "duration", duration, "device", device,
+                            match ? "match" : ""};
     if (const int rc = runListenCommand(cmd, o, s, extra); rc >= 0) return rc;
     return fail("usage", QString("unknown command \"%1\" (try mixroom --help)").arg(cmd), 2);
 }

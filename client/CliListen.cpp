@@ -43,17 +43,28 @@ int runDevicesCommand(const Options& o)
 int runListenCommand(const QString& cmd, const Options& o, Session& s, const QStringList& extra)
 {
     const QStringList& a = o.rest;
-    if (cmd == "play" || cmd == "pause" || cmd == "unloop") {
-        const QJsonObject r = s.call(Kind::Transport, {{"target", "follow"}, {"action", cmd}});
+    const QString target = extra.contains("own") ? "own" : "follow"; // --own: the stream of a running `mixroom listen --own`
+    if (cmd == "ab") {
+        if (a.size() != 1)
+            return fail("usage", "usage: mixroom ab VERSION|live [--match]   (switches a running `mixroom listen --own`)", 2);
+        QJsonObject f{{"source", a[0]}};
+        if (extra.contains("match")) f.insert("match", true);
+        const QJsonObject r = s.call(Kind::AbSwitch, f);
         if (isError(r)) return failWith(r);
-        out(o, QJsonObject{{"action", cmd}}, QString("Shared transport: %1").arg(cmd));
+        out(o, f, QString("Now hearing %1%2").arg(a[0], extra.contains("match") ? " (loudness-matched)" : ""));
+        return 0;
+    }
+    if (cmd == "play" || cmd == "pause" || cmd == "unloop") {
+        const QJsonObject r = s.call(Kind::Transport, {{"target", target}, {"action", cmd}});
+        if (isError(r)) return failWith(r);
+        out(o, QJsonObject{{"action", cmd}, {"target", target}}, QString("%1 transport: %2").arg(target == "own" ? "Own" : "Shared", cmd));
         return 0;
     }
     if (cmd == "seek" || cmd == "loop") {
         const int need = cmd == "seek" ? 1 : 2;
         if (a.size() != need)
             return fail("usage", cmd == "seek" ? "usage: mixroom seek POSITION (1:23 or 83.5)" : "usage: mixroom loop FROM TO", 2);
-        QJsonObject f{{"target", "follow"}, {"action", cmd}};
+        QJsonObject f{{"target", target}, {"action", cmd}};
         for (int i = 0; i < need; ++i) {
             const double ms = positionMs(a[i]);
             if (ms < 0) return fail("usage", QString("\"%1\" is not a position (use 1:23.5 or 83.5)").arg(a[i]), 2);
@@ -61,7 +72,7 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
         }
         const QJsonObject r = s.call(Kind::Transport, f);
         if (isError(r)) return failWith(r);
-        out(o, f, QString("Shared transport: %1 %2").arg(cmd, a.join(" ")));
+        out(o, f, QString("%1 transport: %2 %3").arg(target == "own" ? "Own" : "Shared", cmd, a.join(" ")));
         return 0;
     }
     if (cmd != "listen") return -1;

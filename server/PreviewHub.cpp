@@ -119,10 +119,8 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
             }
             id = m_follow;
         } else if (target == "own") {
-            auto it = m_listeners.constFind(c);
-            if (it == m_listeners.constEnd() || it->follow)
-                return refuse(c, clientSeq, codes::Conflict, "you have no own stream: send listen with mode own first");
-            id = it->stream;
+            id = ownStream(c);
+            if (!id) return refuse(c, clientSeq, codes::Conflict, "you have no own stream: send listen with mode own first");
         } else {
             return refuse(c, clientSeq, codes::OutOfRange, "target must be follow or own");
         }
@@ -139,9 +137,8 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
         return;
     }
     // A/B on the listener's own stream.
-    auto it = m_listeners.constFind(c);
-    if (it == m_listeners.constEnd() || it->follow)
-        return refuse(c, clientSeq, codes::Conflict, "A/B switches your own stream: send listen with mode own first");
+    const quint32 own = ownStream(c);
+    if (!own) return refuse(c, clientSeq, codes::Conflict, "A/B switches your own stream: send listen with mode own first");
     const QString source = b.value("source").toString();
     engine::Session target = m_host.state();
     if (source != "live") {
@@ -165,11 +162,21 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
         const double live = measure(m_host.state()), ver = measure(target);
         if (std::isfinite(live) && std::isfinite(ver)) gainDb = live - ver;
     }
-    Stream& st = m_streams[it->stream];
+    Stream& st = m_streams[own];
     st.graph = graph;
     st.source = source;
-    m_host.engine->swapGraph(it->stream, graph, engine::renderLength(target, *graph), source, gainDb);
+    m_host.engine->swapGraph(own, graph, engine::renderLength(target, *graph), source, gainDb);
     c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", 0}}));
+}
+
+quint32 PreviewHub::ownStream(ClientSocket* c) const
+{
+    // This socket's own stream, or that of another connection of the same member and client
+    // installation (so `mixroom ab` and `mixroom seek --own` reach a running `mixroom listen`).
+    if (auto it = m_listeners.constFind(c); it != m_listeners.constEnd()) return it->follow ? 0 : it->stream;
+    for (auto it = m_listeners.constBegin(); it != m_listeners.constEnd(); ++it)
+        if (!it->follow && it.key()->memberId == c->memberId && it.key()->clientId == c->clientId) return it->stream;
+    return 0;
 }
 
 void PreviewHub::stopListening(ClientSocket* c)

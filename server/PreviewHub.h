@@ -63,6 +63,7 @@ class PreviewHub : public QObject {
     std::shared_ptr<MixGraph> buildGraph(const engine::Session& s, QString* error);
     quint32 startStream(int bitrate, int frameMs, QString* error);
     void stopListening(ClientSocket* c);
+    quint32 ownStream(ClientSocket* c) const;
     void refuse(ClientSocket* c, qint64 clientSeq, const QString& code, const QString& message);
 
     Host m_host;

@@ -200,6 +200,37 @@ class TestCli : public QObject {
         QVERIFY(r.err.contains("the client role may not pull"));
     }
 
+    void listenToOggOpusWithAb()
+    {
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        mixroom({"version", "save", "ab-base"});
+        const QString file = f.dir.path() + "/take.opus";
+        QProcess listen;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("MIXROOM_CONFIG", config);
+        listen.setProcessEnvironment(env);
+        QSignalSpy finished(&listen, &QProcess::finished);
+        listen.start(QCoreApplication::applicationDirPath() + "/../client/mixroom",
+                     {"listen", "--own", "--out", file, "--duration", "2", "--json"});
+        // Another invocation with the same login switches the running listener's stream.
+        QTRY_VERIFY_WITH_TIMEOUT(mixroom({"ab", "ab-base"}).code == 0, 10000);
+        QCOMPARE(mixroom({"ab", "nope"}).code, 1);
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(listen.exitCode(), 0);
+        const QJsonObject report = QJsonDocument::fromJson(listen.readAllStandardOutput()).object();
+        QCOMPARE(report.value("lost").toInt(), 0);
+        // The Ogg Opus file is valid and as long as asked.
+        QProcess info;
+        info.start("opusinfo", {file});
+        QSignalSpy infoDone(&info, &QProcess::finished);
+        QVERIFY2(info.waitForStarted(5000), "opusinfo (Debian package opus-tools) is needed");
+        QVERIFY(info.state() == QProcess::NotRunning || infoDone.wait(10000));
+        const QString text = QString::fromUtf8(info.readAllStandardOutput() + info.readAllStandardError());
+        QCOMPARE(info.exitCode(), 0);
+        QVERIFY2(text.contains("Playback length: 0m:02."), qPrintable(text));
+        QVERIFY2(!text.contains("WARNING"), qPrintable(text));
+    }
+
     void adminCommands()
     {
         Run r = mixroom({"login", f.url().toString(), "--token", f.adminToken});
