@@ -93,7 +93,7 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
         recorder = PreviewRecorder::open(o.outFile, bitrate > 0 ? bitrate : 192, &error);
         if (!recorder) return fail("write_failed", error);
     } else {
-        player = AudioPlayer::open(device, 60, &error);
+        player = AudioPlayer::open(device, 30, &error); // grows by itself on underruns
         if (!player) return fail("no_audio_device", error + " (or record with --out FILE.opus)");
     }
     PreviewReceiver receiver;

@@ -22,44 +22,55 @@ QElapsedTimer& clock()
 
 PreviewEngine::PreviewEngine()
 {
-    m_worker = new QObject;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.setObjectName("mixroom-preview");
-    m_thread.start(QThread::HighPriority);
-    QMetaObject::invokeMethod(m_worker, [this] {
-        auto* timer = new QTimer(m_worker);
-        timer->setTimerType(Qt::PreciseTimer);
-        connect(timer, &QTimer::timeout, m_worker, [this] { tick(); });
-        timer->start(5); // frames are due every 10 or 20 ms; the stream clock decides
-    });
+    const int n = std::max(1, QThread::idealThreadCount());
+    for (int i = 0; i < n; ++i) {
+        auto w = std::make_unique<Worker>();
+        w->context = new QObject;
+        w->context->moveToThread(&w->thread);
+        connect(&w->thread, &QThread::finished, w->context, &QObject::deleteLater);
+        w->thread.setObjectName(QString("mixroom-preview-%1").arg(i));
+        w->thread.start(QThread::HighPriority);
+        Worker* raw = w.get();
+        QMetaObject::invokeMethod(w->context, [this, raw] {
+            auto* timer = new QTimer(raw->context);
+            timer->setTimerType(Qt::PreciseTimer);
+            connect(timer, &QTimer::timeout, raw->context, [this, raw] { tick(*raw); });
+            timer->start(5); // frames are due every 10 or 20 ms; the stream clock decides
+        });
+        m_workers.push_back(std::move(w));
+    }
 }
 
 PreviewEngine::~PreviewEngine()
 {
-    QMetaObject::invokeMethod(
-        m_worker, [this] { m_streams.clear(); }, Qt::BlockingQueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
+    for (auto& w : m_workers) {
+        Worker* raw = w.get();
+        QMetaObject::invokeMethod(raw->context, [raw] { raw->streams.clear(); }, Qt::BlockingQueuedConnection);
+        raw->thread.quit();
+        raw->thread.wait();
+    }
 }
 
 void PreviewEngine::create(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& settings)
 {
-    QMetaObject::invokeMethod(m_worker, [this, id, graph, settings] {
-        m_streams[id] = std::make_unique<PreviewStream>(id, graph, settings);
-        emit transportChanged(id, m_streams[id]->state());
+    Worker* w = &workerOf(id);
+    QMetaObject::invokeMethod(w->context, [this, w, id, graph, settings] {
+        w->streams[id] = std::make_unique<PreviewStream>(id, graph, settings);
+        emit transportChanged(id, w->streams[id]->state());
     });
 }
 
 void PreviewEngine::destroy(quint32 id)
 {
-    QMetaObject::invokeMethod(m_worker, [this, id] { m_streams.erase(id); });
+    Worker* w = &workerOf(id);
+    QMetaObject::invokeMethod(w->context, [w, id] { w->streams.erase(id); });
 }
 
 void PreviewEngine::swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb)
 {
-    QMetaObject::invokeMethod(m_worker, [this, id, graph, lengthFrames, source, gainDb] {
-        if (auto it = m_streams.find(id); it != m_streams.end()) {
+    Worker* w = &workerOf(id);
+    QMetaObject::invokeMethod(w->context, [this, w, id, graph, lengthFrames, source, gainDb] {
+        if (auto it = w->streams.find(id); it != w->streams.end()) {
             it->second->swapGraph(graph, lengthFrames, source, gainDb);
             emit transportChanged(id, it->second->state());
         }
@@ -68,25 +79,28 @@ void PreviewEngine::swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64
 
 void PreviewEngine::transport(quint32 id, const QString& action, double atMs, double fromMs, double toMs)
 {
-    QMetaObject::invokeMethod(m_worker, [this, id, action, atMs, fromMs, toMs] {
-        if (auto it = m_streams.find(id); it != m_streams.end()) {
+    Worker* w = &workerOf(id);
+    QMetaObject::invokeMethod(w->context, [this, w, id, action, atMs, fromMs, toMs] {
+        if (auto it = w->streams.find(id); it != w->streams.end()) {
             it->second->transport(action, atMs, fromMs, toMs, clock().nsecsElapsed());
             emit transportChanged(id, it->second->state());
         }
     });
 }
 
-void PreviewEngine::tick()
+void PreviewEngine::tick(Worker& w)
 {
     const qint64 now = clock().nsecsElapsed();
-    for (auto& [id, stream] : m_streams) {
+    for (auto& [id, stream] : w.streams) {
         const bool wasPlaying = stream->state().value("playing").toBool();
         stream->run(now, [this, sid = id](const QByteArray& frame) {
-            if (!frame.isEmpty()) emit packet(sid, frame);
+            if (!frame.isEmpty())
+                emit packet(sid, frame);
         });
         if (wasPlaying && !stream->state().value("playing").toBool())
             emit transportChanged(id, stream->state()); // reached the end of the song
-        if (stream->metersDue(now) && wasPlaying) emit meters(id, stream->takeMeters(now));
+        if (stream->metersDue(now) && wasPlaying)
+            emit meters(id, stream->takeMeters(now));
     }
 }
 

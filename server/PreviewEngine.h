@@ -15,6 +15,7 @@
 
 #include <map>
 #include <memory>
+#include <vector>
 
 namespace mixroom::server {
 
@@ -49,11 +50,15 @@ class PreviewEngine : public QObject {
     void meters(quint32 stream, const QJsonObject& meters);
 
   private:
-    void tick();
-    QThread m_thread;
-    QObject* m_worker = nullptr;                                 // lives in m_thread; owns the streams and the timer
-    std::map<quint32, std::unique_ptr<PreviewStream>> m_streams; // touched on the render thread only
-    friend class PreviewStream;
+    // One render thread per core; a stream lives on one of them (by id) for its whole life.
+    struct Worker {
+        QThread thread;
+        QObject* context = nullptr; // lives in `thread`; runs the timer and the commands
+        std::map<quint32, std::unique_ptr<PreviewStream>> streams; // touched on `thread` only
+    };
+    Worker& workerOf(quint32 id) { return *m_workers[id % m_workers.size()]; }
+    void tick(Worker& w);
+    std::vector<std::unique_ptr<Worker>> m_workers;
 };
 
 } // namespace mixroom::server

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+// Live preview benchmarks against mixroomd as its own process.
+//   latency:  fader-to-ear — from sending an edit to when its first changed sample is due at the
+//             listener's output (frame arrival + the sample's offset in the frame + the client's
+//             jitter buffer). Prints p50/p95 over --edits edits.
+//   capacity: N listeners (own or follow) of a 16-track session (4-band EQ, compressor, fader, pan
+//             on every track, master limiter) for --seconds; counts frames that arrive later than
+//             their due time plus the jitter buffer (underruns at the listener) and frames lost.
+//   bench_preview latency [--edits 200] [--buffer-ms 40]
+//   bench_preview capacity --mode own|follow --listeners N [--seconds 60] [--buffer-ms 100]
+#include "client/PreviewReceiver.h"
+#include "engine/stems/StemStore.h"
+#include "protocol/Messages.h"
+#include "protocol/SessionCodec.h"
+#include "server/Store.h"
+#include "server/Tokens.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QWebSocket>
+
+#include <sndfile.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+using namespace mixroom;
+
+namespace {
+QElapsedTimer g_clock;
+double nowMs() { return g_clock.nsecsElapsed() / 1e6; }
+
+bool waitFor(const std::function<bool()>& done, int timeoutMs)
+{
+    if (done()) return true;
+    QEventLoop loop;
+    QTimer check;
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] { if (done()) loop.quit(); });
+    check.start(2);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    loop.exec();
+    return done();
+}
+
+double pct(std::vector<double> v, double p)
+{
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * static_cast<double>(v.size())))];
+}
+
+double cpuSeconds(qint64 pid)
+{
+    QFile f(QString("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    const QList<QByteArray> parts = f.readAll().split(' ');
+    return (parts.value(13).toDouble() + parts.value(14).toDouble()) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Writes `tracks` stereo stems of `seconds` into the store, a session using them, and tokens.
+struct Prepared {
+    QString sessionId = "bench";
+    QString mixToken;
+    QStringList listenerTokens;
+};
+Prepared prepare(const QString& dir, int tracks, double seconds, int listeners, bool processing)
+{
+    Prepared p;
+    QString error;
+    auto store = server::Store::open(dir, &error);
+    engine::StemStore stems((dir + "/stems").toStdString());
+    engine::Session s;
+    s.tail = 0;
+    for (int t = 0; t < tracks; ++t) {
+        const QString file = dir + QString("/src%1.wav").arg(t);
+        SF_INFO info{};
+        info.samplerate = 48000;
+        info.channels = 2;
+        info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+        SNDFILE* f = sf_open(file.toLocal8Bit().constData(), SFM_WRITE, &info);
+        std::vector<float> buf(2 * 48000);
+        const double freq = 110.0 * (t + 1);
+        for (int sec = 0; sec < static_cast<int>(seconds); ++sec) {
+            for (int i = 0; i < 48000; ++i) {
+                const double x = 0.1 * std::sin(2 * M_PI * freq * (sec * 48000 + i) / 48000.0);
+                buf[static_cast<size_t>(2 * i)] = static_cast<float>(x);
+                buf[static_cast<size_t>(2 * i + 1)] = static_cast<float>(x * 0.9);
+            }
+            sf_writef_float(f, buf.data(), 48000);
+        }
+        sf_close(f);
+        auto imported = stems.import(file.toStdString(), 48000);
+        engine::Track tr;
+        tr.id = "t" + std::to_string(t);
+        tr.name = tr.id;
+        tr.stem = imported->hash;
+        if (processing) {
+            tr.eq = {engine::EqBand{engine::EqType::LowShelf, 100, 2, 0.7071, true}, engine::EqBand{engine::EqType::Peak, 400, -3, 1, true},
+                     engine::EqBand{engine::EqType::Peak, 3000, 2, 1, true}, engine::EqBand{engine::EqType::HighShelf, 10000, 1, 0.7071, true}};
+            tr.comp = engine::Compressor{true, -20, 3, 0, 10, 100, 0, engine::Detector::Peak};
+            tr.fader = -2;
+            tr.pan = (t % 5 - 2) * 0.3;
+        }
+        s.tracks.push_back(tr);
+    }
+    s.master.limiter = engine::Limiter{true, -1, 5, 100};
+    p.mixToken = server::newToken();
+    store->createSession(server::SessionRow{p.sessionId, "bench", 0, 0, protocol::encodeSession(s)},
+                         server::MemberRow{"mix", p.sessionId, "mix", "mix", server::tokenHash(p.mixToken), false});
+    for (int i = 0; i < listeners; ++i) {
+        p.listenerTokens << server::newToken();
+        store->addMember(server::MemberRow{QString("l%1").arg(i), p.sessionId, "listener", "client", server::tokenHash(p.listenerTokens.last()), false});
+    }
+    return p;
+}
+
+struct Peer {
+    QWebSocket ws;
+    bool welcomed = false;
+    qint64 seq = 100;
+    void open(const QString& url, const QString& token, const QString& id)
+    {
+        QObject::connect(&ws, &QWebSocket::connected, [this, token, id] {
+            send({{"type", "hello"}, {"major", 1}, {"token", token}, {"clientId", id}});
+        });
+        QObject::connect(&ws, &QWebSocket::textMessageReceived, [this](const QString& t) {
+            if (t.contains(QLatin1String("\"welcome\""))) welcomed = true;
+        });
+        ws.open(QUrl(url));
+    }
+    void send(QJsonObject o)
+    {
+        if (o.value("type") != "hello") o.insert("clientSeq", ++seq);
+        ws.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+    }
+};
+
+struct Daemon {
+    QProcess proc;
+    QString url;
+    bool start(const QString& dir)
+    {
+        proc.setProcessChannelMode(QProcess::MergedChannels);
+        proc.start(QCoreApplication::applicationDirPath() + "/../server/mixroomd", {"serve", "--data", dir, "--listen", "127.0.0.1:0"});
+        QString out;
+        static const QRegularExpression re("listening on (ws://[0-9.:]+)");
+        while (!re.match(out).hasMatch() && proc.waitForReadyRead(20000)) out += QString::fromUtf8(proc.readAll());
+        url = re.match(out).captured(1);
+        return !url.isEmpty();
+    }
+    ~Daemon() { proc.terminate(); proc.waitForFinished(5000); }
+};
+
+int latency(int edits, int bufferMs)
+{
+    QTemporaryDir dir;
+    const Prepared p = prepare(dir.path(), 1, 30, 1, false);
+    Daemon d;
+    if (!d.start(dir.path())) { std::fprintf(stderr, "mixroomd did not start\n"); return 1; }
+    Peer mix, ear;
+    mix.open(d.url, p.mixToken, "bench-mix");
+    ear.open(d.url, p.listenerTokens[0], "bench-ear");
+    waitFor([&] { return mix.welcomed && ear.welcomed; }, 10000);
+    client::PreviewReceiver rx;
+    QObject::connect(&ear.ws, &QWebSocket::binaryMessageReceived, &rx, &client::PreviewReceiver::feed);
+    // Each edit jumps the fader between 0 and -20 dB; the first 1 ms slice of the stream whose level
+    // moved marks the change (its sample is due at arrival + offset + the jitter buffer).
+    double editSentMs = -1;
+    bool loud = true;
+    double steady = 0;
+    std::vector<double> results;
+    QObject::connect(&rx, &client::PreviewReceiver::audio, [&](quint64, const QVector<float>& pcm, quint8) {
+        const double arrival = nowMs();
+        const int frames = static_cast<int>(pcm.size() / 2);
+        for (int b = 0; b + 48 <= frames; b += 48) {
+            float peak = 0;
+            for (int i = b; i < b + 48; ++i) peak = std::max(peak, std::abs(pcm[2 * i]));
+            if (editSentMs < 0) { steady = 0.9 * steady + 0.1 * peak; continue; }
+            if (std::abs(peak - steady) > 0.15 * steady) {
+                results.push_back(arrival - editSentMs + b / 48.0 + bufferMs);
+                editSentMs = -1;
+                steady = peak;
+                return;
+            }
+        }
+    });
+    ear.send({{"type", "listen"}, {"mode", "own"}, {"frameMs", 20}});
+    ear.send({{"type", "transport"}, {"target", "own"}, {"action", "loop"}, {"from", 0}, {"to", 29000}});
+    ear.send({{"type", "transport"}, {"target", "own"}, {"action", "play"}});
+    waitFor([] { return false; }, 1000); // settle: steady level known
+    for (int i = 0; i < edits; ++i) {
+        loud = !loud;
+        editSentMs = nowMs();
+        mix.send({{"type", "set"}, {"path", "tracks/t0/fader"}, {"value", loud ? 0.0 : -20.0}});
+        waitFor([&] { return editSentMs < 0; }, 2000);
+        waitFor([] { return false; }, 60 + static_cast<int>(i % 7) * 3); // next edit at a different phase of the frame clock
+    }
+    std::printf("fader-to-ear latency over %zu edits (20 ms frames, %d ms jitter buffer): p50 %.1f ms, p95 %.1f ms, max %.1f ms\n",
+                results.size(), bufferMs, pct(results, 50), pct(results, 95), pct(results, 100));
+    return 0;
+}
+
+int capacity(const QString& mode, int listeners, int seconds, int bufferMs)
+{
+    QTemporaryDir dir;
+    std::printf("preparing 16 stereo stems x 20 s and %d listeners...\n", listeners);
+    std::fflush(stdout);
+    const Prepared p = prepare(dir.path(), 16, 20, listeners, true);
+    Daemon d;
+    if (!d.start(dir.path())) { std::fprintf(stderr, "mixroomd did not start\n"); return 1; }
+    Peer mix;
+    mix.open(d.url, p.mixToken, "bench-mix");
+    waitFor([&] { return mix.welcomed; }, 10000);
+    std::vector<std::unique_ptr<Peer>> ears;
+    struct Stats { double start = -1; qint64 frames = 0, late = 0, lost = 0; qint64 nextSeq = -1; };
+    std::vector<Stats> stats(static_cast<size_t>(listeners));
+    for (int i = 0; i < listeners; ++i) {
+        auto e = std::make_unique<Peer>();
+        const size_t idx = static_cast<size_t>(i);
+        QObject::connect(&e->ws, &QWebSocket::binaryMessageReceived, [&, idx](const QByteArray& f) {
+            QByteArray payload;
+            auto h = protocol::AudioFrameHeader::decode(f, &payload);
+            if (!h) return;
+            Stats& s = stats[idx];
+            const double t = nowMs();
+            if (s.start < 0) s.start = t - h->seq * 20.0;
+            if (s.nextSeq >= 0 && static_cast<qint64>(h->seq) > s.nextSeq) s.lost += static_cast<qint64>(h->seq) - s.nextSeq;
+            s.nextSeq = static_cast<qint64>(h->seq) + 1;
+            if (t > s.start + h->seq * 20.0 + bufferMs) ++s.late; // would have run dry at the output
+            ++s.frames;
+        });
+        e->open(d.url, p.listenerTokens[i], QString("ear-%1").arg(i));
+        ears.push_back(std::move(e));
+        if (ears.size() % 10 == 0) waitFor([&] { return std::all_of(ears.begin(), ears.end(), [](auto& x) { return x->welcomed; }); }, 20000);
+    }
+    waitFor([&] { return std::all_of(ears.begin(), ears.end(), [](auto& x) { return x->welcomed; }); }, 30000);
+    for (auto& e : ears) {
+        e->send({{"type", "listen"}, {"mode", mode}});
+        if (mode == "own") {
+            e->send({{"type", "transport"}, {"target", "own"}, {"action", "loop"}, {"from", 0}, {"to", 19000}});
+            e->send({{"type", "transport"}, {"target", "own"}, {"action", "play"}});
+        }
+    }
+    if (mode == "follow") {
+        mix.send({{"type", "transport"}, {"target", "follow"}, {"action", "loop"}, {"from", 0}, {"to", 19000}});
+        mix.send({{"type", "transport"}, {"target", "follow"}, {"action", "play"}});
+    }
+    waitFor([] { return false; }, 2000); // start-up (first frames) is not measured
+    for (auto& s : stats) s = Stats{};
+    const double cpu0 = cpuSeconds(d.proc.processId());
+    const double t0 = nowMs();
+    waitFor([] { return false; }, seconds * 1000);
+    const double wall = (nowMs() - t0) / 1000.0, cpu = cpuSeconds(d.proc.processId()) - cpu0;
+    qint64 frames = 0, late = 0, lost = 0;
+    int clean = 0;
+    for (const Stats& s : stats) {
+        frames += s.frames;
+        late += s.late;
+        lost += s.lost;
+        clean += (s.late == 0 && s.lost == 0 && s.frames > 0) ? 1 : 0;
+    }
+    std::printf("%s mode, %d listeners, %.0f s: %lld frames, %lld late (> %d ms), %lld lost; %d/%d listeners clean; server CPU %.0f %% of one core\n",
+                qPrintable(mode), listeners, wall, static_cast<long long>(frames), static_cast<long long>(late), bufferMs,
+                static_cast<long long>(lost), clean, listeners, 100 * cpu / wall);
+    return late == 0 && lost == 0 ? 0 : 3;
+}
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    g_clock.start();
+    const QStringList a = app.arguments();
+    auto opt = [&](const QString& name, const QString& def) { const int i = a.indexOf(name); return i > 0 && i + 1 < a.size() ? a[i + 1] : def; };
+    if (a.size() < 2 || a.contains("--help")) {
+        std::printf("Usage: bench_preview latency [--edits 200] [--buffer-ms 40]\n"
+                    "       bench_preview capacity --mode own|follow --listeners N [--seconds 60] [--buffer-ms 100]\n");
+        return a.contains("--help") ? 0 : 2;
+    }
+    if (a[1] == "latency") return latency(opt("--edits", "200").toInt(), opt("--buffer-ms", "40").toInt());
+    if (a[1] == "capacity") return capacity(opt("--mode", "own"), opt("--listeners", "10").toInt(), opt("--seconds", "60").toInt(), opt("--buffer-ms", "100").toInt());
+    std::fprintf(stderr, "bench_preview: unknown benchmark %s\n", qPrintable(a[1]));
+    return 2;
+}
