@@ -37,14 +37,19 @@ using namespace mixroom;
 
 namespace {
 QElapsedTimer g_clock;
-double nowMs() { return g_clock.nsecsElapsed() / 1e6; }
+double nowMs()
+{
+    return g_clock.nsecsElapsed() / 1e6;
+}
 
 bool waitFor(const std::function<bool()>& done, int timeoutMs)
 {
     if (done()) return true;
     QEventLoop loop;
     QTimer check;
-    QObject::connect(&check, &QTimer::timeout, &loop, [&] { if (done()) loop.quit(); });
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done()) loop.quit();
+    });
     check.start(2);
     QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
     loop.exec();
@@ -105,7 +110,8 @@ Prepared prepare(const QString& dir, int tracks, double seconds, int listeners, 
         tr.stem = imported->hash;
         if (processing) {
             tr.eq = {engine::EqBand{engine::EqType::LowShelf, 100, 2, 0.7071, true}, engine::EqBand{engine::EqType::Peak, 400, -3, 1, true},
-                     engine::EqBand{engine::EqType::Peak, 3000, 2, 1, true}, engine::EqBand{engine::EqType::HighShelf, 10000, 1, 0.7071, true}};
+                     engine::EqBand{engine::EqType::Peak, 3000, 2, 1, true},
+                     engine::EqBand{engine::EqType::HighShelf, 10000, 1, 0.7071, true}};
             tr.comp = engine::Compressor{true, -20, 3, 0, 10, 100, 0, engine::Detector::Peak};
             tr.fader = -2;
             tr.pan = (t % 5 - 2) * 0.3;
@@ -118,7 +124,8 @@ Prepared prepare(const QString& dir, int tracks, double seconds, int listeners, 
                          server::MemberRow{"mix", p.sessionId, "mix", "mix", server::tokenHash(p.mixToken), false});
     for (int i = 0; i < listeners; ++i) {
         p.listenerTokens << server::newToken();
-        store->addMember(server::MemberRow{QString("l%1").arg(i), p.sessionId, "listener", "client", server::tokenHash(p.listenerTokens.last()), false});
+        store->addMember(
+            server::MemberRow{QString("l%1").arg(i), p.sessionId, "listener", "client", server::tokenHash(p.listenerTokens.last()), false});
     }
     return p;
 }
@@ -153,11 +160,16 @@ struct Daemon {
         proc.start(QCoreApplication::applicationDirPath() + "/../server/mixroomd", {"serve", "--data", dir, "--listen", "127.0.0.1:0"});
         QString out;
         static const QRegularExpression re("listening on (ws://[0-9.:]+)");
-        while (!re.match(out).hasMatch() && proc.waitForReadyRead(20000)) out += QString::fromUtf8(proc.readAll());
+        while (!re.match(out).hasMatch() && proc.waitForReadyRead(20000))
+            out += QString::fromUtf8(proc.readAll());
         url = re.match(out).captured(1);
         return !url.isEmpty();
     }
-    ~Daemon() { proc.terminate(); proc.waitForFinished(5000); }
+    ~Daemon()
+    {
+        proc.terminate();
+        proc.waitForFinished(5000);
+    }
 };
 
 int latency(int edits, int bufferMs)
@@ -165,7 +177,10 @@ int latency(int edits, int bufferMs)
     QTemporaryDir dir;
     const Prepared p = prepare(dir.path(), 1, 30, 1, false);
     Daemon d;
-    if (!d.start(dir.path())) { std::fprintf(stderr, "mixroomd did not start\n"); return 1; }
+    if (!d.start(dir.path())) {
+        std::fprintf(stderr, "mixroomd did not start\n");
+        return 1;
+    }
     Peer mix, ear;
     mix.open(d.url, p.mixToken, "bench-mix");
     ear.open(d.url, p.listenerTokens[0], "bench-ear");
@@ -183,8 +198,12 @@ int latency(int edits, int bufferMs)
         const int frames = static_cast<int>(pcm.size() / 2);
         for (int b = 0; b + 48 <= frames; b += 48) {
             float peak = 0;
-            for (int i = b; i < b + 48; ++i) peak = std::max(peak, std::abs(pcm[2 * i]));
-            if (editSentMs < 0) { steady = 0.9 * steady + 0.1 * peak; continue; }
+            for (int i = b; i < b + 48; ++i)
+                peak = std::max(peak, std::abs(pcm[2 * i]));
+            if (editSentMs < 0) {
+                steady = 0.9 * steady + 0.1 * peak;
+                continue;
+            }
             if (std::abs(peak - steady) > 0.15 * steady) {
                 results.push_back(arrival - editSentMs + b / 48.0 + bufferMs);
                 editSentMs = -1;
@@ -216,12 +235,19 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs)
     std::fflush(stdout);
     const Prepared p = prepare(dir.path(), 16, 20, listeners, true);
     Daemon d;
-    if (!d.start(dir.path())) { std::fprintf(stderr, "mixroomd did not start\n"); return 1; }
+    if (!d.start(dir.path())) {
+        std::fprintf(stderr, "mixroomd did not start\n");
+        return 1;
+    }
     Peer mix;
     mix.open(d.url, p.mixToken, "bench-mix");
     waitFor([&] { return mix.welcomed; }, 10000);
     std::vector<std::unique_ptr<Peer>> ears;
-    struct Stats { double start = -1; qint64 frames = 0, late = 0, lost = 0; qint64 nextSeq = -1; };
+    struct Stats {
+        double start = -1;
+        qint64 frames = 0, late = 0, lost = 0;
+        qint64 nextSeq = -1;
+    };
     std::vector<Stats> stats(static_cast<size_t>(listeners));
     for (int i = 0; i < listeners; ++i) {
         auto e = std::make_unique<Peer>();
@@ -240,7 +266,8 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs)
         });
         e->open(d.url, p.listenerTokens[i], QString("ear-%1").arg(i));
         ears.push_back(std::move(e));
-        if (ears.size() % 10 == 0) waitFor([&] { return std::all_of(ears.begin(), ears.end(), [](auto& x) { return x->welcomed; }); }, 20000);
+        if (ears.size() % 10 == 0)
+            waitFor([&] { return std::all_of(ears.begin(), ears.end(), [](auto& x) { return x->welcomed; }); }, 20000);
     }
     waitFor([&] { return std::all_of(ears.begin(), ears.end(), [](auto& x) { return x->welcomed; }); }, 30000);
     for (auto& e : ears) {
@@ -255,7 +282,8 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs)
         mix.send({{"type", "transport"}, {"target", "follow"}, {"action", "play"}});
     }
     waitFor([] { return false; }, 2000); // start-up (first frames) is not measured
-    for (auto& s : stats) s = Stats{};
+    for (auto& s : stats)
+        s = Stats{};
     const double cpu0 = cpuSeconds(d.proc.processId());
     const double t0 = nowMs();
     waitFor([] { return false; }, seconds * 1000);
@@ -268,7 +296,8 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs)
         lost += s.lost;
         clean += (s.late == 0 && s.lost == 0 && s.frames > 0) ? 1 : 0;
     }
-    std::printf("%s mode, %d listeners, %.0f s: %lld frames, %lld late (> %d ms), %lld lost; %d/%d listeners clean; server CPU %.0f %% of one core\n",
+    std::printf("%s mode, %d listeners, %.0f s: %lld frames, %lld late (> %d ms), %lld lost; %d/%d listeners clean; server CPU %.0f %% of "
+                "one core\n",
                 qPrintable(mode), listeners, wall, static_cast<long long>(frames), static_cast<long long>(late), bufferMs,
                 static_cast<long long>(lost), clean, listeners, 100 * cpu / wall);
     return late == 0 && lost == 0 ? 0 : 3;
@@ -280,14 +309,19 @@ int main(int argc, char** argv)
     QCoreApplication app(argc, argv);
     g_clock.start();
     const QStringList a = app.arguments();
-    auto opt = [&](const QString& name, const QString& def) { const int i = a.indexOf(name); return i > 0 && i + 1 < a.size() ? a[i + 1] : def; };
+    auto opt = [&](const QString& name, const QString& def) {
+        const int i = a.indexOf(name);
+        return i > 0 && i + 1 < a.size() ? a[i + 1] : def;
+    };
     if (a.size() < 2 || a.contains("--help")) {
         std::printf("Usage: bench_preview latency [--edits 200] [--buffer-ms 40]\n"
                     "       bench_preview capacity --mode own|follow --listeners N [--seconds 60] [--buffer-ms 100]\n");
         return a.contains("--help") ? 0 : 2;
     }
     if (a[1] == "latency") return latency(opt("--edits", "200").toInt(), opt("--buffer-ms", "40").toInt());
-    if (a[1] == "capacity") return capacity(opt("--mode", "own"), opt("--listeners", "10").toInt(), opt("--seconds", "60").toInt(), opt("--buffer-ms", "100").toInt());
+    if (a[1] == "capacity")
+        return capacity(opt("--mode", "own"), opt("--listeners", "10").toInt(), opt("--seconds", "60").toInt(),
+                        opt("--buffer-ms", "100").toInt());
     std::fprintf(stderr, "bench_preview: unknown benchmark %s\n", qPrintable(a[1]));
     return 2;
 }

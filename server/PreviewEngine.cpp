@@ -45,7 +45,8 @@ PreviewEngine::~PreviewEngine()
 {
     for (auto& w : m_workers) {
         Worker* raw = w.get();
-        QMetaObject::invokeMethod(raw->context, [raw] { raw->streams.clear(); }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            raw->context, [raw] { raw->streams.clear(); }, Qt::BlockingQueuedConnection);
         raw->thread.quit();
         raw->thread.wait();
     }
@@ -94,13 +95,11 @@ void PreviewEngine::tick(Worker& w)
     for (auto& [id, stream] : w.streams) {
         const bool wasPlaying = stream->state().value("playing").toBool();
         stream->run(now, [this, sid = id](const QByteArray& frame) {
-            if (!frame.isEmpty())
-                emit packet(sid, frame);
+            if (!frame.isEmpty()) emit packet(sid, frame);
         });
         if (wasPlaying && !stream->state().value("playing").toBool())
             emit transportChanged(id, stream->state()); // reached the end of the song
-        if (stream->metersDue(now) && wasPlaying)
-            emit meters(id, stream->takeMeters(now));
+        if (stream->metersDue(now) && wasPlaying) emit meters(id, stream->takeMeters(now));
     }
 }
 

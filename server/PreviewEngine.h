@@ -53,7 +53,7 @@ class PreviewEngine : public QObject {
     // One render thread per core; a stream lives on one of them (by id) for its whole life.
     struct Worker {
         QThread thread;
-        QObject* context = nullptr; // lives in `thread`; runs the timer and the commands
+        QObject* context = nullptr;                                // lives in `thread`; runs the timer and the commands
         std::map<quint32, std::unique_ptr<PreviewStream>> streams; // touched on `thread` only
     };
     Worker& workerOf(quint32 id) { return *m_workers[id % m_workers.size()]; }

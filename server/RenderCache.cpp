@@ -41,6 +41,12 @@ RenderCache::RenderCache(QString dir, engine::StemStore& stems, QObject* parent)
     QDir().mkpath(m_dir);
 }
 
+RenderCache::~RenderCache()
+{
+    m_cancel = true;
+    m_pool.waitForDone();
+}
+
 QString RenderCache::keyOf(const engine::Session& session)
 {
     return QString::fromLatin1(QCryptographicHash::hash(protocol::encodeSession(session), QCryptographicHash::Sha256).toHex());
@@ -64,7 +70,7 @@ void RenderCache::start(const QString& key, const engine::Session& session)
     m_running.insert(key);
     const QString tmp = m_dir + "/" + key + ".part";
     const QString final = m_dir + "/" + key;
-    QThreadPool::globalInstance()->start([this, key, session, tmp, final] {
+    m_pool.start([this, key, session, tmp, final] {
         QString error;
         QJsonObject hashes;
         QDir(tmp).removeRecursively();
@@ -88,6 +94,7 @@ void RenderCache::start(const QString& key, const engine::Session& session)
                 auto rep = engine::renderSession(
                     session, stems.value(), 1024,
                     [&](const float* l, const float* r, int n) -> engine::Result<engine::Ok> {
+                        if (m_cancel) return engine::Error{"cancelled", "the server is shutting down"};
                         for (auto& w : writers)
                             if (auto ok = w->write(l, r, n); !ok) return ok;
                         return engine::Ok{};

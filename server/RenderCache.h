@@ -12,6 +12,9 @@
 #include <QObject>
 #include <QSet>
 #include <QString>
+#include <QThreadPool>
+
+#include <atomic>
 
 #include <optional>
 
@@ -22,6 +25,7 @@ class RenderCache : public QObject {
   public:
     static const QStringList& formats(); // wav24, wav32f, flac24
     RenderCache(QString dir, engine::StemStore& stems, QObject* parent = nullptr);
+    ~RenderCache() override;
     static QString keyOf(const engine::Session& session);
     // SHA-256 per format when the render exists.
     std::optional<QJsonObject> hashes(const QString& key) const;
@@ -38,6 +42,8 @@ class RenderCache : public QObject {
     QString m_dir;
     engine::StemStore& m_stems;
     QSet<QString> m_running;
+    QThreadPool m_pool;                // renders run here; the destructor waits for them
+    std::atomic<bool> m_cancel{false}; // set by the destructor: running renders stop early
 };
 
 } // namespace mixroom::server
