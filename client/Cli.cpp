@@ -31,35 +31,35 @@ using namespace cli;
 
 namespace {
 
-const char* kUsage =
-    "Usage: mixroom <command> [args] [--server URL] [--token TOKEN] [--session ID] [--json]\n"
-    "\n"
-    "  login URL --token TOKEN       remember the server and a token (admin or member)\n"
-    "  sessions                      list sessions (admin)\n"
-    "  create NAME [--rate HZ]       create a session (admin); you become its owner\n"
-    "  use SESSION                   make a session you have a token for the current one\n"
-    "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
-    "  members                       list the session's members\n"
-    "  revoke MEMBER                 revoke a member (owner)\n"
-    "  upload FILE... [--name NAME]  upload stems and add a track for each (owner); resumes\n"
-    "  tracks                        list tracks, groups and returns\n"
-    "  set PATH VALUE                set a parameter, e.g. set tracks/Vocals/fader -3.5\n"
-    "  get PATH                      print a parameter\n"
-    "  state                         print the whole session\n"
-    "  watch                         print edits and presence as they happen (Ctrl-C stops)\n"
-    "  note add POSITION TEXT [--to POSITION] [--version NAME]   pin a note (1:23.5, 83.5 or 83500ms)\n"
-    "  note reply|edit ID TEXT, note resolve|reopen|delete ID\n"
-    "  notes [--open|--resolved] [--version NAME] [--author MEMBER]\n"
-    "  version save NAME [--message TEXT], version diff A [B], version restore NAME, versions\n"
-    "  approve NAME, unapprove NAME, status [NAME], version show NAME\n"
-    "  policy ROLE...                the roles whose every member must approve (owner)\n"
-    "  listen [--follow|--own] [--bitrate KBPS] [--frame 10|20] [--device N | --out FILE.opus|FILE.wav] [--duration SECONDS]\n"
-    "  devices                       list audio outputs (for listen --device N)\n"
-    "  play, pause, seek POSITION, loop FROM TO, unloop   drive the shared transport (editors)\n"
-    "  pull NAME -o FILE [--format wav24|wav32f|flac24]   download a version's mix (resumes, verifies SHA-256)\n"
-    "\n"
-    "Paths name tracks, groups and returns by id or by name; parameters: see docs/PARAMETERS.md.\n"
-    "--json prints machine-readable output. Errors go to stderr with the server's code.\n";
+const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TOKEN] [--session ID] [--json]\n"
+                     "\n"
+                     "  login URL --token TOKEN       remember the server and a token (admin or member)\n"
+                     "  sessions                      list sessions (admin)\n"
+                     "  create NAME [--rate HZ]       create a session (admin); you become its owner\n"
+                     "  use SESSION                   make a session you have a token for the current one\n"
+                     "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
+                     "  members                       list the session's members\n"
+                     "  revoke MEMBER                 revoke a member (owner)\n"
+                     "  upload FILE... [--name NAME]  upload stems and add a track for each (owner); resumes\n"
+                     "  tracks                        list tracks, groups and returns\n"
+                     "  set PATH VALUE                set a parameter, e.g. set tracks/Vocals/fader -3.5\n"
+                     "  get PATH                      print a parameter\n"
+                     "  state                         print the whole session\n"
+                     "  watch                         print edits and presence as they happen (Ctrl-C stops)\n"
+                     "  note add POSITION TEXT [--to POSITION] [--version NAME]   pin a note (1:23.5, 83.5 or 83500ms)\n"
+                     "  note reply|edit ID TEXT, note resolve|reopen|delete ID\n"
+                     "  notes [--open|--resolved] [--version NAME] [--author MEMBER]\n"
+                     "  version save NAME [--message TEXT], version diff A [B], version restore NAME, versions\n"
+                     "  approve NAME, unapprove NAME, status [NAME], version show NAME\n"
+                     "  policy ROLE...                the roles whose every member must approve (owner)\n"
+                     "  listen [--follow|--own] [--bitrate KBPS] [--frame 10|20] [--device N [--buffer MS] | --out FILE.opus|FILE.wav] "
+                     "[--duration SECONDS]\n"
+                     "  devices                       list audio outputs (for listen --device N)\n"
+                     "  play, pause, seek POSITION, loop FROM TO, unloop   drive the shared transport (editors)\n"
+                     "  pull NAME -o FILE [--format wav24|wav32f|flac24]   download a version's mix (resumes, verifies SHA-256)\n"
+                     "\n"
+                     "Paths name tracks, groups and returns by id or by name; parameters: see docs/PARAMETERS.md.\n"
+                     "--json prints machine-readable output. Errors go to stderr with the server's code.\n";
 
 // Resolves a path's strip segment by id or display name: tracks/Vocals/fader -> tracks/vocals/fader.
 QString resolvePath(const engine::Session& s, const QString& path)
@@ -127,7 +127,7 @@ int runCli(const QStringList& argv)
 {
     Options o;
     QStringList args = argv;
-    QString rate, role, name, bitrate, frame, duration, device;
+    QString rate, role, name, bitrate, frame, duration, device, buffer;
     bool match = false;
     bool listenOwn = false, listenFollow = false;
     // Options taking a value, and flags.
@@ -135,7 +135,7 @@ int runCli(const QStringList& argv)
         {"--server", &o.server},   {"--token", &o.token}, {"--session", &o.session}, {"--rate", &rate},         {"--role", &role},
         {"--name", &name},         {"--to", &o.to},       {"--version", &o.version}, {"--message", &o.message}, {"--author", &o.author},
         {"-o", &o.outFile},        {"--out", &o.outFile}, {"--format", &o.format},   {"--bitrate", &bitrate},   {"--frame", &frame},
-        {"--duration", &duration}, {"--device", &device}};
+        {"--duration", &duration}, {"--device", &device}, {"--buffer", &buffer}};
     const std::map<QString, bool*> flags = {{"--json", &o.json},   {"--open", &o.open},         {"--resolved", &o.resolved},
                                             {"--own", &listenOwn}, {"--follow", &listenFollow}, {"--match", &match}};
     for (int i = 0; i < args.size(); ++i) {
@@ -440,8 +440,9 @@ int runCli(const QStringList& argv)
         return QCoreApplication::exec();
     }
     if (const int rc = runReviewCommand(cmd, o, server, token, s); rc >= 0) return rc;
-    const QStringList extra{listenOwn ? "own" : "follow", "bitrate", bitrate, "frame", frame, "duration", duration, "device", device,
-                            match ? "match" : ""};
+    const QStringList extra{
+        listenOwn ? "own" : "follow", "bitrate", bitrate, "frame", frame, "duration", duration, "device", device, "buffer", buffer,
+        match ? "match" : ""};
     if (const int rc = runListenCommand(cmd, o, s, extra); rc >= 0) return rc;
     return fail("usage", QString("unknown command \"%1\" (try mixroom --help)").arg(cmd), 2);
 }

@@ -93,7 +93,8 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
         recorder = PreviewRecorder::open(o.outFile, bitrate > 0 ? bitrate : 192, &error);
         if (!recorder) return fail("write_failed", error);
     } else {
-        player = AudioPlayer::open(device, 30, &error); // grows by itself on underruns
+        const int minBuffer = value("buffer").isEmpty() ? 30 : value("buffer").toInt(); // grows by itself on underruns
+        player = AudioPlayer::open(device, minBuffer, &error);
         if (!player) return fail("no_audio_device", error + " (or record with --out FILE.opus)");
     }
     PreviewReceiver receiver;
@@ -129,11 +130,13 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
                         {"seconds", player->played() / 48000.0},
                         {"underruns", player->underruns()},
                         {"lost", receiver.lost()},
+                        {"late", player->overflows()},
                         {"bufferMs", player->targetMs()}},
-            QString("Played %1 s: %2 underruns, %3 frames lost, jitter buffer %4 ms")
+            QString("Played %1 s: %2 underruns, %3 frames lost, %4 frames too late, jitter buffer %5 ms")
                 .arg(player->played() / 48000.0, 0, 'f', 2)
                 .arg(player->underruns())
                 .arg(receiver.lost())
+                .arg(player->overflows())
                 .arg(player->targetMs()));
         return 0;
     }
