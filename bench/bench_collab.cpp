@@ -3,6 +3,8 @@
 // O observers watch, over loopback, for S seconds. Prints edit->observer latency p50/p99, ack
 // latency p50/p99, server CPU and edits lost (acknowledged edits an observer never received).
 //   bench_collab [--editors 20] [--observers 50] [--seconds 30] [--rate 60]
+#include "bench/BenchSupport.h"
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -23,27 +25,16 @@
 #include <unistd.h>
 #include <vector>
 
+using mixroom::bench::cpuSeconds;
+using mixroom::bench::percentile;
+using mixroom::bench::waitFor;
+
 namespace {
 
 QElapsedTimer g_clock;
 double nowMs()
 {
     return g_clock.nsecsElapsed() / 1e6;
-}
-
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * static_cast<double>(v.size())))];
-}
-
-double cpuSeconds(qint64 pid)
-{
-    QFile f(QString("/proc/%1/stat").arg(pid));
-    if (!f.open(QIODevice::ReadOnly)) return 0;
-    const QList<QByteArray> parts = f.readAll().split(' ');
-    return (parts.value(13).toDouble() + parts.value(14).toDouble()) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // One raw client: hello, then counts what it receives.
@@ -60,21 +51,6 @@ struct Client {
         ws.open(QUrl(url));
     }
 };
-
-// Runs the event loop until `done` holds or the deadline passes (checked every 5 ms).
-bool waitFor(const std::function<bool()>& done, int timeoutMs)
-{
-    if (done()) return true;
-    QEventLoop loop;
-    QTimer check;
-    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
-        if (done()) loop.quit();
-    });
-    check.start(5);
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    loop.exec();
-    return done();
-}
 
 QJsonObject requestOnce(Client& c, const QJsonObject& msg)
 {

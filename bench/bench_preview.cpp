@@ -15,6 +15,8 @@
 #include "server/Store.h"
 #include "server/Tokens.h"
 
+#include "bench/BenchSupport.h"
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -35,40 +37,15 @@
 
 using namespace mixroom;
 
+using mixroom::bench::cpuSeconds;
+using mixroom::bench::percentile;
+using mixroom::bench::waitFor;
+
 namespace {
 QElapsedTimer g_clock;
 double nowMs()
 {
     return g_clock.nsecsElapsed() / 1e6;
-}
-
-bool waitFor(const std::function<bool()>& done, int timeoutMs)
-{
-    if (done()) return true;
-    QEventLoop loop;
-    QTimer check;
-    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
-        if (done()) loop.quit();
-    });
-    check.start(2);
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    loop.exec();
-    return done();
-}
-
-double pct(std::vector<double> v, double p)
-{
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * static_cast<double>(v.size())))];
-}
-
-double cpuSeconds(qint64 pid)
-{
-    QFile f(QString("/proc/%1/stat").arg(pid));
-    if (!f.open(QIODevice::ReadOnly)) return 0;
-    const QList<QByteArray> parts = f.readAll().split(' ');
-    return (parts.value(13).toDouble() + parts.value(14).toDouble()) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // Writes `tracks` stereo stems of `seconds` into the store, a session using them, and tokens.
@@ -224,7 +201,7 @@ int latency(int edits, int bufferMs)
         waitFor([] { return false; }, 60 + static_cast<int>(i % 7) * 3); // next edit at a different phase of the frame clock
     }
     std::printf("fader-to-ear latency over %zu edits (20 ms frames, %d ms jitter buffer): p50 %.1f ms, p95 %.1f ms, max %.1f ms\n",
-                results.size(), bufferMs, pct(results, 50), pct(results, 95), pct(results, 100));
+                results.size(), bufferMs, percentile(results, 50), percentile(results, 95), percentile(results, 100));
     return 0;
 }
 

@@ -16,29 +16,6 @@ using namespace mixroom::test;
 using protocol::Kind;
 
 namespace {
-// Sends a request and returns the answer addressed to it (reply, ack or error).
-QJsonObject call(client::Connection& c, Kind kind, const QJsonObject& fields)
-{
-    QJsonObject answer;
-    qint64 seq = -2;
-    auto a = QObject::connect(&c, &client::Connection::reply, [&](qint64 s, const QJsonObject& m) {
-        if (s == seq) answer = m;
-    });
-    auto b = QObject::connect(&c, &client::Connection::refused, [&](qint64 s, const QJsonObject& m) {
-        if (s == seq) answer = m;
-    });
-    auto d = QObject::connect(&c, &client::Connection::acked, [&](qint64 s, qint64 applied) {
-        if (s == seq) answer = QJsonObject{{"type", "ack"}, {"seq", applied}};
-    });
-    seq = c.request(kind, fields);
-    QSignalSpy any(&c, &client::Connection::reply);
-    for (int i = 0; i < 200 && answer.isEmpty(); ++i) // up to 10 s, woken by every message
-        (void)QTest::qWaitFor([&] { return !answer.isEmpty(); }, 50);
-    QObject::disconnect(a);
-    QObject::disconnect(b);
-    QObject::disconnect(d);
-    return answer;
-}
 
 struct Http {
     int status = 0;
