@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+#include "client/desk/DeskWindow.h"
+
+#include <QHBoxLayout>
+#include <QJsonArray>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QSettings>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QUuid>
+#include <QVBoxLayout>
+
+namespace mixroom::desk {
+
+using protocol::Kind;
+
+DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
+{
+    setWindowTitle("Mixroom Desk");
+    resize(980, 520);
+    auto* bar = addToolBar("Connection");
+    bar->setMovable(false);
+    QSettings settings("Mixroom", "mixroom-desk");
+    m_url = new QLineEdit(settings.value("server", "ws://127.0.0.1:7870").toString(), this);
+    m_url->setPlaceholderText("ws://host:7870");
+    m_url->setMinimumWidth(220);
+    m_token = new QLineEdit(settings.value("token").toString(), this);
+    m_token->setPlaceholderText("token, or paste a whole 'mixroom login …' line");
+    m_token->setEchoMode(QLineEdit::Password);
+    m_token->setMinimumWidth(260);
+    auto* go = new QPushButton("Connect", this);
+    bar->addWidget(new QLabel(" Server ", this));
+    bar->addWidget(m_url);
+    bar->addWidget(new QLabel(" Token ", this));
+    bar->addWidget(m_token);
+    bar->addWidget(go);
+    connect(go, &QPushButton::clicked, this, [this] { connectTo(m_url->text(), m_token->text()); });
+
+    auto* central = new QWidget(this);
+    auto* col = new QVBoxLayout(central);
+    auto* scroll = new QScrollArea(central);
+    scroll->setWidgetResizable(true);
+    m_stripHost = new QWidget(scroll);
+    m_stripRow = new QHBoxLayout(m_stripHost);
+    m_stripRow->addStretch(1);
+    scroll->setWidget(m_stripHost);
+    m_presence = new QLabel("Not connected", central);
+    col->addWidget(scroll, 1);
+    col->addWidget(m_presence);
+    setCentralWidget(central);
+    m_status = new QLabel("Not connected", this);
+    statusBar()->addWidget(m_status, 1);
+
+    m_flush.setSingleShot(true);
+    m_flush.setInterval(30); // a fader drag becomes at most ~33 edits per second
+    connect(&m_flush, &QTimer::timeout, this, &DeskWindow::flushEdits);
+}
+
+DeskWindow::~DeskWindow() = default;
+
+void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
+{
+    QString url = urlIn.trimmed(), token = tokenIn.trimmed();
+    // An invite pasted whole: "mixroom login ws://host:7870 --token mxr_…".
+    static const QRegularExpression invite(R"((wss?://\S+)\s+--token\s+(\S+))");
+    if (const auto m = invite.match(url + " " + token); m.hasMatch()) { // pasted into either field
+        url = m.captured(1);
+        token = m.captured(2);
+    }
+    m_url->setText(url);
+    m_token->setText(token);
+    QSettings settings("Mixroom", "mixroom-desk");
+    settings.setValue("server", url);
+    settings.setValue("token", token);
+    if (!settings.contains("clientId")) settings.setValue("clientId", "desk-" + QUuid::createUuid().toString(QUuid::WithoutBraces));
+
+    m_conn = std::make_unique<client::Connection>(QUrl(url), token, settings.value("clientId").toString());
+    m_status->setText(QString("Connecting to %1…").arg(url));
+    connect(m_conn.get(), &client::Connection::welcomed, this, [this](const QJsonObject& w) {
+        const QJsonObject m = w.value("member").toObject();
+        m_status->setText(
+            QString("Connected to \"%1\" as %2 (%3)")
+                .arg(w.value("session").toObject().value("name").toString(), m.value("name").toString(), m.value("role").toString()));
+        rebuildStrips();
+    });
+    connect(m_conn.get(), &client::Connection::edit, this, [this] { refreshStrips(); });
+    connect(m_conn.get(), &client::Connection::presence, this, &DeskWindow::onPresence);
+    connect(m_conn.get(), &client::Connection::refused, this, [this](qint64, const QJsonObject& e) {
+        m_status->setText(QString("Refused: %1").arg(e.value("message").toString()));
+        refreshStrips(); // roll the control back to the authoritative value
+    });
+    connect(m_conn.get(), &client::Connection::failed, this, [this](const QString& code, const QString& message) {
+        const QString why = code == "bad_token"             ? "the token is wrong or was revoked"
+                            : code == "version_unsupported" ? "the server speaks another protocol version: " + message
+                                                            : message;
+        m_status->setText("Cannot connect: " + why);
+    });
+    connect(m_conn.get(), &client::Connection::stateChanged, this, [this, url](client::Connection::State s) {
+        if (s == client::Connection::State::Reconnecting)
+            m_status->setText(QString("Reconnecting to %1… (the server is unreachable; retrying by itself)").arg(url));
+    });
+    m_conn->open();
+}
+
+void DeskWindow::rebuildStrips()
+{
+    for (StripWidget* s : std::as_const(m_strips))
+        s->deleteLater();
+    m_strips.clear();
+    const engine::Session& st = m_conn->mirror().state();
+    const QJsonObject perms = m_conn->welcome().value("permissions").toObject();
+    const QString role = m_conn->welcome().value("member").toObject().value("role").toString();
+    const QString reason =
+        perms.value("edit_strip").toBool() ? QString() : QString("the %1 role may not edit track and bus parameters").arg(role);
+    auto add = [&](const QString& kind, const engine::Strip& s) {
+        auto* w = new StripWidget(kind + "/" + QString::fromStdString(s.id), QString::fromStdString(s.name), m_stripHost);
+        m_stripRow->insertWidget(m_stripRow->count() - 1, w);
+        w->setEditable(reason);
+        connect(w, &StripWidget::edit, this, &DeskWindow::queueEdit);
+        connect(w, &StripWidget::touch, this, [this](const QString& path) {
+            m_conn->request(Kind::Touch, path.isEmpty() ? QJsonObject{} : QJsonObject{{"path", path}});
+        });
+        m_strips.insert(w->prefix(), w);
+    };
+    QStringList ids;
+    for (const auto& t : st.tracks) {
+        add("tracks", t);
+        ids << "t:" + QString::fromStdString(t.id);
+    }
+    for (const auto& g : st.groups) {
+        add("groups", g);
+        ids << "g:" + QString::fromStdString(g.id);
+    }
+    for (const auto& r : st.returns) {
+        add("returns", r);
+        ids << "r:" + QString::fromStdString(r.id);
+    }
+    m_structure = ids.join(',');
+    refreshStrips();
+}
+
+void DeskWindow::refreshStrips()
+{
+    const engine::Session& st = m_conn->mirror().state();
+    QStringList ids;
+    for (const auto& t : st.tracks)
+        ids << "t:" + QString::fromStdString(t.id);
+    for (const auto& g : st.groups)
+        ids << "g:" + QString::fromStdString(g.id);
+    for (const auto& r : st.returns)
+        ids << "r:" + QString::fromStdString(r.id);
+    if (ids.join(',') != m_structure) return rebuildStrips(); // tracks, groups or returns changed
+    auto show = [&](const QString& kind, const engine::Strip& s) {
+        if (StripWidget* w = m_strips.value(kind + "/" + QString::fromStdString(s.id))) w->show(s.fader, s.pan, s.mute, s.solo);
+    };
+    for (const auto& t : st.tracks)
+        show("tracks", t);
+    for (const auto& g : st.groups)
+        show("groups", g);
+    for (const auto& r : st.returns)
+        show("returns", r);
+}
+
+void DeskWindow::onPresence(const QJsonObject& presence)
+{
+    QStringList who;
+    QHash<QString, QString> touching; // strip prefix -> who
+    const QString me = m_conn->welcome().value("member").toObject().value("id").toString();
+    for (const QJsonValue& v : presence.value("members").toArray()) {
+        const QJsonObject m = v.toObject();
+        who << QString("%1 (%2)").arg(m.value("name").toString(), m.value("role").toString());
+        const QStringList parts = m.value("touching").toString().split('/');
+        if (parts.size() >= 2 && m.value("id").toString() != me) touching.insert(parts[0] + "/" + parts[1], m.value("name").toString());
+    }
+    m_presence->setText("Here: " + who.join(", "));
+    for (auto it = m_strips.begin(); it != m_strips.end(); ++it)
+        it.value()->setTouchedBy(touching.value(it.key()));
+}
+
+void DeskWindow::queueEdit(const QString& path, const QJsonValue& value)
+{
+    m_pending.insert(path, value);
+    if (!m_flush.isActive()) m_flush.start();
+}
+
+void DeskWindow::flushEdits()
+{
+    for (auto it = m_pending.begin(); it != m_pending.end(); ++it)
+        m_conn->request(Kind::Set, {{"path", it.key()}, {"value", it.value()}});
+    m_pending.clear();
+}
+
+} // namespace mixroom::desk

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The mixroom-desk main window: connect (server URL and token, or a pasted `mixroom login` line;
+// remembered), a mixer with one strip per track, group and return that follows everyone's edits
+// live, role-aware controls (disabled with the reason), presence (who is here, who touches what),
+// and a status line (connected, reconnecting, or why the connection failed).
+// Thread: GUI thread.
+#include "client/Connection.h"
+#include "client/desk/StripWidget.h"
+
+#include <QHash>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMainWindow>
+#include <QTimer>
+
+#include <memory>
+
+class QHBoxLayout;
+
+namespace mixroom::desk {
+
+class DeskWindow : public QMainWindow {
+    Q_OBJECT
+  public:
+    explicit DeskWindow(QWidget* parent = nullptr);
+    ~DeskWindow() override;
+    // Connects (also what the Connect button does). A pasted "mixroom login URL --token T" works too.
+    void connectTo(const QString& url, const QString& token);
+    StripWidget* strip(const QString& prefix) const { return m_strips.value(prefix); }
+    QString statusText() const { return m_status->text(); }
+    QString presenceText() const { return m_presence->text(); }
+    client::Connection* connection() const { return m_conn.get(); }
+
+  private:
+    void rebuildStrips();
+    void refreshStrips();
+    void onPresence(const QJsonObject& presence);
+    void queueEdit(const QString& path, const QJsonValue& value);
+    void flushEdits();
+
+    QLineEdit *m_url, *m_token;
+    QLabel *m_status, *m_presence;
+    QWidget* m_stripHost = nullptr;
+    QHBoxLayout* m_stripRow = nullptr;
+    QHash<QString, StripWidget*> m_strips;
+    std::unique_ptr<client::Connection> m_conn;
+    QHash<QString, QJsonValue> m_pending; // coalesced edits: the latest value per path
+    QTimer m_flush;
+    QString m_structure; // ids of the strips shown, to know when to rebuild
+};
+
+} // namespace mixroom::desk

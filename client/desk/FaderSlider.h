@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// A channel fader: position 0 is -inf, 1..1000 spans -60 dB to +12 dB. Shift while dragging moves
+// ten times finer; double-click returns to 0 dB.
+// Thread: GUI thread.
+#include <QSlider>
+
+namespace mixroom::desk {
+
+class FaderSlider : public QSlider {
+    Q_OBJECT
+  public:
+    explicit FaderSlider(QWidget* parent = nullptr);
+    static int positionOf(double db);
+    static double dbOf(int position);
+    double db() const { return dbOf(value()); }
+    void setDb(double db);
+
+  signals:
+    void dbChanged(double db); // from the user
+
+  protected:
+    void mouseDoubleClickEvent(QMouseEvent* e) override;
+    void mousePressEvent(QMouseEvent* e) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+
+  private:
+    int m_pressValue = 0;
+    int m_pressY = 0;
+};
+
+} // namespace mixroom::desk

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// One channel strip: name, solo/mute, pan knob, fader with a typed dB value, and presence
+// highlighting when another member touches it. Emits edits by parameter path; shows values it is
+// given (echoes and others' edits) without re-emitting them.
+// Thread: GUI thread.
+#include "client/desk/FaderSlider.h"
+
+#include <QDial>
+#include <QFrame>
+#include <QLabel>
+#include <QLineEdit>
+#include <QToolButton>
+
+namespace mixroom::desk {
+
+class StripWidget : public QFrame {
+    Q_OBJECT
+  public:
+    // `prefix` is "tracks/<id>", "groups/<id>" or "returns/<id>".
+    StripWidget(const QString& prefix, const QString& name, QWidget* parent = nullptr);
+    QString prefix() const { return m_prefix; }
+    void show(double faderDb, double pan, bool mute, bool solo);
+    // Disables editing with a reason, or enables it (empty reason).
+    void setEditable(const QString& reasonIfNot);
+    // Someone else's hand on one of this strip's controls (empty: nobody).
+    void setTouchedBy(const QString& who);
+    FaderSlider* fader() const { return m_fader; }
+    QDial* pan() const { return m_pan; }
+    QToolButton* muteButton() const { return m_mute; }
+    QToolButton* soloButton() const { return m_solo; }
+    QLineEdit* dbEdit() const { return m_db; }
+
+  signals:
+    void edit(const QString& path, const QJsonValue& value);
+    void touch(const QString& path); // empty: released
+
+  private:
+    QString m_prefix;
+    FaderSlider* m_fader;
+    QDial* m_pan;
+    QToolButton *m_mute, *m_solo;
+    QLineEdit* m_db;
+    QLabel* m_name;
+};
+
+} // namespace mixroom::desk

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+// mixroom-desk's widgets against a real server on loopback (offscreen platform): a fader moved in
+// the desk changes the server and another client; another client's edit moves the desk's fader;
+// controls a role may not use are disabled with the reason; presence highlights a touched strip;
+// a wrong token is explained. Also writes the screenshot under $MIXROOM_SCREENSHOT_DIR.
+#include "ServerFixture.h"
+#include "client/desk/DeskWindow.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QStandardPaths>
+
+using namespace mixroom;
+using namespace mixroom::test;
+using protocol::Kind;
+
+class TestDesk : public QObject {
+    Q_OBJECT
+  private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true); // QSettings of the desk go to a test location
+    }
+
+    void faderEditReachesServerAndOthers()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.show();
+        w.connectTo(f.url().toString(), f.tokens["mix"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") != nullptr, 10000);
+        auto other = f.connect("artist");
+        QVERIFY(other);
+        desk::StripWidget* bass = w.strip("tracks/bass");
+        // Type a value, as a person would.
+        bass->dbEdit()->setFocus();
+        bass->dbEdit()->selectAll();
+        QTest::keyClicks(bass->dbEdit(), "-6.5");
+        QTest::keyClick(bass->dbEdit(), Qt::Key_Return);
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].fader, -6.5, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(other->mirror().state().tracks[0].fader, -6.5, 5000);
+        // Double-click the fader: back to 0 dB.
+        QTest::mouseDClick(bass->fader(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].fader, 0.0, 5000);
+        // Mute button.
+        QTest::mouseClick(bass->muteButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(other->mirror().state().tracks[0].mute, 5000);
+    }
+
+    void othersEditsMoveTheControls()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.connectTo(f.url().toString(), f.tokens["artist"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/vox") != nullptr, 10000);
+        auto mix = f.connect("mix");
+        mix->request(Kind::Set, {{"path", "tracks/vox/fader"}, {"value", -12.0}});
+        mix->request(Kind::Set, {{"path", "tracks/vox/pan"}, {"value", -0.5}});
+        QTRY_COMPARE_WITH_TIMEOUT(w.strip("tracks/vox")->fader()->db(), -12.0, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.strip("tracks/vox")->pan()->value(), -50, 5000);
+        QCOMPARE(w.strip("tracks/vox")->dbEdit()->text(), QString("-12.0"));
+        // Structure follows too: a new group gets its strip.
+        mix->request(Kind::AddGroup, {{"id", "band"}, {"name", "Band"}});
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("groups/band") != nullptr, 5000);
+        // Presence: the mix engineer touching the vocal fader highlights that strip.
+        mix->request(Kind::Touch, {{"path", "tracks/vox/fader"}});
+        QTRY_VERIFY_WITH_TIMEOUT(!w.strip("tracks/vox")->property("touchedBy").toString().isEmpty(), 5000);
+        QVERIFY(w.presenceText().contains("(mix)"));
+    }
+
+    void forbiddenControlsAreDisabledWithTheReason()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.connectTo(f.url().toString(), f.tokens["client"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") != nullptr, 10000);
+        desk::StripWidget* s = w.strip("tracks/bass");
+        QVERIFY(!s->fader()->isEnabled());
+        QVERIFY(!s->muteButton()->isEnabled());
+        QVERIFY(s->fader()->toolTip().contains("the client role may not edit"));
+        QVERIFY(w.statusText().contains("client"));
+    }
+
+    void wrongTokenIsExplained()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.connectTo("mixroom login " + f.url().toString() + " --token mxr_wrong", ""); // an invite line pasted whole
+        QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains("token is wrong"), 10000);
+    }
+
+    void screenshot()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        mix->request(Kind::AddGroup, {{"id", "drums"}, {"name", "Drums"}});
+        mix->request(Kind::Set, {{"path", "tracks/bass/fader"}, {"value", -4.5}});
+        mix->request(Kind::Set, {{"path", "tracks/vox/pan"}, {"value", 0.3}});
+        desk::DeskWindow w;
+        w.resize(900, 480);
+        w.show();
+        w.connectTo(f.url().toString(), f.tokens["artist"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("groups/drums") != nullptr, 10000);
+        mix->request(Kind::Touch, {{"path", "tracks/bass/fader"}});
+        QTRY_VERIFY_WITH_TIMEOUT(!w.strip("tracks/bass")->property("touchedBy").toString().isEmpty(), 5000);
+        const QImage image = w.grab().toImage();
+        QVERIFY(!image.isNull());
+        QCOMPARE(image.width(), 900);
+        const QString dir = qEnvironmentVariable("MIXROOM_SCREENSHOT_DIR");
+        if (!dir.isEmpty()) QVERIFY(image.save(dir + "/desk-mixer.png"));
+    }
+};
+
+QTEST_MAIN(TestDesk)
+#include "tst_desk.moc"
