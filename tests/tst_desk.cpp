@@ -8,6 +8,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QPushButton>
 #include <QStandardPaths>
 
 using namespace mixroom;
@@ -93,6 +94,44 @@ class TestDesk : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains("token is wrong"), 10000);
     }
 
+    void approvingUpdatesStatusEverywhere()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow mixDesk, artistDesk, labelDesk;
+        mixDesk.connectTo(f.url().toString(), f.tokens["mix"]);
+        artistDesk.connectTo(f.url().toString(), f.tokens["artist"]);
+        labelDesk.connectTo(f.url().toString(), f.tokens["client"]);
+        QTRY_VERIFY_WITH_TIMEOUT(mixDesk.strip("tracks/bass") && artistDesk.strip("tracks/bass") && labelDesk.strip("tracks/bass"), 10000);
+        mixDesk.versions()->save("v1", "first pass");
+        QTRY_COMPARE_WITH_TIMEOUT(labelDesk.versions()->statusOf("v1"), QString("pending"), 5000);
+        auto approve = [](desk::DeskWindow& d) {
+            d.versions()->list()->setCurrentItem(d.versions()->list()->topLevelItem(0));
+            d.versions()->approveSelected(true);
+        };
+        approve(artistDesk);
+        QTRY_VERIFY_WITH_TIMEOUT(mixDesk.versions()->list()->topLevelItem(0)->text(2) == "client", 5000); // still waiting for the label
+        approve(labelDesk);
+        for (desk::DeskWindow* d : {&mixDesk, &artistDesk, &labelDesk})
+            QTRY_COMPARE_WITH_TIMEOUT(d->versions()->statusOf("v1"), QString("approved"), 5000);
+        // A readable diff against the live mix.
+        auto mix = f.connect("artist");
+        mix->request(Kind::Set, {{"path", "tracks/bass/fader"}, {"value", -3.0}});
+        QTRY_COMPARE_WITH_TIMEOUT(mixDesk.strip("tracks/bass")->fader()->db(), -3.0, 5000);
+        mixDesk.versions()->list()->setCurrentItem(mixDesk.versions()->list()->topLevelItem(0));
+        mixDesk.versions()->diffSelected();
+        QTRY_VERIFY_WITH_TIMEOUT(mixDesk.versions()->diffText().contains("tracks/bass/fader: 0 → -3"), 5000);
+        // The client role may not save versions: the button says why.
+        int saveButtons = 0;
+        for (QPushButton* b : labelDesk.versions()->findChildren<QPushButton*>())
+            if (b->text() == "Save…") {
+                ++saveButtons;
+                QVERIFY(!b->isEnabled());
+                QVERIFY(b->toolTip().contains("the client role may not save"));
+            }
+        QCOMPARE(saveButtons, 1);
+    }
+
     void screenshot()
     {
         ServerFixture f;
@@ -104,13 +143,23 @@ class TestDesk : public QObject {
         desk::DeskWindow w;
         w.resize(900, 480);
         w.show();
+        mix->request(Kind::SaveVersion, {{"name", "rough mix"}, {"message", "first pass"}});
+        auto label = f.connect("client");
+        label->request(Kind::Approve, {{"version", "rough mix"}, {"approved", true}});
+        mix->request(Kind::Set, {{"path", "tracks/vox/fader"}, {"value", -2.0}});
+        mix->request(Kind::SaveVersion, {{"name", "vocal up"}});
+        w.resize(1200, 520);
         w.connectTo(f.url().toString(), f.tokens["artist"]);
         QTRY_VERIFY_WITH_TIMEOUT(w.strip("groups/drums") != nullptr, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.versions()->statusOf("vocal up").isEmpty(), 5000);
+        w.versions()->list()->setCurrentItem(w.versions()->list()->topLevelItem(0));
+        w.versions()->diffSelected();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.versions()->diffText().isEmpty(), 5000);
         mix->request(Kind::Touch, {{"path", "tracks/bass/fader"}});
         QTRY_VERIFY_WITH_TIMEOUT(!w.strip("tracks/bass")->property("touchedBy").toString().isEmpty(), 5000);
         const QImage image = w.grab().toImage();
         QVERIFY(!image.isNull());
-        QCOMPARE(image.width(), 900);
+        QCOMPARE(image.width(), 1200);
         const QString dir = qEnvironmentVariable("MIXROOM_SCREENSHOT_DIR");
         if (!dir.isEmpty()) QVERIFY(image.save(dir + "/desk-mixer.png"));
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "client/desk/DeskWindow.h"
 
+#include <QDockWidget>
 #include <QHBoxLayout>
 #include <QJsonArray>
 #include <QPushButton>
@@ -50,6 +51,11 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     col->addWidget(scroll, 1);
     col->addWidget(m_presence);
     setCentralWidget(central);
+    auto* dock = new QDockWidget("Versions", this);
+    dock->setObjectName("versions");
+    m_versions = new VersionsPanel(dock);
+    dock->setWidget(m_versions);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
     m_status = new QLabel("Not connected", this);
     statusBar()->addWidget(m_status, 1);
 
@@ -84,6 +90,10 @@ void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
             QString("Connected to \"%1\" as %2 (%3)")
                 .arg(w.value("session").toObject().value("name").toString(), m.value("name").toString(), m.value("role").toString()));
         rebuildStrips();
+        if (!w.value("replay").isArray()) // a first welcome, not a reconnect's catch-up
+            m_versions->attach(m_conn.get());
+        else
+            m_versions->refresh();
     });
     connect(m_conn.get(), &client::Connection::edit, this, [this] { refreshStrips(); });
     connect(m_conn.get(), &client::Connection::presence, this, &DeskWindow::onPresence);

@@ -7,6 +7,7 @@
 // Thread: GUI thread.
 #include "client/Connection.h"
 #include "client/desk/StripWidget.h"
+#include "client/desk/VersionsPanel.h"
 
 #include <QHash>
 #include <QLabel>
@@ -31,6 +32,7 @@ class DeskWindow : public QMainWindow {
     QString statusText() const { return m_status->text(); }
     QString presenceText() const { return m_presence->text(); }
     client::Connection* connection() const { return m_conn.get(); }
+    VersionsPanel* versions() const { return m_versions; }
 
   private:
     void rebuildStrips();
@@ -42,6 +44,7 @@ class DeskWindow : public QMainWindow {
     QLineEdit *m_url, *m_token;
     QLabel *m_status, *m_presence;
     QWidget* m_stripHost = nullptr;
+    VersionsPanel* m_versions = nullptr;
     QHBoxLayout* m_stripRow = nullptr;
     QHash<QString, StripWidget*> m_strips;
     std::unique_ptr<client::Connection> m_conn;
