@@ -73,7 +73,8 @@ void SessionRoom::join(ClientSocket* c, qint64 lastSeq)
                   {"session", QJsonObject{{"id", m_id}, {"name", m_name}}},
                   {"member", QJsonObject{{"id", c->memberId}, {"name", c->memberName}, {"role", roleName(c->role)}}},
                   {"permissions", permissionsOf(c->role)},
-                  {"seq", m_committedSeq}};
+                  {"seq", m_committedSeq},
+                  {"lengthMs", lengthMs(m_committed)}};
     if (lastSeq >= 0 && lastSeq <= m_committedSeq && m_committedSeq - lastSeq <= kMaxReplay) {
         QJsonArray replay;
         for (const OpRow& op : m_store.opsAfter(m_id, lastSeq))

@@ -132,6 +132,27 @@ class TestDesk : public QObject {
         QCOMPARE(saveButtons, 1);
     }
 
+    void noteAtPlayheadShowsEverywhere()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow a, b;
+        a.connectTo(f.url().toString(), f.tokens["artist"]);
+        b.connectTo(f.url().toString(), f.tokens["client"]);
+        QTRY_VERIFY_WITH_TIMEOUT(a.strip("tracks/bass") && b.strip("tracks/bass"), 10000);
+        a.timeline()->setPlayhead(500);
+        a.timeline()->addNoteAtPlayhead("vocal too quiet here");
+        QTRY_COMPARE_WITH_TIMEOUT(b.timeline()->markerCount(), 1, 5000);
+        QCOMPARE(b.timeline()->notes().first().value("at").toDouble(), 500.0);
+        // Clicking the marker (here: selecting it) jumps there and opens the thread; replies appear live.
+        const QString id = b.timeline()->notes().first().value("id").toString();
+        b.timeline()->selectNote(id);
+        QVERIFY(b.timeline()->threadText().contains("vocal too quiet here"));
+        auto mix = f.connect("mix");
+        mix->request(Kind::AddNote, {{"parent", id}, {"text", "raised 2 dB"}});
+        QTRY_VERIFY_WITH_TIMEOUT(b.timeline()->threadText().contains("raised 2 dB"), 5000);
+    }
+
     void screenshot()
     {
         ServerFixture f;
@@ -148,7 +169,7 @@ class TestDesk : public QObject {
         label->request(Kind::Approve, {{"version", "rough mix"}, {"approved", true}});
         mix->request(Kind::Set, {{"path", "tracks/vox/fader"}, {"value", -2.0}});
         mix->request(Kind::SaveVersion, {{"name", "vocal up"}});
-        w.resize(1200, 520);
+        w.resize(1200, 640);
         w.connectTo(f.url().toString(), f.tokens["artist"]);
         QTRY_VERIFY_WITH_TIMEOUT(w.strip("groups/drums") != nullptr, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!w.versions()->statusOf("vocal up").isEmpty(), 5000);
@@ -157,6 +178,10 @@ class TestDesk : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(!w.versions()->diffText().isEmpty(), 5000);
         mix->request(Kind::Touch, {{"path", "tracks/bass/fader"}});
         QTRY_VERIFY_WITH_TIMEOUT(!w.strip("tracks/bass")->property("touchedBy").toString().isEmpty(), 5000);
+        label->request(Kind::AddNote, {{"at", 250.0}, {"to", 450.0}, {"text", "the chorus needs lift"}});
+        mix->request(Kind::AddNote, {{"at", 700.0}, {"text", "kick is great"}});
+        QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->markerCount(), 2, 5000);
+        w.timeline()->selectNote(w.timeline()->notes().first().value("id").toString());
         const QImage image = w.grab().toImage();
         QVERIFY(!image.isNull());
         QCOMPARE(image.width(), 1200);

@@ -48,6 +48,8 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     m_stripRow->addStretch(1);
     scroll->setWidget(m_stripHost);
     m_presence = new QLabel("Not connected", central);
+    m_timeline = new Timeline(central);
+    col->addWidget(m_timeline);
     col->addWidget(scroll, 1);
     col->addWidget(m_presence);
     setCentralWidget(central);
@@ -90,10 +92,8 @@ void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
             QString("Connected to \"%1\" as %2 (%3)")
                 .arg(w.value("session").toObject().value("name").toString(), m.value("name").toString(), m.value("role").toString()));
         rebuildStrips();
-        if (!w.value("replay").isArray()) // a first welcome, not a reconnect's catch-up
-            m_versions->attach(m_conn.get());
-        else
-            m_versions->refresh();
+        m_versions->attach(m_conn.get()); // a reconnect only refreshes
+        m_timeline->attach(m_conn.get());
     });
     connect(m_conn.get(), &client::Connection::edit, this, [this] { refreshStrips(); });
     connect(m_conn.get(), &client::Connection::presence, this, &DeskWindow::onPresence);

@@ -7,6 +7,7 @@
 // Thread: GUI thread.
 #include "client/Connection.h"
 #include "client/desk/StripWidget.h"
+#include "client/desk/Timeline.h"
 #include "client/desk/VersionsPanel.h"
 
 #include <QHash>
@@ -33,6 +34,7 @@ class DeskWindow : public QMainWindow {
     QString presenceText() const { return m_presence->text(); }
     client::Connection* connection() const { return m_conn.get(); }
     VersionsPanel* versions() const { return m_versions; }
+    Timeline* timeline() const { return m_timeline; }
 
   private:
     void rebuildStrips();
@@ -45,6 +47,7 @@ class DeskWindow : public QMainWindow {
     QLabel *m_status, *m_presence;
     QWidget* m_stripHost = nullptr;
     VersionsPanel* m_versions = nullptr;
+    Timeline* m_timeline = nullptr;
     QHBoxLayout* m_stripRow = nullptr;
     QHash<QString, StripWidget*> m_strips;
     std::unique_ptr<client::Connection> m_conn;

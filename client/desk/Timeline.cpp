@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+#include "client/desk/Timeline.h"
+
+#include <QHBoxLayout>
+#include <QJsonArray>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace mixroom::desk {
+
+using protocol::Kind;
+
+namespace {
+QString clock(double ms)
+{
+    const qint64 t = static_cast<qint64>(ms);
+    return QString("%1:%2.%3").arg(t / 60000).arg((t / 1000) % 60, 2, 10, QChar('0')).arg((t % 1000) / 100);
+}
+} // namespace
+
+double TimelineBar::msAt(int x) const
+{
+    return lengthMs <= 0 ? 0 : std::clamp((x - 4.0) / std::max(1, width() - 8) * lengthMs, 0.0, lengthMs);
+}
+int TimelineBar::xOf(double ms) const
+{
+    return 4 + static_cast<int>(lengthMs <= 0 ? 0 : ms / lengthMs * (width() - 8));
+}
+
+void TimelineBar::paintEvent(QPaintEvent*)
+{
+    QPainter p(this);
+    p.fillRect(rect(), palette().base());
+    p.fillRect(QRect(4, height() / 2 - 3, width() - 8, 6), palette().mid());
+    for (const QJsonObject& n : notes) {
+        const int x = xOf(n.value("at").toDouble());
+        const QColor c = n.value("resolved").toBool() ? QColor(120, 170, 120) : QColor(230, 150, 30);
+        if (!n.value("to").isNull())
+            p.fillRect(QRect(x, 6, std::max(2, xOf(n.value("to").toDouble()) - x), height() - 12),
+                       QColor(c.red(), c.green(), c.blue(), 70));
+        p.setPen(QPen(n.value("id").toString() == selected ? palette().highlight().color() : c, 3));
+        p.drawLine(x, 4, x, height() - 4);
+    }
+    p.setPen(QPen(palette().text().color(), 1));
+    const int ph = xOf(playheadMs);
+    p.drawLine(ph, 0, ph, height());
+}
+
+void TimelineBar::mousePressEvent(QMouseEvent* e)
+{
+    const int x = e->position().toPoint().x();
+    for (const QJsonObject& n : notes)
+        if (std::abs(xOf(n.value("at").toDouble()) - x) <= 4) {
+            emit noteClicked(n.value("id").toString());
+            return;
+        }
+    emit playheadMoved(msAt(x));
+}
+
+Timeline::Timeline(QWidget* parent) : QWidget(parent)
+{
+    auto* col = new QVBoxLayout(this);
+    m_bar = new TimelineBar(this);
+    auto* row = new QHBoxLayout;
+    m_position = new QLabel("0:00.0", this);
+    m_text = new QLineEdit(this);
+    m_text->setPlaceholderText("a note at the playhead…");
+    auto* add = new QPushButton("Add note", this);
+    row->addWidget(m_position);
+    row->addWidget(m_text, 1);
+    row->addWidget(add);
+    m_thread = new QLabel(this);
+    m_thread->setWordWrap(true);
+    col->addWidget(m_bar);
+    col->addLayout(row);
+    col->addWidget(m_thread);
+    connect(m_bar, &TimelineBar::playheadMoved, this, &Timeline::setPlayhead);
+    connect(m_bar, &TimelineBar::noteClicked, this, &Timeline::selectNote);
+    connect(add, &QPushButton::clicked, this, [this] {
+        if (!m_text->text().trimmed().isEmpty()) {
+            addNoteAtPlayhead(m_text->text().trimmed());
+            m_text->clear();
+        }
+    });
+    setEnabled(false);
+}
+
+void Timeline::attach(client::Connection* conn)
+{
+    if (m_conn == conn) {
+        reload();
+        return;
+    }
+    m_conn = conn;
+    setEnabled(true);
+    m_bar->lengthMs = conn->welcome().value("lengthMs").toDouble();
+    connect(conn, &client::Connection::reply, this, [this](qint64 seq, const QJsonObject& m) {
+        if (seq == m_listSeq && m.value("type") == "note_list") {
+            m_bar->notes.clear();
+            for (const QJsonValue& v : m.value("notes").toArray())
+                m_bar->notes.append(v.toObject());
+            m_bar->update();
+            if (!m_bar->selected.isEmpty()) selectNote(m_bar->selected);
+        } else if (m.value("type") == "note") {
+            reload(); // someone added, edited, resolved or deleted a note
+        }
+    });
+    reload();
+}
+
+void Timeline::reload()
+{
+    if (m_conn) m_listSeq = m_conn->request(Kind::ListNotes, {});
+}
+
+void Timeline::setPlayhead(double ms)
+{
+    m_bar->playheadMs = ms;
+    m_position->setText(clock(ms));
+    m_bar->update();
+}
+
+void Timeline::addNoteAtPlayhead(const QString& text)
+{
+    m_conn->request(Kind::AddNote, {{"at", m_bar->playheadMs}, {"text", text}});
+}
+
+void Timeline::selectNote(const QString& id)
+{
+    m_bar->selected = id;
+    for (const QJsonObject& n : m_bar->notes)
+        if (n.value("id").toString() == id) {
+            setPlayhead(n.value("at").toDouble()); // jump there
+            QStringList lines{QString("%1 %2 (%3): %4")
+                                  .arg(clock(n.value("at").toDouble()), n.value("authorName").toString(), n.value("role").toString(),
+                                       n.value("text").toString())};
+            for (const QJsonValue& r : n.value("replies").toArray())
+                lines << QString("    ↳ %1: %2").arg(r.toObject().value("authorName").toString(), r.toObject().value("text").toString());
+            m_thread->setText(lines.join('\n'));
+        }
+    m_bar->update();
+}
+
+} // namespace mixroom::desk
