@@ -153,9 +153,34 @@ class TestDesk : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(b.timeline()->threadText().contains("raised 2 dB"), 5000);
     }
 
+    void listeningMovesMetersAndMasterReadout()
+    {
+        ServerFixture f;
+        f.stemSeconds = 6;
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.connectTo(f.url().toString(), f.tokens["client"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") != nullptr, 10000);
+        // The client role may not drive the room's transport: its Play says why.
+        for (QPushButton* b : w.transport()->findChildren<QPushButton*>())
+            if (b->text() == "Play") {
+                QVERIFY(!b->isEnabled());
+                QVERIFY(b->toolTip().contains("may not drive the room's transport"));
+            }
+        w.transport()->startListening(true); // no sound card here: meters only
+        auto mix = f.connect("mix");
+        mix->request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->meterValue() > -300, 10000); // above -30 dBFS
+        QTRY_VERIFY_WITH_TIMEOUT(w.transport()->masterText().contains("LUFS"), 5000);
+        QVERIFY(w.transport()->masterText().contains("dBTP"));
+        w.transport()->stopListening();
+        QVERIFY(!w.transport()->listening());
+    }
+
     void screenshot()
     {
         ServerFixture f;
+        f.stemSeconds = 8;
         QVERIFY(f.start());
         auto mix = f.connect("mix");
         mix->request(Kind::AddGroup, {{"id", "drums"}, {"name", "Drums"}});
@@ -169,7 +194,7 @@ class TestDesk : public QObject {
         label->request(Kind::Approve, {{"version", "rough mix"}, {"approved", true}});
         mix->request(Kind::Set, {{"path", "tracks/vox/fader"}, {"value", -2.0}});
         mix->request(Kind::SaveVersion, {{"name", "vocal up"}});
-        w.resize(1200, 640);
+        w.resize(1440, 640);
         w.connectTo(f.url().toString(), f.tokens["artist"]);
         QTRY_VERIFY_WITH_TIMEOUT(w.strip("groups/drums") != nullptr, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!w.versions()->statusOf("vocal up").isEmpty(), 5000);
@@ -182,9 +207,12 @@ class TestDesk : public QObject {
         mix->request(Kind::AddNote, {{"at", 700.0}, {"text", "kick is great"}});
         QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->markerCount(), 2, 5000);
         w.timeline()->selectNote(w.timeline()->notes().first().value("id").toString());
+        w.transport()->startListening(true);
+        mix->request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->meterValue() > -300 && w.transport()->masterText().contains("LUFS"), 10000);
         const QImage image = w.grab().toImage();
         QVERIFY(!image.isNull());
-        QCOMPARE(image.width(), 1200);
+        QVERIFY(image.width() >= 1200);
         const QString dir = qEnvironmentVariable("MIXROOM_SCREENSHOT_DIR");
         if (!dir.isEmpty()) QVERIFY(image.save(dir + "/desk-mixer.png"));
     }

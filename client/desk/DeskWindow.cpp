@@ -48,8 +48,21 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     m_stripRow->addStretch(1);
     scroll->setWidget(m_stripHost);
     m_presence = new QLabel("Not connected", central);
+    m_transport = new TransportBar(central);
     m_timeline = new Timeline(central);
+    col->addWidget(m_transport);
     col->addWidget(m_timeline);
+    connect(m_transport, &TransportBar::meters, this, [this](const QJsonObject& m) {
+        for (const QJsonValue& v : m.value("strips").toArray()) {
+            const QJsonObject s = v.toObject();
+            const QString kind = s.value("kind").toString();
+            if (StripWidget* w = m_strips.value((kind == "track"   ? "tracks/"
+                                                 : kind == "group" ? "groups/"
+                                                                   : "returns/") +
+                                                s.value("id").toString()))
+                w->setMeter(s.value("peakDb").toDouble(), s.value("rmsDb").toDouble());
+        }
+    });
     col->addWidget(scroll, 1);
     col->addWidget(m_presence);
     setCentralWidget(central);
@@ -94,6 +107,7 @@ void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
         rebuildStrips();
         m_versions->attach(m_conn.get()); // a reconnect only refreshes
         m_timeline->attach(m_conn.get());
+        m_transport->attach(m_conn.get());
     });
     connect(m_conn.get(), &client::Connection::edit, this, [this] { refreshStrips(); });
     connect(m_conn.get(), &client::Connection::presence, this, &DeskWindow::onPresence);

@@ -8,6 +8,7 @@
 #include "client/Connection.h"
 #include "client/desk/StripWidget.h"
 #include "client/desk/Timeline.h"
+#include "client/desk/TransportBar.h"
 #include "client/desk/VersionsPanel.h"
 
 #include <QHash>
@@ -35,6 +36,7 @@ class DeskWindow : public QMainWindow {
     client::Connection* connection() const { return m_conn.get(); }
     VersionsPanel* versions() const { return m_versions; }
     Timeline* timeline() const { return m_timeline; }
+    TransportBar* transport() const { return m_transport; }
 
   private:
     void rebuildStrips();
@@ -48,6 +50,7 @@ class DeskWindow : public QMainWindow {
     QWidget* m_stripHost = nullptr;
     VersionsPanel* m_versions = nullptr;
     Timeline* m_timeline = nullptr;
+    TransportBar* m_transport = nullptr;
     QHBoxLayout* m_stripRow = nullptr;
     QHash<QString, StripWidget*> m_strips;
     std::unique_ptr<client::Connection> m_conn;

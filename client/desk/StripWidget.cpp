@@ -5,6 +5,7 @@
 
 #include <QDoubleValidator>
 #include <QJsonValue>
+#include <QProgressBar>
 #include <QVBoxLayout>
 
 namespace mixroom::desk {
@@ -49,7 +50,17 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     lay->addWidget(m_name);
     lay->addLayout(buttons);
     lay->addWidget(m_pan, 0, Qt::AlignHCenter);
-    lay->addWidget(m_fader, 1, Qt::AlignHCenter);
+    m_meter = new QProgressBar(this);
+    m_meter->setOrientation(Qt::Vertical);
+    m_meter->setRange(-600, 0); // tenths of a dB
+    m_meter->setValue(-600);
+    m_meter->setTextVisible(false);
+    m_meter->setFixedWidth(8);
+    m_meter->setToolTip("peak / RMS (listen to see them move)");
+    auto* faderRow = new QHBoxLayout;
+    faderRow->addWidget(m_fader, 1, Qt::AlignHCenter);
+    faderRow->addWidget(m_meter);
+    lay->addLayout(faderRow, 1);
     lay->addWidget(m_db);
 
     connect(m_fader, &FaderSlider::dbChanged, this, [this](double db) {
@@ -82,6 +93,17 @@ void StripWidget::show(double faderDb, double pan, bool mute, bool solo)
     if (!m_pan->isSliderDown()) m_pan->setValue(static_cast<int>(std::lround(pan * 100)));
     m_mute->setChecked(mute);
     m_solo->setChecked(solo);
+}
+
+void StripWidget::setMeter(double peakDb, double rmsDb)
+{
+    m_meter->setValue(static_cast<int>(std::clamp(peakDb, -60.0, 0.0) * 10));
+    m_meter->setToolTip(QString("peak %1 dBFS, RMS %2 dBFS").arg(peakDb, 0, 'f', 1).arg(rmsDb, 0, 'f', 1));
+}
+
+int StripWidget::meterValue() const
+{
+    return m_meter->value();
 }
 
 void StripWidget::setEditable(const QString& reasonIfNot)

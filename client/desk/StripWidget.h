@@ -10,6 +10,7 @@
 #include <QFrame>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProgressBar>
 #include <QToolButton>
 
 namespace mixroom::desk {
@@ -25,6 +26,9 @@ class StripWidget : public QFrame {
     void setEditable(const QString& reasonIfNot);
     // Someone else's hand on one of this strip's controls (empty: nobody).
     void setTouchedBy(const QString& who);
+    // Peak and RMS in dBFS from the preview's meters.
+    void setMeter(double peakDb, double rmsDb);
+    int meterValue() const;
     FaderSlider* fader() const { return m_fader; }
     QDial* pan() const { return m_pan; }
     QToolButton* muteButton() const { return m_mute; }
@@ -42,6 +46,7 @@ class StripWidget : public QFrame {
     QToolButton *m_mute, *m_solo;
     QLineEdit* m_db;
     QLabel* m_name;
+    QProgressBar* m_meter;
 };
 
 } // namespace mixroom::desk

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#include "client/desk/TransportBar.h"
+
+#include <QHBoxLayout>
+
+#include <cmath>
+
+namespace mixroom::desk {
+
+using protocol::Kind;
+
+namespace {
+QString lufs(const QJsonValue& v)
+{
+    return v.isNull() ? QString("—") : QString::number(v.toDouble(), 'f', 1);
+}
+} // namespace
+
+TransportBar::TransportBar(QWidget* parent) : QWidget(parent)
+{
+    auto* row = new QHBoxLayout(this);
+    row->setContentsMargins(0, 0, 0, 0);
+    m_mode = new QComboBox(this);
+    m_mode->addItems({"Follow the room", "Own transport"});
+    m_listen = new QPushButton("Listen", this);
+    m_listen->setCheckable(true);
+    m_play = new QPushButton("Play", this);
+    m_pause = new QPushButton("Pause", this);
+    m_device = new QComboBox(this);
+    QString error;
+    m_device->addItem("Default output", -1);
+    for (const client::OutputDevice& d : client::AudioPlayer::devices(&error))
+        m_device->addItem(QString("%1 (%2)").arg(d.name, d.hostApi), d.index);
+    m_device->addItem("No audio (meters only)", -2);
+    m_audio = new QLabel("not listening", this);
+    m_master = new QLabel(this);
+    m_master->setToolTip("master: momentary and short-term loudness, true peak; targets -14 LUFS streaming, -23 LUFS broadcast, -1 dBTP");
+    for (QWidget* w : std::initializer_list<QWidget*>{m_mode, m_listen, m_play, m_pause, m_device, m_audio})
+        row->addWidget(w);
+    row->addStretch(1);
+    row->addWidget(m_master);
+    connect(m_listen, &QPushButton::toggled, this, [this](bool on) { on ? startListening(m_mode->currentIndex() == 0) : stopListening(); });
+    connect(m_play, &QPushButton::clicked, this, &TransportBar::play);
+    connect(m_pause, &QPushButton::clicked, this, &TransportBar::pause);
+    m_status.setInterval(250);
+    connect(&m_status, &QTimer::timeout, this, &TransportBar::updateAudioStatus);
+    setEnabled(false);
+}
+
+void TransportBar::attach(client::Connection* conn)
+{
+    if (m_conn == conn) return;
+    m_conn = conn;
+    setEnabled(true);
+    const bool editor = conn->welcome().value("permissions").toObject().value("edit_strip").toBool();
+    const QString role = conn->welcome().value("member").toObject().value("role").toString();
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this, editor, role](int i) {
+        const bool own = i == 1;
+        m_play->setEnabled(own || editor);
+        m_pause->setEnabled(own || editor);
+        const QString why =
+            own || editor ? QString() : QString("the %1 role may not drive the room's transport; choose Own transport").arg(role);
+        m_play->setToolTip(why);
+        m_pause->setToolTip(why);
+    });
+    emit m_mode->currentIndexChanged(m_mode->currentIndex());
+    connect(conn, &client::Connection::reply, this, [this](qint64, const QJsonObject& m) {
+        if (m.value("type") != "meters") return;
+        const QJsonObject master = m.value("master").toObject();
+        const double st = master.value("shortTermLufs").toDouble(-99);
+        const double tp = master.value("truePeakDbtp").toDouble(-99);
+        const QString stColor = master.value("shortTermLufs").isNull() ? "gray" : st > -14.0 ? "#c03020" : "#208040";
+        m_master->setText(QString("M %1  <span style='color:%2'>S %3 LUFS</span>  <span style='color:%4'>TP %5 dBTP</span>")
+                              .arg(lufs(master.value("momentaryLufs")), stColor, lufs(master.value("shortTermLufs")),
+                                   tp > -1.0 ? "#c03020" : "#208040", lufs(master.value("truePeakDbtp"))));
+        emit meters(m);
+    });
+}
+
+void TransportBar::startListening(bool follow)
+{
+    stopListening();
+    m_follow = follow;
+    const int device = m_device->currentData().toInt();
+    QString error;
+    if (device != -2) {
+        m_player = client::AudioPlayer::open(device, 30, &error);
+        if (!m_player) m_audio->setText("no audio: " + error);
+    }
+    m_receiver = std::make_unique<client::PreviewReceiver>();
+    connect(m_conn, &client::Connection::audioFrame, m_receiver.get(), &client::PreviewReceiver::feed);
+    connect(m_receiver.get(), &client::PreviewReceiver::audio, this, [this](quint64, const QVector<float>& pcm, quint8 flags) {
+        if (!m_player) return;
+        if (flags & protocol::AudioFrameHeader::Discontinuity) m_player->flush();
+        m_player->push(pcm.constData(), static_cast<int>(pcm.size() / 2));
+    });
+    m_conn->request(Kind::Listen, {{"mode", follow ? "follow" : "own"}});
+    m_listening = true;
+    const QSignalBlocker b(m_listen);
+    m_listen->setChecked(true);
+    m_status.start();
+}
+
+void TransportBar::stopListening()
+{
+    if (!m_listening) return;
+    m_conn->request(Kind::StopListening, {});
+    m_receiver.reset();
+    m_player.reset();
+    m_listening = false;
+    m_status.stop();
+    m_audio->setText("not listening");
+    const QSignalBlocker b(m_listen);
+    m_listen->setChecked(false);
+}
+
+void TransportBar::play()
+{
+    m_conn->request(Kind::Transport, {{"target", m_follow ? "follow" : "own"}, {"action", "play"}});
+}
+void TransportBar::pause()
+{
+    m_conn->request(Kind::Transport, {{"target", m_follow ? "follow" : "own"}, {"action", "pause"}});
+}
+
+void TransportBar::updateAudioStatus()
+{
+    if (!m_player) {
+        if (!m_audio->text().startsWith("no audio")) m_audio->setText("meters only");
+        return;
+    }
+    const qint64 underruns = m_player->underruns();
+    m_audio->setText(QString("%1 %2 underruns, buffer %3 ms").arg(underruns ? "⚠" : "✓").arg(underruns).arg(m_player->targetMs()));
+}
+
+} // namespace mixroom::desk
