@@ -185,7 +185,7 @@ QVector<MessageSpec> build()
          "Add an EQ band to a strip (tracks/<id>, groups/<id>, returns/<id> or master).",
          {{"clientSeq", F::Integer, true, ""},
           {"strip", F::String, true, "strip path"},
-          {"type", F::String, false, "band type (default peak)"}}},
+          {"bandType", F::String, false, "band type (default peak); not `type`, which names the message"}}},
         {Kind::RemoveBand,
          "remove_band",
          C2S,

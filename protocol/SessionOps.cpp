@@ -172,9 +172,9 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
             Session next = s;
             std::vector<engine::EqBand>* neq = strip == "master" ? &next.master.eq : &stripAt(next, strip)->eq;
             neq->push_back(engine::EqBand{});
-            if (args.contains("type"))
+            if (args.contains("bandType"))
                 if (auto e = engine::setParam(next, QString("%1/eq/%2/type").arg(strip).arg(neq->size()).toStdString(),
-                                              args.value("type").toString().toStdString()))
+                                              args.value("bandType").toString().toStdString()))
                     return fail(codes::OutOfRange, QString::fromStdString(e->message));
             s = std::move(next);
             return std::nullopt;

@@ -5,6 +5,7 @@
 // a wrong token is explained. Also writes the screenshot under $MIXROOM_SCREENSHOT_DIR.
 #include "ServerFixture.h"
 #include "client/desk/DeskWindow.h"
+#include "client/desk/EqEditor.h"
 
 #include <QApplication>
 #include <QDir>
@@ -177,6 +178,27 @@ class TestDesk : public QObject {
         QVERIFY(!w.transport()->listening());
     }
 
+    void eqEditorEditsAndDrawsTheEnginesCurve()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.connectTo(f.url().toString(), f.tokens["artist"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") != nullptr, 10000);
+        QTest::mouseClick(w.strip("tracks/bass")->eqButton(), Qt::LeftButton);
+        desk::EqEditor* eq = w.openEq("tracks/bass");
+        QVERIFY(eq && eq->gainBox(1));
+        eq->gainBox(1)->setValue(6.0); // band 1: a peak at 1 kHz
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].eq[0].gain, 6.0, 5000);
+        // The curve is the engine's response: +6 dB at the centre, flat far away.
+        QTRY_VERIFY_WITH_TIMEOUT(std::abs(eq->curve()->responseDb(1000) - 6.0) < 1e-6, 5000);
+        QVERIFY(std::abs(eq->curve()->responseDb(20)) < 0.1);
+        // Another member's edit shows up in the open editor.
+        auto mix = f.connect("mix");
+        mix->request(Kind::Set, {{"path", "tracks/bass/eq/1/gain"}, {"value", -3.0}});
+        QTRY_COMPARE_WITH_TIMEOUT(eq->gainBox(1)->value(), -3.0, 5000);
+    }
+
     void screenshot()
     {
         ServerFixture f;
@@ -215,6 +237,19 @@ class TestDesk : public QObject {
         QVERIFY(image.width() >= 1200);
         const QString dir = qEnvironmentVariable("MIXROOM_SCREENSHOT_DIR");
         if (!dir.isEmpty()) QVERIFY(image.save(dir + "/desk-mixer.png"));
+        // The EQ editor of the bass with three bands.
+        mix->request(Kind::AddBand, {{"strip", "tracks/bass"}, {"bandType", "hp24"}});
+        mix->request(Kind::AddBand, {{"strip", "tracks/bass"}, {"bandType", "highshelf"}});
+        mix->request(Kind::Set, {{"path", "tracks/bass/eq/1/gain"}, {"value", 4.5}});
+        mix->request(Kind::Set, {{"path", "tracks/bass/eq/1/freq"}, {"value", 120.0}});
+        mix->request(Kind::Set, {{"path", "tracks/bass/eq/2/freq"}, {"value", 35.0}});
+        mix->request(Kind::Set, {{"path", "tracks/bass/eq/3/freq"}, {"value", 6000.0}});
+        mix->request(Kind::Set, {{"path", "tracks/bass/eq/3/gain"}, {"value", -5.0}});
+        desk::EqEditor* eq = w.openEq("tracks/bass");
+        eq->resize(620, 360);
+        QTRY_VERIFY_WITH_TIMEOUT(eq->gainBox(3) != nullptr, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(eq->gainBox(3)->value(), -5.0, 5000);
+        if (!dir.isEmpty()) QVERIFY(eq->grab().save(dir + "/desk-eq.png"));
     }
 };
 

@@ -41,6 +41,8 @@ class TestMessages : public QObject {
             QVERIFY2(!names.contains(m.name), m.name);
             names.insert(m.name);
             QCOMPARE(kindFromName(m.name), std::optional<Kind>(m.kind));
+            for (const Field& f : m.fields) // "type" is the envelope's: a field of that name would be overwritten
+                QVERIFY2(QLatin1String(f.name) != QLatin1String("type"), m.name);
         }
     }
 

@@ -121,7 +121,7 @@ class TestServer : public QObject {
         case server::Action::EditStructure:
             requests = {{Kind::AddGroup, {{"id", "g1"}}},
                         {Kind::Set, {{"path", "tracks/vox/name"}, {"value", "Lead vocal"}}},
-                        {Kind::AddBand, {{"strip", "tracks/vox"}, {"type", "hp12"}}}};
+                        {Kind::AddBand, {{"strip", "tracks/vox"}, {"bandType", "hp12"}}}};
             break;
         case server::Action::ManageMembers:
             requests = {{Kind::Invite, {{"role", "client"}}}, {Kind::Set, {{"path", "tempo"}, {"value", 90}}}};
@@ -220,7 +220,7 @@ class TestServer : public QObject {
             {Kind::Set, {{"path", "tracks/gtr/output"}, {"value", "band"}}},
             {Kind::MoveTrack, {{"id", "gtr"}, {"index", 0}}},
             {Kind::RenameTrack, {{"id", "vox"}, {"name", "Lead vocal"}}},
-            {Kind::AddBand, {{"strip", "master"}, {"type", "highshelf"}}},
+            {Kind::AddBand, {{"strip", "master"}, {"bandType", "highshelf"}}},
             {Kind::RemoveBand, {{"strip", "tracks/bass"}, {"band", 1}}},
             {Kind::RemoveSend, {{"strip", "tracks/bass"}, {"to", "verb"}}},
             {Kind::RemoveTrack, {{"id", "bass"}}},
@@ -238,6 +238,7 @@ class TestServer : public QObject {
         QCOMPARE(st.tracks[0].sends.at(0).level, -9.0);
         QCOMPARE(st.tracks[1].name, std::string("Lead vocal"));
         QCOMPARE(st.master.eq.size(), size_t(1));
+        QVERIFY(st.master.eq[0].type == engine::EqType::HighShelf); // the band type survives the envelope
         QTRY_COMPARE(listener->mirror().seq(), qint64(edits.size()));
         QCOMPARE(listener->mirror().stateHash(), mix->mirror().stateHash());
         // Refusals for structure that does not fit.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "client/desk/DeskWindow.h"
 
+#include "client/desk/EqEditor.h"
+
 #include <QDockWidget>
 #include <QHBoxLayout>
 #include <QJsonArray>
@@ -143,6 +145,7 @@ void DeskWindow::rebuildStrips()
         m_stripRow->insertWidget(m_stripRow->count() - 1, w);
         w->setEditable(reason);
         connect(w, &StripWidget::edit, this, &DeskWindow::queueEdit);
+        connect(w, &StripWidget::openEq, this, &DeskWindow::openEq);
         connect(w, &StripWidget::touch, this, [this](const QString& path) {
             m_conn->request(Kind::Touch, path.isEmpty() ? QJsonObject{} : QJsonObject{{"path", path}});
         });
@@ -201,6 +204,19 @@ void DeskWindow::onPresence(const QJsonObject& presence)
     m_presence->setText("Here: " + who.join(", "));
     for (auto it = m_strips.begin(); it != m_strips.end(); ++it)
         it.value()->setTouchedBy(touching.value(it.key()));
+}
+
+EqEditor* DeskWindow::openEq(const QString& prefix)
+{
+    QPointer<EqEditor>& editor = m_eqEditors[prefix];
+    if (!editor) {
+        const bool editable = m_conn->welcome().value("permissions").toObject().value("edit_strip").toBool();
+        editor = new EqEditor(m_conn.get(), prefix, editable, this);
+        editor->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    editor->show();
+    editor->raise();
+    return editor;
 }
 
 void DeskWindow::queueEdit(const QString& path, const QJsonValue& value)

@@ -15,6 +15,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMainWindow>
+#include <QPointer>
 #include <QTimer>
 
 #include <memory>
@@ -22,6 +23,8 @@
 class QHBoxLayout;
 
 namespace mixroom::desk {
+
+class EqEditor;
 
 class DeskWindow : public QMainWindow {
     Q_OBJECT
@@ -37,6 +40,7 @@ class DeskWindow : public QMainWindow {
     VersionsPanel* versions() const { return m_versions; }
     Timeline* timeline() const { return m_timeline; }
     TransportBar* transport() const { return m_transport; }
+    EqEditor* openEq(const QString& prefix); // the strip's EQ editor (one per strip)
 
   private:
     void rebuildStrips();
@@ -51,6 +55,7 @@ class DeskWindow : public QMainWindow {
     VersionsPanel* m_versions = nullptr;
     Timeline* m_timeline = nullptr;
     TransportBar* m_transport = nullptr;
+    QHash<QString, QPointer<EqEditor>> m_eqEditors;
     QHBoxLayout* m_stripRow = nullptr;
     QHash<QString, StripWidget*> m_strips;
     std::unique_ptr<client::Connection> m_conn;

@@ -44,9 +44,14 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     m_db = new QLineEdit(this);
     m_db->setAlignment(Qt::AlignCenter);
     m_db->setToolTip("fader in dB: type a value and press Enter (-inf for silence)");
+    m_eq = new QToolButton(this);
+    m_eq->setText("EQ");
+    m_eq->setToolTip("the strip's EQ with its frequency response");
+    connect(m_eq, &QToolButton::clicked, this, [this] { emit openEq(m_prefix); });
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_solo);
     buttons->addWidget(m_mute);
+    buttons->addWidget(m_eq);
     lay->addWidget(m_name);
     lay->addLayout(buttons);
     lay->addWidget(m_pan, 0, Qt::AlignHCenter);

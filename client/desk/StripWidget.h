@@ -34,16 +34,18 @@ class StripWidget : public QFrame {
     QToolButton* muteButton() const { return m_mute; }
     QToolButton* soloButton() const { return m_solo; }
     QLineEdit* dbEdit() const { return m_db; }
+    QToolButton* eqButton() const { return m_eq; }
 
   signals:
     void edit(const QString& path, const QJsonValue& value);
     void touch(const QString& path); // empty: released
+    void openEq(const QString& prefix);
 
   private:
     QString m_prefix;
     FaderSlider* m_fader;
     QDial* m_pan;
-    QToolButton *m_mute, *m_solo;
+    QToolButton *m_mute, *m_solo, *m_eq;
     QLineEdit* m_db;
     QLabel* m_name;
     QProgressBar* m_meter;

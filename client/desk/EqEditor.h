@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// A strip's EQ: one row per band (type, frequency, gain, Q, on) and the summed frequency response
+// drawn from the engine's own biquad design (the curve is what the mix engine does). Edits go to
+// the server by parameter path; the editor follows everyone's edits.
+// Thread: GUI thread.
+#include "client/Connection.h"
+
+#include <QDialog>
+#include <QDoubleSpinBox>
+#include <QWidget>
+
+class QGridLayout;
+
+namespace mixroom::desk {
+
+class EqCurve : public QWidget {
+  public:
+    explicit EqCurve(QWidget* parent = nullptr) : QWidget(parent) { setMinimumSize(360, 160); }
+    std::vector<engine::EqBand> bands;
+    int sampleRate = 48000;
+    // The response in dB at `freq` (the sum of every enabled band's sections).
+    double responseDb(double freq) const;
+
+  protected:
+    void paintEvent(QPaintEvent*) override;
+};
+
+class EqEditor : public QDialog {
+    Q_OBJECT
+  public:
+    // `strip` is "tracks/<id>", "groups/<id>", "returns/<id>" or "master".
+    EqEditor(client::Connection* conn, const QString& strip, bool editable, QWidget* parent = nullptr);
+    void refresh(); // from the session mirror
+    EqCurve* curve() const { return m_curve; }
+    QDoubleSpinBox* gainBox(int band) const;
+
+  private:
+    const std::vector<engine::EqBand>* bandsOf() const;
+    client::Connection* m_conn;
+    QString m_strip;
+    bool m_editable;
+    EqCurve* m_curve;
+    QGridLayout* m_grid;
+    size_t m_shownBands = 0;
+};
+
+} // namespace mixroom::desk
