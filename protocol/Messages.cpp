@@ -384,7 +384,7 @@ QVector<MessageSpec> build()
          S2C,
          "About ten times a second to each listener: per-strip peak/RMS and master loudness of what it hears.",
          {{"stream", F::Integer, true, ""},
-          {"strips", F::Array, true, "[{id, peakDb, rmsDb}]"},
+          {"strips", F::Array, true, "[{id, kind, peakDb, rmsDb, grDb (compressor gain reduction, dB)}]"},
           {"master", F::Object, true, "{momentaryLufs, shortTermLufs, truePeakDbtp}"},
           {"dropped", F::Integer, false, "audio frames dropped for this listener"}}},
     };

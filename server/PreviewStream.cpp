@@ -190,7 +190,8 @@ QJsonObject PreviewStream::takeMeters(qint64 nowNs)
         strips.append(QJsonObject{{"id", QString::fromStdString(s.id)},
                                   {"kind", QString::fromStdString(s.kind)},
                                   {"peakDb", std::round(db(peak) * 10) / 10},
-                                  {"rmsDb", std::round(db(meter->rms.load()) * 10) / 10}});
+                                  {"rmsDb", std::round(db(meter->rms.load()) * 10) / 10},
+                                  {"grDb", std::round(meter->reduction.exchange(0.0f) * 10) / 10}}); // compressor gain reduction
     }
     const double tp = db(m_truePeak);
     m_truePeak = 0;

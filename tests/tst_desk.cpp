@@ -4,6 +4,7 @@
 // controls a role may not use are disabled with the reason; presence highlights a touched strip;
 // a wrong token is explained. Also writes the screenshot under $MIXROOM_SCREENSHOT_DIR.
 #include "ServerFixture.h"
+#include "client/desk/CompressorEditor.h"
 #include "client/desk/DeskWindow.h"
 #include "client/desk/EqEditor.h"
 
@@ -197,6 +198,36 @@ class TestDesk : public QObject {
         auto mix = f.connect("mix");
         mix->request(Kind::Set, {{"path", "tracks/bass/eq/1/gain"}, {"value", -3.0}});
         QTRY_COMPARE_WITH_TIMEOUT(eq->gainBox(1)->value(), -3.0, 5000);
+    }
+
+    void compressorEditorEditsAndShowsGainReduction()
+    {
+        ServerFixture f;
+        f.stemSeconds = 6;
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.connectTo(f.url().toString(), f.tokens["mix"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") != nullptr, 10000);
+        QTest::mouseClick(w.strip("tracks/bass")->compButton(), Qt::LeftButton);
+        desk::CompressorEditor* c = w.openCompressor("tracks/bass");
+        QVERIFY(c && c->box("threshold"));
+        QCOMPARE(c->box("threshold")->minimum(), -60.0); // ranges come from the engine's table
+        c->box("threshold")->setValue(-50.0);
+        c->box("ratio")->setValue(20.0);
+        c->enabledBox()->setChecked(true);
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].comp.threshold, -50.0, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].comp.enabled, 5000);
+        QCOMPARE(f.srv->room(f.sessionId)->state().tracks[0].comp.ratio, 20.0);
+        // Another member's edit shows up in the open editor.
+        auto other = f.connect("artist");
+        other->request(Kind::Set, {{"path", "tracks/bass/comp/attack"}, {"value", 5.0}});
+        QTRY_COMPARE_WITH_TIMEOUT(c->box("attack")->value(), 5.0, 5000);
+        // While listening, the meter shows the compressor working on the bass.
+        QCOMPARE(c->reductionValue(), 0);
+        w.transport()->startListening(true);
+        other->request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});
+        QTRY_VERIFY_WITH_TIMEOUT(c->reductionValue() > 0, 10000);
+        w.transport()->stopListening();
     }
 
     void screenshot()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "client/desk/DeskWindow.h"
 
+#include "client/desk/CompressorEditor.h"
 #include "client/desk/EqEditor.h"
 
 #include <QDockWidget>
@@ -61,8 +62,10 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
             if (StripWidget* w = m_strips.value((kind == "track"   ? "tracks/"
                                                  : kind == "group" ? "groups/"
                                                                    : "returns/") +
-                                                s.value("id").toString()))
+                                                s.value("id").toString())) {
                 w->setMeter(s.value("peakDb").toDouble(), s.value("rmsDb").toDouble());
+                if (CompressorEditor* c = m_compEditors.value(w->prefix())) c->setReduction(s.value("grDb").toDouble());
+            }
         }
     });
     col->addWidget(scroll, 1);
@@ -146,6 +149,7 @@ void DeskWindow::rebuildStrips()
         w->setEditable(reason);
         connect(w, &StripWidget::edit, this, &DeskWindow::queueEdit);
         connect(w, &StripWidget::openEq, this, &DeskWindow::openEq);
+        connect(w, &StripWidget::openCompressor, this, &DeskWindow::openCompressor);
         connect(w, &StripWidget::touch, this, [this](const QString& path) {
             m_conn->request(Kind::Touch, path.isEmpty() ? QJsonObject{} : QJsonObject{{"path", path}});
         });
@@ -212,6 +216,19 @@ EqEditor* DeskWindow::openEq(const QString& prefix)
     if (!editor) {
         const bool editable = m_conn->welcome().value("permissions").toObject().value("edit_strip").toBool();
         editor = new EqEditor(m_conn.get(), prefix, editable, this);
+        editor->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    editor->show();
+    editor->raise();
+    return editor;
+}
+
+CompressorEditor* DeskWindow::openCompressor(const QString& prefix)
+{
+    QPointer<CompressorEditor>& editor = m_compEditors[prefix];
+    if (!editor) {
+        const bool editable = m_conn->welcome().value("permissions").toObject().value("edit_strip").toBool();
+        editor = new CompressorEditor(m_conn.get(), prefix, editable, this);
         editor->setAttribute(Qt::WA_DeleteOnClose);
     }
     editor->show();

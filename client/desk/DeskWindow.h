@@ -25,6 +25,7 @@ class QHBoxLayout;
 namespace mixroom::desk {
 
 class EqEditor;
+class CompressorEditor;
 
 class DeskWindow : public QMainWindow {
     Q_OBJECT
@@ -41,6 +42,7 @@ class DeskWindow : public QMainWindow {
     Timeline* timeline() const { return m_timeline; }
     TransportBar* transport() const { return m_transport; }
     EqEditor* openEq(const QString& prefix); // the strip's EQ editor (one per strip)
+    CompressorEditor* openCompressor(const QString& prefix);
 
   private:
     void rebuildStrips();
@@ -56,6 +58,7 @@ class DeskWindow : public QMainWindow {
     Timeline* m_timeline = nullptr;
     TransportBar* m_transport = nullptr;
     QHash<QString, QPointer<EqEditor>> m_eqEditors;
+    QHash<QString, QPointer<CompressorEditor>> m_compEditors;
     QHBoxLayout* m_stripRow = nullptr;
     QHash<QString, StripWidget*> m_strips;
     std::unique_ptr<client::Connection> m_conn;

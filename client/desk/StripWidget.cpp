@@ -52,6 +52,11 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     buttons->addWidget(m_solo);
     buttons->addWidget(m_mute);
     buttons->addWidget(m_eq);
+    m_comp = new QToolButton(this);
+    m_comp->setText("C");
+    m_comp->setToolTip("the strip's compressor and its gain reduction");
+    connect(m_comp, &QToolButton::clicked, this, [this] { emit openCompressor(m_prefix); });
+    buttons->addWidget(m_comp);
     lay->addWidget(m_name);
     lay->addLayout(buttons);
     lay->addWidget(m_pan, 0, Qt::AlignHCenter);

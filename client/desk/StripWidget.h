@@ -35,17 +35,19 @@ class StripWidget : public QFrame {
     QToolButton* soloButton() const { return m_solo; }
     QLineEdit* dbEdit() const { return m_db; }
     QToolButton* eqButton() const { return m_eq; }
+    QToolButton* compButton() const { return m_comp; }
 
   signals:
     void edit(const QString& path, const QJsonValue& value);
     void touch(const QString& path); // empty: released
     void openEq(const QString& prefix);
+    void openCompressor(const QString& prefix);
 
   private:
     QString m_prefix;
     FaderSlider* m_fader;
     QDial* m_pan;
-    QToolButton *m_mute, *m_solo, *m_eq;
+    QToolButton *m_mute, *m_solo, *m_eq, *m_comp;
     QLineEdit* m_db;
     QLabel* m_name;
     QProgressBar* m_meter;
