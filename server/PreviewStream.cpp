@@ -200,6 +200,7 @@ QJsonObject PreviewStream::takeMeters(qint64 nowNs)
             {"strips", strips},
             {"master", QJsonObject{{"momentaryLufs", finite(m_loudness.momentary())},
                                    {"shortTermLufs", finite(m_loudness.shortTerm())},
+                                   {"integratedLufs", finite(m_loudness.integrated())}, // since the stream started
                                    {"truePeakDbtp", finite(tp)}}}};
 }
 

@@ -11,6 +11,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QStandardPaths>
 
 using namespace mixroom;
@@ -175,6 +176,9 @@ class TestDesk : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->meterValue() > -300, 10000); // above -30 dBFS
         QTRY_VERIFY_WITH_TIMEOUT(w.transport()->masterText().contains("LUFS"), 5000);
         QVERIFY(w.transport()->masterText().contains("dBTP"));
+        // Integrated loudness appears once the first gated 400 ms block is in.
+        QTRY_VERIFY_WITH_TIMEOUT(QRegularExpression("I -\\d+\\.\\d LUFS").match(w.transport()->masterText()).hasMatch(), 5000);
+        QCOMPARE(w.transport()->target()->count(), 2); // streaming -14 and broadcast -23
         w.transport()->stopListening();
         QVERIFY(!w.transport()->listening());
     }

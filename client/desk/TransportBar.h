@@ -30,6 +30,7 @@ class TransportBar : public QWidget {
     void pause();
     bool listening() const { return m_listening; }
     QString masterText() const { return m_master->text(); }
+    QComboBox* target() const { return m_target; } // loudness target the readout is coloured against
     QString audioText() const { return m_audio->text(); }
 
   signals:
@@ -38,7 +39,7 @@ class TransportBar : public QWidget {
   private:
     void updateAudioStatus();
     client::Connection* m_conn = nullptr;
-    QComboBox *m_mode, *m_device;
+    QComboBox *m_mode, *m_device, *m_target;
     QPushButton *m_listen, *m_play, *m_pause;
     QLabel *m_master, *m_audio;
     std::unique_ptr<client::AudioPlayer> m_player;

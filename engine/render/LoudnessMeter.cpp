@@ -69,6 +69,13 @@ double LoudnessMeter::shortTerm() const
     return v;
 }
 
+double LoudnessMeter::integrated() const
+{
+    double v = -HUGE_VAL;
+    ebur128_loudness_global(d->st, &v);
+    return v;
+}
+
 LoudnessReport LoudnessMeter::report() const
 {
     LoudnessReport r;

@@ -25,6 +25,7 @@ class LoudnessMeter {
     void add(const float* left, const float* right, int n);
     double momentary() const;
     double shortTerm() const;
+    double integrated() const; // gated, since construction
     LoudnessReport report() const;
 
   private:
