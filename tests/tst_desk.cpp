@@ -154,6 +154,22 @@ class TestDesk : public QObject {
         auto mix = f.connect("mix");
         mix->request(Kind::AddNote, {{"parent", id}, {"text", "raised 2 dB"}});
         QTRY_VERIFY_WITH_TIMEOUT(b.timeline()->threadText().contains("raised 2 dB"), 5000);
+        // Replying from the desk reaches the author's thread.
+        b.timeline()->replyToSelected("much better");
+        a.timeline()->selectNote(id);
+        QTRY_VERIFY_WITH_TIMEOUT(a.timeline()->threadText().contains("much better"), 5000);
+        // Only the author (or the owner) may resolve: the client is told why.
+        QCOMPARE(b.timeline()->resolveButton()->text(), QString("Resolve"));
+        b.timeline()->toggleResolved();
+        QTRY_VERIFY_WITH_TIMEOUT(b.timeline()->threadText().contains("only the note's author or the session owner"), 5000);
+        a.timeline()->toggleResolved();
+        QTRY_VERIFY_WITH_TIMEOUT(b.timeline()->threadText().contains("[resolved]"), 5000);
+        QCOMPARE(b.timeline()->resolveButton()->text(), QString("Reopen"));
+        // The filter shows open or resolved notes only.
+        b.timeline()->filter()->setCurrentIndex(1); // open
+        QTRY_COMPARE_WITH_TIMEOUT(b.timeline()->markerCount(), 0, 5000);
+        b.timeline()->filter()->setCurrentIndex(2); // resolved
+        QTRY_COMPARE_WITH_TIMEOUT(b.timeline()->markerCount(), 1, 5000);
     }
 
     void listeningMovesMetersAndMasterReadout()

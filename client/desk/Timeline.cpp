@@ -71,11 +71,34 @@ Timeline::Timeline(QWidget* parent) : QWidget(parent)
     row->addWidget(m_position);
     row->addWidget(m_text, 1);
     row->addWidget(add);
+    m_filter = new QComboBox(this);
+    m_filter->addItem("All notes");
+    m_filter->addItem("Open notes", true);
+    m_filter->addItem("Resolved notes", false);
+    row->addWidget(m_filter);
     m_thread = new QLabel(this);
     m_thread->setWordWrap(true);
+    auto* threadRow = new QHBoxLayout;
+    m_reply = new QLineEdit(this);
+    m_reply->setPlaceholderText("reply to the selected note…");
+    m_replyButton = new QPushButton("Reply", this);
+    m_resolve = new QPushButton("Resolve", this);
+    m_replyButton->setEnabled(false);
+    m_resolve->setEnabled(false);
+    threadRow->addWidget(m_thread, 1);
+    threadRow->addWidget(m_reply);
+    threadRow->addWidget(m_replyButton);
+    threadRow->addWidget(m_resolve);
     col->addWidget(m_bar);
     col->addLayout(row);
-    col->addWidget(m_thread);
+    col->addLayout(threadRow);
+    connect(m_filter, &QComboBox::currentIndexChanged, this, [this] { reload(); });
+    connect(m_replyButton, &QPushButton::clicked, this, [this] {
+        if (m_reply->text().trimmed().isEmpty()) return;
+        replyToSelected(m_reply->text().trimmed());
+        m_reply->clear();
+    });
+    connect(m_resolve, &QPushButton::clicked, this, &Timeline::toggleResolved);
     connect(m_bar, &TimelineBar::playheadMoved, this, &Timeline::setPlayhead);
     connect(m_bar, &TimelineBar::noteClicked, this, &Timeline::selectNote);
     connect(add, &QPushButton::clicked, this, [this] {
@@ -107,12 +130,20 @@ void Timeline::attach(client::Connection* conn)
             reload(); // someone added, edited, resolved or deleted a note
         }
     });
+    connect(conn, &client::Connection::refused, this, [this](qint64 seq, const QJsonObject& e) {
+        if (seq != m_actionSeq) return;
+        m_actionError = e.value("message").toString(); // e.g. only the author may resolve
+        selectNote(m_bar->selected);
+    });
     reload();
 }
 
 void Timeline::reload()
 {
-    if (m_conn) m_listSeq = m_conn->request(Kind::ListNotes, {});
+    if (!m_conn) return;
+    QJsonObject filter;
+    if (m_filter->currentData().isValid()) filter["open"] = m_filter->currentData().toBool();
+    m_listSeq = m_conn->request(Kind::ListNotes, filter);
 }
 
 void Timeline::setPlayhead(double ms)
@@ -127,9 +158,30 @@ void Timeline::addNoteAtPlayhead(const QString& text)
     m_conn->request(Kind::AddNote, {{"at", m_bar->playheadMs}, {"text", text}});
 }
 
+const QJsonObject* Timeline::selected() const
+{
+    for (const QJsonObject& n : m_bar->notes)
+        if (n.value("id").toString() == m_bar->selected) return &n;
+    return nullptr;
+}
+
+void Timeline::replyToSelected(const QString& text)
+{
+    m_actionError.clear();
+    if (const QJsonObject* n = selected()) m_actionSeq = m_conn->request(Kind::AddNote, {{"parent", n->value("id")}, {"text", text}});
+}
+
+void Timeline::toggleResolved()
+{
+    m_actionError.clear();
+    if (const QJsonObject* n = selected())
+        m_actionSeq = m_conn->request(Kind::ResolveNote, {{"id", n->value("id")}, {"resolved", !n->value("resolved").toBool()}});
+}
+
 void Timeline::selectNote(const QString& id)
 {
     m_bar->selected = id;
+    m_thread->clear();
     for (const QJsonObject& n : m_bar->notes)
         if (n.value("id").toString() == id) {
             setPlayhead(n.value("at").toDouble()); // jump there
@@ -138,8 +190,14 @@ void Timeline::selectNote(const QString& id)
                                        n.value("text").toString())};
             for (const QJsonValue& r : n.value("replies").toArray())
                 lines << QString("    ↳ %1: %2").arg(r.toObject().value("authorName").toString(), r.toObject().value("text").toString());
+            if (n.value("resolved").toBool()) lines.front() += "  [resolved]";
+            if (!m_actionError.isEmpty()) lines << m_actionError;
             m_thread->setText(lines.join('\n'));
         }
+    const QJsonObject* n = selected();
+    m_replyButton->setEnabled(n != nullptr);
+    m_resolve->setEnabled(n != nullptr);
+    m_resolve->setText(n && n->value("resolved").toBool() ? "Reopen" : "Resolve");
     m_bar->update();
 }
 

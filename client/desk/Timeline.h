@@ -6,9 +6,11 @@
 // Thread: GUI thread.
 #include "client/Connection.h"
 
+#include <QComboBox>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QWidget>
 
 namespace mixroom::desk {
@@ -44,12 +46,21 @@ class Timeline : public QWidget {
     int markerCount() const { return static_cast<int>(m_bar->notes.size()); }
     QList<QJsonObject> notes() const { return m_bar->notes; }
     QString threadText() const { return m_thread->text(); }
+    void replyToSelected(const QString& text);
+    void toggleResolved(); // resolves the selected note, or reopens it
+    QPushButton* resolveButton() const { return m_resolve; }
+    QComboBox* filter() const { return m_filter; } // all, open or resolved notes
 
   private:
     void reload();
     client::Connection* m_conn = nullptr;
     TimelineBar* m_bar;
-    QLineEdit* m_text;
+    QLineEdit *m_text, *m_reply;
+    QPushButton *m_resolve, *m_replyButton;
+    QComboBox* m_filter;
+    qint64 m_actionSeq = -1;
+    QString m_actionError; // why the last reply/resolve was refused
+    const QJsonObject* selected() const;
     QLabel *m_thread, *m_position;
     qint64 m_listSeq = -1;
 };
