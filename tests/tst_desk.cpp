@@ -220,6 +220,29 @@ class TestDesk : public QObject {
         QTRY_COMPARE_WITH_TIMEOUT(eq->gainBox(1)->value(), -3.0, 5000);
     }
 
+    void sendLevelsEditAndFollow()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow w, viewer;
+        w.connectTo(f.url().toString(), f.tokens["artist"]);
+        viewer.connectTo(f.url().toString(), f.tokens["client"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") && viewer.strip("tracks/bass"), 10000);
+        QDoubleSpinBox* send = w.strip("tracks/bass")->sendBox("verb");
+        QVERIFY(send);
+        QVERIFY(send->isEnabled());
+        send->setValue(-6.0);
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].sends[0].level, -6.0, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(viewer.strip("tracks/bass")->sendBox("verb")->value(), -6.0, 5000);
+        // The client role sees the level but may not change it, and is told why.
+        QVERIFY(!viewer.strip("tracks/bass")->sendBox("verb")->isEnabled());
+        QVERIFY(viewer.strip("tracks/bass")->sendBox("verb")->toolTip().contains("may not edit"));
+        auto mix = f.connect("mix");
+        mix->request(Kind::Set, {{"path", "tracks/bass/sends/verb/level"}, {"value", -10.0}});
+        QTRY_COMPARE_WITH_TIMEOUT(send->value(), -10.0, 5000);
+        QVERIFY(w.strip("tracks/vox")->sendBox("verb") == nullptr); // only the sends a strip has
+    }
+
     void compressorEditorEditsAndShowsGainReduction()
     {
         ServerFixture f;

@@ -184,7 +184,13 @@ void DeskWindow::refreshStrips()
         ids << "r:" + QString::fromStdString(r.id);
     if (ids.join(',') != m_structure) return rebuildStrips(); // tracks, groups or returns changed
     auto show = [&](const QString& kind, const engine::Strip& s) {
-        if (StripWidget* w = m_strips.value(kind + "/" + QString::fromStdString(s.id))) w->show(s.fader, s.pan, s.mute, s.solo);
+        if (StripWidget* w = m_strips.value(kind + "/" + QString::fromStdString(s.id))) {
+            w->show(s.fader, s.pan, s.mute, s.solo);
+            std::vector<std::pair<QString, double>> sends;
+            for (const engine::Send& snd : s.sends)
+                sends.emplace_back(QString::fromStdString(snd.to), snd.level);
+            w->showSends(sends);
+        }
     };
     for (const auto& t : st.tracks)
         show("tracks", t);

@@ -60,6 +60,9 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     lay->addWidget(m_name);
     lay->addLayout(buttons);
     lay->addWidget(m_pan, 0, Qt::AlignHCenter);
+    m_sendLayout = new QVBoxLayout;
+    m_sendLayout->setSpacing(1);
+    lay->addLayout(m_sendLayout);
     m_meter = new QProgressBar(this);
     m_meter->setOrientation(Qt::Vertical);
     m_meter->setRange(-600, 0); // tenths of a dB
@@ -105,6 +108,31 @@ void StripWidget::show(double faderDb, double pan, bool mute, bool solo)
     m_solo->setChecked(solo);
 }
 
+void StripWidget::showSends(const std::vector<std::pair<QString, double>>& sends)
+{
+    for (const auto& [to, level] : sends) {
+        QDoubleSpinBox*& box = m_sends[to];
+        if (!box) {
+            box = new QDoubleSpinBox(this);
+            box->setRange(engine::kSilenceDb, 6.0);
+            box->setDecimals(1);
+            box->setSingleStep(0.5);
+            box->setPrefix("→" + to + " ");
+            box->setSpecialValueText("→" + to + " off");
+            box->setKeyboardTracking(false);
+            box->setEnabled(m_notEditable.isEmpty());
+            box->setToolTip(m_notEditable.isEmpty() ? QString("send level to %1 in dB").arg(to) : m_notEditable);
+            connect(box, &QDoubleSpinBox::valueChanged, this,
+                    [this, to = to](double v) { emit edit(m_prefix + "/sends/" + to + "/level", v); });
+            m_sendLayout->addWidget(box);
+        }
+        if (!box->hasFocus()) {
+            const QSignalBlocker block(box);
+            box->setValue(level);
+        }
+    }
+}
+
 void StripWidget::setMeter(double peakDb, double rmsDb)
 {
     m_meter->setValue(static_cast<int>(std::clamp(peakDb, -60.0, 0.0) * 10));
@@ -118,6 +146,11 @@ int StripWidget::meterValue() const
 
 void StripWidget::setEditable(const QString& reasonIfNot)
 {
+    m_notEditable = reasonIfNot;
+    for (auto& [to, box] : m_sends) {
+        box->setEnabled(reasonIfNot.isEmpty());
+        if (!reasonIfNot.isEmpty()) box->setToolTip(reasonIfNot);
+    }
     for (QWidget* w : std::initializer_list<QWidget*>{m_fader, m_pan, m_mute, m_solo, m_db}) {
         w->setEnabled(reasonIfNot.isEmpty());
         if (!reasonIfNot.isEmpty()) w->setToolTip(reasonIfNot);

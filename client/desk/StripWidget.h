@@ -7,11 +7,17 @@
 #include "client/desk/FaderSlider.h"
 
 #include <QDial>
+#include <QDoubleSpinBox>
 #include <QFrame>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QToolButton>
+#include <QVBoxLayout>
+
+#include <map>
+#include <utility>
+#include <vector>
 
 namespace mixroom::desk {
 
@@ -22,6 +28,9 @@ class StripWidget : public QFrame {
     StripWidget(const QString& prefix, const QString& name, QWidget* parent = nullptr);
     QString prefix() const { return m_prefix; }
     void show(double faderDb, double pan, bool mute, bool solo);
+    // Send levels in dB by aux return id; a box appears for each send the strip has.
+    void showSends(const std::vector<std::pair<QString, double>>& sends);
+    QDoubleSpinBox* sendBox(const QString& to) const { return m_sends.count(to) ? m_sends.at(to) : nullptr; }
     // Disables editing with a reason, or enables it (empty reason).
     void setEditable(const QString& reasonIfNot);
     // Someone else's hand on one of this strip's controls (empty: nobody).
@@ -51,6 +60,9 @@ class StripWidget : public QFrame {
     QLineEdit* m_db;
     QLabel* m_name;
     QProgressBar* m_meter;
+    QVBoxLayout* m_sendLayout;
+    std::map<QString, QDoubleSpinBox*> m_sends;
+    QString m_notEditable;
 };
 
 } // namespace mixroom::desk
