@@ -195,6 +195,11 @@ class TestDesk : public QObject {
         // Integrated loudness appears once the first gated 400 ms block is in.
         QTRY_VERIFY_WITH_TIMEOUT(QRegularExpression("I -\\d+\\.\\d LUFS").match(w.transport()->masterText()).hasMatch(), 5000);
         QCOMPARE(w.transport()->target()->count(), 2); // streaming -14 and broadcast -23
+        // Seeking from the desk moves the transport it listens to (the client's own transport is allowed).
+        w.transport()->stopListening();
+        w.transport()->startListening(false);
+        w.transport()->seek(2500);
+        QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->playhead(), 2500.0, 5000); // the server's transport_state came back
         w.transport()->stopListening();
         QVERIFY(!w.transport()->listening());
     }

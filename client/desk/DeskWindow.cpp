@@ -55,6 +55,8 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     m_timeline = new Timeline(central);
     col->addWidget(m_transport);
     col->addWidget(m_timeline);
+    connect(m_timeline, &Timeline::seekRequested, m_transport, &TransportBar::seek);
+    connect(m_transport, &TransportBar::positionChanged, m_timeline, &Timeline::setPlayhead);
     connect(m_transport, &TransportBar::meters, this, [this](const QJsonObject& m) {
         for (const QJsonValue& v : m.value("strips").toArray()) {
             const QJsonObject s = v.toObject();

@@ -99,8 +99,14 @@ Timeline::Timeline(QWidget* parent) : QWidget(parent)
         m_reply->clear();
     });
     connect(m_resolve, &QPushButton::clicked, this, &Timeline::toggleResolved);
-    connect(m_bar, &TimelineBar::playheadMoved, this, &Timeline::setPlayhead);
-    connect(m_bar, &TimelineBar::noteClicked, this, &Timeline::selectNote);
+    connect(m_bar, &TimelineBar::playheadMoved, this, [this](double ms) {
+        setPlayhead(ms);
+        emit seekRequested(ms);
+    });
+    connect(m_bar, &TimelineBar::noteClicked, this, [this](const QString& id) {
+        selectNote(id);
+        emit seekRequested(m_bar->playheadMs);
+    });
     connect(add, &QPushButton::clicked, this, [this] {
         if (!m_text->text().trimmed().isEmpty()) {
             addNoteAtPlayhead(m_text->text().trimmed());

@@ -50,6 +50,10 @@ class Timeline : public QWidget {
     void toggleResolved(); // resolves the selected note, or reopens it
     QPushButton* resolveButton() const { return m_resolve; }
     QComboBox* filter() const { return m_filter; } // all, open or resolved notes
+    double playhead() const { return m_bar->playheadMs; }
+
+  signals:
+    void seekRequested(double ms); // the user moved the playhead (a click on the bar or a note)
 
   private:
     void reload();

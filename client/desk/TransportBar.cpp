@@ -71,6 +71,7 @@ void TransportBar::attach(client::Connection* conn)
     });
     emit m_mode->currentIndexChanged(m_mode->currentIndex());
     connect(conn, &client::Connection::reply, this, [this](qint64, const QJsonObject& m) {
+        if (m.value("type") == "transport_state") emit positionChanged(m.value("position").toDouble());
         if (m.value("type") != "meters") return;
         const QJsonObject master = m.value("master").toObject();
         const double target = m_target->currentData().toDouble();
@@ -129,6 +130,11 @@ void TransportBar::play()
 {
     m_conn->request(Kind::Transport, {{"target", m_follow ? "follow" : "own"}, {"action", "play"}});
 }
+void TransportBar::seek(double ms)
+{
+    if (m_listening) m_conn->request(Kind::Transport, {{"target", m_follow ? "follow" : "own"}, {"action", "seek"}, {"at", ms}});
+}
+
 void TransportBar::pause()
 {
     m_conn->request(Kind::Transport, {{"target", m_follow ? "follow" : "own"}, {"action", "pause"}});

@@ -28,6 +28,7 @@ class TransportBar : public QWidget {
     void stopListening();
     void play();
     void pause();
+    void seek(double ms); // the transport being listened to; nothing when not listening
     bool listening() const { return m_listening; }
     QString masterText() const { return m_master->text(); }
     QComboBox* target() const { return m_target; } // loudness target the readout is coloured against
@@ -35,6 +36,7 @@ class TransportBar : public QWidget {
 
   signals:
     void meters(const QJsonObject& meters);
+    void positionChanged(double ms); // from the listened transport's state
 
   private:
     void updateAudioStatus();
