@@ -60,9 +60,6 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     lay->addWidget(m_name);
     lay->addLayout(buttons);
     lay->addWidget(m_pan, 0, Qt::AlignHCenter);
-    m_sendLayout = new QVBoxLayout;
-    m_sendLayout->setSpacing(1);
-    lay->addLayout(m_sendLayout);
     m_meter = new QProgressBar(this);
     m_meter->setOrientation(Qt::Vertical);
     m_meter->setRange(-600, 0); // tenths of a dB
@@ -75,6 +72,9 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     faderRow->addWidget(m_meter);
     lay->addLayout(faderRow, 1);
     lay->addWidget(m_db);
+    m_sendLayout = new QVBoxLayout; // below the fader, so faders line up across strips
+    m_sendLayout->setSpacing(1);
+    lay->addLayout(m_sendLayout);
 
     connect(m_fader, &FaderSlider::dbChanged, this, [this](double db) {
         m_db->setText(dbText(db));
