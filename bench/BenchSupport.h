@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Helpers shared by the Qt benchmarks: waiting on the event loop, percentiles, process CPU time.
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
 #include <QTimer>
@@ -25,6 +26,17 @@ inline bool waitFor(const std::function<bool()>& done, int timeoutMs)
     QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
     loop.exec();
     return done();
+}
+
+// Milliseconds on a monotonic clock started on first use; only differences are meaningful.
+inline double nowMs()
+{
+    static QElapsedTimer clock = [] {
+        QElapsedTimer c;
+        c.start();
+        return c;
+    }();
+    return static_cast<double>(clock.nsecsElapsed()) / 1e6;
 }
 
 inline double percentile(std::vector<double> v, double p)

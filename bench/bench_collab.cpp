@@ -26,16 +26,11 @@
 #include <vector>
 
 using mixroom::bench::cpuSeconds;
+using mixroom::bench::nowMs;
 using mixroom::bench::percentile;
 using mixroom::bench::waitFor;
 
 namespace {
-
-QElapsedTimer g_clock;
-double nowMs()
-{
-    return g_clock.nsecsElapsed() / 1e6;
-}
 
 // One raw client: hello, then counts what it receives.
 struct Client {
@@ -102,7 +97,6 @@ int main(int argc, char** argv)
             return 2;
         }
     }
-    g_clock.start();
     QTemporaryDir data;
     QProcess server;
     server.setProcessChannelMode(QProcess::MergedChannels);

@@ -38,16 +38,11 @@
 using namespace mixroom;
 
 using mixroom::bench::cpuSeconds;
+using mixroom::bench::nowMs;
 using mixroom::bench::percentile;
 using mixroom::bench::waitFor;
 
 namespace {
-QElapsedTimer g_clock;
-double nowMs()
-{
-    return g_clock.nsecsElapsed() / 1e6;
-}
-
 // Writes `tracks` stereo stems of `seconds` into the store, a session using them, and tokens.
 struct Prepared {
     QString sessionId = "bench";
@@ -284,7 +279,6 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs)
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
-    g_clock.start();
     const QStringList a = app.arguments();
     auto opt = [&](const QString& name, const QString& def) {
         const int i = a.indexOf(name);
