@@ -71,47 +71,76 @@ void CompressorDsp::process(float* left, float* right, int n)
     const float W = static_cast<float>(m_params.knee);
     const float slope = 1.0f / R - 1.0f;
     const bool rms = m_params.detector == Detector::Rms;
-    // Below the knee no reduction is wanted: skip the log there (compare in the linear domain).
+    // Below the knee no reduction is wanted (compared in the linear domain).
     const float kneeStart = std::pow(10.0f, (T - W * 0.5f) / 20.0f);
     const float kneeStartSq = kneeStart * kneeStart;
     const float aA = m_aA, aR = m_aR, aRms = m_aRms;
     float red = m_reduction, ms = m_meanSquare, maxRed = m_maxReduction;
     const bool steadyMix = !m_mix.active() && m_mix.value() == 1.0 && !m_makeup.active();
     const float steadyMakeup = static_cast<float>(m_makeup.value());
-    for (int i = 0; i < n; ++i) {
-        const float l = left[i], r = right[i];
-        // Level in dB, only where the gain computer can act (above the knee's start).
-        float levelDb = 0.0f;
-        bool above;
+
+    // Three passes per chunk: the gain computer and the gain curve are per-sample and branch-free
+    // (the compiler vectorises them); only the attack/release smoothing is a serial recursion.
+    // Every sample sees exactly the arithmetic of a one-sample loop, so results do not depend on
+    // the block size.
+    constexpr int kChunk = 64;
+    float buf[kChunk];
+    for (int base = 0; base < n; base += kChunk) {
+        const int m = std::min(kChunk, n - base);
+        float* L = left + base;
+        float* Rt = right + base;
+        // 1. Detector level (the RMS average is itself a recursion) and the static gain computer
+        //    (Giannoulis et al.): the wanted reduction is input minus the curve, 0 below the knee.
         if (rms) {
-            ms = aRms * ms + (1.0f - aRms) * std::max(l * l, r * r);
-            above = ms > kneeStartSq;
-            if (above) levelDb = 0.5f * kDbPerOctave * fastLog2(ms);
+            for (int i = 0; i < m; ++i) {
+                ms = aRms * ms + (1.0f - aRms) * std::max(L[i] * L[i], Rt[i] * Rt[i]);
+                buf[i] = ms;
+            }
         } else {
-            const float peak = std::max(std::abs(l), std::abs(r));
-            above = peak > kneeStart;
-            if (above) levelDb = kDbPerOctave * fastLog2(peak);
+            for (int i = 0; i < m; ++i)
+                buf[i] = std::max(std::abs(L[i]), std::abs(Rt[i]));
         }
-        // Gain computer (Giannoulis et al.): the reduction is input minus the static curve.
-        float target = 0.0f;
-        if (above) {
+        const float kneeAt = rms ? kneeStartSq : kneeStart;
+        const bool kneeOn = W > 0.0f;
+        const float twoW = 2.0f * (kneeOn ? W : 1.0f);
+        const float dbScale = rms ? 0.5f * kDbPerOctave : kDbPerOctave;
+        for (int i = 0; i < m; ++i) {
+            const float x = buf[i];
+            const bool above = x > kneeAt;
+            const float levelDb = dbScale * fastLog2(above ? x : 1.0f);
             const float over = levelDb - T;
             const float k = over + W * 0.5f;
-            target = (W > 0.0f && 2.0f * over <= W) ? -slope * k * k / (2.0f * W) : -slope * over;
+            const float inKnee = -slope * k * k / twoW;
+            const float t = (kneeOn & (2.0f * over <= W)) ? inKnee : -slope * over;
+            buf[i] = above ? t : 0.0f;
         }
-        const float a = target > red ? aA : aR;
-        red = a * red + (1.0f - a) * target;
-        maxRed = std::max(maxRed, red);
-        const float g = red < 1e-6f ? 1.0f : fastExp2(-red / kDbPerOctave);
-        float gain;
+        // 2. Smooth branching detector on the reduction (the only serial part).
+        for (int i = 0; i < m; ++i) {
+            const float target = buf[i];
+            const float a = target > red ? aA : aR;
+            red = a * red + (1.0f - a) * target;
+            maxRed = std::max(maxRed, red);
+            buf[i] = red;
+        }
+        // 3. Reduction (dB) to gain, makeup and bypass crossfade.
         if (steadyMix) {
-            gain = g * steadyMakeup;
+            for (int i = 0; i < m; ++i) {
+                const float r = buf[i];
+                const float g = r < 1e-6f ? 1.0f : fastExp2(-r / kDbPerOctave);
+                const float gain = g * steadyMakeup;
+                L[i] *= gain;
+                Rt[i] *= gain;
+            }
         } else {
-            const float mix = static_cast<float>(m_mix.next());
-            gain = 1.0f + mix * (g * static_cast<float>(m_makeup.next()) - 1.0f);
+            for (int i = 0; i < m; ++i) {
+                const float r = buf[i];
+                const float g = r < 1e-6f ? 1.0f : fastExp2(-r / kDbPerOctave);
+                const float mix = static_cast<float>(m_mix.next());
+                const float gain = 1.0f + mix * (g * static_cast<float>(m_makeup.next()) - 1.0f);
+                L[i] *= gain;
+                Rt[i] *= gain;
+            }
         }
-        left[i] = l * gain;
-        right[i] = r * gain;
     }
     m_reduction = red;
     m_meanSquare = ms;

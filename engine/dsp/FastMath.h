@@ -26,7 +26,10 @@ inline float fastLog2(float x)
 // 2^x for x in about [-126, 126].
 inline float fastExp2(float x)
 {
-    const float fl = static_cast<float>(static_cast<int>(x >= 0 ? x : x - 1.0f));
+    // floor(x) without a branch (truncate, then step down for negative non-integers), so loops
+    // that call this vectorise.
+    const float tr = static_cast<float>(static_cast<int>(x));
+    const float fl = tr - static_cast<float>(tr > x);
     const float f = x - fl; // [0, 1)
     const float y = f * 0.69314718f;
     const float p = 1.0f + y * (1.0f + y * (0.5f + y * (1.0f / 6 + y * (1.0f / 24 + y * (1.0f / 120 + y * (1.0f / 720))))));
