@@ -387,6 +387,24 @@ QVector<MessageSpec> build()
           {"strips", F::Array, true, "[{id, kind, peakDb, rmsDb, grDb (compressor gain reduction, dB)}]"},
           {"master", F::Object, true, "{momentaryLufs, shortTermLufs, integratedLufs (gated, since the stream started), truePeakDbtp}"},
           {"dropped", F::Integer, false, "audio frames dropped for this listener"}}},
+        {Kind::GetPeaks,
+         "get_peaks",
+         C2S,
+         "The waveform overview of a mix for a timeline: peak and RMS per bin of its full render (what the mastering pull would "
+         "deliver), computed on demand and cached per mix document.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"source", F::String, false, "live (default) or a version name"},
+          {"bins", F::Integer, false, "number of bins across the song, 16-4000 (default 1000)"}}},
+        {Kind::Peaks,
+         "peaks",
+         S2C,
+         "Answer to get_peaks.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"source", F::String, true, "live or the version name"},
+          {"bins", F::Integer, true, "number of bins"},
+          {"lengthMs", F::Number, true, "the render's length; bin i covers [i, i+1) * lengthMs / bins"},
+          {"peak", F::Array, true, "per bin: the largest |sample| of either channel (linear, 1.0 = 0 dBFS)"},
+          {"rms", F::Array, true, "per bin: RMS of both channels (linear)"}}},
     };
 }
 } // namespace

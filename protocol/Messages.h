@@ -76,6 +76,8 @@ enum class Kind {
     TransportState,
     AbSwitch,
     Meters,
+    GetPeaks,
+    Peaks,
 };
 
 // The header of every binary (audio) frame, little-endian, followed by one Opus packet:

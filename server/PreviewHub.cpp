@@ -4,6 +4,7 @@
 #include "engine/render/Renderer.h"
 #include "engine/stems/SessionStems.h"
 #include "server/Permissions.h"
+#include "server/RenderCache.h"
 
 #include <QJsonArray>
 
@@ -13,16 +14,19 @@ using namespace protocol;
 
 bool PreviewHub::handles(Kind k)
 {
-    return k == Kind::Listen || k == Kind::StopListening || k == Kind::Transport || k == Kind::AbSwitch;
+    return k == Kind::Listen || k == Kind::StopListening || k == Kind::Transport || k == Kind::AbSwitch || k == Kind::GetPeaks;
 }
 
 PreviewHub::PreviewHub(Host host, QObject* parent) : QObject(parent), m_host(std::move(host))
 {
     m_clock.start();
+    m_pool.setMaxThreadCount(1); // overviews queue behind each other, never crowd out the previews
 }
 
 PreviewHub::~PreviewHub()
 {
+    m_cancel->store(true);
+    m_pool.waitForDone();
     for (auto it = m_streams.begin(); it != m_streams.end(); ++it)
         m_host.engine->destroy(it.key());
 }
@@ -64,10 +68,115 @@ quint32 PreviewHub::startStream(int bitrate, int frameMs, QString* error)
     return id;
 }
 
+void PreviewHub::peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& b)
+{
+    const QString source = b.value("source").toString("live");
+    const int bins = b.contains("bins") ? b.value("bins").toInt() : 1000;
+    if (bins < 16 || bins > 4000) return refuse(c, clientSeq, codes::OutOfRange, QString("bins %1 is outside 16-4000").arg(bins));
+    engine::Session doc = m_host.state();
+    if (source != "live") {
+        auto v = m_host.version(source);
+        if (!v) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(source.left(64)));
+        doc = *v;
+    }
+    const QString key = RenderCache::keyOf(doc) + "/" + QString::number(bins);
+    if (auto it = m_peakCache.constFind(key); it != m_peakCache.constEnd()) {
+        QJsonObject out = *it;
+        out.insert("clientSeq", clientSeq);
+        out.insert("source", source);
+        c->send(encode(Kind::Peaks, out));
+        return;
+    }
+    QList<PeakWaiter>& waiting = m_peakWaiters[key];
+    waiting.append(PeakWaiter{c, clientSeq, source});
+    if (waiting.size() > 1) return; // already being computed
+    m_pool.start([this, key, doc, bins, stems = m_host.stems, cancel = m_cancel] {
+        // Chunks of 256 frames (peak, sum of squares), folded into bins once the length is known.
+        constexpr int kChunk = 256;
+        std::vector<float> chunkPeak;
+        std::vector<double> chunkSq;
+        float peak = 0;
+        double sq = 0;
+        int inChunk = 0;
+        int64_t frames = 0;
+        QString error;
+        auto loaded = engine::loadSessionStems(doc, "", *stems);
+        if (!loaded) error = QString::fromStdString(loaded.error().message);
+        if (error.isEmpty()) {
+            auto rep = engine::renderSession(
+                doc, loaded.value(), 4096,
+                [&](const float* l, const float* r, int n) -> engine::Result<engine::Ok> {
+                    if (cancel->load()) return engine::Error{"cancelled", "the server is shutting down"};
+                    for (int i = 0; i < n; ++i) {
+                        peak = std::max(peak, std::max(std::abs(l[i]), std::abs(r[i])));
+                        sq += double(l[i]) * l[i] + double(r[i]) * r[i];
+                        if (++inChunk == kChunk) {
+                            chunkPeak.push_back(peak);
+                            chunkSq.push_back(sq);
+                            peak = 0, sq = 0, inChunk = 0;
+                        }
+                    }
+                    frames += n;
+                    return engine::Ok{};
+                },
+                {}, false);
+            if (!rep) error = QString::fromStdString(rep.error().message);
+            if (inChunk > 0) {
+                chunkPeak.push_back(peak);
+                chunkSq.push_back(sq);
+            }
+        }
+        QJsonObject out;
+        if (error.isEmpty()) {
+            const size_t chunks = chunkPeak.size();
+            QJsonArray peaks, rms;
+            for (int i = 0; i < bins; ++i) {
+                const size_t a = chunks * static_cast<size_t>(i) / static_cast<size_t>(bins);
+                const size_t z = std::max(a + 1, chunks * static_cast<size_t>(i + 1) / static_cast<size_t>(bins));
+                float p = 0;
+                double s = 0;
+                int64_t n = 0;
+                for (size_t k = a; k < std::min(z, chunks); ++k) {
+                    p = std::max(p, chunkPeak[k]);
+                    s += chunkSq[k];
+                    n += k + 1 == chunks && inChunk > 0 ? inChunk : kChunk;
+                }
+                peaks.append(std::round(p * 1e4) / 1e4);
+                rms.append(n > 0 ? std::round(std::sqrt(s / (2.0 * n)) * 1e4) / 1e4 : 0.0);
+            }
+            out = QJsonObject{{"bins", bins}, {"lengthMs", frames * 1000.0 / doc.sampleRate}, {"peak", peaks}, {"rms", rms}};
+        }
+        QMetaObject::invokeMethod(
+            this, [this, key, out, error] { peaksDone(key, out, error); }, Qt::QueuedConnection);
+    });
+}
+
+void PreviewHub::peaksDone(const QString& key, const QJsonObject& peaks, const QString& error)
+{
+    if (error.isEmpty()) {
+        m_peakCache.insert(key, peaks);
+        m_peakOrder.append(key);
+        while (m_peakOrder.size() > 32)
+            m_peakCache.remove(m_peakOrder.takeFirst());
+    }
+    for (const PeakWaiter& w : m_peakWaiters.take(key)) {
+        if (!w.socket) continue;
+        if (!error.isEmpty()) {
+            refuse(w.socket, w.clientSeq, codes::Internal, "the overview could not be rendered: " + error);
+            continue;
+        }
+        QJsonObject out = peaks;
+        out.insert("clientSeq", w.clientSeq);
+        out.insert("source", w.source);
+        w.socket->send(encode(Kind::Peaks, out));
+    }
+}
+
 void PreviewHub::handle(ClientSocket* c, const Message& msg)
 {
     const QJsonObject& b = msg.body;
     const qint64 clientSeq = static_cast<qint64>(b.value("clientSeq").toDouble());
+    if (msg.kind == Kind::GetPeaks) return peaks(c, clientSeq, b);
     if (msg.kind == Kind::Listen) {
         const QString mode = b.value("mode").toString();
         if (mode != "follow" && mode != "own") return refuse(c, clientSeq, codes::OutOfRange, "mode must be follow or own");

@@ -14,6 +14,10 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QPointer>
+#include <QThreadPool>
+
+#include <atomic>
 
 #include <functional>
 
@@ -61,6 +65,8 @@ class PreviewHub : public QObject {
         qint64 stalledSinceMs = -1;
     };
     std::shared_ptr<MixGraph> buildGraph(const engine::Session& s, QString* error);
+    void peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& request);
+    void peaksDone(const QString& key, const QJsonObject& peaks, const QString& error);
     quint32 startStream(int bitrate, int frameMs, QString* error);
     void stopListening(ClientSocket* c);
     quint32 ownStream(ClientSocket* c) const;
@@ -70,6 +76,17 @@ class PreviewHub : public QObject {
     QHash<quint32, Stream> m_streams;
     QHash<ClientSocket*, Listener> m_listeners;
     quint32 m_follow = 0;
+    // Waveform overviews: computed on m_pool, cached by mix document and bin count.
+    struct PeakWaiter {
+        QPointer<ClientSocket> socket;
+        qint64 clientSeq = 0;
+        QString source;
+    };
+    QHash<QString, QJsonObject> m_peakCache;
+    QStringList m_peakOrder; // oldest first, for eviction
+    QHash<QString, QList<PeakWaiter>> m_peakWaiters;
+    QThreadPool m_pool;
+    std::shared_ptr<std::atomic<bool>> m_cancel = std::make_shared<std::atomic<bool>>(false);
     qint64 m_totalDropped = 0;
     QElapsedTimer m_clock;
 };

@@ -196,6 +196,49 @@ class TestPreview : public QObject {
         QVERIFY(m.value("strips").toArray().at(0).toObject().value("peakDb").toDouble() > -20);
     }
 
+    void peaksDescribeTheMix()
+    {
+        ServerFixture f;
+        f.stemSeconds = 2;
+        QVERIFY(f.start());
+        auto client = f.connect("client");
+        auto mix = f.connect("mix");
+        QVERIFY(client && mix);
+        const QJsonObject p = call(*client, Kind::GetPeaks, {{"bins", 100}});
+        QCOMPARE(p.value("type").toString(), QString("peaks"));
+        QCOMPARE(p.value("source").toString(), QString("live"));
+        QCOMPARE(p.value("peak").toArray().size(), 100);
+        QCOMPARE(p.value("rms").toArray().size(), 100);
+        QVERIFY(p.value("lengthMs").toDouble() >= 2000);
+        // Two tracks of a 0.3 sine with noise: loud through the song; RMS below peak everywhere.
+        const QJsonArray peak = p.value("peak").toArray(), rmsBins = p.value("rms").toArray();
+        const int songBins = static_cast<int>(100 * 2000 / p.value("lengthMs").toDouble());
+        for (int i = 1; i < songBins - 1; ++i) {
+            QVERIFY2(peak[i].toDouble() > 0.2, qPrintable(QString("bin %1 peak %2").arg(i).arg(peak[i].toDouble())));
+            QVERIFY(rmsBins[i].toDouble() < peak[i].toDouble());
+            QVERIFY(rmsBins[i].toDouble() > 0.05);
+        }
+
+        // A saved version keeps its overview; muting the live mix silences the live one.
+        QCOMPARE(call(*mix, Kind::SaveVersion, {{"name", "v1"}}).value("type").toString(), QString("version"));
+        call(*mix, Kind::Set, {{"path", "tracks/bass/mute"}, {"value", true}});
+        call(*mix, Kind::Set, {{"path", "tracks/vox/mute"}, {"value", true}});
+        const QJsonObject muted = call(*client, Kind::GetPeaks, {{"bins", 100}});
+        QCOMPARE(muted.value("type").toString(), QString("peaks"));
+        QVERIFY(muted.value("peak").toArray().at(songBins / 2).toDouble() < 0.01);
+        const QJsonObject v1 = call(*client, Kind::GetPeaks, {{"bins", 100}, {"source", "v1"}});
+        QCOMPARE(v1.value("source").toString(), QString("v1"));
+        QCOMPARE(v1.value("peak").toArray(), peak); // the same document: the same overview
+
+        // Bad requests name what was wrong.
+        const QJsonObject bad = call(*client, Kind::GetPeaks, {{"bins", 5}});
+        QCOMPARE(bad.value("code").toString(), QString("out_of_range"));
+        QVERIFY(bad.value("message").toString().contains("bins 5"));
+        const QJsonObject missing = call(*client, Kind::GetPeaks, {{"source", "nope"}});
+        QCOMPARE(missing.value("code").toString(), QString("not_found"));
+        QVERIFY(missing.value("message").toString().contains("nope"));
+    }
+
     void slowListenerDoesNotDelayOthers()
     {
         ServerFixture f;
