@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The review commands of the mixroom CLI: notes, versions, approvals and the mastering pull.
 #include "client/CliSupport.h"
+#include "client/MixPull.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -73,99 +74,34 @@ int pull(const Options& o, const QString& server, const QString& token, const QS
 {
     if (o.outFile.isEmpty()) return fail("usage", "usage: mixroom pull NAME -o FILE [--format wav24|wav32f|flac24]", 2);
     const QString format = o.format.isEmpty() ? QString("wav24") : o.format;
-    QUrl url(server);
-    url.setScheme(url.scheme() == "wss" ? "https" : "http");
-    url.setPath(QString("/sessions/%1/versions/%2/mix")
-                    .arg(QString(QUrl::toPercentEncoding(sessionId)), QString(QUrl::toPercentEncoding(version))));
-    url.setQuery("format=" + format);
-    const QString part = o.outFile + ".part";
     const bool tty = isatty(fileno(stderr)) && !o.json;
-    QNetworkAccessManager nam;
-    for (int attempt = 0; attempt < 600; ++attempt) {
-        QFile file(part);
-        if (!file.open(QIODevice::Append)) return fail("write_failed", QString("cannot write %1: %2").arg(part, file.errorString()));
-        const qint64 have = file.size(); // resume from what an interrupted pull left
-        QNetworkRequest req(url);
-        req.setRawHeader("Authorization", "Bearer " + token.toUtf8());
-        if (have > 0) req.setRawHeader("Range", "bytes=" + QByteArray::number(have) + "-");
-        QNetworkReply* reply = nam.get(req);
-        qint64 total = -1;
-        QByteArray expected;
-        int status = 0;
-        QEventLoop loop;
-        QObject::connect(reply, &QNetworkReply::metaDataChanged, [&] {
-            status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            expected = reply->rawHeader("X-Mixroom-SHA256");
-            if (status == 206)
-                total = reply->rawHeader("Content-Range").split('/').value(1).toLongLong();
-            else if (status == 200) {
-                total = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
-                file.resize(0); // the server sent the whole file
-            }
-        });
-        QObject::connect(reply, &QNetworkReply::readyRead, [&] {
-            if (status != 200 && status != 206) return;
-            file.write(reply->readAll());
-            if (tty && total > 0) {
-                const qint64 now = file.size();
-                const int width = 30, filled = static_cast<int>(width * now / total);
-                std::fprintf(stderr, "\r%-20s [%s%s] %3d%% %7.1f MB", qPrintable(version.left(20)), QByteArray(filled, '#').constData(),
-                             QByteArray(width - filled, '.').constData(), static_cast<int>(100 * now / total), now / 1e6);
-            }
-        });
-        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-        loop.exec();
-        if (tty) std::fprintf(stderr, "\n");
-        status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QByteArray body = (status == 200 || status == 206) ? QByteArray() : reply->readAll();
-        const QString networkError = reply->error() == QNetworkReply::NoError || status >= 400 ? QString() : reply->errorString();
-        reply->deleteLater();
-        file.close();
-        if (status == 202) { // rendering: wait a second and ask again
-            if (tty && attempt == 0) std::fprintf(stderr, "the server is rendering %s ...\n", qPrintable(version));
-            QEventLoop wait;
-            QTimer::singleShot(1000, &wait, &QEventLoop::quit);
-            wait.exec();
-            continue;
-        }
-        if (status == 416) { // the part is longer than the file: start again
-            QFile::remove(part);
-            continue;
-        }
-        if (status != 200 && status != 206) {
-            if (!networkError.isEmpty())
-                return fail("unreachable",
-                            networkError + QString(" (run the same command again to resume from %1 bytes)").arg(QFileInfo(part).size()), 3);
-            const QJsonObject e = QJsonDocument::fromJson(body).object();
-            return fail(e.value("error").toString(QString::number(status)), e.value("message").toString());
-        }
-        // Verify the whole file against the server's hash before reporting success.
-        QFile done(part);
-        done.open(QIODevice::ReadOnly);
-        QCryptographicHash h(QCryptographicHash::Sha256);
-        h.addData(&done);
-        done.close();
-        const QByteArray got = h.result().toHex();
-        if (got != expected) {
-            QFile::remove(part);
-            return fail("hash_mismatch", QString("the download's SHA-256 %1 is not the server's %2; the file was removed")
-                                             .arg(QString::fromLatin1(got), QString::fromLatin1(expected)));
-        }
-        QFile::remove(o.outFile);
-        if (!QFile::rename(part, o.outFile)) return fail("write_failed", QString("cannot rename %1 to %2").arg(part, o.outFile));
-        out(o,
-            QJsonObject{{"file", o.outFile},
-                        {"version", version},
-                        {"format", format},
-                        {"bytes", QFileInfo(o.outFile).size()},
-                        {"sha256", QString::fromLatin1(got)}},
-            QString("Pulled %1 (%2) to %3: %4 bytes, SHA-256 %5 verified")
-                .arg(version, format, o.outFile)
-                .arg(QFileInfo(o.outFile).size())
-                .arg(QString::fromLatin1(got)));
-        return 0;
-    }
-    return fail("timeout", "the render did not finish in time");
+    MixPull job({server, token, sessionId, version, format, o.outFile});
+    QEventLoop loop;
+    int rc = 0;
+    bool toldRendering = false;
+    QObject::connect(&job, &MixPull::rendering, [&](const QString&) {
+        if (tty && !toldRendering) std::fprintf(stderr, "the server is rendering %s ...\n", qPrintable(version));
+        toldRendering = true;
+    });
+    QObject::connect(&job, &MixPull::progress, [&](qint64 now, qint64 total) {
+        if (!tty) return;
+        const int width = 30, filled = static_cast<int>(width * now / total);
+        std::fprintf(stderr, "\r%-20s [%s%s] %3d%% %7.1f MB", qPrintable(version.left(20)), QByteArray(filled, '#').constData(),
+                     QByteArray(width - filled, '.').constData(), static_cast<int>(100 * now / total), now / 1e6);
+        if (now == total) std::fprintf(stderr, "\n");
+    });
+    QObject::connect(&job, &MixPull::failed, [&](const QString& code, const QString& message, int exitCode) {
+        rc = fail(code, message, exitCode);
+        loop.quit();
+    });
+    QObject::connect(&job, &MixPull::finished, [&](const QString& file, const QString& sha, qint64 bytes) {
+        out(o, QJsonObject{{"file", file}, {"version", version}, {"format", format}, {"bytes", bytes}, {"sha256", sha}},
+            QString("Pulled %1 (%2) to %3: %4 bytes, SHA-256 %5 verified").arg(version, format, file).arg(bytes).arg(sha));
+        loop.quit();
+    });
+    job.start();
+    loop.exec();
+    return rc;
 }
 
 Options showOne(const Options& o, const QString& name)

@@ -30,6 +30,8 @@ class Connection : public QObject {
     State state() const { return m_state; }
     bool isAdmin() const { return m_admin; }
     const QJsonObject& welcome() const { return m_welcome; }
+    QUrl url() const { return m_url; }
+    QString token() const { return m_token; }
     SessionMirror& mirror() { return m_mirror; }
     int pendingCount() const { return m_pending.size(); }
 

@@ -9,7 +9,9 @@
 #include "client/desk/EqEditor.h"
 
 #include <QApplication>
+#include <QCryptographicHash>
 #include <QDir>
+#include <QMouseEvent>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -144,7 +146,7 @@ class TestDesk : public QObject {
         b.connectTo(f.url().toString(), f.tokens["client"]);
         QTRY_VERIFY_WITH_TIMEOUT(a.strip("tracks/bass") && b.strip("tracks/bass"), 10000);
         a.timeline()->setPlayhead(500);
-        a.timeline()->addNoteAtPlayhead("vocal too quiet here");
+        a.timeline()->addNote("vocal too quiet here");
         QTRY_COMPARE_WITH_TIMEOUT(b.timeline()->markerCount(), 1, 5000);
         QCOMPARE(b.timeline()->notes().first().value("at").toDouble(), 500.0);
         // Clicking the marker (here: selecting it) jumps there and opens the thread; replies appear live.
@@ -278,6 +280,159 @@ class TestDesk : public QObject {
         w.transport()->stopListening();
     }
 
+    void timelineWaveformRangesLoopAndRunningPlayhead()
+    {
+        ServerFixture f;
+        f.stemSeconds = 4;
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.resize(1200, 600);
+        w.show();
+        w.connectTo(f.url().toString(), f.tokens["mix"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") != nullptr, 10000);
+        desk::Timeline* t = w.timeline();
+        // The server's overview of the live mix arrives and is loud where the stems play.
+        QTRY_COMPARE_WITH_TIMEOUT(t->overviewBins(), 2000, 10000);
+        QVERIFY(t->overviewPeak(1000) > 0.2);
+        // Muting everything: once the edits settle the overview is fetched again and is silent.
+        auto mix = f.connect("mix");
+        mix->request(Kind::Set, {{"path", "tracks/bass/mute"}, {"value", true}});
+        mix->request(Kind::Set, {{"path", "tracks/vox/mute"}, {"value", true}});
+        QTRY_VERIFY_WITH_TIMEOUT(t->overviewPeak(1000) < 0.01, 10000);
+
+        // Drag across the bar: a range is selected; "Add note" pins the note to it.
+        auto* bar = t->findChild<desk::TimelineBar*>();
+        QVERIFY(bar);
+        const int y = bar->height() / 2;
+        auto send = [&](QEvent::Type type, int x, Qt::MouseButton button, Qt::MouseButtons buttons) {
+            QMouseEvent e(type, QPointF(x, y), bar->mapToGlobal(QPointF(x, y)), button, buttons, Qt::NoModifier);
+            QApplication::sendEvent(bar, &e);
+        };
+        const int x0 = bar->width() / 4, x1 = bar->width() / 2;
+        send(QEvent::MouseButtonPress, x0, Qt::LeftButton, Qt::LeftButton);
+        send(QEvent::MouseMove, (x0 + x1) / 2, Qt::NoButton, Qt::LeftButton);
+        send(QEvent::MouseMove, x1, Qt::NoButton, Qt::LeftButton);
+        send(QEvent::MouseButtonRelease, x1, Qt::LeftButton, Qt::NoButton);
+        QVERIFY(t->selectionFrom() > 0 && t->selectionTo() > t->selectionFrom());
+        QVERIFY(t->addButton()->text().startsWith("Add note on "));
+        const double from = t->selectionFrom(), to = t->selectionTo();
+        t->addNote("this whole section drags");
+        QTRY_VERIFY_WITH_TIMEOUT(!mix->mirror().state().tracks.empty() && t->markerCount() == 1, 5000);
+        QCOMPARE(t->notes().first().value("at").toDouble(), from);
+        QCOMPARE(t->notes().first().value("to").toDouble(), to);
+
+        // Loop the selection on the own transport: the loop comes back from the server.
+        w.transport()->startListening(false);
+        QVERIFY(t->loopButton()->isEnabled());
+        QTest::mouseClick(t->loopButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(t->loopButton()->text(), QString("Stop loop"), 5000);
+        // Playing: the playhead runs by itself between transport messages.
+        w.transport()->seek(100);
+        QTRY_COMPARE_WITH_TIMEOUT(t->playhead(), 100.0, 5000);
+        w.transport()->play();
+        QTRY_VERIFY_WITH_TIMEOUT(t->playing(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(t->playhead() > 400, 5000);
+        QTest::mouseClick(t->loopButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(t->loopButton()->text(), QString("Loop selection"), 5000);
+        w.transport()->pause();
+        QTRY_VERIFY_WITH_TIMEOUT(!t->playing(), 5000);
+        w.transport()->stopListening();
+    }
+
+    void abSwitchesTheOwnStreamToAVersion()
+    {
+        ServerFixture f;
+        f.stemSeconds = 4;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        QCOMPARE(call(*mix, Kind::SaveVersion, {{"name", "v1"}}).value("type").toString(), QString("version"));
+        desk::DeskWindow w;
+        w.connectTo(f.url().toString(), f.tokens["client"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") != nullptr, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.transport()->abChoice()->count(), 2, 5000); // live and v1
+        // Not while following the room: A/B is a private switch.
+        w.transport()->startListening(true);
+        QVERIFY(!w.transport()->abChoice()->isEnabled());
+        QVERIFY(w.transport()->abChoice()->toolTip().contains("choose Own transport"));
+        w.transport()->startListening(false);
+        QVERIFY(w.transport()->abChoice()->isEnabled());
+        w.transport()->abChoice()->setCurrentIndex(1);
+        emit w.transport()->abChoice()->activated(1);
+        QTRY_COMPARE_WITH_TIMEOUT(w.transport()->source(), QString("v1"), 5000);
+        w.transport()->abSwitch("live", false);
+        QTRY_COMPARE_WITH_TIMEOUT(w.transport()->source(), QString("live"), 5000);
+        QCOMPARE(w.transport()->abChoice()->currentIndex(), 0);
+        w.transport()->stopListening();
+    }
+
+    void eqBandsAreAddedAndRemoved()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow w, artist;
+        w.connectTo(f.url().toString(), f.tokens["mix"]);
+        artist.connectTo(f.url().toString(), f.tokens["artist"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") && artist.strip("tracks/bass"), 10000);
+        desk::EqEditor* eq = w.openEq("tracks/bass");
+        QVERIFY(eq->addButton()->isEnabled());
+        const size_t before = f.srv->room(f.sessionId)->state().tracks[0].eq.size();
+        eq->addBand("hp24");
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].eq.size(), before + 1, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(eq->gainBox(static_cast<int>(before + 1)) != nullptr, 5000);
+        // The high-pass shows in the curve: deep cut at 20 Hz.
+        QTRY_VERIFY_WITH_TIMEOUT(eq->curve()->responseDb(20) < -20, 5000);
+        auto* remove = eq->findChild<QPushButton*>("remove1");
+        QVERIFY(remove && remove->isEnabled());
+        QTest::mouseClick(remove, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].eq.size(), before, 5000);
+        QVERIFY(f.srv->room(f.sessionId)->state().tracks[0].eq.back().type == engine::EqType::HighPass24);
+        // The artist edits band values but not the structure: told why.
+        desk::EqEditor* a = artist.openEq("tracks/bass");
+        QVERIFY(!a->addButton()->isEnabled());
+        QVERIFY(a->addButton()->toolTip().contains("the artist role may not add or remove EQ bands"));
+        QVERIFY(a->gainBox(1)->isEnabled());
+    }
+
+    void masteringPullsTheApprovedMixWithProgress()
+    {
+        ServerFixture f;
+        f.stemSeconds = 3;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        QCOMPARE(call(*mix, Kind::SaveVersion, {{"name", "v1"}}).value("type").toString(), QString("version"));
+        desk::DeskWindow w, client;
+        w.connectTo(f.url().toString(), f.tokens["mastering"]);
+        client.connectTo(f.url().toString(), f.tokens["client"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") && client.strip("tracks/bass"), 10000);
+        QVERIFY(!client.versions()->pullButton()->isEnabled());
+        QVERIFY(client.versions()->pullButton()->toolTip().contains("the client role may not pull"));
+        QVERIFY(w.versions()->pullButton()->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(w.versions()->list()->topLevelItemCount() == 1, 5000);
+        w.versions()->list()->setCurrentItem(w.versions()->list()->topLevelItem(0));
+        const QString out = f.dir.path() + "/v1.wav";
+        // Not approved yet: the refusal is shown, nothing is written.
+        w.versions()->pullSelected(out);
+        QTRY_VERIFY_WITH_TIMEOUT(w.versions()->pullText().startsWith("pull failed"), 10000);
+        QVERIFY(w.versions()->pullText().contains("approved"));
+        QVERIFY(!QFile::exists(out));
+        for (const QString role : {"artist", "client"}) {
+            auto m = f.connect(role);
+            QCOMPARE(call(*m, Kind::Approve, {{"version", "v1"}, {"approved", true}}).value("type").toString(), QString("approval"));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(w.versions()->statusOf("v1"), QString("approved"), 5000);
+        QSignalSpy pulled(w.versions(), &desk::VersionsPanel::pulled);
+        w.versions()->pullSelected(out);
+        QVERIFY(!w.versions()->pullProgress()->isHidden());
+        QVERIFY(pulled.wait(20000));
+        QCOMPARE(w.versions()->pullProgress()->value(), 1000);
+        QVERIFY(w.versions()->pullText().contains("verified"));
+        QFile file(out);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromLatin1(QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256).toHex()),
+                 pulled.first().at(1).toString());
+        QVERIFY(!QFile::exists(out + ".part"));
+    }
+
     void screenshot()
     {
         ServerFixture f;
@@ -308,6 +463,7 @@ class TestDesk : public QObject {
         mix->request(Kind::AddNote, {{"at", 700.0}, {"text", "kick is great"}});
         QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->markerCount(), 2, 5000);
         w.timeline()->selectNote(w.timeline()->notes().first().value("id").toString());
+        QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->overviewBins(), 2000, 10000); // the waveform
         w.transport()->startListening(true);
         mix->request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});
         QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->meterValue() > -300 && w.transport()->masterText().contains("LUFS"), 10000);

@@ -56,7 +56,8 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     col->addWidget(m_transport);
     col->addWidget(m_timeline);
     connect(m_timeline, &Timeline::seekRequested, m_transport, &TransportBar::seek);
-    connect(m_transport, &TransportBar::positionChanged, m_timeline, &Timeline::setPlayhead);
+    connect(m_transport, &TransportBar::transportState, m_timeline, &Timeline::setTransport);
+    connect(m_timeline, &Timeline::loopRequested, m_transport, &TransportBar::loop);
     connect(m_transport, &TransportBar::meters, this, [this](const QJsonObject& m) {
         for (const QJsonValue& v : m.value("strips").toArray()) {
             const QJsonObject s = v.toObject();
@@ -76,6 +77,7 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     auto* dock = new QDockWidget("Versions", this);
     dock->setObjectName("versions");
     m_versions = new VersionsPanel(dock);
+    connect(m_versions, &VersionsPanel::versionsChanged, m_transport, &TransportBar::setVersions);
     dock->setWidget(m_versions);
     addDockWidget(Qt::RightDockWidgetArea, dock);
     m_status = new QLabel("Not connected", this);

@@ -8,9 +8,11 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
 #include <QPainterPath>
+#include <QPushButton>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -79,6 +81,20 @@ EqEditor::EqEditor(client::Connection* conn, const QString& strip, bool editable
     col->addWidget(m_curve, 1);
     m_grid = new QGridLayout;
     col->addLayout(m_grid);
+    const QJsonObject perms = conn->welcome().value("permissions").toObject();
+    m_structural = perms.value("edit_structure").toBool();
+    m_structureWhy =
+        QString("the %1 role may not add or remove EQ bands").arg(conn->welcome().value("member").toObject().value("role").toString());
+    auto* addRow = new QHBoxLayout;
+    m_addType = new QComboBox(this);
+    for (const char* t : {"peak", "lowshelf", "highshelf", "hp12", "hp24", "lp12", "lp24"})
+        m_addType->addItem(t);
+    m_add = new QPushButton("Add band", this);
+    addRow->addWidget(m_addType);
+    addRow->addWidget(m_add);
+    addRow->addStretch(1);
+    col->addLayout(addRow);
+    connect(m_add, &QPushButton::clicked, this, [this] { addBand(m_addType->currentText()); });
     connect(conn, &client::Connection::edit, this, &EqEditor::refresh);
     refresh();
 }
@@ -111,7 +127,7 @@ void EqEditor::refresh()
             delete item->widget();
             delete item;
         }
-        const QStringList headers = {"Band", "Type", "Freq (Hz)", "Gain (dB)", "Q", "On"};
+        const QStringList headers = {"Band", "Type", "Freq (Hz)", "Gain (dB)", "Q", "On", ""};
         for (int c = 0; c < headers.size(); ++c)
             m_grid->addWidget(new QLabel(headers[c], this), 0, c);
         for (size_t i = 0; i < bands->size(); ++i) {
@@ -140,6 +156,12 @@ void EqEditor::refresh()
             m_grid->addWidget(gain, n, 3);
             m_grid->addWidget(q, n, 4);
             m_grid->addWidget(on, n, 5);
+            auto* remove = new QPushButton("Remove", this);
+            remove->setObjectName(QString("remove%1").arg(n));
+            remove->setEnabled(m_editable && m_structural);
+            remove->setToolTip(m_structural ? QString("remove band %1").arg(n) : m_structureWhy);
+            m_grid->addWidget(remove, n, 6);
+            connect(remove, &QPushButton::clicked, this, [this, n] { removeBand(n); });
             for (QWidget* w : std::initializer_list<QWidget*>{type, freq, gain, q, on})
                 w->setEnabled(m_editable);
             connect(type, &QComboBox::textActivated, this, [this, path](const QString& t) {
@@ -160,6 +182,12 @@ void EqEditor::refresh()
         }
         m_shownBands = bands->size();
     }
+    const bool full = bands->size() >= static_cast<size_t>(engine::kMaxEqBands);
+    m_add->setEnabled(m_editable && m_structural && !full);
+    m_addType->setEnabled(m_add->isEnabled());
+    m_add->setToolTip(!m_structural ? m_structureWhy
+                      : full        ? QString("a strip has at most %1 EQ bands").arg(engine::kMaxEqBands)
+                                    : QString("add a band of the chosen type"));
     for (size_t i = 0; i < bands->size(); ++i) { // values, without echoing them back
         const int n = static_cast<int>(i) + 1;
         const engine::EqBand& b = (*bands)[i];
@@ -181,6 +209,16 @@ void EqEditor::refresh()
             on->setChecked(b.enabled);
         }
     }
+}
+
+void EqEditor::addBand(const QString& type)
+{
+    m_conn->request(Kind::AddBand, {{"strip", m_strip}, {"bandType", type}});
+}
+
+void EqEditor::removeBand(int band)
+{
+    m_conn->request(Kind::RemoveBand, {{"strip", m_strip}, {"band", band}});
 }
 
 } // namespace mixroom::desk

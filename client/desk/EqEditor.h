@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// A strip's EQ: one row per band (type, frequency, gain, Q, on) and the summed frequency response
+// A strip's EQ: one row per band (type, frequency, gain, Q, on, remove), an add-band row, and the
+// summed frequency response
 // drawn from the engine's own biquad design (the curve is what the mix engine does). Edits go to
 // the server by parameter path; the editor follows everyone's edits.
 // Thread: GUI thread.
@@ -10,7 +11,9 @@
 #include <QDoubleSpinBox>
 #include <QWidget>
 
+class QComboBox;
 class QGridLayout;
+class QPushButton;
 
 namespace mixroom::desk {
 
@@ -34,6 +37,11 @@ class EqEditor : public QDialog {
     void refresh(); // from the session mirror
     EqCurve* curve() const { return m_curve; }
     QDoubleSpinBox* gainBox(int band) const;
+    // Structure: add a band of `type` (hp12 ... peak), remove band n (1-based). Needs the role's
+    // edit_structure permission; the buttons say so when it is missing.
+    void addBand(const QString& type);
+    void removeBand(int band);
+    QPushButton* addButton() const { return m_add; }
 
   private:
     const std::vector<engine::EqBand>* bandsOf() const;
@@ -43,6 +51,10 @@ class EqEditor : public QDialog {
     EqCurve* m_curve;
     QGridLayout* m_grid;
     size_t m_shownBands = 0;
+    bool m_structural = false;
+    QString m_structureWhy;
+    QComboBox* m_addType;
+    QPushButton* m_add;
 };
 
 } // namespace mixroom::desk

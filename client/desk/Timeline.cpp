@@ -8,6 +8,8 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace mixroom::desk {
 
 using protocol::Kind;
@@ -33,13 +35,43 @@ void TimelineBar::paintEvent(QPaintEvent*)
 {
     QPainter p(this);
     p.fillRect(rect(), palette().base());
-    p.fillRect(QRect(4, height() / 2 - 3, width() - 8, 6), palette().mid());
+    const int mid = height() / 2, half = height() / 2 - 6;
+    if (!peak.isEmpty() && overviewMs > 0 && lengthMs > 0) {
+        // Mirrored waveform: peak light, RMS darker; amplitude on a linear scale like most DAWs.
+        const QColor pc(120, 150, 190), rc(60, 90, 140);
+        for (int x = 4; x < width() - 4; ++x) {
+            const double a = msAt(x), b = msAt(x + 1);
+            if (a >= overviewMs) break;
+            const int i0 = static_cast<int>(a / overviewMs * peak.size());
+            const int i1 = std::max(i0 + 1, static_cast<int>(b / overviewMs * peak.size()));
+            float pk = 0, rm = 0;
+            for (int i = i0; i < std::min<int>(i1, peak.size()); ++i) {
+                pk = std::max(pk, peak[i]);
+                rm = std::max(rm, rms[i]);
+            }
+            const int hp = static_cast<int>(std::min(1.0f, pk) * half), hr = static_cast<int>(std::min(1.0f, rm) * half);
+            p.setPen(pc);
+            p.drawLine(x, mid - hp, x, mid + hp);
+            p.setPen(rc);
+            p.drawLine(x, mid - hr, x, mid + hr);
+        }
+    } else {
+        p.fillRect(QRect(4, mid - 3, width() - 8, 6), palette().mid());
+    }
+    if (loopTo > loopFrom && loopFrom >= 0) {
+        p.fillRect(QRect(xOf(loopFrom), 0, std::max(2, xOf(loopTo) - xOf(loopFrom)), 5), QColor(40, 120, 220));
+        p.fillRect(QRect(xOf(loopFrom), 0, std::max(2, xOf(loopTo) - xOf(loopFrom)), height()), QColor(40, 120, 220, 30));
+    }
+    if (selTo > selFrom && selFrom >= 0) {
+        const QColor h = palette().highlight().color();
+        p.fillRect(QRect(xOf(selFrom), 0, std::max(2, xOf(selTo) - xOf(selFrom)), height()), QColor(h.red(), h.green(), h.blue(), 60));
+    }
     for (const QJsonObject& n : notes) {
         const int x = xOf(n.value("at").toDouble());
         const QColor c = n.value("resolved").toBool() ? QColor(120, 170, 120) : QColor(230, 150, 30);
-        if (!n.value("to").isNull())
-            p.fillRect(QRect(x, 6, std::max(2, xOf(n.value("to").toDouble()) - x), height() - 12),
-                       QColor(c.red(), c.green(), c.blue(), 70));
+        if (!n.value("to").isNull() && !n.value("to").isUndefined())
+            p.fillRect(QRect(x, height() - 12, std::max(2, xOf(n.value("to").toDouble()) - x), 8),
+                       QColor(c.red(), c.green(), c.blue(), 150));
         p.setPen(QPen(n.value("id").toString() == selected ? palette().highlight().color() : c, 3));
         p.drawLine(x, 4, x, height() - 4);
     }
@@ -50,12 +82,37 @@ void TimelineBar::paintEvent(QPaintEvent*)
 
 void TimelineBar::mousePressEvent(QMouseEvent* e)
 {
+    m_pressX = e->position().toPoint().x();
+    m_dragging = false;
+}
+
+void TimelineBar::mouseMoveEvent(QMouseEvent* e)
+{
+    if (m_pressX < 0) return;
     const int x = e->position().toPoint().x();
+    if (!m_dragging && std::abs(x - m_pressX) < 4) return;
+    m_dragging = true;
+    selFrom = msAt(std::min(x, m_pressX));
+    selTo = msAt(std::max(x, m_pressX));
+    update();
+}
+
+void TimelineBar::mouseReleaseEvent(QMouseEvent* e)
+{
+    const int x = e->position().toPoint().x();
+    const bool dragged = m_dragging;
+    m_pressX = -1;
+    m_dragging = false;
+    if (dragged) {
+        emit rangeSelected(selFrom, selTo);
+        return;
+    }
     for (const QJsonObject& n : notes)
         if (std::abs(xOf(n.value("at").toDouble()) - x) <= 4) {
             emit noteClicked(n.value("id").toString());
             return;
         }
+    if (selFrom >= 0) emit rangeSelected(-1, -1); // a plain click clears the selection
     emit playheadMoved(msAt(x));
 }
 
@@ -67,10 +124,14 @@ Timeline::Timeline(QWidget* parent) : QWidget(parent)
     m_position = new QLabel("0:00.0", this);
     m_text = new QLineEdit(this);
     m_text->setPlaceholderText("a note at the playhead…");
-    auto* add = new QPushButton("Add note", this);
+    m_add = new QPushButton("Add note", this);
+    auto* add = m_add;
+    m_loop = new QPushButton("Loop selection", this);
+    m_loop->setToolTip("drag across the timeline to select a range, then loop it");
     row->addWidget(m_position);
     row->addWidget(m_text, 1);
     row->addWidget(add);
+    row->addWidget(m_loop);
     m_filter = new QComboBox(this);
     m_filter->addItem("All notes");
     m_filter->addItem("Open notes", true);
@@ -103,13 +164,25 @@ Timeline::Timeline(QWidget* parent) : QWidget(parent)
         setPlayhead(ms);
         emit seekRequested(ms);
     });
+    connect(m_bar, &TimelineBar::rangeSelected, this, [this](double from, double to) { selectRange(from, to); });
+    connect(m_loop, &QPushButton::clicked, this, [this] {
+        if (m_bar->loopFrom >= 0)
+            emit loopRequested(-1, -1);
+        else if (m_bar->selFrom >= 0)
+            emit loopRequested(m_bar->selFrom, m_bar->selTo);
+    });
+    m_tick.setInterval(33); // the running playhead, about 30 times a second
+    connect(&m_tick, &QTimer::timeout, this, &Timeline::tick);
+    m_overviewDue.setSingleShot(true);
+    m_overviewDue.setInterval(1500); // once edits settle: the overview costs the server a render
+    connect(&m_overviewDue, &QTimer::timeout, this, &Timeline::requestOverview);
     connect(m_bar, &TimelineBar::noteClicked, this, [this](const QString& id) {
         selectNote(id);
         emit seekRequested(m_bar->playheadMs);
     });
     connect(add, &QPushButton::clicked, this, [this] {
         if (!m_text->text().trimmed().isEmpty()) {
-            addNoteAtPlayhead(m_text->text().trimmed());
+            addNote(m_text->text().trimmed());
             m_text->clear();
         }
     });
@@ -134,14 +207,81 @@ void Timeline::attach(client::Connection* conn)
             if (!m_bar->selected.isEmpty()) selectNote(m_bar->selected);
         } else if (m.value("type") == "note") {
             reload(); // someone added, edited, resolved or deleted a note
+        } else if (seq == m_overviewSeq && m.value("type") == "peaks") {
+            m_bar->peak.clear();
+            m_bar->rms.clear();
+            for (const QJsonValue& v : m.value("peak").toArray())
+                m_bar->peak.append(static_cast<float>(v.toDouble()));
+            for (const QJsonValue& v : m.value("rms").toArray())
+                m_bar->rms.append(static_cast<float>(v.toDouble()));
+            m_bar->overviewMs = m.value("lengthMs").toDouble();
+            if (m_bar->lengthMs <= 0) m_bar->lengthMs = m_bar->overviewMs;
+            m_bar->update();
         }
     });
+    connect(conn, &client::Connection::edit, this, [this] { m_overviewDue.start(); });
     connect(conn, &client::Connection::refused, this, [this](qint64 seq, const QJsonObject& e) {
         if (seq != m_actionSeq) return;
         m_actionError = e.value("message").toString(); // e.g. only the author may resolve
         selectNote(m_bar->selected);
     });
     reload();
+    requestOverview();
+    updateButtons();
+}
+
+void Timeline::requestOverview()
+{
+    if (m_conn) m_overviewSeq = m_conn->request(Kind::GetPeaks, {{"bins", 2000}});
+}
+
+void Timeline::setTransport(const QJsonObject& state)
+{
+    m_playing = state.value("playing").toBool();
+    m_basePosition = state.value("position").toDouble();
+    m_since.start();
+    const QJsonObject loop = state.value("loop").toObject();
+    m_bar->loopFrom = loop.isEmpty() ? -1 : loop.value("from").toDouble();
+    m_bar->loopTo = loop.isEmpty() ? -1 : loop.value("to").toDouble();
+    if (state.contains("lengthMs") && state.value("lengthMs").toDouble() > 0) m_bar->lengthMs = state.value("lengthMs").toDouble();
+    setPlayhead(m_basePosition);
+    if (m_playing)
+        m_tick.start();
+    else
+        m_tick.stop();
+    updateButtons();
+}
+
+void Timeline::tick()
+{
+    // Where the transport is now: its last reported position plus the time since, wrapped in a loop.
+    double ms = m_basePosition + static_cast<double>(m_since.elapsed());
+    if (m_bar->loopTo > m_bar->loopFrom && m_bar->loopFrom >= 0 && m_basePosition < m_bar->loopTo && ms >= m_bar->loopTo)
+        ms = m_bar->loopFrom + std::fmod(ms - m_bar->loopFrom, m_bar->loopTo - m_bar->loopFrom);
+    if (m_bar->lengthMs > 0) ms = std::min(ms, m_bar->lengthMs);
+    setPlayhead(ms);
+}
+
+void Timeline::selectRange(double fromMs, double toMs)
+{
+    if (fromMs < 0 || toMs <= fromMs) {
+        m_bar->selFrom = m_bar->selTo = -1;
+    } else {
+        m_bar->selFrom = fromMs;
+        m_bar->selTo = toMs;
+        setPlayhead(fromMs);
+    }
+    m_bar->update();
+    updateButtons();
+}
+
+void Timeline::updateButtons()
+{
+    const bool range = m_bar->selFrom >= 0;
+    m_add->setText(range ? QString("Add note on %1–%2").arg(clock(m_bar->selFrom), clock(m_bar->selTo)) : QString("Add note"));
+    const bool looping = m_bar->loopFrom >= 0;
+    m_loop->setText(looping ? "Stop loop" : "Loop selection");
+    m_loop->setEnabled(looping || range);
 }
 
 void Timeline::reload()
@@ -159,9 +299,12 @@ void Timeline::setPlayhead(double ms)
     m_bar->update();
 }
 
-void Timeline::addNoteAtPlayhead(const QString& text)
+void Timeline::addNote(const QString& text)
 {
-    m_conn->request(Kind::AddNote, {{"at", m_bar->playheadMs}, {"text", text}});
+    if (m_bar->selFrom >= 0)
+        m_conn->request(Kind::AddNote, {{"at", m_bar->selFrom}, {"to", m_bar->selTo}, {"text", text}});
+    else
+        m_conn->request(Kind::AddNote, {{"at", m_bar->playheadMs}, {"text", text}});
 }
 
 const QJsonObject* Timeline::selected() const

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The timeline: the song's length as a bar, a playhead (click to move it), and everyone's notes
-// as markers (points and ranges), kept live. Clicking a marker selects its note and shows the
-// thread; "Add note" pins a note at the playhead.
+// The timeline: the mix's waveform overview (peaks from the server, refreshed once edits settle),
+// a playhead (click to move it; it runs while the listened transport plays), the loop range, and
+// everyone's notes as markers (points and ranges), kept live. Dragging selects a range. Clicking a
+// marker jumps there and shows its thread; "Add note" pins a note at the playhead or on the
+// selected range; "Loop" loops the selection.
 // Thread: GUI thread.
 #include "client/Connection.h"
 
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QTimer>
 #include <QWidget>
 
 namespace mixroom::desk {
@@ -18,21 +22,30 @@ namespace mixroom::desk {
 class TimelineBar : public QWidget {
     Q_OBJECT
   public:
-    explicit TimelineBar(QWidget* parent = nullptr) : QWidget(parent) { setMinimumHeight(44); }
+    explicit TimelineBar(QWidget* parent = nullptr) : QWidget(parent) { setMinimumHeight(84); }
     double lengthMs = 0, playheadMs = 0;
     QList<QJsonObject> notes; // top-level notes with their replies
     QString selected;
+    QVector<float> peak, rms;          // the mix's waveform overview, one value per bin
+    double overviewMs = 0;             // length the overview covers
+    double selFrom = -1, selTo = -1;   // a selected range (drag), or -1
+    double loopFrom = -1, loopTo = -1; // the listened transport's loop, or -1
   signals:
     void playheadMoved(double ms);
     void noteClicked(const QString& id);
+    void rangeSelected(double from, double to); // from < 0: the selection was cleared
 
   protected:
     void paintEvent(QPaintEvent*) override;
     void mousePressEvent(QMouseEvent* e) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+    void mouseReleaseEvent(QMouseEvent* e) override;
 
   private:
     double msAt(int x) const;
     int xOf(double ms) const;
+    int m_pressX = -1;
+    bool m_dragging = false;
 };
 
 class Timeline : public QWidget {
@@ -41,7 +54,7 @@ class Timeline : public QWidget {
     explicit Timeline(QWidget* parent = nullptr);
     void attach(client::Connection* conn);
     void setPlayhead(double ms);
-    void addNoteAtPlayhead(const QString& text);
+    void addNote(const QString& text); // at the playhead, or on the selected range
     void selectNote(const QString& id);
     int markerCount() const { return static_cast<int>(m_bar->notes.size()); }
     QList<QJsonObject> notes() const { return m_bar->notes; }
@@ -51,12 +64,33 @@ class Timeline : public QWidget {
     QPushButton* resolveButton() const { return m_resolve; }
     QComboBox* filter() const { return m_filter; } // all, open or resolved notes
     double playhead() const { return m_bar->playheadMs; }
+    // The listened transport (transport_state): the playhead moves by itself while playing.
+    void setTransport(const QJsonObject& state);
+    bool playing() const { return m_playing; }
+    void selectRange(double fromMs, double toMs); // fromMs < 0 clears; notes and loops use it
+    double selectionFrom() const { return m_bar->selFrom; }
+    double selectionTo() const { return m_bar->selTo; }
+    // The waveform overview: requested on connect and again once edits settle.
+    void requestOverview();
+    int overviewBins() const { return static_cast<int>(m_bar->peak.size()); }
+    float overviewPeak(int bin) const { return m_bar->peak.value(bin); }
+    QPushButton* loopButton() const { return m_loop; }
+    QPushButton* addButton() const { return m_add; }
 
   signals:
-    void seekRequested(double ms); // the user moved the playhead (a click on the bar or a note)
+    void seekRequested(double ms);                  // the user moved the playhead (a click on the bar or a note)
+    void loopRequested(double fromMs, double toMs); // toMs < 0: stop looping
 
   private:
     void reload();
+    void updateButtons();
+    void tick();
+    QPushButton *m_loop, *m_add;
+    QTimer m_tick, m_overviewDue;
+    QElapsedTimer m_since; // since the last transport_state
+    double m_basePosition = 0;
+    bool m_playing = false;
+    qint64 m_overviewSeq = -1;
     client::Connection* m_conn = nullptr;
     TimelineBar* m_bar;
     QLineEdit *m_text, *m_reply;

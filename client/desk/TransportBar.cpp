@@ -32,6 +32,10 @@ TransportBar::TransportBar(QWidget* parent) : QWidget(parent)
     for (const client::OutputDevice& d : client::AudioPlayer::devices(&error))
         m_device->addItem(QString("%1 (%2)").arg(d.name, d.hostApi), d.index);
     m_device->addItem("No audio (meters only)", -2);
+    m_ab = new QComboBox(this);
+    m_ab->addItem("A/B: live mix", "live");
+    m_match = new QCheckBox("match loudness", this);
+    m_match->setToolTip("play the version at the live mix's integrated loudness, so the comparison is about the mix, not the level");
     m_audio = new QLabel("not listening", this);
     m_master = new QLabel(this);
     m_master->setToolTip("master: momentary, short-term and integrated loudness (since listening started) and true peak; "
@@ -40,7 +44,7 @@ TransportBar::TransportBar(QWidget* parent) : QWidget(parent)
     m_target->addItem("Streaming -14 LUFS", -14.0);
     m_target->addItem("Broadcast -23 LUFS", -23.0);
     m_target->setToolTip("loudness target for the master readout");
-    for (QWidget* w : std::initializer_list<QWidget*>{m_mode, m_listen, m_play, m_pause, m_device, m_audio})
+    for (QWidget* w : std::initializer_list<QWidget*>{m_mode, m_listen, m_play, m_pause, m_ab, m_match, m_device, m_audio})
         row->addWidget(w);
     row->addStretch(1);
     row->addWidget(m_master);
@@ -48,6 +52,11 @@ TransportBar::TransportBar(QWidget* parent) : QWidget(parent)
     connect(m_listen, &QPushButton::toggled, this, [this](bool on) { on ? startListening(m_mode->currentIndex() == 0) : stopListening(); });
     connect(m_play, &QPushButton::clicked, this, &TransportBar::play);
     connect(m_pause, &QPushButton::clicked, this, &TransportBar::pause);
+    connect(m_ab, &QComboBox::activated, this, [this] { abSwitch(m_ab->currentData().toString(), m_match->isChecked()); });
+    connect(m_match, &QCheckBox::toggled, this, [this](bool on) {
+        if (m_source != "live") abSwitch(m_source, on);
+    });
+    updateAb();
     m_status.setInterval(250);
     connect(&m_status, &QTimer::timeout, this, &TransportBar::updateAudioStatus);
     setEnabled(false);
@@ -71,7 +80,13 @@ void TransportBar::attach(client::Connection* conn)
     });
     emit m_mode->currentIndexChanged(m_mode->currentIndex());
     connect(conn, &client::Connection::reply, this, [this](qint64, const QJsonObject& m) {
-        if (m.value("type") == "transport_state") emit positionChanged(m.value("position").toDouble());
+        if (m.value("type") == "transport_state") {
+            m_source = m.value("source").toString("live");
+            const int i = m_ab->findData(m_source);
+            if (i >= 0) m_ab->setCurrentIndex(i);
+            emit positionChanged(m.value("position").toDouble());
+            emit transportState(m);
+        }
         if (m.value("type") != "meters") return;
         const QJsonObject master = m.value("master").toObject();
         const double target = m_target->currentData().toDouble();
@@ -111,6 +126,46 @@ void TransportBar::startListening(bool follow)
     const QSignalBlocker b(m_listen);
     m_listen->setChecked(true);
     m_status.start();
+    m_source = "live";
+    m_ab->setCurrentIndex(0);
+    updateAb();
+}
+
+void TransportBar::updateAb()
+{
+    const bool can = m_listening && !m_follow;
+    m_ab->setEnabled(can);
+    m_match->setEnabled(can);
+    const QString why = can ? QString("switch what your own stream plays, at the same position, without a gap")
+                            : QString("A/B switches your own stream: choose Own transport and Listen");
+    m_ab->setToolTip(why);
+}
+
+void TransportBar::setVersions(const QStringList& names)
+{
+    const QString current = m_ab->currentData().toString();
+    const QSignalBlocker b(m_ab);
+    m_ab->clear();
+    m_ab->addItem("A/B: live mix", "live");
+    for (const QString& n : names)
+        m_ab->addItem("A/B: version " + n, n);
+    m_ab->setCurrentIndex(std::max(0, m_ab->findData(current)));
+}
+
+void TransportBar::abSwitch(const QString& source, bool match)
+{
+    if (!m_listening || m_follow) return;
+    m_conn->request(Kind::AbSwitch, {{"source", source}, {"match", match}});
+}
+
+void TransportBar::loop(double fromMs, double toMs)
+{
+    if (!m_listening) return;
+    const QString target = m_follow ? "follow" : "own";
+    if (toMs < 0)
+        m_conn->request(Kind::Transport, {{"target", target}, {"action", "unloop"}});
+    else
+        m_conn->request(Kind::Transport, {{"target", target}, {"action", "loop"}, {"from", fromMs}, {"to", toMs}});
 }
 
 void TransportBar::stopListening()
@@ -124,6 +179,7 @@ void TransportBar::stopListening()
     m_audio->setText("not listening");
     const QSignalBlocker b(m_listen);
     m_listen->setChecked(false);
+    updateAb();
 }
 
 void TransportBar::play()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Listening and the transport: follow/own, listen on/off, play, pause, an output device chooser
+// Listening and the transport: follow/own, listen on/off, play, pause, loop, A/B between the live
+// mix and a saved version (own stream, optionally loudness-matched), an output device chooser
 // (PortAudio), an underrun indicator, and the master loudness readout (momentary, short-term,
 // true peak) against the streaming (-14 LUFS), broadcast (-23 LUFS) and -1 dBTP targets. Meters
 // received while listening are forwarded to the strips.
@@ -9,6 +10,7 @@
 #include "client/Connection.h"
 #include "client/PreviewReceiver.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
 #include <QPushButton>
@@ -28,7 +30,14 @@ class TransportBar : public QWidget {
     void stopListening();
     void play();
     void pause();
-    void seek(double ms); // the transport being listened to; nothing when not listening
+    void seek(double ms);                  // the transport being listened to; nothing when not listening
+    void loop(double fromMs, double toMs); // toMs < 0: stop looping
+    // A/B: what the own stream plays, "live" or a version name; `match` levels the version to the
+    // live mix's integrated loudness. Own mode only (the room's stream is everyone's).
+    void abSwitch(const QString& source, bool match);
+    void setVersions(const QStringList& names);
+    QComboBox* abChoice() const { return m_ab; }
+    QString source() const { return m_source; } // what the listened stream plays (transport_state)
     bool listening() const { return m_listening; }
     QString masterText() const { return m_master->text(); }
     QComboBox* target() const { return m_target; } // loudness target the readout is coloured against
@@ -36,12 +45,16 @@ class TransportBar : public QWidget {
 
   signals:
     void meters(const QJsonObject& meters);
-    void positionChanged(double ms); // from the listened transport's state
+    void positionChanged(double ms);               // from the listened transport's state
+    void transportState(const QJsonObject& state); // the listened transport: playing, position, loop
 
   private:
     void updateAudioStatus();
     client::Connection* m_conn = nullptr;
-    QComboBox *m_mode, *m_device, *m_target;
+    void updateAb();
+    QComboBox *m_mode, *m_device, *m_target, *m_ab;
+    QCheckBox* m_match;
+    QString m_source = "live";
     QPushButton *m_listen, *m_play, *m_pause;
     QLabel *m_master, *m_audio;
     std::unique_ptr<client::AudioPlayer> m_player;
