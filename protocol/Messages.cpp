@@ -385,7 +385,9 @@ QVector<MessageSpec> build()
          "About ten times a second to each listener: per-strip peak/RMS and master loudness of what it hears.",
          {{"stream", F::Integer, true, ""},
           {"strips", F::Array, true, "[{id, kind, peakDb, rmsDb, grDb (compressor gain reduction, dB)}]"},
-          {"master", F::Object, true, "{momentaryLufs, shortTermLufs, integratedLufs (gated, since the stream started), truePeakDbtp}"},
+          {"master", F::Object, true,
+           "{momentaryLufs, shortTermLufs, integratedLufs (gated, since the stream started), truePeakDbtp, peakDb, compGrDb and "
+           "limiterGrDb (glue compressor and limiter gain reduction, dB)}"},
           {"dropped", F::Integer, false, "audio frames dropped for this listener"}}},
         {Kind::GetPeaks,
          "get_peaks",

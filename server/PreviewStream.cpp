@@ -193,6 +193,7 @@ QJsonObject PreviewStream::takeMeters(qint64 nowNs)
                                   {"rmsDb", std::round(db(meter->rms.load()) * 10) / 10},
                                   {"grDb", std::round(meter->reduction.exchange(0.0f) * 10) / 10}}); // compressor gain reduction
     }
+    auto& mm = const_cast<engine::MasterMeter&>(m_graph->masterMeter());
     const double tp = db(m_truePeak);
     m_truePeak = 0;
     auto finite = [](double v) { return std::isfinite(v) ? QJsonValue(std::round(v * 10) / 10) : QJsonValue(QJsonValue::Null); };
@@ -201,7 +202,10 @@ QJsonObject PreviewStream::takeMeters(qint64 nowNs)
             {"master", QJsonObject{{"momentaryLufs", finite(m_loudness.momentary())},
                                    {"shortTermLufs", finite(m_loudness.shortTerm())},
                                    {"integratedLufs", finite(m_loudness.integrated())}, // since the stream started
-                                   {"truePeakDbtp", finite(tp)}}}};
+                                   {"truePeakDbtp", finite(tp)},
+                                   {"peakDb", std::round(db(mm.peak.exchange(0.0f)) * 10) / 10},
+                                   {"compGrDb", std::round(mm.compReduction.exchange(0.0f) * 10) / 10},
+                                   {"limiterGrDb", std::round(mm.limiterReduction.exchange(0.0f) * 10) / 10}}}};
 }
 
 } // namespace mixroom::server

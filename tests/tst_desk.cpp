@@ -7,6 +7,7 @@
 #include "client/desk/CompressorEditor.h"
 #include "client/desk/DeskWindow.h"
 #include "client/desk/EqEditor.h"
+#include "client/desk/MasterStrip.h"
 
 #include <QApplication>
 #include <QCryptographicHash>
@@ -192,11 +193,11 @@ class TestDesk : public QObject {
         auto mix = f.connect("mix");
         mix->request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});
         QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->meterValue() > -300, 10000); // above -30 dBFS
-        QTRY_VERIFY_WITH_TIMEOUT(w.transport()->masterText().contains("LUFS"), 5000);
-        QVERIFY(w.transport()->masterText().contains("dBTP"));
+        QTRY_VERIFY_WITH_TIMEOUT(w.master()->loudnessText().contains("LUFS"), 5000);
+        QVERIFY(w.master()->loudnessText().contains("dBTP"));
         // Integrated loudness appears once the first gated 400 ms block is in.
-        QTRY_VERIFY_WITH_TIMEOUT(QRegularExpression("I -\\d+\\.\\d LUFS").match(w.transport()->masterText()).hasMatch(), 5000);
-        QCOMPARE(w.transport()->target()->count(), 2); // streaming -14 and broadcast -23
+        QTRY_VERIFY_WITH_TIMEOUT(QRegularExpression("I -\\d+\\.\\d LUFS").match(w.master()->loudnessText()).hasMatch(), 5000);
+        QCOMPARE(w.master()->target()->count(), 2); // streaming -14 and broadcast -23
         // Seeking from the desk moves the transport it listens to (the client's own transport is allowed).
         w.transport()->stopListening();
         w.transport()->startListening(false);
@@ -365,6 +366,45 @@ class TestDesk : public QObject {
         w.transport()->stopListening();
     }
 
+    void masterSectionEditsTheChainAndShowsLoudness()
+    {
+        ServerFixture f;
+        f.stemSeconds = 6;
+        QVERIFY(f.start());
+        desk::DeskWindow w, artist;
+        w.connectTo(f.url().toString(), f.tokens["mastering"]);
+        artist.connectTo(f.url().toString(), f.tokens["artist"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") && artist.strip("tracks/bass"), 10000);
+        desk::MasterStrip* m = w.master();
+        QVERIFY(m->ceiling()->isEnabled());
+        // The mastering engineer sets the ceiling, width and master fader; the artist's desk follows.
+        m->ceiling()->setValue(-2.0);
+        m->width()->setValue(120);
+        m->dbEdit()->setFocus();
+        m->dbEdit()->selectAll();
+        QTest::keyClicks(m->dbEdit(), "-1.5");
+        QTest::keyClick(m->dbEdit(), Qt::Key_Return);
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().master.limiter.ceiling, -2.0, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().master.width, 120.0, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().master.fader, -1.5, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(artist.master()->ceiling()->value(), -2.0, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(artist.master()->fader()->db(), -1.5, 5000);
+        // The artist may not touch the master chain, and is told why.
+        QVERIFY(!artist.master()->ceiling()->isEnabled());
+        QVERIFY(artist.master()->ceiling()->toolTip().contains("the artist role may not edit the master chain"));
+        QVERIFY(!artist.master()->fader()->isEnabled());
+        // Listening fills the readout; a hot master makes the limiter work.
+        auto mix = f.connect("mix");
+        call(*mix, Kind::Set, {{"path", "tracks/bass/fader"}, {"value", 12.0}});
+        call(*mix, Kind::Set, {{"path", "tracks/vox/fader"}, {"value", 12.0}});
+        w.transport()->startListening(false);
+        w.transport()->play();
+        QTRY_VERIFY_WITH_TIMEOUT(m->limiterReductionTenths() > 10, 10000); // more than 1 dB
+        QTRY_VERIFY_WITH_TIMEOUT(QRegularExpression("S -?\\d+\\.\\d").match(m->loudnessText()).hasMatch(), 10000);
+        QVERIFY(m->loudnessText().contains("TP -"));
+        w.transport()->stopListening();
+    }
+
     void eqBandsAreAddedAndRemoved()
     {
         ServerFixture f;
@@ -466,7 +506,7 @@ class TestDesk : public QObject {
         QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->overviewBins(), 2000, 10000); // the waveform
         w.transport()->startListening(true);
         mix->request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});
-        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->meterValue() > -300 && w.transport()->masterText().contains("LUFS"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->meterValue() > -300 && w.master()->loudnessText().contains("LUFS"), 10000);
         const QImage image = w.grab().toImage();
         QVERIFY(!image.isNull());
         QVERIFY(image.width() >= 1200);

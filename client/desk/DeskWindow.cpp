@@ -50,6 +50,14 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     m_stripRow = new QHBoxLayout(m_stripHost);
     m_stripRow->addStretch(1);
     scroll->setWidget(m_stripHost);
+    m_master = new MasterStrip(central);
+    m_master->setEnabled(false);
+    connect(m_master, &StripWidget::edit, this, &DeskWindow::queueEdit);
+    connect(m_master, &StripWidget::openEq, this, &DeskWindow::openEq);
+    connect(m_master, &StripWidget::openCompressor, this, &DeskWindow::openCompressor);
+    connect(m_master, &StripWidget::touch, this, [this](const QString& path) {
+        m_conn->request(Kind::Touch, path.isEmpty() ? QJsonObject{} : QJsonObject{{"path", path}});
+    });
     m_presence = new QLabel("Not connected", central);
     m_transport = new TransportBar(central);
     m_timeline = new Timeline(central);
@@ -59,6 +67,9 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_transport, &TransportBar::transportState, m_timeline, &Timeline::setTransport);
     connect(m_timeline, &Timeline::loopRequested, m_transport, &TransportBar::loop);
     connect(m_transport, &TransportBar::meters, this, [this](const QJsonObject& m) {
+        const QJsonObject master = m.value("master").toObject();
+        m_master->setMasterMeters(master);
+        if (CompressorEditor* c = m_compEditors.value("master")) c->setReduction(master.value("compGrDb").toDouble());
         for (const QJsonValue& v : m.value("strips").toArray()) {
             const QJsonObject s = v.toObject();
             const QString kind = s.value("kind").toString();
@@ -71,7 +82,10 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
             }
         }
     });
-    col->addWidget(scroll, 1);
+    auto* mixer = new QHBoxLayout;
+    mixer->addWidget(scroll, 1);
+    mixer->addWidget(m_master);
+    col->addLayout(mixer, 1);
     col->addWidget(m_presence);
     setCentralWidget(central);
     auto* dock = new QDockWidget("Versions", this);
@@ -173,6 +187,9 @@ void DeskWindow::rebuildStrips()
         ids << "r:" + QString::fromStdString(r.id);
     }
     m_structure = ids.join(',');
+    m_master->setEnabled(true);
+    m_master->setMasterEditable(perms.value("edit_master").toBool() ? QString()
+                                                                    : QString("the %1 role may not edit the master chain").arg(role));
     refreshStrips();
 }
 
@@ -202,6 +219,7 @@ void DeskWindow::refreshStrips()
         show("groups", g);
     for (const auto& r : st.returns)
         show("returns", r);
+    m_master->showMaster(st.master);
 }
 
 void DeskWindow::onPresence(const QJsonObject& presence)
@@ -218,13 +236,18 @@ void DeskWindow::onPresence(const QJsonObject& presence)
     m_presence->setText("Here: " + who.join(", "));
     for (auto it = m_strips.begin(); it != m_strips.end(); ++it)
         it.value()->setTouchedBy(touching.value(it.key()));
+    QString master;
+    for (auto it = touching.constBegin(); it != touching.constEnd(); ++it)
+        if (it.key().startsWith("master/")) master = it.value();
+    m_master->setTouchedBy(master);
 }
 
 EqEditor* DeskWindow::openEq(const QString& prefix)
 {
     QPointer<EqEditor>& editor = m_eqEditors[prefix];
     if (!editor) {
-        const bool editable = m_conn->welcome().value("permissions").toObject().value("edit_strip").toBool();
+        const bool editable =
+            m_conn->welcome().value("permissions").toObject().value(prefix == "master" ? "edit_master" : "edit_strip").toBool();
         editor = new EqEditor(m_conn.get(), prefix, editable, this);
         editor->setAttribute(Qt::WA_DeleteOnClose);
     }
@@ -237,7 +260,8 @@ CompressorEditor* DeskWindow::openCompressor(const QString& prefix)
 {
     QPointer<CompressorEditor>& editor = m_compEditors[prefix];
     if (!editor) {
-        const bool editable = m_conn->welcome().value("permissions").toObject().value("edit_strip").toBool();
+        const bool editable =
+            m_conn->welcome().value("permissions").toObject().value(prefix == "master" ? "edit_master" : "edit_strip").toBool();
         editor = new CompressorEditor(m_conn.get(), prefix, editable, this);
         editor->setAttribute(Qt::WA_DeleteOnClose);
     }

@@ -6,6 +6,7 @@
 // and a status line (connected, reconnecting, or why the connection failed).
 // Thread: GUI thread.
 #include "client/Connection.h"
+#include "client/desk/MasterStrip.h"
 #include "client/desk/StripWidget.h"
 #include "client/desk/Timeline.h"
 #include "client/desk/TransportBar.h"
@@ -41,6 +42,7 @@ class DeskWindow : public QMainWindow {
     VersionsPanel* versions() const { return m_versions; }
     Timeline* timeline() const { return m_timeline; }
     TransportBar* transport() const { return m_transport; }
+    MasterStrip* master() const { return m_master; }
     EqEditor* openEq(const QString& prefix); // the strip's EQ editor (one per strip)
     CompressorEditor* openCompressor(const QString& prefix);
 
@@ -60,6 +62,7 @@ class DeskWindow : public QMainWindow {
     QHash<QString, QPointer<EqEditor>> m_eqEditors;
     QHash<QString, QPointer<CompressorEditor>> m_compEditors;
     QHBoxLayout* m_stripRow = nullptr;
+    MasterStrip* m_master = nullptr;
     QHash<QString, StripWidget*> m_strips;
     std::unique_ptr<client::Connection> m_conn;
     QHash<QString, QJsonValue> m_pending; // coalesced edits: the latest value per path

@@ -9,13 +9,6 @@ namespace mixroom::desk {
 
 using protocol::Kind;
 
-namespace {
-QString lufs(const QJsonValue& v)
-{
-    return v.isNull() ? QString("—") : QString::number(v.toDouble(), 'f', 1);
-}
-} // namespace
-
 TransportBar::TransportBar(QWidget* parent) : QWidget(parent)
 {
     auto* row = new QHBoxLayout(this);
@@ -37,18 +30,9 @@ TransportBar::TransportBar(QWidget* parent) : QWidget(parent)
     m_match = new QCheckBox("match loudness", this);
     m_match->setToolTip("play the version at the live mix's integrated loudness, so the comparison is about the mix, not the level");
     m_audio = new QLabel("not listening", this);
-    m_master = new QLabel(this);
-    m_master->setToolTip("master: momentary, short-term and integrated loudness (since listening started) and true peak; "
-                         "red above the chosen target or above -1 dBTP");
-    m_target = new QComboBox(this);
-    m_target->addItem("Streaming -14 LUFS", -14.0);
-    m_target->addItem("Broadcast -23 LUFS", -23.0);
-    m_target->setToolTip("loudness target for the master readout");
     for (QWidget* w : std::initializer_list<QWidget*>{m_mode, m_listen, m_play, m_pause, m_ab, m_match, m_device, m_audio})
         row->addWidget(w);
     row->addStretch(1);
-    row->addWidget(m_master);
-    row->addWidget(m_target);
     connect(m_listen, &QPushButton::toggled, this, [this](bool on) { on ? startListening(m_mode->currentIndex() == 0) : stopListening(); });
     connect(m_play, &QPushButton::clicked, this, &TransportBar::play);
     connect(m_pause, &QPushButton::clicked, this, &TransportBar::pause);
@@ -88,18 +72,6 @@ void TransportBar::attach(client::Connection* conn)
             emit transportState(m);
         }
         if (m.value("type") != "meters") return;
-        const QJsonObject master = m.value("master").toObject();
-        const double target = m_target->currentData().toDouble();
-        auto colour = [target](const QJsonValue& v) {
-            return v.isNull() || v.isUndefined() ? "gray" : v.toDouble() > target ? "#c03020" : "#208040";
-        };
-        const double tp = master.value("truePeakDbtp").toDouble(-99);
-        m_master->setText(QString("M %1  <span style='color:%2'>S %3</span>  <span style='color:%4'>I %5 LUFS</span>  "
-                                  "<span style='color:%6'>TP %7 dBTP</span>")
-                              .arg(lufs(master.value("momentaryLufs")), colour(master.value("shortTermLufs")),
-                                   lufs(master.value("shortTermLufs")), colour(master.value("integratedLufs")),
-                                   lufs(master.value("integratedLufs")), tp > -1.0 ? "#c03020" : "#208040",
-                                   lufs(master.value("truePeakDbtp"))));
         emit meters(m);
     });
 }

@@ -2,9 +2,8 @@
 #pragma once
 // Listening and the transport: follow/own, listen on/off, play, pause, loop, A/B between the live
 // mix and a saved version (own stream, optionally loudness-matched), an output device chooser
-// (PortAudio), an underrun indicator, and the master loudness readout (momentary, short-term,
-// true peak) against the streaming (-14 LUFS), broadcast (-23 LUFS) and -1 dBTP targets. Meters
-// received while listening are forwarded to the strips.
+// (PortAudio) and an underrun indicator. Meters received while listening are forwarded to the
+// strips and the master section.
 // Thread: GUI thread.
 #include "client/AudioPlayer.h"
 #include "client/Connection.h"
@@ -39,8 +38,6 @@ class TransportBar : public QWidget {
     QComboBox* abChoice() const { return m_ab; }
     QString source() const { return m_source; } // what the listened stream plays (transport_state)
     bool listening() const { return m_listening; }
-    QString masterText() const { return m_master->text(); }
-    QComboBox* target() const { return m_target; } // loudness target the readout is coloured against
     QString audioText() const { return m_audio->text(); }
 
   signals:
@@ -52,11 +49,11 @@ class TransportBar : public QWidget {
     void updateAudioStatus();
     client::Connection* m_conn = nullptr;
     void updateAb();
-    QComboBox *m_mode, *m_device, *m_target, *m_ab;
+    QComboBox *m_mode, *m_device, *m_ab;
     QCheckBox* m_match;
     QString m_source = "live";
     QPushButton *m_listen, *m_play, *m_pause;
-    QLabel *m_master, *m_audio;
+    QLabel* m_audio;
     std::unique_ptr<client::AudioPlayer> m_player;
     std::unique_ptr<client::PreviewReceiver> m_receiver;
     QTimer m_status;
