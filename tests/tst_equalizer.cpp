@@ -8,6 +8,8 @@
 #include <QTest>
 
 #include <complex>
+#include <cstring>
+#include <random>
 
 using namespace mixroom::engine;
 using namespace mixroom::test;
@@ -128,6 +130,63 @@ class TestEqualizer : public QObject {
             maxStep = std::max(maxStep, std::abs(l[i] - l[i - 1]));
         // A 1 kHz sine of amplitude a moves at most 2*pi*f/fs*a per sample; 8x = 2 would be the jump.
         QVERIFY2(maxStep < 2 * std::numbers::pi * 1000 / fs * 0.25 * 8.0 * 1.05, qPrintable(QString::number(maxStep)));
+    }
+
+    void groupIsBitIdenticalToOneAtATime()
+    {
+        // Seven strips with 1-4 bands (quads, pairs and a single), one of them gliding mid-way:
+        // Equalizer::processGroup must give exactly the bits of process() on each.
+        const double fs = 48000;
+        constexpr int kStrips = 7;
+        Equalizer solo[kStrips], grouped[kStrips];
+        std::mt19937 rng(testSeed());
+        std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+        std::vector<float> inL[kStrips], inR[kStrips];
+        for (int s = 0; s < kStrips; ++s) {
+            EqBand bands[4] = {{EqType::LowShelf, 100.0 + s, 2, 0.7071, true},
+                               {EqType::Peak, 400.0 * (s + 1), -3, 1, true},
+                               {EqType::HighPass24, 30, 0, 0.7071, true},
+                               {EqType::HighShelf, 9000, 1.5, 0.7071, true}};
+            const int count = s == 6 ? 1 : (s < 4 ? 4 : 2);
+            for (Equalizer* e : {&solo[s], &grouped[s]}) {
+                e->prepare(fs);
+                e->setBands(bands, count);
+            }
+            for (int i = 0; i < 9000; ++i) {
+                inL[s].push_back(u(rng));
+                inR[s].push_back(u(rng));
+            }
+        }
+        std::vector<float> aL[kStrips], aR[kStrips], bL[kStrips], bR[kStrips];
+        for (int s = 0; s < kStrips; ++s) {
+            aL[s] = bL[s] = inL[s];
+            aR[s] = bR[s] = inR[s];
+        }
+        for (int block = 0; block < 3; ++block) {
+            if (block == 1)
+                for (Equalizer* e : {&solo[2], &grouped[2]}) { // a glide on one strip
+                    EqBand b[4] = {{EqType::LowShelf, 102, 8, 0.7071, true},
+                                   {EqType::Peak, 1200, -3, 1, true},
+                                   {EqType::HighPass24, 30, 0, 0.7071, true},
+                                   {EqType::HighShelf, 9000, 1.5, 0.7071, true}};
+                    e->setBands(b, 4);
+                }
+            Equalizer* eqs[kStrips];
+            float* L[kStrips];
+            float* R[kStrips];
+            for (int s = 0; s < kStrips; ++s) {
+                solo[s].process(aL[s].data() + block * 3000, aR[s].data() + block * 3000, 3000);
+                eqs[s] = &grouped[s];
+                L[s] = bL[s].data() + block * 3000;
+                R[s] = bR[s].data() + block * 3000;
+            }
+            Equalizer::processGroup(eqs, L, R, kStrips, 3000);
+        }
+        for (int s = 0; s < kStrips; ++s) {
+            QVERIFY2(std::memcmp(aL[s].data(), bL[s].data(), aL[s].size() * 4) == 0, qPrintable(QString("strip %1 left").arg(s)));
+            QVERIFY2(std::memcmp(aR[s].data(), bR[s].data(), aR[s].size() * 4) == 0, qPrintable(QString("strip %1 right").arg(s)));
+            QVERIFY(aL[s] != inL[s]); // it did filter
+        }
     }
 };
 

@@ -62,89 +62,163 @@ float CompressorDsp::takeMaxReduction()
     return r;
 }
 
+CompressorDsp::Consts CompressorDsp::consts() const
+{
+    Consts k;
+    k.T = static_cast<float>(m_params.threshold);
+    k.W = static_cast<float>(m_params.knee);
+    k.slope = 1.0f / static_cast<float>(m_params.ratio) - 1.0f;
+    k.rms = m_params.detector == Detector::Rms;
+    // Below the knee no reduction is wanted (compared in the linear domain).
+    const float kneeStart = std::pow(10.0f, (k.T - k.W * 0.5f) / 20.0f);
+    k.kneeAt = k.rms ? kneeStart * kneeStart : kneeStart;
+    k.dbScale = k.rms ? 0.5f * kDbPerOctave : kDbPerOctave;
+    k.kneeOn = k.W > 0.0f;
+    k.twoW = 2.0f * (k.kneeOn ? k.W : 1.0f);
+    k.steadyMix = !m_mix.active() && m_mix.value() == 1.0 && !m_makeup.active();
+    k.steadyMakeup = static_cast<float>(m_makeup.value());
+    return k;
+}
+
+// Pass 1: detector level (the RMS average is itself a recursion) and the static gain computer
+// (Giannoulis et al.): the wanted reduction is input minus the curve, 0 below the knee.
+void CompressorDsp::detect(const Consts& k, const float* L, const float* R, int m, float* buf)
+{
+    if (k.rms) {
+        const float aRms = m_aRms;
+        float ms = m_meanSquare;
+        for (int i = 0; i < m; ++i) {
+            ms = aRms * ms + (1.0f - aRms) * std::max(L[i] * L[i], R[i] * R[i]);
+            buf[i] = ms;
+        }
+        m_meanSquare = ms;
+    } else {
+        for (int i = 0; i < m; ++i)
+            buf[i] = std::max(std::abs(L[i]), std::abs(R[i]));
+    }
+    for (int i = 0; i < m; ++i) {
+        const float x = buf[i];
+        const bool above = x > k.kneeAt;
+        const float levelDb = k.dbScale * fastLog2(above ? x : 1.0f);
+        const float over = levelDb - k.T;
+        const float kk = over + k.W * 0.5f;
+        const float inKnee = -k.slope * kk * kk / k.twoW;
+        const float t = (k.kneeOn & (2.0f * over <= k.W)) ? inKnee : -k.slope * over;
+        buf[i] = above ? t : 0.0f;
+    }
+}
+
+// Pass 2: the smooth branching detector on the reduction, the only serial part.
+void CompressorDsp::smooth(float* buf, int m)
+{
+    const float aA = m_aA, aR = m_aR;
+    float red = m_reduction, maxRed = m_maxReduction;
+    for (int i = 0; i < m; ++i) {
+        const float target = buf[i];
+        const float a = target > red ? aA : aR;
+        red = a * red + (1.0f - a) * target;
+        maxRed = std::max(maxRed, red);
+        buf[i] = red;
+    }
+    m_reduction = red;
+    m_maxReduction = maxRed;
+}
+
+// Pass 2 for four compressors at once, one per SIMD lane: the same arithmetic per lane.
+void CompressorDsp::smooth4(CompressorDsp* const* c, float* const* buf, int m)
+{
+    using F4 = float __attribute__((vector_size(16)));
+    const F4 aA{c[0]->m_aA, c[1]->m_aA, c[2]->m_aA, c[3]->m_aA};
+    const F4 aR{c[0]->m_aR, c[1]->m_aR, c[2]->m_aR, c[3]->m_aR};
+    const F4 one{1.0f, 1.0f, 1.0f, 1.0f};
+    F4 red{c[0]->m_reduction, c[1]->m_reduction, c[2]->m_reduction, c[3]->m_reduction};
+    F4 maxRed{c[0]->m_maxReduction, c[1]->m_maxReduction, c[2]->m_maxReduction, c[3]->m_maxReduction};
+    float *b0 = buf[0], *b1 = buf[1], *b2 = buf[2], *b3 = buf[3];
+    for (int i = 0; i < m; ++i) {
+        const F4 target{b0[i], b1[i], b2[i], b3[i]};
+        const F4 a = target > red ? aA : aR;
+        red = a * red + (one - a) * target;
+        maxRed = maxRed < red ? red : maxRed;
+        b0[i] = red[0];
+        b1[i] = red[1];
+        b2[i] = red[2];
+        b3[i] = red[3];
+    }
+    for (int k = 0; k < 4; ++k) {
+        c[k]->m_reduction = red[k];
+        c[k]->m_maxReduction = maxRed[k];
+    }
+}
+
+// Pass 3: reduction (dB) to gain, makeup and the bypass crossfade.
+void CompressorDsp::apply(const Consts& k, float* L, float* R, int m, const float* buf)
+{
+    if (k.steadyMix) {
+        for (int i = 0; i < m; ++i) {
+            const float r = buf[i];
+            const float g = r < 1e-6f ? 1.0f : fastExp2(-r / kDbPerOctave);
+            const float gain = g * k.steadyMakeup;
+            L[i] *= gain;
+            R[i] *= gain;
+        }
+    } else {
+        for (int i = 0; i < m; ++i) {
+            const float r = buf[i];
+            const float g = r < 1e-6f ? 1.0f : fastExp2(-r / kDbPerOctave);
+            const float mix = static_cast<float>(m_mix.next());
+            const float gain = 1.0f + mix * (g * static_cast<float>(m_makeup.next()) - 1.0f);
+            L[i] *= gain;
+            R[i] *= gain;
+        }
+    }
+}
+
 void CompressorDsp::process(float* left, float* right, int n)
 {
     if (bypassed()) return;
-    constexpr float kDbPerOctave = 6.0205999f; // 20 log10(2)
-    const float T = static_cast<float>(m_params.threshold);
-    const float R = static_cast<float>(m_params.ratio);
-    const float W = static_cast<float>(m_params.knee);
-    const float slope = 1.0f / R - 1.0f;
-    const bool rms = m_params.detector == Detector::Rms;
-    // Below the knee no reduction is wanted (compared in the linear domain).
-    const float kneeStart = std::pow(10.0f, (T - W * 0.5f) / 20.0f);
-    const float kneeStartSq = kneeStart * kneeStart;
-    const float aA = m_aA, aR = m_aR, aRms = m_aRms;
-    float red = m_reduction, ms = m_meanSquare, maxRed = m_maxReduction;
-    const bool steadyMix = !m_mix.active() && m_mix.value() == 1.0 && !m_makeup.active();
-    const float steadyMakeup = static_cast<float>(m_makeup.value());
-
-    // Three passes per chunk: the gain computer and the gain curve are per-sample and branch-free
-    // (the compiler vectorises them); only the attack/release smoothing is a serial recursion.
     // Every sample sees exactly the arithmetic of a one-sample loop, so results do not depend on
-    // the block size.
-    constexpr int kChunk = 64;
+    // the block size or on whether strips run alone or grouped.
+    const Consts k = consts();
     float buf[kChunk];
     for (int base = 0; base < n; base += kChunk) {
         const int m = std::min(kChunk, n - base);
-        float* L = left + base;
-        float* Rt = right + base;
-        // 1. Detector level (the RMS average is itself a recursion) and the static gain computer
-        //    (Giannoulis et al.): the wanted reduction is input minus the curve, 0 below the knee.
-        if (rms) {
-            for (int i = 0; i < m; ++i) {
-                ms = aRms * ms + (1.0f - aRms) * std::max(L[i] * L[i], Rt[i] * Rt[i]);
-                buf[i] = ms;
-            }
-        } else {
-            for (int i = 0; i < m; ++i)
-                buf[i] = std::max(std::abs(L[i]), std::abs(Rt[i]));
-        }
-        const float kneeAt = rms ? kneeStartSq : kneeStart;
-        const bool kneeOn = W > 0.0f;
-        const float twoW = 2.0f * (kneeOn ? W : 1.0f);
-        const float dbScale = rms ? 0.5f * kDbPerOctave : kDbPerOctave;
-        for (int i = 0; i < m; ++i) {
-            const float x = buf[i];
-            const bool above = x > kneeAt;
-            const float levelDb = dbScale * fastLog2(above ? x : 1.0f);
-            const float over = levelDb - T;
-            const float k = over + W * 0.5f;
-            const float inKnee = -slope * k * k / twoW;
-            const float t = (kneeOn & (2.0f * over <= W)) ? inKnee : -slope * over;
-            buf[i] = above ? t : 0.0f;
-        }
-        // 2. Smooth branching detector on the reduction (the only serial part).
-        for (int i = 0; i < m; ++i) {
-            const float target = buf[i];
-            const float a = target > red ? aA : aR;
-            red = a * red + (1.0f - a) * target;
-            maxRed = std::max(maxRed, red);
-            buf[i] = red;
-        }
-        // 3. Reduction (dB) to gain, makeup and bypass crossfade.
-        if (steadyMix) {
-            for (int i = 0; i < m; ++i) {
-                const float r = buf[i];
-                const float g = r < 1e-6f ? 1.0f : fastExp2(-r / kDbPerOctave);
-                const float gain = g * steadyMakeup;
-                L[i] *= gain;
-                Rt[i] *= gain;
-            }
-        } else {
-            for (int i = 0; i < m; ++i) {
-                const float r = buf[i];
-                const float g = r < 1e-6f ? 1.0f : fastExp2(-r / kDbPerOctave);
-                const float mix = static_cast<float>(m_mix.next());
-                const float gain = 1.0f + mix * (g * static_cast<float>(m_makeup.next()) - 1.0f);
-                L[i] *= gain;
-                Rt[i] *= gain;
-            }
-        }
+        detect(k, left + base, right + base, m, buf);
+        smooth(buf, m);
+        apply(k, left + base, right + base, m, buf);
     }
-    m_reduction = red;
-    m_meanSquare = ms;
-    m_maxReduction = maxRed;
+}
+
+void CompressorDsp::processGroup(CompressorDsp* const* comps, float* const* left, float* const* right, int count, int n)
+{
+    CompressorDsp* active[kMaxGroup];
+    float* L[kMaxGroup];
+    float* R[kMaxGroup];
+    Consts k[kMaxGroup];
+    int live = 0;
+    for (int c = 0; c < count && c < kMaxGroup; ++c)
+        if (!comps[c]->bypassed()) {
+            active[live] = comps[c];
+            L[live] = left[c];
+            R[live] = right[c];
+            k[live] = comps[c]->consts();
+            ++live;
+        }
+    float bufs[kMaxGroup][kChunk];
+    float* b[kMaxGroup];
+    for (int c = 0; c < kMaxGroup; ++c)
+        b[c] = bufs[c];
+    for (int base = 0; base < n; base += kChunk) {
+        const int m = std::min(kChunk, n - base);
+        for (int c = 0; c < live; ++c)
+            active[c]->detect(k[c], L[c] + base, R[c] + base, m, b[c]);
+        int c = 0;
+        for (; c + 4 <= live; c += 4)
+            smooth4(active + c, b + c, m);
+        for (; c < live; ++c)
+            active[c]->smooth(b[c], m);
+        for (int j = 0; j < live; ++j)
+            active[j]->apply(k[j], L[j] + base, R[j] + base, m, b[j]);
+    }
 }
 
 } // namespace mixroom::engine

@@ -18,12 +18,28 @@ class CompressorDsp {
     void prepare(double sampleRate);
     void setParams(const Compressor& c);
     void process(float* left, float* right, int n);
+    // Several compressors over their own buffers, bit-identical to calling process() on each; the
+    // serial smoothing runs four strips per SIMD register. count <= kMaxGroup.
+    static constexpr int kMaxGroup = 8;
+    static void processGroup(CompressorDsp* const* comps, float* const* left, float* const* right, int count, int n);
     void reset();
     bool bypassed() const { return !m_params.enabled && !m_mix.active() && m_mix.value() == 0.0; }
     // Largest gain reduction (dB, >= 0) since the last call. [audio thread]
     float takeMaxReduction();
 
   private:
+    static constexpr int kChunk = 64;
+    static constexpr float kDbPerOctave = 6.0205999f; // 20 log10(2)
+    struct Consts {
+        float T, W, slope, kneeAt, dbScale, twoW, steadyMakeup;
+        bool kneeOn, rms, steadyMix;
+    };
+    Consts consts() const;
+    void detect(const Consts& k, const float* L, const float* R, int m, float* buf);
+    void smooth(float* buf, int m);
+    static void smooth4(CompressorDsp* const* c, float* const* buf, int m);
+    void apply(const Consts& k, float* L, float* R, int m, const float* buf);
+
     double m_fs = 48000.0;
     Compressor m_params;
     float m_aA = 0, m_aR = 0, m_aRms = 0;

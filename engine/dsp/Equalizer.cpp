@@ -140,4 +140,29 @@ void Equalizer::process(float* left, float* right, int n)
     }
 }
 
+void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* const* right, int count, int n)
+{
+    constexpr int kMax = 64;
+    StereoBiquadCascade* settled[kMax];
+    float* L[kMax];
+    float* R[kMax];
+    int k = 0;
+    for (int i = 0; i < count && i < kMax; ++i) {
+        Equalizer& e = *eqs[i];
+        bool gliding = false;
+        for (int b = 0; b < e.m_count; ++b)
+            gliding = gliding || e.m_bands[static_cast<size_t>(b)].gliding();
+        if (gliding) {
+            e.process(left[i], right[i], n);
+            continue;
+        }
+        settled[k] = &e.m_cascade;
+        L[k] = left[i];
+        R[k] = right[i];
+        ++k;
+        e.m_pos += n;
+    }
+    StereoBiquadCascade::processGroup(settled, L, R, k, n);
+}
+
 } // namespace mixroom::engine

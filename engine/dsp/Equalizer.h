@@ -21,6 +21,9 @@ class Equalizer {
     // Targets for each band; `count` bands are used. Starts glides for changed values.
     void setBands(const EqBand* bands, int count);
     void process(float* left, float* right, int n);
+    // Several equalizers over their own buffers, bit-identical to process() on each; settled
+    // ones run their cascades together (StereoBiquadCascade::processGroup). count <= 64.
+    static void processGroup(Equalizer* const* eqs, float* const* left, float* const* right, int count, int n);
     void reset();
     bool bypassed() const { return m_cascade.count() == 0; }
 

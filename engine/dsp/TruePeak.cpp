@@ -34,6 +34,8 @@ TruePeakDetector::TruePeakDetector()
         for (auto& c : m_phase[static_cast<size_t>(p)])
             c = static_cast<float>(c / norm); // unity DC gain per phase
     }
+    for (size_t j = 0; j < static_cast<size_t>(kTaps); ++j)
+        m_lanes[j] = F4{m_phase[1][j], m_phase[2][j], m_phase[3][j], 0.0f};
 }
 
 void TruePeakDetector::reset()
@@ -49,14 +51,14 @@ float TruePeakDetector::push(float x)
     m_hist[static_cast<size_t>(m_pos)] = x;
     m_hist[static_cast<size_t>(m_pos + kTaps)] = x;
     const float* w = &m_hist[static_cast<size_t>(m_pos)];
+    // The three interpolated points at once, one per lane; each lane sums its taps in order, so
+    // the values are those of three separate scalar loops.
+    F4 acc{0.0f, 0.0f, 0.0f, 0.0f};
+    for (int j = 0; j < kTaps; ++j)
+        acc += m_lanes[static_cast<size_t>(j)] * w[j];
     float peak = std::abs(w[kLatency]);
-    for (int p = 1; p < 4; ++p) {
-        const auto& c = m_phase[static_cast<size_t>(p)];
-        float acc = 0.0f;
-        for (int j = 0; j < kTaps; ++j)
-            acc += c[static_cast<size_t>(j)] * w[j];
-        peak = std::max(peak, std::abs(acc));
-    }
+    for (int p = 0; p < 3; ++p)
+        peak = std::max(peak, std::abs(acc[p]));
     return peak;
 }
 

@@ -237,13 +237,34 @@ void MixGraph::process(float* left, float* right, int n)
     }
     float* const* sendL = m_sendL.data();
     float* const* sendR = m_sendR.data();
-    for (size_t i = 0; i < m_tracks.size(); ++i) {
-        Node& t = *m_tracks[i];
-        t.stem->read(m_pos, n, t.inL.data(), t.inR.data());
-        const int out = m_trackOutput[i];
-        float* dl = out < 0 ? m_masterL.data() : m_groups[static_cast<size_t>(out)]->inL.data();
-        float* dr = out < 0 ? m_masterR.data() : m_groups[static_cast<size_t>(out)]->inR.data();
-        t.dsp.process(t.inL.data(), t.inR.data(), n, dl, dr, sendL, sendR);
+    // Tracks in groups: their EQs and compressors run together (several strips per loop and per
+    // SIMD register; the same arithmetic per strip as one at a time).
+    constexpr size_t kGroup = CompressorDsp::kMaxGroup;
+    for (size_t first = 0; first < m_tracks.size(); first += kGroup) {
+        const size_t count = std::min(kGroup, m_tracks.size() - first);
+        Equalizer* eqs[kGroup];
+        CompressorDsp* comps[kGroup];
+        float* L[kGroup];
+        float* R[kGroup];
+        for (size_t k = 0; k < count; ++k) {
+            Node& t = *m_tracks[first + k];
+            t.stem->read(m_pos, n, t.inL.data(), t.inR.data());
+            t.dsp.processInput(t.inL.data(), t.inR.data(), n);
+            eqs[k] = &t.dsp.eq();
+            comps[k] = &t.dsp.comp();
+            L[k] = t.inL.data();
+            R[k] = t.inR.data();
+        }
+        Equalizer::processGroup(eqs, L, R, static_cast<int>(count), n);
+        CompressorDsp::processGroup(comps, L, R, static_cast<int>(count), n);
+        for (size_t k = 0; k < count; ++k) {
+            const size_t i = first + k;
+            Node& t = *m_tracks[i];
+            const int out = m_trackOutput[i];
+            float* dl = out < 0 ? m_masterL.data() : m_groups[static_cast<size_t>(out)]->inL.data();
+            float* dr = out < 0 ? m_masterR.data() : m_groups[static_cast<size_t>(out)]->inR.data();
+            t.dsp.processOutput(t.inL.data(), t.inR.data(), n, dl, dr, sendL, sendR);
+        }
     }
     for (auto& grp : m_groups)
         grp->dsp.process(grp->inL.data(), grp->inR.data(), n, m_masterL.data(), m_masterR.data(), sendL, sendR);

@@ -71,6 +71,14 @@ void StripDsp::update(const StripControls& c)
 
 void StripDsp::process(float* left, float* right, int n, float* outL, float* outR, float* const* sendL, float* const* sendR)
 {
+    processInput(left, right, n);
+    m_eq.process(left, right, n);
+    m_comp.process(left, right, n);
+    processOutput(left, right, n, outL, outR, sendL, sendR);
+}
+
+void StripDsp::processInput(float* left, float* right, int n)
+{
     // Trim and polarity (exact when the gain is a settled 1.0).
     if (m_trim.active() || m_trim.value() != 1.0) {
         for (int i = 0; i < n; ++i) {
@@ -79,8 +87,10 @@ void StripDsp::process(float* left, float* right, int n, float* outL, float* out
             right[i] *= g;
         }
     }
-    m_eq.process(left, right, n);
-    m_comp.process(left, right, n);
+}
+
+void StripDsp::processOutput(float* left, float* right, int n, float* outL, float* outR, float* const* sendL, float* const* sendR)
+{
     meter.reduction.store(std::max(meter.reduction.load(std::memory_order_relaxed), m_comp.takeMaxReduction()), std::memory_order_relaxed);
 
     // Pre-fader sends take the signal after dynamics, with mute applied.
@@ -100,7 +110,15 @@ void StripDsp::process(float* left, float* right, int n, float* outL, float* out
     // Mute, fader and pan.
     const bool unity =
         muteSettled && m_mute.value() == 1.0 && !m_gainL.active() && !m_gainR.active() && m_gainL.value() == 1.0 && m_gainR.value() == 1.0;
-    if (!unity) {
+    if (!unity && muteSettled && !m_gainL.active() && !m_gainR.active()) {
+        // Settled: the same per-sample products as below, computed once (the loop vectorises).
+        const double m = m_mute.value();
+        const float gl = static_cast<float>(m * m_gainL.value()), gr = static_cast<float>(m * m_gainR.value());
+        for (int i = 0; i < n; ++i) {
+            left[i] *= gl;
+            right[i] *= gr;
+        }
+    } else if (!unity) {
         for (int i = 0; i < n; ++i) {
             const double m = m_mute.next();
             left[i] *= static_cast<float>(m * m_gainL.next());
@@ -115,6 +133,14 @@ void StripDsp::process(float* left, float* right, int n, float* outL, float* out
         const float* srcR = m_sendPre[r] ? m_preR.data() : right;
         float* dl = sendL[r];
         float* dr = sendR[r];
+        if (!g.active()) {
+            const float s = static_cast<float>(g.value());
+            for (int i = 0; i < n; ++i) {
+                dl[i] += srcL[i] * s;
+                dr[i] += srcR[i] * s;
+            }
+            continue;
+        }
         for (int i = 0; i < n; ++i) {
             const float s = static_cast<float>(g.next());
             dl[i] += srcL[i] * s;
@@ -122,14 +148,27 @@ void StripDsp::process(float* left, float* right, int n, float* outL, float* out
         }
     }
 
-    float peak = 0;
-    double sumSq = 0;
     for (int i = 0; i < n; ++i) {
         outL[i] += left[i];
         outR[i] += right[i];
-        peak = std::max(peak, std::max(std::abs(left[i]), std::abs(right[i])));
-        sumSq += double(left[i]) * left[i] + double(right[i]) * right[i];
     }
+    // Meters: four partial accumulators so the loop is not one long dependency chain.
+    float pk[4] = {0, 0, 0, 0};
+    double sq[4] = {0, 0, 0, 0};
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; ++k) {
+            const float a = std::abs(left[i + k]), b = std::abs(right[i + k]);
+            pk[k] = pk[k] > a ? pk[k] : a;
+            pk[k] = pk[k] > b ? pk[k] : b;
+            sq[k] += double(left[i + k]) * left[i + k] + double(right[i + k]) * right[i + k];
+        }
+    for (; i < n; ++i) {
+        pk[0] = std::max(pk[0], std::max(std::abs(left[i]), std::abs(right[i])));
+        sq[0] += double(left[i]) * left[i] + double(right[i]) * right[i];
+    }
+    const float peak = std::max(std::max(pk[0], pk[1]), std::max(pk[2], pk[3]));
+    const double sumSq = (sq[0] + sq[1]) + (sq[2] + sq[3]);
     // Block RMS folded into a ~300 ms average; totals for the render report.
     const double blockMs = n > 0 ? sumSq / (2.0 * n) : 0.0;
     const double a = std::pow(m_rmsCoef, n);

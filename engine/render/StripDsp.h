@@ -32,6 +32,12 @@ class StripDsp {
     // Processes `left/right` in place and adds the result to `outL/outR` and the sends to
     // sendL[r]/sendR[r]. [audio thread]
     void process(float* left, float* right, int n, float* outL, float* outR, float* const* sendL, float* const* sendR);
+    // The same in three stages, so a graph can run the EQ and compressor stages of several strips
+    // together (processGroup below): input trim and polarity; then eq() and comp(); then output.
+    void processInput(float* left, float* right, int n);
+    void processOutput(float* left, float* right, int n, float* outL, float* outR, float* const* sendL, float* const* sendR);
+    Equalizer& eq() { return m_eq; }
+    CompressorDsp& comp() { return m_comp; }
 
     StripMeter meter;
 
