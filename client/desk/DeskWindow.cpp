@@ -52,12 +52,7 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     scroll->setWidget(m_stripHost);
     m_master = new MasterStrip(central);
     m_master->setEnabled(false);
-    connect(m_master, &StripWidget::edit, this, &DeskWindow::queueEdit);
-    connect(m_master, &StripWidget::openEq, this, &DeskWindow::openEq);
-    connect(m_master, &StripWidget::openCompressor, this, &DeskWindow::openCompressor);
-    connect(m_master, &StripWidget::touch, this, [this](const QString& path) {
-        m_conn->request(Kind::Touch, path.isEmpty() ? QJsonObject{} : QJsonObject{{"path", path}});
-    });
+    wireStrip(m_master);
     m_presence = new QLabel("Not connected", central);
     m_transport = new TransportBar(central);
     m_timeline = new Timeline(central);
@@ -151,6 +146,16 @@ void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
     m_conn->open();
 }
 
+void DeskWindow::wireStrip(StripWidget* w)
+{
+    connect(w, &StripWidget::edit, this, &DeskWindow::queueEdit);
+    connect(w, &StripWidget::openEq, this, &DeskWindow::openEq);
+    connect(w, &StripWidget::openCompressor, this, &DeskWindow::openCompressor);
+    connect(w, &StripWidget::touch, this, [this](const QString& path) {
+        m_conn->request(Kind::Touch, path.isEmpty() ? QJsonObject{} : QJsonObject{{"path", path}});
+    });
+}
+
 void DeskWindow::rebuildStrips()
 {
     for (StripWidget* s : std::as_const(m_strips))
@@ -165,12 +170,7 @@ void DeskWindow::rebuildStrips()
         auto* w = new StripWidget(kind + "/" + QString::fromStdString(s.id), QString::fromStdString(s.name), m_stripHost);
         m_stripRow->insertWidget(m_stripRow->count() - 1, w);
         w->setEditable(reason);
-        connect(w, &StripWidget::edit, this, &DeskWindow::queueEdit);
-        connect(w, &StripWidget::openEq, this, &DeskWindow::openEq);
-        connect(w, &StripWidget::openCompressor, this, &DeskWindow::openCompressor);
-        connect(w, &StripWidget::touch, this, [this](const QString& path) {
-            m_conn->request(Kind::Touch, path.isEmpty() ? QJsonObject{} : QJsonObject{{"path", path}});
-        });
+        wireStrip(w);
         m_strips.insert(w->prefix(), w);
     };
     QStringList ids;

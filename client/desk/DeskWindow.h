@@ -47,6 +47,7 @@ class DeskWindow : public QMainWindow {
     CompressorEditor* openCompressor(const QString& prefix);
 
   private:
+    void wireStrip(StripWidget* w); // edits, editors and touch of a strip (or the master)
     void rebuildStrips();
     void refreshStrips();
     void onPresence(const QJsonObject& presence);

@@ -13,14 +13,13 @@ bool cpuHasAvx()
 
 void StereoBiquadCascade::pair(StereoBiquadCascade& a, float* la, float* ra, StereoBiquadCascade& b, float* lb, float* rb, int n)
 {
-    const bool avx = cpuHasAvx();
     switch (a.m_count) { // equal counts here
-    case 1: return avx ? runPairAvx<1>(a, la, ra, b, lb, rb, n) : runPair<1>(a, la, ra, b, lb, rb, n);
-    case 2: return avx ? runPairAvx<2>(a, la, ra, b, lb, rb, n) : runPair<2>(a, la, ra, b, lb, rb, n);
-    case 3: return avx ? runPairAvx<3>(a, la, ra, b, lb, rb, n) : runPair<3>(a, la, ra, b, lb, rb, n);
-    case 4: return avx ? runPairAvx<4>(a, la, ra, b, lb, rb, n) : runPair<4>(a, la, ra, b, lb, rb, n);
-    case 5: return avx ? runPairAvx<5>(a, la, ra, b, lb, rb, n) : runPair<5>(a, la, ra, b, lb, rb, n);
-    case 6: return avx ? runPairAvx<6>(a, la, ra, b, lb, rb, n) : runPair<6>(a, la, ra, b, lb, rb, n);
+    case 1: return runPair<1>(a, la, ra, b, lb, rb, n);
+    case 2: return runPair<2>(a, la, ra, b, lb, rb, n);
+    case 3: return runPair<3>(a, la, ra, b, lb, rb, n);
+    case 4: return runPair<4>(a, la, ra, b, lb, rb, n);
+    case 5: return runPair<5>(a, la, ra, b, lb, rb, n);
+    case 6: return runPair<6>(a, la, ra, b, lb, rb, n);
     default: a.process(la, ra, n); b.process(lb, rb, n);
     }
 }

@@ -53,16 +53,13 @@ class StereoBiquadCascade {
     }
 
     // Runs cascades over their own buffers, bit-identical to calling process() on each. Cascades
-    // with the same number of sections run two at a time in one loop, so their recurrences
-    // overlap: as one four-lane vector (left and right of both) where the CPU has AVX, else as two
-    // interleaved two-lane ones. The arithmetic per lane is the same either way (no FMA).
+    // with the same number of sections run together so their recurrences overlap: four at a time
+    // as two four-lane AVX chains where the CPU has AVX, the rest two at a time as interleaved
+    // two-lane chains. The arithmetic per lane is the same either way (no FMA).
     static void processGroup(StereoBiquadCascade* const* c, float* const* left, float* const* right, int count, int n);
 
   private:
     template <int N> static void runPair(StereoBiquadCascade& a, float* la, float* ra, StereoBiquadCascade& b, float* lb, float* rb, int n);
-    template <int N>
-    __attribute__((target("avx"))) static void runPairAvx(StereoBiquadCascade& a, float* la, float* ra, StereoBiquadCascade& b, float* lb,
-                                                          float* rb, int n);
     static void pair(StereoBiquadCascade& a, float* la, float* ra, StereoBiquadCascade& b, float* lb, float* rb, int n);
     // Four cascades of N sections: two four-lane chains in one loop (AVX only).
     template <int N>
@@ -200,47 +197,6 @@ __attribute__((target("avx"))) void StereoBiquadCascade::runQuadAvx(StereoBiquad
             q.z1 = V2{s[h][k].z1[2], s[h][k].z1[3]};
             q.z2 = V2{s[h][k].z2[2], s[h][k].z2[3]};
         }
-}
-
-template <int N>
-__attribute__((target("avx"))) void StereoBiquadCascade::runPairAvx(StereoBiquadCascade& ca, float* la, float* ra, StereoBiquadCascade& cb,
-                                                                    float* lb, float* rb, int n)
-{
-    using V4 = double __attribute__((vector_size(32)));
-    struct S4 {
-        V4 b0, b1, b2, a1, a2, z1, z2;
-    };
-    S4 s[N];
-    for (int k = 0; k < N; ++k) {
-        const Section& p = ca.m_s[static_cast<size_t>(k)];
-        const Section& q = cb.m_s[static_cast<size_t>(k)];
-        s[k].b0 = V4{p.b0[0], p.b0[1], q.b0[0], q.b0[1]};
-        s[k].b1 = V4{p.b1[0], p.b1[1], q.b1[0], q.b1[1]};
-        s[k].b2 = V4{p.b2[0], p.b2[1], q.b2[0], q.b2[1]};
-        s[k].a1 = V4{p.a1[0], p.a1[1], q.a1[0], q.a1[1]};
-        s[k].a2 = V4{p.a2[0], p.a2[1], q.a2[0], q.a2[1]};
-        s[k].z1 = V4{p.z1[0], p.z1[1], q.z1[0], q.z1[1]};
-        s[k].z2 = V4{p.z2[0], p.z2[1], q.z2[0], q.z2[1]};
-    }
-    for (int i = 0; i < n; ++i) {
-        V4 x{la[i], ra[i], lb[i], rb[i]};
-        for (int k = 0; k < N; ++k) {
-            const V4 y = s[k].b0 * x + s[k].z1;
-            s[k].z1 = s[k].b1 * x - s[k].a1 * y + s[k].z2;
-            s[k].z2 = s[k].b2 * x - s[k].a2 * y;
-            x = y;
-        }
-        la[i] = static_cast<float>(x[0]);
-        ra[i] = static_cast<float>(x[1]);
-        lb[i] = static_cast<float>(x[2]);
-        rb[i] = static_cast<float>(x[3]);
-    }
-    for (int k = 0; k < N; ++k) {
-        ca.m_s[static_cast<size_t>(k)].z1 = V2{s[k].z1[0], s[k].z1[1]};
-        ca.m_s[static_cast<size_t>(k)].z2 = V2{s[k].z2[0], s[k].z2[1]};
-        cb.m_s[static_cast<size_t>(k)].z1 = V2{s[k].z1[2], s[k].z1[3]};
-        cb.m_s[static_cast<size_t>(k)].z2 = V2{s[k].z2[2], s[k].z2[3]};
-    }
 }
 
 } // namespace mixroom::engine

@@ -13,6 +13,7 @@ TruePeakDetector::TruePeakDetector()
     // sinc(kLatency - j - p/4), Kaiser-windowed (beta 6) over the span of the filter.
     const double half = kTaps / 2.0;
     const double beta = 6.0;
+    std::array<std::array<float, kTaps>, 4> phase{};
     auto bessel0 = [](double x) {
         double sum = 1.0, term = 1.0;
         for (int k = 1; k < 30; ++k) {
@@ -28,14 +29,14 @@ TruePeakDetector::TruePeakDetector()
             const double sinc = t == 0.0 ? 1.0 : std::sin(std::numbers::pi * t) / (std::numbers::pi * t);
             const double r = t / half;
             const double w = std::abs(r) >= 1.0 ? 0.0 : bessel0(beta * std::sqrt(1.0 - r * r)) / bessel0(beta);
-            m_phase[static_cast<size_t>(p)][static_cast<size_t>(j)] = static_cast<float>(sinc * w);
+            phase[static_cast<size_t>(p)][static_cast<size_t>(j)] = static_cast<float>(sinc * w);
             norm += sinc * w;
         }
-        for (auto& c : m_phase[static_cast<size_t>(p)])
+        for (auto& c : phase[static_cast<size_t>(p)])
             c = static_cast<float>(c / norm); // unity DC gain per phase
     }
     for (size_t j = 0; j < static_cast<size_t>(kTaps); ++j)
-        m_lanes[j] = F4{m_phase[1][j], m_phase[2][j], m_phase[3][j], 0.0f};
+        m_lanes[j] = F4{phase[1][j], phase[2][j], phase[3][j], 0.0f};
 }
 
 void TruePeakDetector::reset()

@@ -20,7 +20,6 @@ class TruePeakDetector {
 
   private:
     using F4 = float __attribute__((vector_size(16)));
-    std::array<std::array<float, kTaps>, 4> m_phase{};
     std::array<F4, kTaps> m_lanes{};       // tap j of phases 1, 2, 3 (and 0) side by side: one vector per tap
     std::array<float, 2 * kTaps> m_hist{}; // doubled history: a contiguous window without wrapping
     int m_pos = 0;
