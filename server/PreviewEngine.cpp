@@ -93,12 +93,11 @@ void PreviewEngine::tick(Worker& w)
 {
     const qint64 now = clock().nsecsElapsed();
     for (auto& [id, stream] : w.streams) {
-        const bool wasPlaying = stream->state().value("playing").toBool();
+        const bool wasPlaying = stream->playing();
         stream->run(now, [this, sid = id](const QByteArray& frame) {
             if (!frame.isEmpty()) emit packet(sid, frame);
         });
-        if (wasPlaying && !stream->state().value("playing").toBool())
-            emit transportChanged(id, stream->state()); // reached the end of the song
+        if (wasPlaying && !stream->playing()) emit transportChanged(id, stream->state()); // reached the end of the song
         if (stream->metersDue(now) && wasPlaying) emit meters(id, stream->takeMeters(now));
     }
 }

@@ -28,6 +28,7 @@ class PreviewStream {
     void swapGraph(std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb);
     void transport(const QString& action, double atMs, double fromMs, double toMs, qint64 nowNs);
     QJsonObject state() const;
+    bool playing() const { return m_playing; }
     // Meters since the last call (about every 100 ms).
     bool metersDue(qint64 nowNs) const { return nowNs - m_lastMetersNs >= 100'000'000; }
     QJsonObject takeMeters(qint64 nowNs);
@@ -53,7 +54,7 @@ class PreviewStream {
     soxr_t m_soxr = nullptr;
     std::vector<float> m_l, m_r, m_interleaved, m_fifo, m_outL, m_outR; // fifo: 48 kHz interleaved stereo
     std::vector<unsigned char> m_packet;
-    engine::LoudnessMeter m_loudness{48000};
+    engine::LoudnessMeter m_loudness{48000, engine::LoudnessMeter::Mode::Live};
     engine::TruePeakDetector m_tpL, m_tpR;
     float m_truePeak = 0;
     qint64 m_lastMetersNs = 0;

@@ -4,6 +4,7 @@
 // block sizes.
 #include "TestSignals.h"
 #include "engine/dsp/Equalizer.h"
+#include "engine/dsp/StereoBiquad.h"
 
 #include <QTest>
 
@@ -132,10 +133,18 @@ class TestEqualizer : public QObject {
         QVERIFY2(maxStep < 2 * std::numbers::pi * 1000 / fs * 0.25 * 8.0 * 1.05, qPrintable(QString::number(maxStep)));
     }
 
+    void groupIsBitIdenticalToOneAtATime_data()
+    {
+        QTest::addColumn<bool>("portableSolo");
+        QTest::newRow("this CPU's paths") << false;
+        QTest::newRow("one at a time on the portable path (software fma)") << true;
+    }
     void groupIsBitIdenticalToOneAtATime()
     {
         // Seven strips with 1-4 bands (quads, pairs and a single), one of them gliding mid-way:
-        // Equalizer::processGroup must give exactly the bits of process() on each.
+        // Equalizer::processGroup must give exactly the bits of process() on each, and the
+        // portable path (no FMA unit, no AVX-512) the same bits as this CPU's fastest.
+        QFETCH(bool, portableSolo);
         const double fs = 48000;
         constexpr int kStrips = 7;
         Equalizer solo[kStrips], grouped[kStrips];
@@ -175,7 +184,9 @@ class TestEqualizer : public QObject {
             float* L[kStrips];
             float* R[kStrips];
             for (int s = 0; s < kStrips; ++s) {
+                StereoBiquadCascade::useBaselineOnly(portableSolo);
                 solo[s].process(aL[s].data() + block * 3000, aR[s].data() + block * 3000, 3000);
+                StereoBiquadCascade::useBaselineOnly(false);
                 eqs[s] = &grouped[s];
                 L[s] = bL[s].data() + block * 3000;
                 R[s] = bR[s].data() + block * 3000;

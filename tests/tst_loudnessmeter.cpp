@@ -59,6 +59,33 @@ class TestLoudnessMeter : public QObject {
         m.add(b.data(), b.data(), int(b.size()));
         QVERIFY2(std::abs(m.report().range - 10) <= 1, qPrintable(QString::number(m.report().range)));
     }
+
+    void liveModeAgreesWithLibebur128Windows()
+    {
+        // A preview meter (Live) fed 20 ms frames reads what libebur128's own 400 ms and 3 s
+        // windows read at every 100 ms boundary, through level steps and silence.
+        const int rate = 48000;
+        std::vector<float> sig;
+        for (double db : {-18.0, -30.0, -200.0, -12.0, -24.0}) {
+            const auto part = sine(997, rate, db < -150 ? 0.0 : std::pow(10, db / 20), rate * 2);
+            sig.insert(sig.end(), part.begin(), part.end());
+        }
+        LoudnessMeter live(rate, LoudnessMeter::Mode::Live), full(rate);
+        int checked = 0;
+        for (int pos = 0; pos + 960 <= int(sig.size()); pos += 960) {
+            live.add(sig.data() + pos, sig.data() + pos, 960);
+            full.add(sig.data() + pos, sig.data() + pos, 960);
+            if ((pos + 960) % 4800 != 0) continue;
+            auto same = [](double a, double b) { return (std::isinf(a) && std::isinf(b)) || std::abs(a - b) < 0.01; };
+            QVERIFY2(same(live.momentary(), full.momentary()),
+                     qPrintable(QString("at %1: %2 vs %3").arg(pos).arg(live.momentary()).arg(full.momentary())));
+            QVERIFY2(same(live.shortTerm(), full.shortTerm()),
+                     qPrintable(QString("at %1: %2 vs %3").arg(pos).arg(live.shortTerm()).arg(full.shortTerm())));
+            ++checked;
+        }
+        QCOMPARE(checked, 100);
+        QVERIFY(std::abs(live.integrated() - full.integrated()) < 0.05); // histogram bins 0.1 LU
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLoudnessMeter)

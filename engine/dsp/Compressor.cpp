@@ -74,7 +74,7 @@ CompressorDsp::Consts CompressorDsp::consts() const
     k.kneeAt = k.rms ? kneeStart * kneeStart : kneeStart;
     k.dbScale = k.rms ? 0.5f * kDbPerOctave : kDbPerOctave;
     k.kneeOn = k.W > 0.0f;
-    k.twoW = 2.0f * (k.kneeOn ? k.W : 1.0f);
+    k.kneeCoef = -k.slope / (2.0f * (k.kneeOn ? k.W : 1.0f)); // multiplied, not divided, per sample
     k.steadyMix = !m_mix.active() && m_mix.value() == 1.0 && !m_makeup.active();
     k.steadyMakeup = static_cast<float>(m_makeup.value());
     return k;
@@ -82,7 +82,8 @@ CompressorDsp::Consts CompressorDsp::consts() const
 
 // Pass 1: detector level (the RMS average is itself a recursion) and the static gain computer
 // (Giannoulis et al.): the wanted reduction is input minus the curve, 0 below the knee.
-void CompressorDsp::detect(const Consts& k, const float* L, const float* R, int m, float* buf)
+__attribute__((target_clones("avx2", "default"))) void CompressorDsp::detect(const Consts& k, const float* L, const float* R, int m,
+                                                                             float* buf)
 {
     if (k.rms) {
         const float aRms = m_aRms;
@@ -102,7 +103,7 @@ void CompressorDsp::detect(const Consts& k, const float* L, const float* R, int 
         const float levelDb = k.dbScale * fastLog2(above ? x : 1.0f);
         const float over = levelDb - k.T;
         const float kk = over + k.W * 0.5f;
-        const float inKnee = -k.slope * kk * kk / k.twoW;
+        const float inKnee = k.kneeCoef * kk * kk;
         const float t = (k.kneeOn & (2.0f * over <= k.W)) ? inKnee : -k.slope * over;
         buf[i] = above ? t : 0.0f;
     }
@@ -151,12 +152,13 @@ void CompressorDsp::smooth4(CompressorDsp* const* c, float* const* buf, int m)
 }
 
 // Pass 3: reduction (dB) to gain, makeup and the bypass crossfade.
-void CompressorDsp::apply(const Consts& k, float* L, float* R, int m, const float* buf)
+__attribute__((target_clones("avx2", "default"))) void CompressorDsp::apply(const Consts& k, float* L, float* R, int m, const float* buf)
 {
     if (k.steadyMix) {
         for (int i = 0; i < m; ++i) {
             const float r = buf[i];
-            const float g = r < 1e-6f ? 1.0f : fastExp2(-r / kDbPerOctave);
+            const float e = fastExp2(r * -kOctavesPerDb); // always evaluated: the loop stays branch-free
+            const float g = r < 1e-6f ? 1.0f : e;
             const float gain = g * k.steadyMakeup;
             L[i] *= gain;
             R[i] *= gain;
@@ -164,7 +166,8 @@ void CompressorDsp::apply(const Consts& k, float* L, float* R, int m, const floa
     } else {
         for (int i = 0; i < m; ++i) {
             const float r = buf[i];
-            const float g = r < 1e-6f ? 1.0f : fastExp2(-r / kDbPerOctave);
+            const float e = fastExp2(r * -kOctavesPerDb); // always evaluated: the loop stays branch-free
+            const float g = r < 1e-6f ? 1.0f : e;
             const float mix = static_cast<float>(m_mix.next());
             const float gain = 1.0f + mix * (g * static_cast<float>(m_makeup.next()) - 1.0f);
             L[i] *= gain;

@@ -30,8 +30,9 @@ class CompressorDsp {
   private:
     static constexpr int kChunk = 64;
     static constexpr float kDbPerOctave = 6.0205999f; // 20 log10(2)
+    static constexpr float kOctavesPerDb = 1.0f / kDbPerOctave;
     struct Consts {
-        float T, W, slope, kneeAt, dbScale, twoW, steadyMakeup;
+        float T, W, slope, kneeAt, dbScale, kneeCoef, steadyMakeup;
         bool kneeOn, rms, steadyMix;
     };
     Consts consts() const;

@@ -1,26 +1,38 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Fast, deterministic log2/exp2 for the dynamics detectors (per-sample level <-> dB). Errors are
-// below 1e-4 dB over the audio range; the result depends only on the input bits, never on libm.
+// below 1e-4 dB over the audio range (tested); the result depends only on the input bits, never on libm.
 #include <cstdint>
 #include <cstring>
 
 namespace mixroom::engine {
 
-// log2(x) for x > 0 (normal floats).
+// log2(x) for x > 0 (normal floats), without a division so that loops calling it vectorise.
+// x = 2^e * m with m in [sqrt(1/2), sqrt(2)) by integer arithmetic on the bits, then ln(m) by
+// the Cephes logf polynomial in f = m - 1 (relative error about 1e-7).
 inline float fastLog2(float x)
 {
-    uint32_t bits;
+    int32_t bits;
     std::memcpy(&bits, &x, 4);
-    const int e = static_cast<int>((bits >> 23) & 0xff) - 127;
-    bits = (bits & 0x007fffffu) | 0x3f800000u; // mantissa in [1, 2)
+    constexpr int32_t kSqrtHalf = 0x3f3504f3;
+    const int32_t shifted = bits - kSqrtHalf;
+    const int e = shifted >> 23;
+    const int32_t mBits = (shifted & 0x007fffff) + kSqrtHalf;
     float m;
-    std::memcpy(&m, &bits, 4);
-    // log2(m) = 2/ln2 * atanh(t), t = (m - 1)/(m + 1) in [0, 1/3]
-    const float t = (m - 1.0f) / (m + 1.0f);
-    const float t2 = t * t;
-    const float series = t * (1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7 + t2 * (1.0f / 9)))));
-    return static_cast<float>(e) + 2.8853900817779268f * series;
+    std::memcpy(&m, &mBits, 4);
+    const float f = m - 1.0f;
+    const float z = f * f;
+    float p = 7.0376836292e-2f;
+    p = p * f - 1.1514610310e-1f;
+    p = p * f + 1.1676998740e-1f;
+    p = p * f - 1.2420140846e-1f;
+    p = p * f + 1.4249322787e-1f;
+    p = p * f - 1.6668057665e-1f;
+    p = p * f + 2.0000714765e-1f;
+    p = p * f - 2.4999993993e-1f;
+    p = p * f + 3.3333331174e-1f;
+    const float ln = f + (p * f * z - 0.5f * z);
+    return static_cast<float>(e) + 1.44269504089f * ln;
 }
 
 // 2^x for x in about [-126, 126].

@@ -38,7 +38,7 @@ void LimiterDsp::reset()
     m_n = 0;
     m_env = 1.0f;
     m_prevTp = 0.0f;
-    m_maxReduction = 0.0f;
+    m_minGain = 1.0f;
     m_tpL.reset();
     m_tpR.reset();
 }
@@ -59,9 +59,9 @@ void LimiterDsp::setParams(const Limiter& l)
 
 float LimiterDsp::takeMaxReduction()
 {
-    const float r = m_maxReduction;
-    m_maxReduction = 0.0f;
-    return r;
+    const float r = -20.0f * std::log10(std::max(m_minGain, 1e-6f));
+    m_minGain = 1.0f;
+    return r > 0.0f ? r : 0.0f;
 }
 
 void LimiterDsp::process(float* left, float* right, int n)
@@ -107,7 +107,7 @@ void LimiterDsp::process(float* left, float* right, int n)
 
         const float mix = static_cast<float>(m_mix.next());
         const float g = 1.0f + mix * (gain - 1.0f);
-        m_maxReduction = std::max(m_maxReduction, -20.0f * std::log10(std::max(g, 1e-6f)));
+        m_minGain = std::min(m_minGain, g); // the reduction in dB only when asked for
         left[i] = outL * g;
         right[i] = outR * g;
     }

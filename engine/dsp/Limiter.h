@@ -45,7 +45,7 @@ class LimiterDsp {
     int m_avgPos = 0;
     float m_env = 1.0f;
     float m_prevTp = 0.0f;
-    float m_maxReduction = 0.0f;
+    float m_minGain = 1.0f; // smallest gain since takeMaxReduction()
     int m_rampSamples = 0;
 };
 

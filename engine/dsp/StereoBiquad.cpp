@@ -1,42 +1,220 @@
 // SPDX-License-Identifier: MIT
 #include "engine/dsp/StereoBiquad.h"
 
+#include <immintrin.h>
+
 namespace mixroom::engine {
 
 namespace {
-bool cpuHasAvx()
+using V2 = StereoBiquadCascade::V2;
+using Section = StereoBiquadCascade::Section;
+
+bool g_baselineOnly = false; // tests: the portable paths on this CPU
+
+bool cpuHasFma()
 {
-    static const bool avx = __builtin_cpu_supports("avx");
-    return avx;
+    static const bool fma = __builtin_cpu_supports("fma");
+    return fma && !g_baselineOnly;
+}
+bool cpuHasAvx512()
+{
+    static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+    return avx512 && !g_baselineOnly;
+}
+
+// a * b + c per lane with one rounding: an FMA instruction where the caller's target has FMA,
+// else glibc's correctly rounded fma().
+[[gnu::always_inline]] inline V2 fma2(V2 a, V2 b, V2 c)
+{
+    return V2{__builtin_fma(a[0], b[0], c[0]), __builtin_fma(a[1], b[1], c[1])};
+}
+[[gnu::always_inline]] inline V2 step(Section& s, V2 x)
+{
+    const V2 y = fma2(s.b0, x, s.z1);
+    s.z1 = fma2(s.na1, y, fma2(s.b1, x, s.z2));
+    s.z2 = fma2(s.na2, y, s.b2 * x);
+    return y;
+}
+
+// One cascade of N sections (N = 0: m sections, not known at compile time).
+template <int N> [[gnu::always_inline]] inline void oneBody(Section* sec, int m, float* left, float* right, int n)
+{
+    constexpr int kCap = N > 0 ? N : StereoBiquadCascade::kMaxSections;
+    const int count = N > 0 ? N : m;
+    Section s[kCap];
+    for (int k = 0; k < count; ++k)
+        s[k] = sec[k];
+    for (int i = 0; i < n; ++i) {
+        V2 x{left[i], right[i]};
+        for (int k = 0; k < count; ++k)
+            x = step(s[k], x);
+        left[i] = static_cast<float>(x[0]);
+        right[i] = static_cast<float>(x[1]);
+    }
+    for (int k = 0; k < count; ++k) {
+        sec[k].z1 = s[k].z1;
+        sec[k].z2 = s[k].z2;
+    }
+}
+template <int N> void oneBase(Section* sec, int m, float* l, float* r, int n)
+{
+    oneBody<N>(sec, m, l, r, n);
+}
+template <int N> __attribute__((target("fma"))) void oneFma(Section* sec, int m, float* l, float* r, int n)
+{
+    oneBody<N>(sec, m, l, r, n);
+}
+template <int N> void one(Section* sec, int m, float* l, float* r, int n)
+{
+    if (cpuHasFma())
+        oneFma<N>(sec, m, l, r, n);
+    else
+        oneBase<N>(sec, m, l, r, n);
+}
+
+// Two cascades of N sections as two interleaved chains.
+template <int N> [[gnu::always_inline]] inline void pairBody(Section* sa, float* la, float* ra, Section* sb, float* lb, float* rb, int n)
+{
+    Section a[N], b[N];
+    for (int k = 0; k < N; ++k) {
+        a[k] = sa[k];
+        b[k] = sb[k];
+    }
+    for (int i = 0; i < n; ++i) {
+        V2 x{la[i], ra[i]}, u{lb[i], rb[i]};
+        for (int k = 0; k < N; ++k) {
+            x = step(a[k], x);
+            u = step(b[k], u);
+        }
+        la[i] = static_cast<float>(x[0]);
+        ra[i] = static_cast<float>(x[1]);
+        lb[i] = static_cast<float>(u[0]);
+        rb[i] = static_cast<float>(u[1]);
+    }
+    for (int k = 0; k < N; ++k) {
+        sa[k].z1 = a[k].z1;
+        sa[k].z2 = a[k].z2;
+        sb[k].z1 = b[k].z1;
+        sb[k].z2 = b[k].z2;
+    }
+}
+template <int N> void pairBase(Section* sa, float* la, float* ra, Section* sb, float* lb, float* rb, int n)
+{
+    pairBody<N>(sa, la, ra, sb, lb, rb, n);
+}
+template <int N> __attribute__((target("fma"))) void pairFma(Section* sa, float* la, float* ra, Section* sb, float* lb, float* rb, int n)
+{
+    pairBody<N>(sa, la, ra, sb, lb, rb, n);
+}
+template <int N> void pair(Section* sa, float* la, float* ra, Section* sb, float* lb, float* rb, int n)
+{
+    if (cpuHasFma())
+        pairFma<N>(sa, la, ra, sb, lb, rb, n);
+    else
+        pairBase<N>(sa, la, ra, sb, lb, rb, n);
+}
+
+// Four cascades of N sections as one eight-lane chain (AVX-512): 5 N coefficient and 2 N state
+// registers, so nothing spills. The same fused operations per lane as step().
+template <int N> __attribute__((target("avx512f,fma"))) void quadAvx512(Section* const* c, float* const* l, float* const* r, int n)
+{
+    __m512d b0[N], b1[N], b2[N], na1[N], na2[N], z1[N], z2[N];
+    V2 Section::*const fields[7] = {&Section::b0, &Section::b1, &Section::b2, &Section::na1, &Section::na2, &Section::z1, &Section::z2};
+    __m512d* wide[7] = {b0, b1, b2, na1, na2, z1, z2};
+    for (int k = 0; k < N; ++k)
+        for (int f = 0; f < 7; ++f) {
+            alignas(64) double lanes[8];
+            for (int j = 0; j < 4; ++j) {
+                const V2 v = c[j][k].*fields[f];
+                lanes[2 * j] = v[0];
+                lanes[2 * j + 1] = v[1];
+            }
+            wide[f][k] = _mm512_load_pd(lanes);
+        }
+    float *l0 = l[0], *r0 = r[0], *l1 = l[1], *r1 = r[1], *l2 = l[2], *r2 = r[2], *l3 = l[3], *r3 = r[3];
+    for (int i = 0; i < n; ++i) {
+        using F8 = float __attribute__((vector_size(32)));
+        using D8 = double __attribute__((vector_size(64)));
+        const F8 in{l0[i], r0[i], l1[i], r1[i], l2[i], r2[i], l3[i], r3[i]};
+        __m512d x = __builtin_convertvector(in, D8);
+        for (int k = 0; k < N; ++k) {
+            const __m512d y = _mm512_fmadd_pd(b0[k], x, z1[k]);
+            z1[k] = _mm512_fmadd_pd(na1[k], y, _mm512_fmadd_pd(b1[k], x, z2[k]));
+            z2[k] = _mm512_fmadd_pd(na2[k], y, _mm512_mul_pd(b2[k], x));
+            x = y;
+        }
+        const F8 out = __builtin_convertvector(D8(x), F8);
+        l0[i] = out[0];
+        r0[i] = out[1];
+        l1[i] = out[2];
+        r1[i] = out[3];
+        l2[i] = out[4];
+        r2[i] = out[5];
+        l3[i] = out[6];
+        r3[i] = out[7];
+    }
+    alignas(64) double s1[8], s2[8];
+    for (int k = 0; k < N; ++k) {
+        _mm512_store_pd(s1, z1[k]);
+        _mm512_store_pd(s2, z2[k]);
+        for (int j = 0; j < 4; ++j) {
+            c[j][k].z1 = V2{s1[2 * j], s1[2 * j + 1]};
+            c[j][k].z2 = V2{s2[2 * j], s2[2 * j + 1]};
+        }
+    }
 }
 } // namespace
 
-void StereoBiquadCascade::pair(StereoBiquadCascade& a, float* la, float* ra, StereoBiquadCascade& b, float* lb, float* rb, int n)
+void StereoBiquadCascade::useBaselineOnly(bool on)
 {
-    switch (a.m_count) { // equal counts here
-    case 1: return runPair<1>(a, la, ra, b, lb, rb, n);
-    case 2: return runPair<2>(a, la, ra, b, lb, rb, n);
-    case 3: return runPair<3>(a, la, ra, b, lb, rb, n);
-    case 4: return runPair<4>(a, la, ra, b, lb, rb, n);
-    case 5: return runPair<5>(a, la, ra, b, lb, rb, n);
-    case 6: return runPair<6>(a, la, ra, b, lb, rb, n);
+    g_baselineOnly = on;
+}
+
+void StereoBiquadCascade::process(float* left, float* right, int n)
+{
+    Section* s = m_s.data();
+    switch (m_count) { // fixed counts let the compiler keep the whole cascade in registers
+    case 0: return;
+    case 1: return one<1>(s, 1, left, right, n);
+    case 2: return one<2>(s, 2, left, right, n);
+    case 3: return one<3>(s, 3, left, right, n);
+    case 4: return one<4>(s, 4, left, right, n);
+    case 5: return one<5>(s, 5, left, right, n);
+    case 6: return one<6>(s, 6, left, right, n);
+    default: return one<0>(s, m_count, left, right, n);
+    }
+}
+
+namespace {
+void pairOf(StereoBiquadCascade& a, float* la, float* ra, StereoBiquadCascade& b, float* lb, float* rb, int n)
+{
+    Section *sa = a.sections(), *sb = b.sections();
+    switch (a.count()) { // equal counts here
+    case 1: return pair<1>(sa, la, ra, sb, lb, rb, n);
+    case 2: return pair<2>(sa, la, ra, sb, lb, rb, n);
+    case 3: return pair<3>(sa, la, ra, sb, lb, rb, n);
+    case 4: return pair<4>(sa, la, ra, sb, lb, rb, n);
+    case 5: return pair<5>(sa, la, ra, sb, lb, rb, n);
+    case 6: return pair<6>(sa, la, ra, sb, lb, rb, n);
     default: a.process(la, ra, n); b.process(lb, rb, n);
     }
 }
 
-bool StereoBiquadCascade::quad(StereoBiquadCascade* const* c, float* const* l, float* const* r, int n)
+bool quadOf(StereoBiquadCascade* const* c, float* const* l, float* const* r, int n)
 {
-    if (!cpuHasAvx()) return false;
-    switch (c[0]->m_count) { // equal counts here
-    case 1: runQuadAvx<1>(c, l, r, n); return true;
-    case 2: runQuadAvx<2>(c, l, r, n); return true;
-    case 3: runQuadAvx<3>(c, l, r, n); return true;
-    case 4: runQuadAvx<4>(c, l, r, n); return true;
-    case 5: runQuadAvx<5>(c, l, r, n); return true;
-    case 6: runQuadAvx<6>(c, l, r, n); return true;
+    if (!cpuHasAvx512()) return false;
+    Section* s[4] = {c[0]->sections(), c[1]->sections(), c[2]->sections(), c[3]->sections()};
+    switch (c[0]->count()) { // equal counts here
+    case 1: quadAvx512<1>(s, l, r, n); return true;
+    case 2: quadAvx512<2>(s, l, r, n); return true;
+    case 3: quadAvx512<3>(s, l, r, n); return true;
+    case 4: quadAvx512<4>(s, l, r, n); return true;
+    case 5: quadAvx512<5>(s, l, r, n); return true;
+    case 6: quadAvx512<6>(s, l, r, n); return true;
     default: return false;
     }
 }
+} // namespace
 
 void StereoBiquadCascade::processGroup(StereoBiquadCascade* const* c, float* const* left, float* const* right, int count, int n)
 {
@@ -58,7 +236,7 @@ void StereoBiquadCascade::processGroup(StereoBiquadCascade* const* c, float* con
             ls[k] = left[pick[k]];
             rs[k] = right[pick[k]];
         }
-        if (!quad(cs, ls, rs, n)) break; // no AVX or too long: pairs below
+        if (!quadOf(cs, ls, rs, n)) break; // no AVX-512 or too long: pairs below
         for (int k = 0; k < 4; ++k)
             done[pick[k]] = true;
     }
@@ -70,7 +248,7 @@ void StereoBiquadCascade::processGroup(StereoBiquadCascade* const* c, float* con
             ++j;
         if (j < count && j < kMax) {
             done[j] = true;
-            pair(*c[i], left[i], right[i], *c[j], left[j], right[j], n);
+            pairOf(*c[i], left[i], right[i], *c[j], left[j], right[j], n);
         } else {
             c[i]->process(left[i], right[i], n);
         }

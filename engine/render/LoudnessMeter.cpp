@@ -4,6 +4,7 @@
 #include <ebur128.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -16,14 +17,50 @@ struct LoudnessMeter::Impl {
     int rate = 48000;
     int sinceMomentary = 0, sinceShort = 0;
     double maxM = -HUGE_VAL, maxS = -HUGE_VAL;
+    bool live = false;
+    // Live: energies of the last 30 complete 100 ms slices (zeros before the first), newest at
+    // ring[(next + 29) % 30], and the loudness of their last 4 and all 30.
+    std::array<double, 30> ring{};
+    int next = 0;
+    double momentary = -HUGE_VAL, shortTerm = -HUGE_VAL;
+    void sliceDone();
 };
 
-LoudnessMeter::LoudnessMeter(int sampleRate) : d(std::make_unique<Impl>())
+namespace {
+double energyOf(double lufs)
+{
+    return std::isfinite(lufs) ? std::pow(10.0, (lufs + 0.691) / 10.0) : 0.0;
+}
+double lufsOf(double energy)
+{
+    return energy > 0 ? -0.691 + 10.0 * std::log10(energy) : -HUGE_VAL;
+}
+} // namespace
+
+void LoudnessMeter::Impl::sliceDone()
+{
+    double lufs = -HUGE_VAL;
+    ebur128_loudness_window(st, 100, &lufs);
+    ring[static_cast<size_t>(next)] = energyOf(lufs);
+    next = (next + 1) % 30;
+    double last4 = 0, all = 0;
+    for (int k = 0; k < 30; ++k) {
+        const double e = ring[static_cast<size_t>((next + k) % 30)];
+        all += e;
+        if (k >= 26) last4 += e;
+    }
+    momentary = lufsOf(last4 / 4);
+    shortTerm = lufsOf(all / 30);
+}
+
+LoudnessMeter::LoudnessMeter(int sampleRate, Mode mode) : d(std::make_unique<Impl>())
 {
     d->rate = sampleRate;
-    d->st = ebur128_init(2, static_cast<unsigned long>(sampleRate),
-                         EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_SAMPLE_PEAK |
-                             EBUR128_MODE_TRUE_PEAK);
+    d->live = mode == Mode::Live;
+    const int live = EBUR128_MODE_M | EBUR128_MODE_I | EBUR128_MODE_HISTOGRAM; // constant-time integrated
+    const int full =
+        EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_SAMPLE_PEAK | EBUR128_MODE_TRUE_PEAK;
+    d->st = ebur128_init(2, static_cast<unsigned long>(sampleRate), d->live ? live : full);
 }
 
 LoudnessMeter::~LoudnessMeter()
@@ -49,6 +86,10 @@ void LoudnessMeter::add(const float* left, const float* right, int n)
         d->sinceMomentary += take;
         if (d->sinceMomentary == slice) {
             d->sinceMomentary = 0;
+            if (d->live) {
+                d->sliceDone();
+                continue;
+            }
             if (d->frames >= d->rate * 4 / 10) d->maxM = std::max(d->maxM, momentary());
             if (d->frames >= d->rate * 3) d->maxS = std::max(d->maxS, shortTerm());
         }
@@ -57,6 +98,7 @@ void LoudnessMeter::add(const float* left, const float* right, int n)
 
 double LoudnessMeter::momentary() const
 {
+    if (d->live) return d->momentary;
     double v = -HUGE_VAL;
     ebur128_loudness_momentary(d->st, &v);
     return v;
@@ -64,6 +106,7 @@ double LoudnessMeter::momentary() const
 
 double LoudnessMeter::shortTerm() const
 {
+    if (d->live) return d->shortTerm;
     double v = -HUGE_VAL;
     ebur128_loudness_shortterm(d->st, &v);
     return v;

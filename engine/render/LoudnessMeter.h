@@ -20,7 +20,13 @@ struct LoudnessReport {
 
 class LoudnessMeter {
   public:
-    explicit LoudnessMeter(int sampleRate);
+    // Full: everything in the report. Live (preview streams, read ten times a second): momentary,
+    // short-term and integrated only. libebur128 K-weights and measures each 100 ms slice once;
+    // momentary and short-term are the means of the last 4 and 30 slice energies (equal-length
+    // windows, so the same value as libebur128's 400 ms / 3 s windows at slice boundaries) instead
+    // of re-summing 3 s of audio per reading. A preview stream measures its own true peak.
+    enum class Mode { Full, Live };
+    explicit LoudnessMeter(int sampleRate, Mode mode = Mode::Full);
     ~LoudnessMeter();
     void add(const float* left, const float* right, int n);
     double momentary() const;
