@@ -88,10 +88,10 @@ class TestCompressor : public QObject {
 
     void groupIsBitIdenticalToOneAtATime()
     {
-        // Six compressors (peak and RMS, with and without knee, one bypassed, one switched on
+        // Eight compressors (peak and RMS, with and without knee, one bypassed, one switched on
         // mid-way): processGroup must give exactly the bits of process() on each.
         const double fs = 48000;
-        constexpr int kN = 6;
+        constexpr int kN = 8; // seven live (a quad and singles), then eight (two quads in one loop)
         CompressorDsp solo[kN], grouped[kN];
         std::mt19937 rng(testSeed());
         std::uniform_real_distribution<float> u(-1.0f, 1.0f);

@@ -151,6 +151,38 @@ void CompressorDsp::smooth4(CompressorDsp* const* c, float* const* buf, int m)
     }
 }
 
+// Pass 2 for eight compressors: two four-lane chains in one loop, so their latencies overlap.
+void CompressorDsp::smooth8(CompressorDsp* const* c, float* const* buf, int m)
+{
+    using F4 = float __attribute__((vector_size(16)));
+    const F4 one{1.0f, 1.0f, 1.0f, 1.0f};
+    F4 aA[2], aR[2], red[2], maxRed[2];
+    for (int h = 0; h < 2; ++h) {
+        CompressorDsp* const* q = c + 4 * h;
+        aA[h] = F4{q[0]->m_aA, q[1]->m_aA, q[2]->m_aA, q[3]->m_aA};
+        aR[h] = F4{q[0]->m_aR, q[1]->m_aR, q[2]->m_aR, q[3]->m_aR};
+        red[h] = F4{q[0]->m_reduction, q[1]->m_reduction, q[2]->m_reduction, q[3]->m_reduction};
+        maxRed[h] = F4{q[0]->m_maxReduction, q[1]->m_maxReduction, q[2]->m_maxReduction, q[3]->m_maxReduction};
+    }
+    for (int i = 0; i < m; ++i) {
+        for (int h = 0; h < 2; ++h) {
+            float* const* b = buf + 4 * h;
+            const F4 target{b[0][i], b[1][i], b[2][i], b[3][i]};
+            const F4 a = target > red[h] ? aA[h] : aR[h];
+            red[h] = a * red[h] + (one - a) * target;
+            maxRed[h] = maxRed[h] < red[h] ? red[h] : maxRed[h];
+            b[0][i] = red[h][0];
+            b[1][i] = red[h][1];
+            b[2][i] = red[h][2];
+            b[3][i] = red[h][3];
+        }
+    }
+    for (int k = 0; k < 8; ++k) {
+        c[k]->m_reduction = red[k / 4][k % 4];
+        c[k]->m_maxReduction = maxRed[k / 4][k % 4];
+    }
+}
+
 // Pass 3: reduction (dB) to gain, makeup and the bypass crossfade.
 __attribute__((target_clones("avx2", "default"))) void CompressorDsp::apply(const Consts& k, float* L, float* R, int m, const float* buf)
 {
@@ -215,6 +247,8 @@ void CompressorDsp::processGroup(CompressorDsp* const* comps, float* const* left
         for (int c = 0; c < live; ++c)
             active[c]->detect(k[c], L[c] + base, R[c] + base, m, b[c]);
         int c = 0;
+        for (; c + 8 <= live; c += 8)
+            smooth8(active + c, b + c, m);
         for (; c + 4 <= live; c += 4)
             smooth4(active + c, b + c, m);
         for (; c < live; ++c)

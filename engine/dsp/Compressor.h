@@ -39,6 +39,7 @@ class CompressorDsp {
     void detect(const Consts& k, const float* L, const float* R, int m, float* buf);
     void smooth(float* buf, int m);
     static void smooth4(CompressorDsp* const* c, float* const* buf, int m);
+    static void smooth8(CompressorDsp* const* c, float* const* buf, int m);
     void apply(const Consts& k, float* L, float* R, int m, const float* buf);
 
     double m_fs = 48000.0;
