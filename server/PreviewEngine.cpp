@@ -92,14 +92,25 @@ void PreviewEngine::transport(quint32 id, const QString& action, double atMs, do
 void PreviewEngine::tick(Worker& w)
 {
     const qint64 now = clock().nsecsElapsed();
+    QList<quint32> ids;
+    QList<QByteArray> frames;
+    std::vector<quint32> ended, meterIds;
     for (auto& [id, stream] : w.streams) {
         const bool wasPlaying = stream->playing();
-        stream->run(now, [this, sid = id](const QByteArray& frame) {
-            if (!frame.isEmpty()) emit packet(sid, frame);
+        stream->run(now, [&ids, &frames, sid = id](const QByteArray& frame) {
+            if (frame.isEmpty()) return;
+            ids.append(sid);
+            frames.append(frame);
         });
-        if (wasPlaying && !stream->playing()) emit transportChanged(id, stream->state()); // reached the end of the song
-        if (stream->metersDue(now) && wasPlaying) emit meters(id, stream->takeMeters(now));
+        if (wasPlaying && !stream->playing()) ended.push_back(id); // reached the end of the song
+        if (stream->metersDue(now) && wasPlaying) meterIds.push_back(id);
     }
+    // Per stream the order stays: its frames, then its transport change, then its meters.
+    if (!ids.isEmpty()) emit packets(ids, frames);
+    for (quint32 id : ended)
+        emit transportChanged(id, w.streams[id]->state());
+    for (quint32 id : meterIds)
+        emit meters(id, w.streams[id]->takeMeters(now));
 }
 
 } // namespace mixroom::server

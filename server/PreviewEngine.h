@@ -3,8 +3,8 @@
 // Live previews: one render thread that runs every preview stream in real time. A stream owns a
 // MixGraph (shared with the control thread, which publishes parameters into it as atomics), a
 // transport (play, pause, seek, loop), a resampler to 48 kHz when the session runs at another
-// rate, and an Opus encoder. Frames are paced by the steady clock; each encoded frame leaves as a
-// `packet` signal (queued to the control thread, which owns the sockets).
+// rate, and an Opus encoder. Frames are paced by the steady clock; the encoded frames of a tick leave as one
+// `packets` signal (queued to the control thread, which owns the sockets).
 // Threads: the public methods may be called from any thread (they post to the render thread);
 // signals arrive on the receiver's thread.
 #include "engine/render/MixGraph.h"
@@ -45,7 +45,10 @@ class PreviewEngine : public QObject {
     void transport(quint32 id, const QString& action, double atMs, double fromMs, double toMs);
 
   signals:
-    void packet(quint32 stream, const QByteArray& frame);
+    // The frames one render tick produced, in order (frames[i] belongs to streams[i]): one queued
+    // call per tick instead of one per frame, so the control thread wakes (and polls its
+    // sockets) a few hundred times a second however many listeners there are.
+    void packets(const QList<quint32>& streams, const QList<QByteArray>& frames);
     void transportChanged(quint32 stream, const QJsonObject& state);
     void meters(quint32 stream, const QJsonObject& meters);
 

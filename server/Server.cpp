@@ -35,8 +35,9 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
         auto it = m_rooms.find(session);
         return it == m_rooms.end() ? nullptr : &it->second->previews();
     };
-    connect(&m_previews, &PreviewEngine::packet, this, [route](quint32 s, const QByteArray& f) {
-        if (PreviewHub* h = route(s)) h->onPacket(s, f);
+    connect(&m_previews, &PreviewEngine::packets, this, [route](const QList<quint32>& streams, const QList<QByteArray>& frames) {
+        for (qsizetype i = 0; i < streams.size(); ++i)
+            if (PreviewHub* h = route(streams[i])) h->onPacket(streams[i], frames[i]);
     });
     connect(&m_previews, &PreviewEngine::transportChanged, this, [route](quint32 s, const QJsonObject& st) {
         if (PreviewHub* h = route(s)) h->onTransport(s, st);
