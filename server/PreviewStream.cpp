@@ -166,12 +166,14 @@ QByteArray PreviewStream::encodeFrame()
     }
     const float* pcm = m_fifo.data();
     for (int i = 0; i < m_frameSamples; ++i) {
-        m_truePeak = std::max({m_truePeak, m_tpL.push(pcm[2 * i]), m_tpR.push(pcm[2 * i + 1])});
-    }
-    for (int i = 0; i < m_frameSamples; ++i) {
         m_outL[static_cast<size_t>(i)] = pcm[2 * i];
         m_outR[static_cast<size_t>(i)] = pcm[2 * i + 1];
     }
+    float tpL[960], tpR[960]; // a frame is at most 20 ms at 48 kHz
+    m_tpL.pushBlock(m_outL.data(), m_frameSamples, tpL);
+    m_tpR.pushBlock(m_outR.data(), m_frameSamples, tpR);
+    for (int i = 0; i < m_frameSamples; ++i)
+        m_truePeak = std::max({m_truePeak, tpL[i], tpR[i]});
     m_loudness.add(m_outL.data(), m_outR.data(), m_frameSamples);
     const int bytes = opus_encode_float(m_opus, pcm, m_frameSamples, m_packet.data(), static_cast<opus_int32>(m_packet.size()));
     m_fifo.erase(m_fifo.begin(), m_fifo.begin() + static_cast<std::ptrdiff_t>(need));

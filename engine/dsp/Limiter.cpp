@@ -66,12 +66,25 @@ float LimiterDsp::takeMaxReduction()
 
 void LimiterDsp::process(float* left, float* right, int n)
 {
+    // True peaks a chunk at a time (the detector vectorises over samples), then the gain loop.
+    constexpr int kChunk = 256;
+    float tpL[kChunk], tpR[kChunk];
+    for (int base = 0; base < n; base += kChunk) {
+        const int m = std::min(kChunk, n - base);
+        m_tpL.pushBlock(left + base, m, tpL);
+        m_tpR.pushBlock(right + base, m, tpR);
+        processChunk(left + base, right + base, m, tpL, tpR);
+    }
+}
+
+void LimiterDsp::processChunk(float* left, float* right, int n, const float* tpL, const float* tpR)
+{
     const int cap = m_window + 1;
     const size_t delayLen = m_delayL.size();
     for (int i = 0; i < n; ++i) {
         const float inL = left[i], inR = right[i];
         // True peak of the interval around the detector's sample (both neighbours' intervals).
-        const float tp = std::max(m_tpL.push(inL), m_tpR.push(inR));
+        const float tp = std::max(tpL[i], tpR[i]);
         const float tp2 = std::max(tp, m_prevTp);
         m_prevTp = tp;
         const float ceiling = static_cast<float>(m_ceiling.next());

@@ -26,6 +26,7 @@ class LimiterDsp {
     float takeMaxReduction();
 
   private:
+    void processChunk(float* left, float* right, int n, const float* tpL, const float* tpR);
     double m_fs = 48000.0;
     int m_window = 1; // lookahead in samples
     bool m_first = true;

@@ -63,4 +63,44 @@ float TruePeakDetector::push(float x)
     return peak;
 }
 
+__attribute__((target_clones("avx2", "default"))) void TruePeakDetector::pushBlock(const float* x, int n, float* peaks)
+{
+    constexpr int kChunk = 256;
+    constexpr int kOld = kTaps - 1;
+    float lin[kOld + kChunk]; // the kTaps - 1 samples before the chunk, oldest first, then the chunk
+    float acc[3][kChunk];
+    for (int base = 0; base < n; base += kChunk) {
+        const int m = std::min(kChunk, n - base);
+        const float* w = &m_hist[static_cast<size_t>(m_pos)]; // newest first
+        for (int k = 0; k < kOld; ++k)
+            lin[k] = w[kOld - 1 - k];
+        std::copy(x + base, x + base + m, lin + kOld);
+        // Output i's window, newest first, is lin[kOld + i - j], j = 0 .. kTaps - 1; each phase
+        // sums its taps in push()'s order, so the values are the same.
+        for (int p = 0; p < 3; ++p) {
+            for (int i = 0; i < m; ++i)
+                acc[p][i] = 0.0f;
+            for (int j = 0; j < kTaps; ++j) {
+                const float c = m_lanes[static_cast<size_t>(j)][p];
+                const float* src = lin + kOld - j;
+                for (int i = 0; i < m; ++i)
+                    acc[p][i] += c * src[i];
+            }
+        }
+        for (int i = 0; i < m; ++i) {
+            float peak = std::abs(lin[kOld + i - kLatency]);
+            for (int p = 0; p < 3; ++p)
+                peak = std::max(peak, std::abs(acc[p][i]));
+            peaks[base + i] = peak;
+        }
+        // The history as push() would have left it.
+        const int keep = std::min(m, kTaps);
+        for (int k = m - keep; k < m; ++k) {
+            m_pos = (m_pos + kTaps - 1) % kTaps;
+            m_hist[static_cast<size_t>(m_pos)] = x[base + k];
+            m_hist[static_cast<size_t>(m_pos + kTaps)] = x[base + k];
+        }
+    }
+}
+
 } // namespace mixroom::engine

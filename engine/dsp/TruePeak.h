@@ -17,6 +17,9 @@ class TruePeakDetector {
     void reset();
     // Pushes one sample; returns the oversampled peak magnitude around x[n - kLatency].
     float push(float x);
+    // Pushes n samples; peaks[i] is what push(x[i]) would return, bit for bit. The filter runs
+    // across time (vectorised over samples) instead of across phases.
+    void pushBlock(const float* x, int n, float* peaks);
 
   private:
     using F4 = float __attribute__((vector_size(16)));
