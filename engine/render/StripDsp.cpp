@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 
 namespace mixroom::engine {
@@ -154,23 +155,47 @@ __attribute__((target_clones("avx2", "default"))) void StripDsp::processOutput(f
         outL[i] += left[i];
         outR[i] += right[i];
     }
-    // Meters: four partial accumulators so the loop is not one long dependency chain.
-    float pk[4] = {0, 0, 0, 0};
-    double sq[4] = {0, 0, 0, 0};
+    // Meters: eight partial accumulators, one per lane of explicit vectors (the compiler does
+    // not vectorise this reduction by itself).
+    using F8 = float __attribute__((vector_size(32)));
+    using I8 = int __attribute__((vector_size(32)));
+    using D4 = double __attribute__((vector_size(32)));
+    constexpr int kLanes = 8;
+    F8 pkv{};
+    D4 sqLo{}, sqHi{};
     int i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; ++k) {
-            const float a = std::abs(left[i + k]), b = std::abs(right[i + k]);
-            pk[k] = pk[k] > a ? pk[k] : a;
-            pk[k] = pk[k] > b ? pk[k] : b;
-            sq[k] += double(left[i + k]) * left[i + k] + double(right[i + k]) * right[i + k];
-        }
+    for (; i + kLanes <= n; i += kLanes) {
+        F8 a, b;
+        std::memcpy(&a, left + i, sizeof a);
+        std::memcpy(&b, right + i, sizeof b);
+        const F8 absA = (F8)((I8)a & 0x7fffffff), absB = (F8)((I8)b & 0x7fffffff);
+        const F8 m = absA > absB ? absA : absB;
+        pkv = pkv > m ? pkv : m;
+        const D4 aLo = __builtin_convertvector(__builtin_shufflevector(a, a, 0, 1, 2, 3), D4);
+        const D4 aHi = __builtin_convertvector(__builtin_shufflevector(a, a, 4, 5, 6, 7), D4);
+        const D4 bLo = __builtin_convertvector(__builtin_shufflevector(b, b, 0, 1, 2, 3), D4);
+        const D4 bHi = __builtin_convertvector(__builtin_shufflevector(b, b, 4, 5, 6, 7), D4);
+        sqLo += aLo * aLo + bLo * bLo;
+        sqHi += aHi * aHi + bHi * bHi;
+    }
+    float pk[kLanes];
+    double sq[kLanes];
+    for (int k = 0; k < 4; ++k) {
+        sq[k] = sqLo[k];
+        sq[k + 4] = sqHi[k];
+    }
+    for (int k = 0; k < kLanes; ++k)
+        pk[k] = pkv[k];
     for (; i < n; ++i) {
         pk[0] = std::max(pk[0], std::max(std::abs(left[i]), std::abs(right[i])));
         sq[0] += double(left[i]) * left[i] + double(right[i]) * right[i];
     }
-    const float peak = std::max(std::max(pk[0], pk[1]), std::max(pk[2], pk[3]));
-    const double sumSq = (sq[0] + sq[1]) + (sq[2] + sq[3]);
+    float peak = 0.0f;
+    double sumSq = 0.0;
+    for (int k = 0; k < kLanes; ++k) {
+        peak = std::max(peak, pk[k]);
+        sumSq += sq[k];
+    }
     // Block RMS folded into a ~300 ms average; totals for the render report.
     const double blockMs = n > 0 ? sumSq / (2.0 * n) : 0.0;
     const double a = std::pow(m_rmsCoef, n);
