@@ -3,18 +3,22 @@
 // and pan, into a master limiter. Renders with Mixroom (one thread) and with Debian's ffmpeg
 // running the equivalent filter graph single-threaded, and prints both wall times, realtime
 // factors and their ratio.
-//   bench_render [--tracks N] [--seconds S] [--keep DIR] [--no-ffmpeg]
+//   bench_render [--tracks N] [--seconds S] [--runs N] [--keep DIR] [--no-ffmpeg]
+// Each render runs --runs times (default 3), Mixroom's and ffmpeg's alike; the best wall time
+// counts and the median is shown, so a noisy neighbour on a shared machine does not decide.
 #include "engine/render/Renderer.h"
 #include "engine/stems/SessionStems.h"
 
 #include <sndfile.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -61,11 +65,26 @@ void writeStem(const std::string& path, int index, int rate, double seconds)
 
 } // namespace
 
+namespace {
+struct Timing {
+    std::vector<double> secs;
+    void add(double t) { secs.push_back(t); }
+    double best() const { return *std::min_element(secs.begin(), secs.end()); }
+    double median() const
+    {
+        std::vector<double> v = secs;
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    }
+};
+} // namespace
+
 int main(int argc, char** argv)
 {
     int tracks = 16;
     double seconds = 60;
     bool runFfmpeg = true;
+    int runs = 3;
     std::string keep;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -73,12 +92,14 @@ int main(int argc, char** argv)
             tracks = std::atoi(argv[++i]);
         else if (a == "--seconds" && i + 1 < argc)
             seconds = std::atof(argv[++i]);
+        else if (a == "--runs" && i + 1 < argc)
+            runs = std::max(1, std::atoi(argv[++i]));
         else if (a == "--keep" && i + 1 < argc)
             keep = argv[++i];
         else if (a == "--no-ffmpeg")
             runFfmpeg = false;
         else if (a == "--help" || a == "-h") {
-            std::printf("Usage: bench_render [--tracks N] [--seconds S] [--keep DIR] [--no-ffmpeg]\n"
+            std::printf("Usage: bench_render [--tracks N] [--seconds S] [--runs N] [--keep DIR] [--no-ffmpeg]\n"
                         "Renders N stereo stems (default 16 x 60 s at 48 kHz) with Mixroom on one thread and with\n"
                         "ffmpeg's equivalent filter graph (-filter_complex_threads 1), and prints both times.\n");
             return 0;
@@ -121,25 +142,35 @@ int main(int argc, char** argv)
 
     RenderOptions opt;
     opt.format = FileFormat::Wav24;
-    const double t1 = now();
-    auto rep = renderToFile(s, stems.value(), (dir / "mixroom.wav").string(), opt);
-    const double mixSecs = now() - t1;
-    if (!rep) {
-        std::fprintf(stderr, "bench_render: %s\n", rep.error().message.c_str());
-        return 1;
+    Timing mixT, plainT, ffT;
+    std::optional<RenderReport> rep, plain;
+    for (int r = 0; r < runs; ++r) {
+        opt.measureLoudness = true;
+        const double t1 = now();
+        auto withReport = renderToFile(s, stems.value(), (dir / "mixroom.wav").string(), opt);
+        mixT.add(now() - t1);
+        if (!withReport) {
+            std::fprintf(stderr, "bench_render: %s\n", withReport.error().message.c_str());
+            return 1;
+        }
+        rep = withReport.value();
+        opt.measureLoudness = false;
+        const double t1b = now();
+        auto renderOnly = renderToFile(s, stems.value(), (dir / "mixroom-plain.wav").string(), opt);
+        plainT.add(now() - t1b);
+        if (!renderOnly) {
+            std::fprintf(stderr, "bench_render: %s\n", renderOnly.error().message.c_str());
+            return 1;
+        }
     }
-    opt.measureLoudness = false;
-    const double t1b = now();
-    auto plain = renderToFile(s, stems.value(), (dir / "mixroom-plain.wav").string(), opt);
-    const double plainSecs = now() - t1b;
-    if (!plain) {
-        std::fprintf(stderr, "bench_render: %s\n", plain.error().message.c_str());
-        return 1;
-    }
+    const double mixSecs = mixT.best(), plainSecs = plainT.best();
     const double audio = static_cast<double>(rep->frames) / rate;
     std::printf("\nImport (decode, canonical float32, hash): %.2f s\n", importSecs);
-    std::printf("Mixroom render (1 thread, incl. loudness report, wav24): %.3f s wall, %.1fx realtime\n", mixSecs, audio / mixSecs);
-    std::printf("Mixroom render (1 thread, render only, wav24):               %.3f s wall, %.1fx realtime\n", plainSecs, audio / plainSecs);
+    std::printf("Wall times: best of %d runs (median in brackets)\n", runs);
+    std::printf("Mixroom render (1 thread, incl. loudness report, wav24): %.3f s (%.3f), %.1fx realtime\n", mixSecs, mixT.median(),
+                audio / mixSecs);
+    std::printf("Mixroom render (1 thread, render only, wav24):               %.3f s (%.3f), %.1fx realtime\n", plainSecs, plainT.median(),
+                audio / plainSecs);
     std::printf("  integrated %.2f LUFS, true peak %.2f dBTP\n", rep->loudness.integrated, rep->loudness.truePeak);
 
     if (runFfmpeg) {
@@ -164,14 +195,18 @@ int main(int argc, char** argv)
             graph += "[a" + std::to_string(t) + "]";
         graph += "amix=inputs=" + std::to_string(tracks) + ":normalize=0,alimiter=limit=0.891:level=false[out]";
         cmd += " -filter_complex '" + graph + "' -map '[out]' -c:a pcm_s24le " + (dir / "ffmpeg.wav").string();
-        const double t2 = now();
-        const int rc = std::system(cmd.c_str());
-        const double ffSecs = now() - t2;
-        if (rc != 0) {
-            std::fprintf(stderr, "bench_render: ffmpeg failed (exit %d); is Debian's ffmpeg installed?\n", rc);
-            return 1;
+        for (int r = 0; r < runs; ++r) {
+            const double t2 = now();
+            const int rc = std::system(cmd.c_str());
+            ffT.add(now() - t2);
+            if (rc != 0) {
+                std::fprintf(stderr, "bench_render: ffmpeg failed (exit %d); is Debian's ffmpeg installed?\n", rc);
+                return 1;
+            }
         }
-        std::printf("ffmpeg (-filter_complex_threads 1, same chain, wav24):     %.3f s wall, %.1fx realtime\n", ffSecs, audio / ffSecs);
+        const double ffSecs = ffT.best();
+        std::printf("ffmpeg (-filter_complex_threads 1, same chain, wav24):     %.3f s (%.3f), %.1fx realtime\n", ffSecs, ffT.median(),
+                    audio / ffSecs);
         std::printf("Mixroom is %.1fx faster than ffmpeg like for like (render only), %.1fx with its loudness report\n", ffSecs / plainSecs,
                     ffSecs / mixSecs);
     }
