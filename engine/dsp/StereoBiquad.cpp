@@ -114,6 +114,26 @@ template <int N> void pair(Section* sa, float* la, float* ra, Section* sb, float
         pairBase<N>(sa, la, ra, sb, lb, rb, n);
 }
 
+// In place: row[t][j] becomes row[j][t].
+__attribute__((target("avx"))) inline void transpose8(__m256* row)
+{
+    __m256 t[8], u[8];
+    for (int k = 0; k < 4; ++k) {
+        t[2 * k] = _mm256_unpacklo_ps(row[2 * k], row[2 * k + 1]);
+        t[2 * k + 1] = _mm256_unpackhi_ps(row[2 * k], row[2 * k + 1]);
+    }
+    for (int h = 0; h < 2; ++h) {
+        u[4 * h + 0] = _mm256_shuffle_ps(t[4 * h + 0], t[4 * h + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * h + 1] = _mm256_shuffle_ps(t[4 * h + 0], t[4 * h + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * h + 2] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * h + 3] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int k = 0; k < 4; ++k) {
+        row[k] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x20);
+        row[k + 4] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x31);
+    }
+}
+
 // Four cascades of N sections as one eight-lane chain (AVX-512): 5 N coefficient and 2 N state
 // registers, so nothing spills. The same fused operations per lane as step().
 template <int N> __attribute__((target("avx512f,fma"))) void quadAvx512(Section* const* c, float* const* l, float* const* r, int n)
@@ -131,11 +151,33 @@ template <int N> __attribute__((target("avx512f,fma"))) void quadAvx512(Section*
             }
             wide[f][k] = _mm512_load_pd(lanes);
         }
-    float *l0 = l[0], *r0 = r[0], *l1 = l[1], *r1 = r[1], *l2 = l[2], *r2 = r[2], *l3 = l[3], *r3 = r[3];
-    for (int i = 0; i < n; ++i) {
-        using F8 = float __attribute__((vector_size(32)));
-        using D8 = double __attribute__((vector_size(64)));
-        const F8 in{l0[i], r0[i], l1[i], r1[i], l2[i], r2[i], l3[i], r3[i]};
+    using F8 = float __attribute__((vector_size(32)));
+    using D8 = double __attribute__((vector_size(64)));
+    float* ch[8] = {l[0], r[0], l[1], r[1], l[2], r[2], l[3], r[3]}; // lane order
+    // Eight samples at a time: an 8x8 transpose turns eight channels' runs into eight
+    // samples' lane vectors (and back), instead of gathering and scattering lane by lane.
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 row[8];
+        for (int j = 0; j < 8; ++j)
+            row[j] = _mm256_loadu_ps(ch[j] + i);
+        transpose8(row);
+        for (int t = 0; t < 8; ++t) {
+            __m512d x = __builtin_convertvector(F8(row[t]), D8);
+            for (int k = 0; k < N; ++k) {
+                const __m512d y = _mm512_fmadd_pd(b0[k], x, z1[k]);
+                z1[k] = _mm512_fmadd_pd(na1[k], y, _mm512_fmadd_pd(b1[k], x, z2[k]));
+                z2[k] = _mm512_fmadd_pd(na2[k], y, _mm512_mul_pd(b2[k], x));
+                x = y;
+            }
+            row[t] = __m256(__builtin_convertvector(D8(x), F8));
+        }
+        transpose8(row);
+        for (int j = 0; j < 8; ++j)
+            _mm256_storeu_ps(ch[j] + i, row[j]);
+    }
+    for (; i < n; ++i) {
+        const F8 in{ch[0][i], ch[1][i], ch[2][i], ch[3][i], ch[4][i], ch[5][i], ch[6][i], ch[7][i]};
         __m512d x = __builtin_convertvector(in, D8);
         for (int k = 0; k < N; ++k) {
             const __m512d y = _mm512_fmadd_pd(b0[k], x, z1[k]);
@@ -144,14 +186,8 @@ template <int N> __attribute__((target("avx512f,fma"))) void quadAvx512(Section*
             x = y;
         }
         const F8 out = __builtin_convertvector(D8(x), F8);
-        l0[i] = out[0];
-        r0[i] = out[1];
-        l1[i] = out[2];
-        r1[i] = out[3];
-        l2[i] = out[4];
-        r2[i] = out[5];
-        l3[i] = out[6];
-        r3[i] = out[7];
+        for (int j = 0; j < 8; ++j)
+            ch[j][i] = out[j];
     }
     alignas(64) double s1[8], s2[8];
     for (int k = 0; k < N; ++k) {
