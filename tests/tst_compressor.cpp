@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "TestSignals.h"
 #include "engine/dsp/Compressor.h"
+#include "engine/dsp/FastMath.h"
 
 #include <QTest>
 
@@ -13,6 +14,23 @@ using namespace mixroom::test;
 class TestCompressor : public QObject {
     Q_OBJECT
   private slots:
+    void fastLogAndExpAreWithinATenThousandthOfADb()
+    {
+        // The detector's level <-> dB conversions against libm in double, from -140 dBFS to
+        // +24 dBFS (log) and over 0 to -40 dB of gain reduction (exp).
+        double worstLog = 0, worstExp = 0;
+        for (double x = 1e-7; x < 16; x *= 1.0003) {
+            const float f = static_cast<float>(x);
+            worstLog = std::max(worstLog, std::abs(fastLog2(f) - std::log2(double(f))) * 6.0206);
+        }
+        for (double r = -40; r <= 0; r += 0.0007) {
+            const float f = static_cast<float>(r);
+            worstExp = std::max(worstExp, std::abs(20 * std::log10(fastExp2(f) / std::exp2(double(f)))));
+        }
+        QVERIFY2(worstLog < 1e-4, qPrintable(QString::number(worstLog)));
+        QVERIFY2(worstExp < 1e-4, qPrintable(QString::number(worstExp)));
+    }
+
     void curve_data()
     {
         QTest::addColumn<double>("in");
