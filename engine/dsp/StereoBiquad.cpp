@@ -134,6 +134,20 @@ __attribute__((target("avx"))) inline void transpose8(__m256* row)
     }
 }
 
+// One sample through N sections, eight lanes: the same fused operations per lane as step().
+template <int N>
+__attribute__((target("avx512f,fma"), always_inline)) inline __m512d
+run8(__m512d x, const __m512d* b0, const __m512d* b1, const __m512d* b2, const __m512d* na1, const __m512d* na2, __m512d* z1, __m512d* z2)
+{
+    for (int k = 0; k < N; ++k) {
+        const __m512d y = _mm512_fmadd_pd(b0[k], x, z1[k]);
+        z1[k] = _mm512_fmadd_pd(na1[k], y, _mm512_fmadd_pd(b1[k], x, z2[k]));
+        z2[k] = _mm512_fmadd_pd(na2[k], y, _mm512_mul_pd(b2[k], x));
+        x = y;
+    }
+    return x;
+}
+
 // Four cascades of N sections as one eight-lane chain (AVX-512): 5 N coefficient and 2 N state
 // registers, so nothing spills. The same fused operations per lane as step().
 template <int N> __attribute__((target("avx512f,fma"))) void quadAvx512(Section* const* c, float* const* l, float* const* r, int n)
@@ -163,14 +177,8 @@ template <int N> __attribute__((target("avx512f,fma"))) void quadAvx512(Section*
             row[j] = _mm256_loadu_ps(ch[j] + i);
         transpose8(row);
         for (int t = 0; t < 8; ++t) {
-            __m512d x = __builtin_convertvector(F8(row[t]), D8);
-            for (int k = 0; k < N; ++k) {
-                const __m512d y = _mm512_fmadd_pd(b0[k], x, z1[k]);
-                z1[k] = _mm512_fmadd_pd(na1[k], y, _mm512_fmadd_pd(b1[k], x, z2[k]));
-                z2[k] = _mm512_fmadd_pd(na2[k], y, _mm512_mul_pd(b2[k], x));
-                x = y;
-            }
-            row[t] = __m256(__builtin_convertvector(D8(x), F8));
+            const __m512d x = __builtin_convertvector(F8(row[t]), D8);
+            row[t] = __m256(__builtin_convertvector(D8(run8<N>(x, b0, b1, b2, na1, na2, z1, z2)), F8));
         }
         transpose8(row);
         for (int j = 0; j < 8; ++j)
@@ -178,14 +186,8 @@ template <int N> __attribute__((target("avx512f,fma"))) void quadAvx512(Section*
     }
     for (; i < n; ++i) {
         const F8 in{ch[0][i], ch[1][i], ch[2][i], ch[3][i], ch[4][i], ch[5][i], ch[6][i], ch[7][i]};
-        __m512d x = __builtin_convertvector(in, D8);
-        for (int k = 0; k < N; ++k) {
-            const __m512d y = _mm512_fmadd_pd(b0[k], x, z1[k]);
-            z1[k] = _mm512_fmadd_pd(na1[k], y, _mm512_fmadd_pd(b1[k], x, z2[k]));
-            z2[k] = _mm512_fmadd_pd(na2[k], y, _mm512_mul_pd(b2[k], x));
-            x = y;
-        }
-        const F8 out = __builtin_convertvector(D8(x), F8);
+        const __m512d x = __builtin_convertvector(in, D8);
+        const F8 out = __builtin_convertvector(D8(run8<N>(x, b0, b1, b2, na1, na2, z1, z2)), F8);
         for (int j = 0; j < 8; ++j)
             ch[j][i] = out[j];
     }
