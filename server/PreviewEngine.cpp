@@ -108,9 +108,9 @@ void PreviewEngine::tick(Worker& w)
     // Per stream the order stays: its frames, then its transport change, then its meters.
     if (!ids.isEmpty()) emit packets(ids, frames);
     for (quint32 id : ended)
-        emit transportChanged(id, w.streams[id]->state());
+        emit transportChanged(id, w.streams.at(id)->state());
     for (quint32 id : meterIds)
-        emit meters(id, w.streams[id]->takeMeters(now));
+        emit meters(id, w.streams.at(id)->takeMeters(now));
 }
 
 } // namespace mixroom::server

@@ -12,7 +12,8 @@ namespace mixroom::server {
 
 namespace {
 constexpr int kOutRate = 48000;
-constexpr int kBlock = 256; // render block at the session rate
+constexpr int kBlock = 256;                     // render block at the session rate
+constexpr int kMaxFrameSamples = kOutRate / 50; // frames are 10 or 20 ms (the hub refuses others)
 double db(double v)
 {
     return v > 0 ? 20.0 * std::log10(v) : -144.0;
@@ -20,7 +21,7 @@ double db(double v)
 } // namespace
 
 PreviewStream::PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s)
-    : m_id(id), m_graph(std::move(graph)), m_s(s), m_frameSamples(kOutRate * s.frameMs / 1000)
+    : m_id(id), m_graph(std::move(graph)), m_s(s), m_frameSamples(std::min(kOutRate * s.frameMs / 1000, kMaxFrameSamples))
 {
     int err = 0;
     m_opus = opus_encoder_create(kOutRate, 2, OPUS_APPLICATION_AUDIO, &err);
@@ -169,7 +170,7 @@ QByteArray PreviewStream::encodeFrame()
         m_outL[static_cast<size_t>(i)] = pcm[2 * i];
         m_outR[static_cast<size_t>(i)] = pcm[2 * i + 1];
     }
-    float tpL[960], tpR[960]; // a frame is at most 20 ms at 48 kHz
+    float tpL[kMaxFrameSamples], tpR[kMaxFrameSamples];
     m_tpL.pushBlock(m_outL.data(), m_frameSamples, tpL);
     m_tpR.pushBlock(m_outR.data(), m_frameSamples, tpR);
     for (int i = 0; i < m_frameSamples; ++i)

@@ -125,39 +125,14 @@ void CompressorDsp::smooth(float* buf, int m)
     m_maxReduction = maxRed;
 }
 
-// Pass 2 for four compressors at once, one per SIMD lane: the same arithmetic per lane.
-void CompressorDsp::smooth4(CompressorDsp* const* c, float* const* buf, int m)
-{
-    using F4 = float __attribute__((vector_size(16)));
-    const F4 aA{c[0]->m_aA, c[1]->m_aA, c[2]->m_aA, c[3]->m_aA};
-    const F4 aR{c[0]->m_aR, c[1]->m_aR, c[2]->m_aR, c[3]->m_aR};
-    const F4 one{1.0f, 1.0f, 1.0f, 1.0f};
-    F4 red{c[0]->m_reduction, c[1]->m_reduction, c[2]->m_reduction, c[3]->m_reduction};
-    F4 maxRed{c[0]->m_maxReduction, c[1]->m_maxReduction, c[2]->m_maxReduction, c[3]->m_maxReduction};
-    float *b0 = buf[0], *b1 = buf[1], *b2 = buf[2], *b3 = buf[3];
-    for (int i = 0; i < m; ++i) {
-        const F4 target{b0[i], b1[i], b2[i], b3[i]};
-        const F4 a = target > red ? aA : aR;
-        red = a * red + (one - a) * target;
-        maxRed = maxRed < red ? red : maxRed;
-        b0[i] = red[0];
-        b1[i] = red[1];
-        b2[i] = red[2];
-        b3[i] = red[3];
-    }
-    for (int k = 0; k < 4; ++k) {
-        c[k]->m_reduction = red[k];
-        c[k]->m_maxReduction = maxRed[k];
-    }
-}
-
-// Pass 2 for eight compressors: two four-lane chains in one loop, so their latencies overlap.
-void CompressorDsp::smooth8(CompressorDsp* const* c, float* const* buf, int m)
+// Pass 2 for 4 * Q compressors, one per SIMD lane: Q four-lane chains in one loop, so their
+// latencies overlap. The same arithmetic per lane as smooth().
+template <int Q> void CompressorDsp::smoothQuads(CompressorDsp* const* c, float* const* buf, int m)
 {
     using F4 = float __attribute__((vector_size(16)));
     const F4 one{1.0f, 1.0f, 1.0f, 1.0f};
-    F4 aA[2], aR[2], red[2], maxRed[2];
-    for (int h = 0; h < 2; ++h) {
+    F4 aA[Q], aR[Q], red[Q], maxRed[Q];
+    for (int h = 0; h < Q; ++h) {
         CompressorDsp* const* q = c + 4 * h;
         aA[h] = F4{q[0]->m_aA, q[1]->m_aA, q[2]->m_aA, q[3]->m_aA};
         aR[h] = F4{q[0]->m_aR, q[1]->m_aR, q[2]->m_aR, q[3]->m_aR};
@@ -165,7 +140,7 @@ void CompressorDsp::smooth8(CompressorDsp* const* c, float* const* buf, int m)
         maxRed[h] = F4{q[0]->m_maxReduction, q[1]->m_maxReduction, q[2]->m_maxReduction, q[3]->m_maxReduction};
     }
     for (int i = 0; i < m; ++i) {
-        for (int h = 0; h < 2; ++h) {
+        for (int h = 0; h < Q; ++h) {
             float* const* b = buf + 4 * h;
             const F4 target{b[0][i], b[1][i], b[2][i], b[3][i]};
             const F4 a = target > red[h] ? aA[h] : aR[h];
@@ -177,7 +152,7 @@ void CompressorDsp::smooth8(CompressorDsp* const* c, float* const* buf, int m)
             b[3][i] = red[h][3];
         }
     }
-    for (int k = 0; k < 8; ++k) {
+    for (int k = 0; k < 4 * Q; ++k) {
         c[k]->m_reduction = red[k / 4][k % 4];
         c[k]->m_maxReduction = maxRed[k / 4][k % 4];
     }
@@ -248,9 +223,9 @@ void CompressorDsp::processGroup(CompressorDsp* const* comps, float* const* left
             active[c]->detect(k[c], L[c] + base, R[c] + base, m, b[c]);
         int c = 0;
         for (; c + 8 <= live; c += 8)
-            smooth8(active + c, b + c, m);
+            smoothQuads<2>(active + c, b + c, m);
         for (; c + 4 <= live; c += 4)
-            smooth4(active + c, b + c, m);
+            smoothQuads<1>(active + c, b + c, m);
         for (; c < live; ++c)
             active[c]->smooth(b[c], m);
         for (int j = 0; j < live; ++j)

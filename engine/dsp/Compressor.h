@@ -38,8 +38,7 @@ class CompressorDsp {
     Consts consts() const;
     void detect(const Consts& k, const float* L, const float* R, int m, float* buf);
     void smooth(float* buf, int m);
-    static void smooth4(CompressorDsp* const* c, float* const* buf, int m);
-    static void smooth8(CompressorDsp* const* c, float* const* buf, int m);
+    template <int Q> static void smoothQuads(CompressorDsp* const* c, float* const* buf, int m);
     void apply(const Consts& k, float* L, float* R, int m, const float* buf);
 
     double m_fs = 48000.0;

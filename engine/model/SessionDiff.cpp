@@ -91,19 +91,17 @@ std::vector<std::string> paramPaths(const Session& session)
 SessionDiff diffSessions(const Session& before, const Session& after)
 {
     SessionDiff d;
-    std::set<std::string> stripsBefore, stripsAfter;
-    for (const auto& t : before.tracks)
-        stripsBefore.insert("tracks/" + t.id);
-    for (const auto& g : before.groups)
-        stripsBefore.insert("groups/" + g.id);
-    for (const auto& r : before.returns)
-        stripsBefore.insert("returns/" + r.id);
-    for (const auto& t : after.tracks)
-        stripsAfter.insert("tracks/" + t.id);
-    for (const auto& g : after.groups)
-        stripsAfter.insert("groups/" + g.id);
-    for (const auto& r : after.returns)
-        stripsAfter.insert("returns/" + r.id);
+    auto stripIds = [](const Session& s) {
+        std::set<std::string> ids;
+        for (const auto& t : s.tracks)
+            ids.insert("tracks/" + t.id);
+        for (const auto& g : s.groups)
+            ids.insert("groups/" + g.id);
+        for (const auto& r : s.returns)
+            ids.insert("returns/" + r.id);
+        return ids;
+    };
+    const std::set<std::string> stripsBefore = stripIds(before), stripsAfter = stripIds(after);
     std::set_difference(stripsAfter.begin(), stripsAfter.end(), stripsBefore.begin(), stripsBefore.end(), std::back_inserter(d.added));
     std::set_difference(stripsBefore.begin(), stripsBefore.end(), stripsAfter.begin(), stripsAfter.end(), std::back_inserter(d.removed));
 
