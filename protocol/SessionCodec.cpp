@@ -207,94 +207,73 @@ engine::Result<Session> decodeSession(const QByteArray& json)
 
 namespace {
 
-QJsonArray encodeEq(const std::vector<engine::EqBand>& eq)
-{
-    QJsonArray a;
-    for (const auto& b : eq)
-        a.append(QJsonObject{{"type", QString::fromStdString(engine::toString(b.type))},
-                             {"freq", b.freq},
-                             {"gain", b.gain},
-                             {"q", b.q},
-                             {"enabled", b.enabled}});
-    return a;
-}
+// The document as an ordered tree built from paths, then turned into JSON: lists of strips
+// ("tracks", "groups", "returns") become arrays of objects carrying their "id", "eq" becomes an
+// array of bands, everything else objects keyed by segment.
+struct Tree {
+    QJsonValue leaf;
+    bool list = false; // an array (of strips with ids, or of EQ bands)
+    bool strips = false;
+    std::vector<std::pair<QString, Tree>> kids; // insertion order: the session's order
 
-QJsonObject encodeComp(const engine::Compressor& c)
-{
-    return {{"enabled", c.enabled}, {"threshold", c.threshold},
-            {"ratio", c.ratio},     {"knee", c.knee},
-            {"attack", c.attack},   {"release", c.release},
-            {"makeup", c.makeup},   {"detector", QString::fromStdString(engine::toString(c.detector))}};
-}
+    Tree& child(const QString& key)
+    {
+        for (auto& [k, t] : kids)
+            if (k == key) return t;
+        kids.emplace_back(key, Tree{});
+        return kids.back().second;
+    }
+    QJsonValue json() const
+    {
+        if (list) {
+            QJsonArray a;
+            for (const auto& [k, t] : kids) {
+                QJsonObject o = t.json().toObject();
+                if (strips) o.insert("id", k);
+                a.append(o);
+            }
+            return a;
+        }
+        if (kids.empty()) return leaf;
+        QJsonObject o;
+        for (const auto& [k, t] : kids)
+            o.insert(k, t.json());
+        return o;
+    }
+};
 
-QJsonObject encodeStrip(const engine::Strip& st)
+QJsonValue toJson(const engine::ParamValue& v)
 {
-    QJsonObject o{{"id", QString::fromStdString(st.id)},
-                  {"name", QString::fromStdString(st.name)},
-                  {"trim", st.trim},
-                  {"polarity", st.polarity},
-                  {"fader", st.fader},
-                  {"pan", st.pan},
-                  {"mute", st.mute},
-                  {"solo", st.solo},
-                  {"eq", encodeEq(st.eq)},
-                  {"comp", encodeComp(st.comp)}};
-    QJsonObject sends;
-    for (const auto& snd : st.sends)
-        sends[QString::fromStdString(snd.to)] = QJsonObject{{"level", snd.level}, {"pre", snd.pre}};
-    if (!sends.isEmpty()) o["sends"] = sends;
-    return o;
+    if (std::holds_alternative<double>(v)) return std::get<double>(v);
+    if (std::holds_alternative<bool>(v)) return std::get<bool>(v);
+    return QString::fromStdString(std::get<std::string>(v));
 }
 
 } // namespace
 
 QByteArray encodeSession(const Session& s)
 {
-    QJsonObject root{{"format", kSessionFormat},
-                     {"version", Session::kFormatVersion},
-                     {"sampleRate", s.sampleRate},
-                     {"tempo", s.tempo},
-                     {"tail", s.tail}};
-    QJsonArray tracks, groups, returns;
-    for (const auto& t : s.tracks) {
-        QJsonObject o = encodeStrip(t);
-        o["stem"] = QString::fromStdString(t.stem);
-        o["output"] = QString::fromStdString(t.output);
-        tracks.append(o);
+    // Every field the table has for this session's structure, active or not: what the server
+    // accepted is what a snapshot, a version or a joining client gets.
+    Tree root;
+    for (const char* list : {"groups", "returns", "tracks"}) { // present even when empty
+        root.child(list).list = true;
+        root.child(list).strips = true;
     }
-    for (const auto& g : s.groups)
-        groups.append(encodeStrip(g));
-    for (const auto& r : s.returns) {
-        QJsonObject o = encodeStrip(r);
-        QJsonObject fx{{"type", QString::fromStdString(engine::toString(r.effect))}};
-        if (r.effect == engine::EffectType::Reverb) {
-            fx["size"] = r.reverb.size;
-            fx["decay"] = r.reverb.decay;
-            fx["damping"] = r.reverb.damping;
-            fx["predelay"] = r.reverb.predelay;
-        } else {
-            fx["time"] = r.delay.time;
-            fx["sync"] = QString::fromStdString(r.delay.sync);
-            fx["feedback"] = r.delay.feedback;
-            fx["highcut"] = r.delay.highcut;
-            fx["pingpong"] = r.delay.pingpong;
+    engine::forEachField(s, [&](const std::string& path, const engine::ParamSpec&, engine::FieldRef ref) {
+        const QStringList seg = QString::fromStdString(path).split('/');
+        const int eqAt = seg[0] == "master" ? 1 : 2; // "master/eq/1/..." or "tracks/bass/eq/1/..."
+        Tree* node = &root;
+        for (int i = 0; i < seg.size(); ++i) {
+            node = &node->child(seg[i]);
+            if (i == eqAt && seg[i] == "eq" && seg.size() == i + 3) node->list = true;
         }
-        o["effect"] = fx;
-        returns.append(o);
-    }
-    root["groups"] = groups;
-    root["returns"] = returns;
-    root["tracks"] = tracks;
-    const auto& m = s.master;
-    root["master"] = QJsonObject{{"eq", encodeEq(m.eq)},
-                                 {"comp", encodeComp(m.comp)},
-                                 {"width", m.width},
-                                 {"limiter", QJsonObject{{"enabled", m.limiter.enabled},
-                                                         {"ceiling", m.limiter.ceiling},
-                                                         {"lookahead", m.limiter.lookahead},
-                                                         {"release", m.limiter.release}}},
-                                 {"fader", m.fader}};
-    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+        node->leaf = toJson(ref.get());
+    });
+    QJsonObject doc = root.json().toObject();
+    doc.insert("format", kSessionFormat);
+    doc.insert("version", Session::kFormatVersion);
+    return QJsonDocument(doc).toJson(QJsonDocument::Indented);
 }
 
 } // namespace mixroom::protocol

@@ -9,19 +9,15 @@ using namespace mixroom::test;
 
 namespace {
 struct Rig {
-    StripControls controls;
     StripDsp dsp;
     std::vector<float> outL, outR;
     Rig(bool mono, int block = 4096)
     {
-        controls.sendLevel = std::make_unique<std::atomic<double>[]>(0);
-        controls.sendPre = std::make_unique<std::atomic<bool>[]>(0);
         dsp.prepare(48000, block, 0, 0, mono);
     }
     void set(const Strip& s)
     {
-        controls.store(s, false, {});
-        dsp.update(controls);
+        dsp.update(s, s.mute, nullptr);
     }
     // Runs DC 1.0 through the strip; returns (left, right) outputs.
     std::pair<std::vector<float>, std::vector<float>> run(int n)

@@ -20,54 +20,6 @@ std::vector<std::string> split(const std::string& p)
     }
 }
 
-const Strip* stripOf(const Session& s, const std::string& kind, const std::string& id)
-{
-    if (kind == "tracks") return s.track(id);
-    if (kind == "groups") return s.group(id);
-    if (kind == "returns") return s.aux(id);
-    return nullptr;
-}
-
-// Expands the '*' segments of a pattern with the ids, band numbers and send targets present.
-void expand(const Session& s, const std::vector<std::string>& seg, size_t i, std::string prefix, std::vector<std::string>& out)
-{
-    if (i == seg.size()) {
-        out.push_back(prefix);
-        return;
-    }
-    const std::string join = prefix.empty() ? "" : prefix + "/";
-    if (seg[i] != "*") {
-        expand(s, seg, i + 1, join + seg[i], out);
-        return;
-    }
-    const std::string& before = seg[i - 1];
-    std::vector<std::string> values;
-    if (before == "tracks")
-        for (const auto& t : s.tracks)
-            values.push_back(t.id);
-    else if (before == "groups")
-        for (const auto& g : s.groups)
-            values.push_back(g.id);
-    else if (before == "returns")
-        for (const auto& r : s.returns)
-            values.push_back(r.id);
-    else if (before == "eq") {
-        const std::vector<EqBand>* eq = nullptr;
-        if (seg[0] == "master")
-            eq = &s.master.eq;
-        else if (const Strip* st = stripOf(s, seg[0], split(prefix)[1]))
-            eq = &st->eq;
-        for (size_t b = 1; eq && b <= eq->size(); ++b)
-            values.push_back(std::to_string(b));
-    } else if (before == "sends") {
-        if (const Strip* st = stripOf(s, seg[0], split(prefix)[1]))
-            for (const auto& snd : st->sends)
-                values.push_back(snd.to);
-    }
-    for (const auto& v : values)
-        expand(s, seg, i + 1, join + v, out);
-}
-
 std::string stripKey(const std::string& path)
 {
     const auto seg = split(path);
@@ -79,12 +31,7 @@ std::string stripKey(const std::string& path)
 std::vector<std::string> paramPaths(const Session& session)
 {
     std::vector<std::string> out;
-    for (const ParamSpec& spec : paramTable()) {
-        std::vector<std::string> candidates;
-        expand(session, split(spec.pattern), 0, "", candidates);
-        for (auto& c : candidates)
-            if (std::holds_alternative<ParamValue>(getParam(session, c))) out.push_back(std::move(c));
-    }
+    forEachField(session, [&](const std::string& path, const ParamSpec&, FieldRef) { out.push_back(path); });
     return out;
 }
 

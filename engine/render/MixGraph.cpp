@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "engine/render/MixGraph.h"
 
-#include "engine/model/ParamTable.h"
 
 #include <algorithm>
 #include <cmath>
@@ -32,26 +31,14 @@ struct DenormalGuard {
 
 struct MixGraph::Node {
     std::string kind, id;
-    StripControls controls;
     StripDsp dsp;
+    std::vector<int> sendIndex; // per return of the graph: index of the strip's send to it, or -1
+    std::vector<int> adoptFrom; // scratch for adoptState(): per return, its index in the old graph
     std::shared_ptr<const StemSource> stem; // tracks
     EffectType effect = EffectType::Reverb; // returns
     ReverbDsp reverb;
     StereoDelayDsp delay;
-    std::atomic<bool> soloSafe{false};
     std::vector<float> inL, inR;
-    // Effect parameters (returns), published as one snapshot guarded by a sequence counter.
-    std::atomic<double> size{0.7}, decay{2}, damping{0.4}, predelay{20};
-    std::atomic<double> delayMs{375}, feedback{35}, highcut{6000};
-    std::atomic<bool> pingpong{false};
-};
-
-struct MixGraph::MasterControls {
-    std::array<AtomicEqBand, kMaxEqBands> eq;
-    AtomicCompressor comp;
-    std::atomic<double> width{100}, fader{0};
-    std::atomic<bool> limiterEnabled{true};
-    std::atomic<double> ceiling{-1}, release{100};
 };
 
 MixGraph::~MixGraph() = default;
@@ -65,8 +52,11 @@ Result<std::unique_ptr<MixGraph>> MixGraph::build(const Session& s, const StemMa
         auto n = std::make_unique<Node>();
         n->kind = kind;
         n->id = strip.id;
-        n->controls.sendLevel = std::make_unique<std::atomic<double>[]>(nReturns);
-        n->controls.sendPre = std::make_unique<std::atomic<bool>[]>(nReturns);
+        n->sendIndex.assign(nReturns, -1);
+        n->adoptFrom.assign(nReturns, -1);
+        for (size_t r = 0; r < nReturns; ++r)
+            for (size_t k = 0; k < strip.sends.size(); ++k)
+                if (strip.sends[k].to == s.returns[r].id) n->sendIndex[r] = static_cast<int>(k);
         n->dsp.prepare(s.sampleRate, kMaxBlock, static_cast<int>(strip.eq.size()), kind == "return" ? 0 : static_cast<int>(nReturns), mono);
         n->inL.assign(kMaxBlock, 0.0f);
         n->inR.assign(kMaxBlock, 0.0f);
@@ -114,17 +104,26 @@ Result<std::unique_ptr<MixGraph>> MixGraph::build(const Session& s, const StemMa
 
     g->m_masterL.assign(kMaxBlock, 0.0f);
     g->m_masterR.assign(kMaxBlock, 0.0f);
-    g->m_masterControls = std::make_unique<MasterControls>();
     g->m_masterEqBands = static_cast<int>(s.master.eq.size());
     g->m_masterEq.prepare(s.sampleRate);
     g->m_masterComp.prepare(s.sampleRate);
     g->m_limiter.prepare(s.sampleRate, s.master.limiter.lookahead);
-    g->setParams(s);
+    g->m_model = s;
+    g->m_mirror.bind(g->m_model);
     return g;
 }
 
-void MixGraph::setParams(const Session& s)
+bool MixGraph::setParams(const Session& s)
 {
+    return m_mirror.store(s);
+}
+
+void MixGraph::pullParams()
+{
+    // A new graph applies its document once, whether or not values arrived since it was built.
+    if (!m_mirror.load() && !m_unapplied) return;
+    m_unapplied = false;
+    const Session& s = m_model;
     // Solo in place: when anything is soloed, strips not soloed (and not feeding or fed by a
     // soloed strip) are silenced; aux returns are solo-safe.
     bool anySolo = false;
@@ -132,79 +131,34 @@ void MixGraph::setParams(const Session& s)
         anySolo = anySolo || t.solo;
     for (const Group& grp : s.groups)
         anySolo = anySolo || grp.solo;
-    auto groupSoloed = [&](const std::string& id) {
-        const Group* grp = s.group(id);
-        return grp && grp->solo;
-    };
-    for (size_t i = 0; i < m_tracks.size() && i < s.tracks.size(); ++i) {
+    for (size_t i = 0; i < m_tracks.size(); ++i) {
         const Track& t = s.tracks[i];
-        const bool audible = !anySolo || t.solo || groupSoloed(t.output);
-        m_tracks[i]->controls.store(t, !audible, s.returns);
+        const Group* out = t.output == "master" ? nullptr : s.group(t.output);
+        const bool audible = !anySolo || t.solo || (out && out->solo);
+        m_tracks[i]->dsp.update(t, t.mute || !audible, m_tracks[i]->sendIndex.data());
     }
-    for (size_t i = 0; i < m_groups.size() && i < s.groups.size(); ++i) {
+    for (size_t i = 0; i < m_groups.size(); ++i) {
         const Group& grp = s.groups[i];
         bool fedBySolo = false;
         for (const Track& t : s.tracks)
             fedBySolo = fedBySolo || (t.solo && t.output == grp.id);
-        m_groups[i]->controls.store(grp, anySolo && !grp.solo && !fedBySolo, s.returns);
+        m_groups[i]->dsp.update(grp, grp.mute || (anySolo && !grp.solo && !fedBySolo), m_groups[i]->sendIndex.data());
     }
-    for (size_t i = 0; i < m_returns.size() && i < s.returns.size(); ++i) {
+    for (size_t i = 0; i < m_returns.size(); ++i) {
         const Return& r = s.returns[i];
         Node& n = *m_returns[i];
-        n.controls.store(r, false, s.returns);
-        n.size.store(r.reverb.size);
-        n.decay.store(r.reverb.decay);
-        n.damping.store(r.reverb.damping);
-        n.predelay.store(r.reverb.predelay);
-        double ms = syncToMs(r.delay.sync, s.tempo);
-        n.delayMs.store(ms > 0 ? ms : r.delay.time);
-        n.feedback.store(r.delay.feedback);
-        n.highcut.store(r.delay.highcut);
-        n.pingpong.store(r.delay.pingpong);
+        n.dsp.update(r, r.mute, nullptr);
+        if (n.effect == EffectType::Reverb)
+            n.reverb.setParams(r.reverb);
+        else
+            n.delay.setParams(r.delay, s.tempo);
     }
-    MasterControls& m = *m_masterControls;
-    for (size_t i = 0; i < m.eq.size(); ++i)
-        m.eq[i].store(i < s.master.eq.size() ? s.master.eq[i] : EqBand{});
-    m.comp.store(s.master.comp);
-    m.width.store(s.master.width);
-    m.fader.store(s.master.fader);
-    m.limiterEnabled.store(s.master.limiter.enabled);
-    m.ceiling.store(s.master.limiter.ceiling);
-    m.release.store(s.master.limiter.release);
-    m_version.fetch_add(1, std::memory_order_release);
-}
-
-void MixGraph::pullParams()
-{
-    const unsigned v = m_version.load(std::memory_order_acquire);
-    if (v == m_seenVersion) return;
-    m_seenVersion = v;
-    for (auto& n : m_tracks)
-        n->dsp.update(n->controls);
-    for (auto& n : m_groups)
-        n->dsp.update(n->controls);
-    for (auto& n : m_returns) {
-        n->dsp.update(n->controls);
-        if (n->effect == EffectType::Reverb) {
-            n->reverb.setParams(Reverb{n->size.load(), n->decay.load(), n->damping.load(), n->predelay.load()});
-        } else {
-            Delay d;
-            d.time = n->delayMs.load();
-            d.feedback = n->feedback.load();
-            d.highcut = n->highcut.load();
-            d.pingpong = n->pingpong.load();
-            n->delay.setParams(d, 120.0); // sync already resolved to ms in setParams()
-        }
-    }
-    MasterControls& m = *m_masterControls;
-    EqBand bands[kMaxEqBands];
-    for (size_t i = 0; i < m.eq.size(); ++i)
-        bands[i] = m.eq[i].load();
-    m_masterEq.setBands(bands, m_masterEqBands);
-    m_masterComp.setParams(m.comp.load());
+    const Master& m = s.master;
+    m_masterEq.setBands(m.eq.data(), std::min<int>(m_masterEqBands, static_cast<int>(m.eq.size())));
+    m_masterComp.setParams(m.comp);
     const int ramp = m_firstBlock ? 0 : static_cast<int>(std::lround(kRampSeconds * m_rate));
-    const double width = m.width.load() / 100.0;
-    const double fader = dbToGain(m.fader.load());
+    const double width = m.width / 100.0;
+    const double fader = dbToGain(m.fader);
     if (m_firstBlock) {
         m_width.reset(width);
         m_masterFader.reset(fader);
@@ -212,12 +166,79 @@ void MixGraph::pullParams()
         m_width.setTarget(width, ramp);
         m_masterFader.setTarget(fader, ramp);
     }
-    Limiter lim;
-    lim.enabled = m.limiterEnabled.load();
-    lim.ceiling = m.ceiling.load();
-    lim.release = m.release.load();
-    m_limiter.setParams(lim);
+    m_limiter.setParams(m.limiter);
     m_firstBlock = false;
+}
+
+void MixGraph::adoptState(MixGraph& old, bool keepOld)
+{
+    m_pos = old.m_pos;
+    m_firstBlock = old.m_firstBlock;
+    auto carry = [&](auto& mine, auto& theirs) {
+        for (auto& n : mine) {
+            Node* o = nullptr;
+            for (auto& candidate : theirs)
+                if (candidate->id == n->id) o = candidate.get();
+            if (!o) continue;
+            for (size_t r = 0; r < m_returns.size(); ++r) {
+                n->adoptFrom[r] = -1;
+                for (size_t k = 0; k < old.m_returns.size(); ++k)
+                    if (old.m_returns[k]->id == m_returns[r]->id) n->adoptFrom[r] = static_cast<int>(k);
+            }
+            n->dsp.adoptState(o->dsp, n->adoptFrom.data());
+            if (n->kind != "return" || n->effect != o->effect) continue;
+            // Effect lines are large: they move when the old graph is done, and are copied (same
+            // sizes, so no allocation) only while it still runs for a crossfade.
+            if (keepOld) {
+                n->reverb = o->reverb;
+                n->delay = o->delay;
+            } else {
+                std::swap(n->reverb, o->reverb);
+                std::swap(n->delay, o->delay);
+            }
+        }
+    };
+    carry(m_tracks, old.m_tracks);
+    carry(m_groups, old.m_groups);
+    carry(m_returns, old.m_returns);
+    m_masterEq = old.m_masterEq;
+    m_masterComp = old.m_masterComp;
+    m_width = old.m_width;
+    m_masterFader = old.m_masterFader;
+    if (m_limiter.latencySamples() == old.m_limiter.latencySamples()) {
+        if (keepOld)
+            m_limiter = old.m_limiter;
+        else
+            std::swap(m_limiter, old.m_limiter);
+    }
+}
+
+bool MixGraph::needsCrossfade(const Session& a, const Session& b)
+{
+    if (a.tracks.size() != b.tracks.size() || a.master.limiter.lookahead != b.master.limiter.lookahead) return true;
+    auto lostBandsOrSends = [](const Strip& x, const Strip& y) {
+        if (y.eq.size() < x.eq.size()) return true;
+        for (const Send& snd : x.sends) {
+            bool kept = false;
+            for (const Send& other : y.sends)
+                kept = kept || other.to == snd.to;
+            if (!kept) return true;
+        }
+        return false;
+    };
+    for (const Track& t : a.tracks) {
+        const Track* u = b.track(t.id);
+        if (!u || u->stem != t.stem || u->output != t.output || lostBandsOrSends(t, *u)) return true;
+    }
+    for (const Group& g : a.groups) {
+        const Group* h = b.group(g.id);
+        if (!h || lostBandsOrSends(g, *h)) return true;
+    }
+    for (const Return& r : a.returns) {
+        const Return* q = b.aux(r.id);
+        if (!q || q->effect != r.effect || lostBandsOrSends(r, *q)) return true;
+    }
+    return a.master.eq.size() > b.master.eq.size();
 }
 
 void MixGraph::process(float* left, float* right, int n)

@@ -2,18 +2,21 @@
 #pragma once
 // The mix as a processing graph built from a Session: tracks (reading their stems) -> group buses
 // -> master, with sends into aux returns (reverb, delay) that return to the master. The structure
-// is immutable once built; a structural edit builds a new graph off the audio thread and swaps it
-// in. Scalar parameters arrive through setParams() as atomics and glide in the DSP.
+// is immutable once built; a structural edit builds a new graph off the audio thread, which takes
+// over the old graph's DSP state strip by strip (adoptState, by strip id) when it is swapped in
+// (see GraphPlayer). Scalar parameters arrive through setParams() into the graph's ParamMirror
+// (atomics derived from the field table) and glide in the DSP.
 // Master chain: EQ -> glue compressor -> width (M/S) -> fader -> true-peak limiter.
 //
-// Threads: build() and setParams() on a control thread; process()/seek() on the audio thread only
-// (never allocate, lock or do I/O); meters readable from any thread.
+// Threads: build() and setParams() on a control thread; process(), seek() and adoptState() on
+// the audio thread only (never allocate, lock or do I/O); meters readable from any thread.
 #include "engine/dsp/Compressor.h"
 #include "engine/dsp/Equalizer.h"
 #include "engine/dsp/Limiter.h"
 #include "engine/dsp/Reverb.h"
 #include "engine/dsp/StereoDelay.h"
 #include "engine/model/Session.h"
+#include "engine/render/ParamMirror.h"
 #include "engine/render/StripDsp.h"
 #include "engine/stems/StemSource.h"
 #include "engine/util/Result.h"
@@ -41,8 +44,17 @@ class MixGraph {
     static Result<std::unique_ptr<MixGraph>> build(const Session& session, const StemMap& stems);
     ~MixGraph();
 
-    // Publishes the scalar parameters of `session` (same structure as built). [control thread]
-    void setParams(const Session& session);
+    // Publishes the scalar parameters of `session` (same structure as built; false and nothing
+    // published otherwise). [control thread]
+    bool setParams(const Session& session);
+    // Takes over the DSP state of `old` for every strip that both graphs have (by kind and id),
+    // the master chain and the playhead. keepOld: copy, so `old` can go on running (crossfade);
+    // otherwise the state moves and `old` is left for retirement. No allocation. [audio thread]
+    void adoptState(MixGraph& old, bool keepOld);
+    // Whether going from `before` to `after` (the documents of two graphs) changes the sound in a
+    // way glides cannot follow: strips or sends removed, routing, stems or effect types changed,
+    // bands removed, a new lookahead, a new track. Such swaps are crossfaded; others are exact.
+    static bool needsCrossfade(const Session& before, const Session& after);
     // Renders the next n (<= kMaxBlock) frames into left/right. [audio thread]
     void process(float* left, float* right, int n);
     // Moves the playhead (frames at the session rate). Effects keep ringing. [audio thread]
@@ -66,6 +78,8 @@ class MixGraph {
     struct Node;
     void pullParams();
 
+    Session m_model; // the audio thread's copy of the document; ParamMirror writes its scalars
+    ParamMirror m_mirror;
     int m_rate = 48000;
     int64_t m_pos = 0;
     int64_t m_stemFrames = 0;
@@ -74,17 +88,14 @@ class MixGraph {
     std::vector<float> m_masterL, m_masterR;
     std::vector<float*> m_sendL, m_sendR; // return input buffers
     // Master
-    struct MasterControls;
-    std::unique_ptr<MasterControls> m_masterControls;
     int m_masterEqBands = 0;
     Equalizer m_masterEq;
     CompressorDsp m_masterComp;
     Ramp m_width, m_masterFader;
     LimiterDsp m_limiter;
     MasterMeter m_masterMeter;
-    std::atomic<unsigned> m_version{0};
-    unsigned m_seenVersion = ~0u;
-    bool m_firstBlock = true;
+    bool m_firstBlock = true; // no glides yet (taken over from the old graph by adoptState)
+    bool m_unapplied = true;  // the model has not reached the DSP yet
 };
 
 } // namespace mixroom::engine

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "engine/render/Renderer.h"
 
+#include "engine/render/GraphPlayer.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -19,7 +21,9 @@ Result<RenderReport> renderSession(const Session& session, const StemMap& stems,
         return Error{"bad_block_size", "block size must be 1 to " + std::to_string(MixGraph::kMaxBlock)};
     auto built = MixGraph::build(session, stems);
     if (!built) return built.error();
-    MixGraph& graph = *built.value();
+    // The same player as the live previews (a render has no structural edits, so no hand-over).
+    GraphPlayer player(std::shared_ptr<MixGraph>(std::move(built.value())));
+    MixGraph& graph = player.graph();
     const int64_t total = renderLength(session, graph);
     int64_t skip = graph.latency(); // the limiter's lookahead: drop the first frames, render as many more
     LoudnessMeter meter(session.sampleRate);
@@ -27,7 +31,7 @@ Result<RenderReport> renderSession(const Session& session, const StemMap& stems,
     int64_t written = 0;
     int lastPercent = -1;
     while (written < total) {
-        graph.process(l.data(), r.data(), blockSize);
+        player.process(l.data(), r.data(), blockSize);
         int offset = 0;
         if (skip > 0) {
             offset = static_cast<int>(std::min<int64_t>(skip, blockSize));

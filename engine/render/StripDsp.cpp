@@ -37,10 +37,8 @@ void StripDsp::prepare(double sampleRate, int maxBlock, int eqBands, int sends, 
     m_rmsCoef = std::exp(-1.0 / (0.3 * sampleRate));
 }
 
-void StripDsp::update(const StripControls& c)
+void StripDsp::update(const Strip& v, bool muted, const int* sendIndex)
 {
-    c.load(m_values);
-    const StripValues& v = m_values;
     const double trim = dbToGain(v.trim) * (v.polarity ? -1.0 : 1.0);
     double pl = 1, pr = 1;
     panGains(v.pan, m_mono, pl, pr);
@@ -48,26 +46,50 @@ void StripDsp::update(const StripControls& c)
     const int ramp = m_first ? 0 : m_ramp;
     if (m_first) {
         m_trim.reset(trim);
-        m_mute.reset(v.muted ? 0.0 : 1.0);
+        m_mute.reset(muted ? 0.0 : 1.0);
         m_gainL.reset(fader * pl);
         m_gainR.reset(fader * pr);
     } else {
         m_trim.setTarget(trim, ramp);
-        m_mute.setTarget(v.muted ? 0.0 : 1.0, ramp);
+        m_mute.setTarget(muted ? 0.0 : 1.0, ramp);
         m_gainL.setTarget(fader * pl, ramp);
         m_gainR.setTarget(fader * pr, ramp);
     }
-    m_eq.setBands(v.eq.data(), m_eqBands);
+    m_eq.setBands(v.eq.data(), std::min<int>(m_eqBands, static_cast<int>(v.eq.size())));
     m_comp.setParams(v.comp);
     for (size_t r = 0; r < m_send.size(); ++r) {
-        const double g = dbToGain(c.sendLevel[r].load(std::memory_order_relaxed));
+        const int k = sendIndex ? sendIndex[r] : -1;
+        const Send* snd = k >= 0 && static_cast<size_t>(k) < v.sends.size() ? &v.sends[static_cast<size_t>(k)] : nullptr;
+        const double g = dbToGain(snd ? snd->level : kSilenceDb);
         if (m_first)
             m_send[r].reset(g);
         else
             m_send[r].setTarget(g, ramp);
-        m_sendPre[r] = c.sendPre[r].load(std::memory_order_relaxed) ? 1 : 0;
+        m_sendPre[r] = snd && snd->pre ? 1 : 0;
     }
     m_first = false;
+}
+
+void StripDsp::adoptState(const StripDsp& old, const int* sendFrom)
+{
+    m_first = old.m_first;
+    m_trim = old.m_trim;
+    m_mute = old.m_mute;
+    m_gainL = old.m_gainL;
+    m_gainR = old.m_gainR;
+    m_eq = old.m_eq; // fixed-size state: bands move by position, Equalizer::setBands relays out
+    m_comp = old.m_comp;
+    m_rmsState = old.m_rmsState;
+    for (size_t r = 0; r < m_send.size(); ++r) {
+        const int k = sendFrom ? sendFrom[r] : -1;
+        if (k >= 0 && static_cast<size_t>(k) < old.m_send.size()) {
+            m_send[r] = old.m_send[static_cast<size_t>(k)];
+            m_sendPre[r] = old.m_sendPre[static_cast<size_t>(k)];
+        } else {
+            m_send[r].reset(0.0); // a new send glides in from silence
+            m_sendPre[r] = 0;
+        }
+    }
 }
 
 void StripDsp::process(float* left, float* right, int n, float* outL, float* outR, float* const* sendL, float* const* sendR)

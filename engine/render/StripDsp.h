@@ -7,7 +7,7 @@
 #include "engine/dsp/Compressor.h"
 #include "engine/dsp/Equalizer.h"
 #include "engine/dsp/Ramp.h"
-#include "engine/render/Controls.h"
+#include "engine/model/Session.h"
 
 #include <atomic>
 #include <vector>
@@ -27,8 +27,14 @@ class StripDsp {
   public:
     // `eqBands` is the strip's number of bands; `mono` selects the -3 dB constant-power pan law.
     void prepare(double sampleRate, int maxBlock, int eqBands, int sends, bool mono);
-    // Reads the controls and starts glides toward them. [audio thread]
-    void update(const StripControls& c);
+    // Starts glides toward the strip's values. `muted` is mute or solo-silenced; sendIndex[r] is
+    // the index in s.sends of the send to the graph's return r, or -1. [audio thread]
+    void update(const Strip& s, bool muted, const int* sendIndex);
+    // Takes over the state of the same strip in the previous graph (filter memories, envelopes,
+    // gains and glides), so a new graph continues where the old one was; sendFrom[r] is the old
+    // index of this graph's return r, or -1 (a new send starts from silence). No allocation.
+    // [audio thread]
+    void adoptState(const StripDsp& old, const int* sendFrom);
     // Processes `left/right` in place and adds the result to `outL/outR` and the sends to
     // sendL[r]/sendR[r]. [audio thread]
     void process(float* left, float* right, int n, float* outL, float* outR, float* const* sendL, float* const* sendR);
@@ -47,7 +53,6 @@ class StripDsp {
     int m_eqBands = 0;
     bool m_mono = false;
     bool m_first = true;
-    StripValues m_values;
     Ramp m_trim, m_mute, m_gainL, m_gainR;
     Equalizer m_eq;
     CompressorDsp m_comp;
