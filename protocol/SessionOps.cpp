@@ -53,9 +53,18 @@ std::optional<OpError> setText(Session& s, const QString& path, const QJsonValue
 
 } // namespace
 
-bool isStructuralOp(const QString& op)
+bool isStructuralEdit(const QString& op, const QJsonObject& args)
 {
-    return op != "set";
+    if (op != "set") return true;
+    const engine::ParamSpec* spec = engine::findSpec(args.value("path").toString().toStdString());
+    return spec && spec->rebuild;
+}
+
+engine::RateClass rateClassOf(const QString& op, const QJsonObject& args)
+{
+    if (op != "set") return engine::RateClass::Structure;
+    const engine::ParamSpec* spec = engine::findSpec(args.value("path").toString().toStdString());
+    return spec ? spec->rate : engine::RateClass::Edit;
 }
 
 QJsonValue valueAt(const Session& session, const QString& path)

@@ -28,7 +28,11 @@ using StemExists = std::function<bool(const QString& hash)>;
 std::optional<OpError> applyOp(engine::Session& session, const QString& op, const QJsonObject& args, const StemExists& stemExists = {});
 // The current value at `path` as JSON (for refusals that carry the authoritative value).
 QJsonValue valueAt(const engine::Session& session, const QString& path);
-bool isStructuralOp(const QString& op);
+// Whether an edit reshapes the mix graph: every op but "set", and a "set" of a field whose table
+// row says so (routing, stems, effect type, lookahead, tail). The live previews rebuild on these.
+bool isStructuralEdit(const QString& op, const QJsonObject& args);
+// The rate class of an edit: Structure for every op but "set", else the field's row's class.
+engine::RateClass rateClassOf(const QString& op, const QJsonObject& args);
 // A JSON scalar as a parameter value; nullopt for null, arrays and objects.
 std::optional<engine::ParamValue> toParamValue(const QJsonValue& v);
 

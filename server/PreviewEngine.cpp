@@ -56,7 +56,7 @@ void PreviewEngine::create(quint32 id, std::shared_ptr<MixGraph> graph, const St
 {
     Worker* w = &workerOf(id);
     QMetaObject::invokeMethod(w->context, [this, w, id, graph, settings] {
-        w->streams[id] = std::make_unique<PreviewStream>(id, graph, settings);
+        w->streams[id] = std::make_unique<PreviewStream>(id, graph, settings, retirer());
         emit transportChanged(id, w->streams[id]->state());
     });
 }
@@ -67,12 +67,21 @@ void PreviewEngine::destroy(quint32 id)
     QMetaObject::invokeMethod(w->context, [w, id] { w->streams.erase(id); });
 }
 
-void PreviewEngine::swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb)
+engine::GraphPlayer::Retire PreviewEngine::retirer()
+{
+    return [this](std::shared_ptr<MixGraph> g) {
+        // The posted call holds the only reference the render thread had.
+        QMetaObject::invokeMethod(this, [g = std::move(g)]() mutable { g.reset(); }, Qt::QueuedConnection);
+    };
+}
+
+void PreviewEngine::swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb,
+                              bool crossfade)
 {
     Worker* w = &workerOf(id);
-    QMetaObject::invokeMethod(w->context, [this, w, id, graph, lengthFrames, source, gainDb] {
+    QMetaObject::invokeMethod(w->context, [this, w, id, graph = std::move(graph), lengthFrames, source, gainDb, crossfade]() mutable {
         if (auto it = w->streams.find(id); it != w->streams.end()) {
-            it->second->swapGraph(graph, lengthFrames, source, gainDb);
+            it->second->swapGraph(std::move(graph), lengthFrames, source, gainDb, crossfade);
             emit transportChanged(id, it->second->state());
         }
     });

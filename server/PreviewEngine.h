@@ -7,6 +7,7 @@
 // `packets` signal (queued to the control thread, which owns the sockets).
 // Threads: the public methods may be called from any thread (they post to the render thread);
 // signals arrive on the receiver's thread.
+#include "engine/render/GraphPlayer.h"
 #include "engine/render/MixGraph.h"
 
 #include <QJsonObject>
@@ -39,8 +40,10 @@ class PreviewEngine : public QObject {
 
     void create(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& settings);
     void destroy(quint32 id);
-    // Replaces the graph at the next frame, keeping the position (structural edit, A/B switch).
-    void swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb = 0.0);
+    // Replaces the graph at the next frame; the new graph takes over the old one's position and
+    // DSP state (structural edit, A/B switch), crossfaded when `crossfade`.
+    void swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb,
+                   bool crossfade);
     // action: play, pause, seek (atMs), loop (fromMs, toMs), unloop
     void transport(quint32 id, const QString& action, double atMs, double fromMs, double toMs);
 
@@ -61,6 +64,9 @@ class PreviewEngine : public QObject {
     };
     Worker& workerOf(quint32 id) { return *m_workers[id % m_workers.size()]; }
     void tick(Worker& w);
+    // Hands a graph the render thread no longer plays to this object's (the control) thread, so
+    // its memory is freed there, never on a render thread.
+    engine::GraphPlayer::Retire retirer();
     std::vector<std::unique_ptr<Worker>> m_workers;
 };
 

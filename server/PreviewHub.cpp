@@ -59,6 +59,7 @@ quint32 PreviewHub::startStream(int bitrate, int frameMs, QString* error)
     const quint32 id = m_host.newStreamId();
     Stream st;
     st.graph = graph;
+    st.doc = s;
     st.bitrate = bitrate;
     st.frameMs = frameMs;
     m_streams.insert(id, st);
@@ -273,8 +274,9 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
     }
     Stream& st = m_streams[own];
     st.graph = graph;
+    st.doc = target;
     st.source = source;
-    m_host.engine->swapGraph(own, graph, engine::renderLength(target, *graph), source, gainDb);
+    m_host.engine->swapGraph(own, graph, engine::renderLength(target, *graph), source, gainDb, true);
     c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", 0}}));
 }
 
@@ -312,15 +314,22 @@ void PreviewHub::committed(bool structural)
     for (auto it = m_streams.begin(); it != m_streams.end(); ++it) {
         Stream& st = it.value();
         if (st.source != "live") continue;
-        if (!structural) {
-            st.graph->setParams(s); // atomics: audible at the next frame, glided in the DSP
+        // Scalars: atomics, audible at the next frame and glided in the DSP. A graph whose
+        // structure no longer matches the document gets a new graph instead.
+        if (!structural && st.graph->setParams(s)) {
+            st.doc = s;
             continue;
         }
         QString error;
-        if (auto graph = buildGraph(s, &error)) {
-            st.graph = graph;
-            m_host.engine->swapGraph(it.key(), graph, engine::renderLength(s, *graph), "live");
+        auto graph = buildGraph(s, &error);
+        if (!graph) {
+            qWarning("preview %u keeps its graph: %s", it.key(), qPrintable(error));
+            continue;
         }
+        const bool crossfade = MixGraph::needsCrossfade(st.doc, s);
+        st.graph = graph;
+        st.doc = s;
+        m_host.engine->swapGraph(it.key(), graph, engine::renderLength(s, *graph), "live", 0.0, crossfade);
     }
 }
 

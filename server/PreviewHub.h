@@ -53,7 +53,8 @@ class PreviewHub : public QObject {
 
   private:
     struct Stream {
-        std::shared_ptr<MixGraph> graph;
+        std::shared_ptr<MixGraph> graph; // the newest graph sent to the stream
+        engine::Session doc;             // the document it was built from
         QString source = "live";
         int bitrate = 192, frameMs = 20;
         QJsonObject transport;

@@ -20,9 +20,10 @@ double db(double v)
 }
 } // namespace
 
-PreviewStream::PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s)
-    : m_id(id), m_graph(std::move(graph)), m_s(s), m_frameSamples(std::min(kOutRate * s.frameMs / 1000, kMaxFrameSamples))
+PreviewStream::PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s, engine::GraphPlayer::Retire retire)
+    : m_id(id), m_player(std::move(graph)), m_s(s), m_frameSamples(std::min(kOutRate * s.frameMs / 1000, kMaxFrameSamples))
 {
+    m_player.setRetire(std::move(retire));
     int err = 0;
     m_opus = opus_encoder_create(kOutRate, 2, OPUS_APPLICATION_AUDIO, &err);
     opus_encoder_ctl(m_opus, OPUS_SET_BITRATE(s.bitrateKbps * 1000));
@@ -51,7 +52,7 @@ PreviewStream::~PreviewStream()
 
 double PreviewStream::positionMs() const
 {
-    return 1000.0 * static_cast<double>(m_graph->position()) / m_s.sessionRate;
+    return 1000.0 * static_cast<double>(m_player.position()) / m_s.sessionRate;
 }
 
 QJsonObject PreviewStream::state() const
@@ -75,31 +76,31 @@ void PreviewStream::transport(const QString& action, double atMs, double fromMs,
         if (!m_playing) {
             m_playing = true;
             m_nextDueNs = nowNs;
-            if (m_graph->position() >= m_s.lengthFrames) m_graph->seek(m_loopFrom >= 0 ? m_loopFrom : 0);
+            if (m_player.position() >= m_s.lengthFrames) m_player.seek(m_loopFrom >= 0 ? m_loopFrom : 0);
         }
     } else if (action == "pause") {
         m_playing = false;
     } else if (action == "seek") {
-        m_graph->seek(frames(atMs));
+        m_player.seek(frames(atMs));
         m_discontinuity = true;
     } else if (action == "loop") {
         m_loopFrom = frames(fromMs);
         m_loopTo = std::max(m_loopFrom + 1, frames(toMs));
-        if (m_graph->position() < m_loopFrom || m_graph->position() >= m_loopTo) {
-            m_graph->seek(m_loopFrom);
+        if (m_player.position() < m_loopFrom || m_player.position() >= m_loopTo) {
+            m_player.seek(m_loopFrom);
             m_discontinuity = true;
         }
     } else if (action == "unloop") {
         m_loopFrom = m_loopTo = -1;
     }
-    m_outPosition = static_cast<quint64>(m_graph->position()) * kOutRate / static_cast<quint64>(m_s.sessionRate);
+    m_outPosition = static_cast<quint64>(m_player.position()) * kOutRate / static_cast<quint64>(m_s.sessionRate);
 }
 
-void PreviewStream::swapGraph(std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb)
+void PreviewStream::swapGraph(std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb, bool crossfade)
 {
-    graph->seek(m_graph->position());
-    m_graph = std::move(graph);
+    m_player.swap(std::move(graph), crossfade);
     m_s.lengthFrames = lengthFrames;
+    if (source != m_s.source) m_discontinuity = true; // an A/B switch
     m_s.source = source;
     m_gain = std::pow(10.0, gainDb / 20.0);
 }
@@ -109,11 +110,11 @@ void PreviewStream::renderSession(float* l, float* r, int n)
     // Loop wrap and the end of the song happen inside the block.
     int done = 0;
     while (done < n) {
-        int64_t pos = m_graph->position();
+        int64_t pos = m_player.position();
         int64_t stop = m_loopFrom >= 0 ? m_loopTo : m_s.lengthFrames;
         if (pos >= stop) {
             if (m_loopFrom >= 0) {
-                m_graph->seek(m_loopFrom);
+                m_player.seek(m_loopFrom);
                 m_discontinuity = true;
                 pos = m_loopFrom;
             } else {
@@ -124,7 +125,7 @@ void PreviewStream::renderSession(float* l, float* r, int n)
             }
         }
         const int take = static_cast<int>(std::min<int64_t>(n - done, stop - pos));
-        m_graph->process(l + done, r + done, take);
+        m_player.process(l + done, r + done, take);
         done += take;
     }
 }
@@ -154,7 +155,7 @@ QByteArray PreviewStream::encodeFrame()
     // The frame's first sample: the graph's position minus what waits in the FIFO, at 48 kHz,
     // folded back into the loop when the FIFO spans a wrap.
     const int64_t rate = m_s.sessionRate;
-    int64_t pos = m_graph->position() * kOutRate / rate - static_cast<int64_t>(m_fifo.size() / 2);
+    int64_t pos = m_player.position() * kOutRate / rate - static_cast<int64_t>(m_fifo.size() / 2);
     if (m_loopFrom >= 0) {
         const int64_t from = m_loopFrom * kOutRate / rate, to = m_loopTo * kOutRate / rate;
         while (pos < from && to > from)
@@ -166,6 +167,10 @@ QByteArray PreviewStream::encodeFrame()
         m_discontinuity = false;
     }
     const float* pcm = m_fifo.data();
+    bool silent = true;
+    for (int i = 0; i < 2 * m_frameSamples; ++i)
+        silent = silent && pcm[i] == 0.0f;
+    if (silent) h.flags |= protocol::AudioFrameHeader::Silence; // digital silence: players may skip the decode
     for (int i = 0; i < m_frameSamples; ++i) {
         m_outL[static_cast<size_t>(i)] = pcm[2 * i];
         m_outR[static_cast<size_t>(i)] = pcm[2 * i + 1];
@@ -187,7 +192,7 @@ QJsonObject PreviewStream::takeMeters(qint64 nowNs)
 {
     m_lastMetersNs = nowNs;
     QJsonArray strips;
-    for (const auto& s : m_graph->strips()) {
+    for (const auto& s : m_player.graph().strips()) {
         auto* meter = const_cast<engine::StripMeter*>(s.meter);
         const float peak = meter->peak.exchange(0.0f);
         strips.append(QJsonObject{{"id", QString::fromStdString(s.id)},
@@ -196,7 +201,7 @@ QJsonObject PreviewStream::takeMeters(qint64 nowNs)
                                   {"rmsDb", std::round(db(meter->rms.load()) * 10) / 10},
                                   {"grDb", std::round(meter->reduction.exchange(0.0f) * 10) / 10}}); // compressor gain reduction
     }
-    auto& mm = const_cast<engine::MasterMeter&>(m_graph->masterMeter());
+    auto& mm = const_cast<engine::MasterMeter&>(m_player.graph().masterMeter());
     const double tp = db(m_truePeak);
     m_truePeak = 0;
     auto finite = [](double v) { return std::isfinite(v) ? QJsonValue(std::round(v * 10) / 10) : QJsonValue(QJsonValue::Null); };

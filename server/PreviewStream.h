@@ -3,6 +3,7 @@
 // One preview stream: render -> (resample to 48 kHz) -> Opus, with a transport and meters.
 // Thread: the preview render thread only.
 #include "engine/dsp/TruePeak.h"
+#include "engine/render/GraphPlayer.h"
 #include "engine/render/LoudnessMeter.h"
 #include "server/PreviewEngine.h"
 
@@ -18,14 +19,17 @@ namespace mixroom::server {
 
 class PreviewStream {
   public:
-    PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s);
+    // Retired graphs go to `retire`, which frees them off this thread.
+    PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s, engine::GraphPlayer::Retire retire);
     ~PreviewStream();
     PreviewStream(const PreviewStream&) = delete;
     PreviewStream& operator=(const PreviewStream&) = delete;
 
     // Renders and encodes every frame due by `nowNs`; calls emitPacket for each.
     template <typename Emit> void run(qint64 nowNs, Emit&& emitPacket);
-    void swapGraph(std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb);
+    // Plays `graph` from the next frame with the current graph's state (crossfaded when the sound
+    // changes). A/B switches mark the next frame as a discontinuity.
+    void swapGraph(std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb, bool crossfade);
     void transport(const QString& action, double atMs, double fromMs, double toMs, qint64 nowNs);
     QJsonObject state() const;
     bool playing() const { return m_playing; }
@@ -40,7 +44,7 @@ class PreviewStream {
     double positionMs() const;
 
     quint32 m_id;
-    std::shared_ptr<MixGraph> m_graph;
+    engine::GraphPlayer m_player;
     StreamSettings m_s;
     int m_frameSamples; // at 48 kHz
     bool m_playing = false;

@@ -195,7 +195,7 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
         if (!path.isEmpty()) extra.insert("value", protocol::valueAt(m_state, path));
         return refuse(c, codes::Forbidden, refusal(c->role, *action), extra);
     }
-    const bool structural = msg.kind != Kind::Set;
+    const bool structural = protocol::rateClassOf(op, b) == engine::RateClass::Structure;
     if (!m_limiter.take(c->memberId + (structural ? "/structure" : "/edit"), structural ? kStructureRule : kEditRule)) {
         if (!path.isEmpty()) extra.insert("value", protocol::valueAt(m_state, path));
         return refuse(c, codes::RateLimited, "too many edits; this one was not applied", extra);
@@ -260,7 +260,8 @@ bool SessionRoom::flush()
     if (snap) m_snapshotSeq = m_seq;
     m_committed = m_state;
     m_committedSeq = m_seq;
-    if (m_preview) m_preview->committed(std::any_of(rows.begin(), rows.end(), [](const OpRow& r) { return r.op != "set"; }));
+    if (m_preview)
+        m_preview->committed(std::any_of(rows.begin(), rows.end(), [](const OpRow& r) { return protocol::isStructuralEdit(r.op, r.args); }));
     m_metrics.opsApplied(rows.size());
     // Acknowledge, then broadcast in sequence order (after the commit, never before).
     const qint64 now = m_clock.nsecsElapsed();

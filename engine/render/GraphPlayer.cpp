@@ -11,6 +11,12 @@ GraphPlayer::GraphPlayer(std::shared_ptr<MixGraph> graph)
 {
 }
 
+GraphPlayer::~GraphPlayer()
+{
+    if (m_old) retire(std::move(m_old));
+    if (m_graph) retire(std::move(m_graph));
+}
+
 void GraphPlayer::retire(std::shared_ptr<MixGraph> g)
 {
     if (m_retire)

@@ -22,6 +22,9 @@ class GraphPlayer {
     using Retire = std::function<void(std::shared_ptr<MixGraph>)>;
 
     explicit GraphPlayer(std::shared_ptr<MixGraph> graph);
+    ~GraphPlayer(); // retires what it still plays
+    GraphPlayer(const GraphPlayer&) = delete;
+    GraphPlayer& operator=(const GraphPlayer&) = delete;
     // Where graphs that are no longer played go; by default they are released in place.
     void setRetire(Retire retire) { m_retire = std::move(retire); }
 
