@@ -16,11 +16,12 @@ struct MixFixture {
     engine::StemMap stems;
 
     // Writes `count` stems of `seconds` and a plain session naming them (everything at unity).
-    bool makeStems(int count, double seconds, bool mono = false, int rate = 48000)
+    // `noise` is the amplitude of the uniform noise added to the sines.
+    bool makeStems(int count, double seconds, bool mono = false, int rate = 48000, float noiseAmplitude = 0.2f)
     {
         const int n = int(seconds * rate);
         std::mt19937 rng(testSeed());
-        std::uniform_real_distribution<float> noise(-0.2f, 0.2f);
+        std::uniform_real_distribution<float> noise(-noiseAmplitude, noiseAmplitude);
         session = engine::Session{};
         session.sampleRate = rate;
         session.master.limiter.enabled = false;

@@ -14,9 +14,13 @@ constexpr float kSafety = 0.9886f; // -0.1 dB
 void LimiterDsp::prepare(double sampleRate, double lookaheadMs)
 {
     m_fs = sampleRate;
-    m_window = std::max(1, static_cast<int>(std::lround(lookaheadMs * 0.001 * sampleRate)));
+    auto window = [&](double ms) { return std::max(1, static_cast<int>(std::lround(ms * 0.001 * sampleRate))); };
+    m_maxWindow = window(kMaxLookaheadMs);
+    m_window = std::min(window(lookaheadMs), m_maxWindow);
     m_rampSamples = static_cast<int>(std::lround(kRampSeconds * sampleRate));
-    const size_t delay = static_cast<size_t>(latencySamples());
+    m_padL.assign(static_cast<size_t>(m_maxWindow - m_window), 0.0f);
+    m_padR.assign(static_cast<size_t>(m_maxWindow - m_window), 0.0f);
+    const size_t delay = static_cast<size_t>(m_window - 1 + TruePeakDetector::kLatency);
     m_delayL.assign(delay, 0.0f);
     m_delayR.assign(delay, 0.0f);
     m_dqVal.assign(static_cast<size_t>(m_window + 1), 0.0f);
@@ -30,6 +34,9 @@ void LimiterDsp::reset()
 {
     std::fill(m_delayL.begin(), m_delayL.end(), 0.0f);
     std::fill(m_delayR.begin(), m_delayR.end(), 0.0f);
+    std::fill(m_padL.begin(), m_padL.end(), 0.0f);
+    std::fill(m_padR.begin(), m_padR.end(), 0.0f);
+    m_padPos = 0;
     std::fill(m_avgRing.begin(), m_avgRing.end(), 1.0f);
     m_avgSum = m_window;
     m_avgPos = 0;
@@ -71,6 +78,14 @@ void LimiterDsp::process(float* left, float* right, int n)
     float tpL[kChunk], tpR[kChunk];
     for (int base = 0; base < n; base += kChunk) {
         const int m = std::min(kChunk, n - base);
+        if (!m_padL.empty()) {
+            const int len = static_cast<int>(m_padL.size());
+            for (int i = 0; i < m; ++i) {
+                std::swap(left[base + i], m_padL[static_cast<size_t>(m_padPos)]);
+                std::swap(right[base + i], m_padR[static_cast<size_t>(m_padPos)]);
+                m_padPos = m_padPos + 1 == len ? 0 : m_padPos + 1;
+            }
+        }
         m_tpL.pushBlock(left + base, m, tpL);
         m_tpR.pushBlock(right + base, m, tpR);
         processChunk(left + base, right + base, m, tpL, tpR);

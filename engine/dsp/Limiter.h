@@ -16,12 +16,16 @@ namespace mixroom::engine {
 
 class LimiterDsp {
   public:
+    // The largest lookahead (the field table's maximum): the latency is always that of this
+    // lookahead, so graphs with different lookaheads put their output at the same time.
+    static constexpr double kMaxLookaheadMs = 10.0;
     void prepare(double sampleRate, double lookaheadMs);
     void setParams(const Limiter& l);
     void process(float* left, float* right, int n);
     void reset();
-    // The gain for a sample is settled over the window - 1 samples after its detection.
-    int latencySamples() const { return m_window - 1 + TruePeakDetector::kLatency; }
+    // The gain for a sample is settled over the window - 1 samples after its detection; a shorter
+    // window is padded by delaying the input, so the latency does not depend on the lookahead.
+    int latencySamples() const { return m_maxWindow - 1 + TruePeakDetector::kLatency; }
     // Largest gain reduction (dB, >= 0) since the last call. [audio thread]
     float takeMaxReduction();
 
@@ -29,6 +33,9 @@ class LimiterDsp {
     void processChunk(float* left, float* right, int n, const float* tpL, const float* tpR);
     double m_fs = 48000.0;
     int m_window = 1; // lookahead in samples
+    int m_maxWindow = 1;
+    std::vector<float> m_padL, m_padR; // input delay of m_maxWindow - m_window samples
+    int m_padPos = 0;
     bool m_first = true;
     Ramp m_ceiling; // linear
     Ramp m_mix;     // 1 = limiting, 0 = bypassed (delay is kept for constant latency)

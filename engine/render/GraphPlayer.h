@@ -3,8 +3,9 @@
 // Plays a MixGraph and hands over to a new one without losing state: the new graph takes the old
 // one's DSP state strip by strip (MixGraph::adoptState), so a structural edit that changes nothing
 // audible leaves the output bit-identical; where the sound really changes (MixGraph::
-// needsCrossfade), old and new run side by side for kCrossfadeSeconds under an equal-power
-// crossfade (cos/sin) instead of cutting. The old graph is never freed here: it goes to the
+// needsCrossfade), old and new run side by side and, once the change reaches the output (the
+// graph's latency later), a power-preserving crossfade of kCrossfadeSeconds replaces the cut
+// (equal power for unrelated signals, no swell for correlated ones; see process()). The old graph is never freed here: it goes to the
 // retire callback (which frees it on another thread, RCU style). The live previews and the
 // offline renderer both play through this class.
 // Thread: one render thread calls everything except the constructor and setRetire().
@@ -42,6 +43,7 @@ class GraphPlayer {
 
     std::shared_ptr<MixGraph> m_graph, m_old;
     int m_fadeLength = 0, m_fadePos = 0;
+    double m_soo = 0, m_snn = 0, m_son = 0, m_rho = 0; // correlation of old and new over the fade
     std::vector<float> m_oldL, m_oldR;
     Retire m_retire;
 };
