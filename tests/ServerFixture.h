@@ -17,6 +17,7 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -32,6 +33,8 @@ struct ServerFixture {
     std::map<QString, QString> tokens; // role -> token
     QString stemHash;
     double stemSeconds = 1.0;
+    // The session document to start with (given the stem's hash); the default when empty.
+    std::function<engine::Session(const std::string& stemHash)> document;
 
     bool start(server::ServerLimits limits = {})
     {
@@ -64,6 +67,7 @@ struct ServerFixture {
         verb.id = verb.name = "verb";
         ses.returns.push_back(verb);
         ses.tracks[0].sends = {engine::Send{"verb"}};
+        if (document) ses = document(info->hash);
         for (const QString role : {"mix", "artist", "mastering", "client"}) {
             tokens[role] = server::newToken();
         }
@@ -75,6 +79,32 @@ struct ServerFixture {
         srv = std::make_unique<server::Server>(*store, dir.path(), limits);
         port = srv->listen(QHostAddress::LocalHost, 0);
         return port != 0;
+    }
+    // Stops the server (as SIGTERM would: pending edits committed, sockets closed) and starts it
+    // again on the same port from what the store holds: the latest snapshot plus later ops.
+    bool restart(server::ServerLimits limits = {})
+    {
+        srv.reset();
+        store.reset();
+        QString error;
+        store = server::Store::open(dir.path(), &error);
+        if (!store) return false;
+        srv = std::make_unique<server::Server>(*store, dir.path(), limits);
+        return srv->listen(QHostAddress::LocalHost, port) == port;
+    }
+    // Imports another stem (a sine at `freq`) into the server's store; returns its hash.
+    // With `burstMs` > 0 the sine sounds in bursts of that length, five a second, at full scale.
+    QString addStem(double freq, double seconds, double burstMs = 0)
+    {
+        auto s = sine(freq, 48000, burstMs > 0 ? 0.9 : 0.3, static_cast<int64_t>(48000 * seconds));
+        if (burstMs > 0)
+            for (size_t i = 0; i < s.size(); ++i)
+                if (static_cast<double>(i % 9600) >= burstMs * 48) s[i] = 0.0f;
+        const QString file = dir.path() + QString("/extra-%1-%2.wav").arg(freq).arg(burstMs);
+        writeAudio(file.toStdString(), SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, s);
+        engine::StemStore stems((dir.path() + "/stems").toStdString());
+        auto info = stems.import(file.toStdString(), 48000);
+        return info ? QString::fromStdString(info->hash) : QString();
     }
     QUrl url() const { return QUrl(QString("ws://127.0.0.1:%1").arg(port)); }
 

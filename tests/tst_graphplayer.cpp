@@ -214,6 +214,16 @@ class TestGraphPlayer : public QObject {
         StemMap afterStems = fx.stems;
         edits[which](after, afterStems);
         const Take other = play(after, afterStems, {}, swapAt, total, 256); // the new mix all along
+        // The edit is what is heard afterwards: over the last half second, the take carries the
+        // whole change from the old mix to the new one (regression of take - old on new - old).
+        double dot = 0, norm = 0;
+        for (size_t i = static_cast<size_t>(total - 24000); i < static_cast<size_t>(total); ++i) {
+            const double predicted = double(other.l[i]) - straight.l[i];
+            dot += (double(t.l[i]) - straight.l[i]) * predicted;
+            norm += predicted * predicted;
+        }
+        if (norm > 1e-9) // (this material stays under the ceiling: a new lookahead changes nothing here)
+            QVERIFY2(std::abs(dot / norm - 1.0) < 0.1, qPrintable(QString("the take carries %1 of the change").arg(dot / norm)));
         for (int c = 0; c < 2; ++c) {
             const auto* ch = c ? &t.r : &t.l;
             const auto* was = c ? &straight.r : &straight.l;

@@ -26,6 +26,8 @@ class LimiterDsp {
     // The gain for a sample is settled over the window - 1 samples after its detection; a shorter
     // window is padded by delaying the input, so the latency does not depend on the lookahead.
     int latencySamples() const { return m_maxWindow - 1 + TruePeakDetector::kLatency; }
+    // Whether `other` was prepared with the same rate and lookahead, so its state fits this one.
+    bool sameShape(const LimiterDsp& other) const { return m_fs == other.m_fs && m_window == other.m_window; }
     // Largest gain reduction (dB, >= 0) since the last call. [audio thread]
     float takeMaxReduction();
 

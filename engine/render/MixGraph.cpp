@@ -205,7 +205,7 @@ void MixGraph::adoptState(MixGraph& old, bool keepOld)
     m_masterComp = old.m_masterComp;
     m_width = old.m_width;
     m_masterFader = old.m_masterFader;
-    if (m_limiter.latencySamples() == old.m_limiter.latencySamples()) {
+    if (m_limiter.sameShape(old.m_limiter)) { // a new lookahead starts a fresh limiter (crossfaded)
         if (keepOld)
             m_limiter = old.m_limiter;
         else
