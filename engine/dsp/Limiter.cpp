@@ -78,12 +78,14 @@ void LimiterDsp::process(float* left, float* right, int n)
     float tpL[kChunk], tpR[kChunk];
     for (int base = 0; base < n; base += kChunk) {
         const int m = std::min(kChunk, n - base);
-        if (!m_padL.empty()) {
+        if (!m_padL.empty()) { // the input delay: swap contiguous runs with the ring
             const int len = static_cast<int>(m_padL.size());
-            for (int i = 0; i < m; ++i) {
-                std::swap(left[base + i], m_padL[static_cast<size_t>(m_padPos)]);
-                std::swap(right[base + i], m_padR[static_cast<size_t>(m_padPos)]);
-                m_padPos = m_padPos + 1 == len ? 0 : m_padPos + 1;
+            for (int i = 0; i < m;) {
+                const int run = std::min(m - i, len - m_padPos);
+                std::swap_ranges(left + base + i, left + base + i + run, m_padL.data() + m_padPos);
+                std::swap_ranges(right + base + i, right + base + i + run, m_padR.data() + m_padPos);
+                i += run;
+                m_padPos = m_padPos + run == len ? 0 : m_padPos + run;
             }
         }
         m_tpL.pushBlock(left + base, m, tpL);
