@@ -157,6 +157,15 @@ double SessionRoom::lengthMs(const engine::Session& session) const
     return session.sampleRate > 0 ? 1000.0 * static_cast<double>(frames) / session.sampleRate : 0.0;
 }
 
+void SessionRoom::addValue(QJsonObject& extra, const QString& path) const
+{
+    // A refusal carries the authoritative value to roll back to, when the path exists: a path
+    // that no longer does (its strip was removed meanwhile) has none, and `value` must not be
+    // null (clients drop messages whose declared fields have the wrong type).
+    const QJsonValue v = path.isEmpty() ? QJsonValue() : protocol::valueAt(m_state, path);
+    if (!v.isNull() && !v.isUndefined()) extra.insert("value", v);
+}
+
 void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
 {
     const QJsonObject& b = msg.body;
@@ -192,12 +201,12 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
     }
     if (!action) return refuse(c, codes::UnknownMessage, QString("%1 is not a session edit").arg(op), extra);
     if (!allowed(c->role, *action)) {
-        if (!path.isEmpty()) extra.insert("value", protocol::valueAt(m_state, path));
+        addValue(extra, path);
         return refuse(c, codes::Forbidden, refusal(c->role, *action), extra);
     }
     const bool structural = protocol::rateClassOf(op, b) == engine::RateClass::Structure;
     if (!m_limiter.take(c->memberId + (structural ? "/structure" : "/edit"), structural ? kStructureRule : kEditRule)) {
-        if (!path.isEmpty()) extra.insert("value", protocol::valueAt(m_state, path));
+        addValue(extra, path);
         return refuse(c, codes::RateLimited, "too many edits; this one was not applied", extra);
     }
 
@@ -217,7 +226,7 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
     if (auto e = protocol::applyOp(m_state, opName, args, m_stems)) {
         if (!e->path.isEmpty()) {
             extra.insert("path", e->path);
-            extra.insert("value", protocol::valueAt(m_state, e->path));
+            addValue(extra, e->path);
         }
         return refuse(c, e->code, e->message, extra);
     }

@@ -67,6 +67,7 @@ class SessionRoom : public QObject {
   private:
     explicit SessionRoom(const Services& s) : m_store(s.store), m_stems(s.stemExists), m_metrics(s.metrics), m_stemFrames(s.stemFrames) {}
     void applyEdit(ClientSocket* c, const protocol::Message& msg);
+    void addValue(QJsonObject& extra, const QString& path) const;
     void handleMembers(ClientSocket* c, const protocol::Message& msg);
     void broadcast(const QByteArray& json);
     void broadcastPresence();
