@@ -77,6 +77,7 @@ int alignment(const std::vector<float>& heard, const std::vector<float>& referen
 // How far below the reference the difference lies over [from, from + n), in dB.
 double snr(const std::vector<float>& heard, int lag, const std::vector<float>& reference, size_t from, size_t n)
 {
+    if (from + n + size_t(lag) > heard.size() || from + n > reference.size()) return std::nan("past the end of what was heard");
     double err = 0, sig = 0;
     for (size_t i = from; i < from + n; ++i) {
         const double d = heard[i + size_t(lag)] - reference[i];
@@ -263,6 +264,102 @@ class TestLiveCore : public QObject {
         // The run did exercise structure: strips or bands were added and removed.
         QVERIFY2(!(room->state() == richSession(stems[0].toStdString())), qPrintable(context));
         qInfo("%s", qPrintable(context));
+    }
+
+    void streamFollowsASequenceOfStructuralEdits()
+    {
+        // On a live stream: edits that change nothing audible (a group, a return with no sends, a
+        // band switched off) leave the stream as the offline render without them; a routing
+        // change has no hole or click; after a sequence of edits the stream is the offline render
+        // of the final state (aligned by cross-correlation, compared within codec noise).
+        ServerFixture f;
+        f.stemSeconds = 7;
+        f.document = [](const std::string& hash) {
+            engine::Session s;
+            for (const char* id : {"bass", "vox"}) {
+                engine::Track t;
+                t.id = t.name = id;
+                t.stem = hash;
+                t.pan = id == std::string("bass") ? -0.4 : 0.4;
+                s.tracks.push_back(t);
+            }
+            engine::Group bus;
+            bus.id = bus.name = "bus";
+            bus.fader = -10;
+            s.groups.push_back(bus);
+            return s;
+        };
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        auto listener = f.connect("client");
+        QVERIFY(mix && listener);
+        const engine::Session initial = f.srv->room(f.sessionId)->state();
+        Ear ear(*listener);
+        QCOMPARE(call(*listener, Kind::Listen, {{"mode", "own"}, {"bitrate", 256}}).value("type").toString(), QString("listening"));
+        QCOMPARE(call(*listener, Kind::Transport, {{"target", "own"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+        auto ok = [&](Kind k, const QJsonObject& args) { return call(*mix, k, args).value("type").toString() == "ack"; };
+
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= 48000, 10000);
+        const size_t atInaudible = ear.left.size();
+        QVERIFY(ok(Kind::AddGroup, {{"id", "spare"}}));
+        QVERIFY(ok(Kind::AddReturn, {{"id", "room"}, {"effect", "reverb"}}));
+        QVERIFY(ok(Kind::AddBand, {{"strip", "tracks/vox"}, {"bandType", "peak"}}));
+        QVERIFY(ok(Kind::Set, {{"path", "tracks/vox/eq/1/enabled"}, {"value", false}}));
+        QVERIFY(ok(Kind::Set, {{"path", "tracks/vox/eq/1/gain"}, {"value", 12}}));
+
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= atInaudible + 48000, 10000);
+        const size_t atRouting = ear.left.size();
+        QVERIFY(ok(Kind::Set, {{"path", "tracks/vox/output"}, {"value", "bus"}}));
+        const engine::Session routed = f.srv->room(f.sessionId)->state();
+
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= atRouting + 48000, 10000);
+        const size_t atLast = ear.left.size();
+        QVERIFY(ok(Kind::AddSend, {{"strip", "tracks/bass"}, {"to", "room"}}));
+        QVERIFY(ok(Kind::Set, {{"path", "tracks/bass/sends/room/level"}, {"value", -4}}));
+        QVERIFY(ok(Kind::Set, {{"path", "returns/room/effect/decay"}, {"value", 0.4}}));
+        QVERIFY(ok(Kind::Set, {{"path", "tracks/vox/eq/1/enabled"}, {"value", true}}));
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= atLast + 48000 * 2 + 12000, 15000);
+        const engine::Session final = f.srv->room(f.sessionId)->state();
+
+        const auto initialMix = renderLeft(f, initial), routedMix = renderLeft(f, routed), finalMix = renderLeft(f, final);
+        const int lag = alignment(ear.left, initialMix, 12000, 24000);
+        // Through the inaudible edits: the render without them, within codec noise.
+        const double through = snr(ear.left, lag, initialMix, atInaudible - 4800, atRouting - atInaudible);
+        QVERIFY2(through > 20, qPrintable(QString("across the inaudible edits the stream is %1 dB from the unedited mix").arg(through)));
+        // Across the routing change: no 2.5 ms window more than 3 dB below both the old and the
+        // new mix there, and no step above the stream's own 99.9th percentile (with half again as
+        // margin: this material is noisy, so the largest of 19,200 steps lies above its 99.9th
+        // percentile by chance; the clicks observed before were ten times it).
+        const size_t w = 120;
+        std::vector<float> steps;
+        for (size_t i = 12000; i + size_t(lag) < ear.left.size() && i < atLast; ++i)
+            steps.push_back(std::abs(ear.left[i + size_t(lag)] - ear.left[i + size_t(lag) - 1]));
+        std::sort(steps.begin(), steps.end());
+        const float p999 = steps[size_t(0.999 * double(steps.size() - 1))];
+        for (size_t a = atRouting; a + w < atRouting + 19200; a += w) {
+            auto level = [&](const std::vector<float>& x, size_t off) {
+                double e = 0;
+                for (size_t i = a; i < a + w; ++i)
+                    e += double(x[i + off]) * x[i + off];
+                return 10 * std::log10(e / double(w) + 1e-30);
+            };
+            const double heard = level(ear.left, size_t(lag));
+            const double floorDb = std::min(level(initialMix, 0), level(routedMix, 0)) - 3;
+            QVERIFY2(heard >= floorDb, qPrintable(QString("a hole at %1 ms after the routing edit: %2 dB, floor %3 dB")
+                                                      .arg((a - atRouting) / 48.0)
+                                                      .arg(heard)
+                                                      .arg(floorDb)));
+            for (size_t i = a; i < a + w; ++i) {
+                const float step = std::abs(ear.left[i + size_t(lag)] - ear.left[i + size_t(lag) - 1]);
+                QVERIFY2(step <= p999 * 1.5f, qPrintable(QString("a step of %1 at %2 ms after the routing edit (99.9th percentile %3)")
+                                                              .arg(step)
+                                                              .arg((i - atRouting) / 48.0)
+                                                              .arg(p999)));
+            }
+        }
+        // After everything: the offline render of the final state.
+        const double after = snr(ear.left, lag, finalMix, atLast + 36000, 48000);
+        QVERIFY2(after > 20, qPrintable(QString("after the edits the stream is %1 dB from the final mix").arg(after)));
     }
 
     void structuralSetsAreHeard_data()
