@@ -424,15 +424,34 @@ ReviewService::Pull ReviewService::pull(const MemberRow& member, const QString& 
                     0};
     }
     auto state = decodeSession(v->state);
+    if (!state) {
+        m_metrics.error("internal");
+        return {500, "internal", QString("version '%1' is stored unreadably: %2").arg(version, QString::fromStdString(state.error().message)), {}, {}, 0};
+    }
     const QString key = RenderCache::keyOf(state.value());
     const auto hashes = m_renders.hashes(key);
     if (!hashes) {
         startRender(*v);
         return {202, "rendering", QString("version '%1' is being rendered; retry shortly").arg(version), {}, {}, 0};
     }
-    if (v->hashes.isEmpty()) m_review.setVersionHashes(m_session, version, *hashes);
+    // What is pulled must be what was approved: the render on disk against the hash recorded
+    // with the version (approvals are bound to it).
+    const QString recorded = v->hashes.value(format).toString(), onDisk = hashes->value(format).toString();
+    if (v->hashes.isEmpty())
+        m_review.setVersionHashes(m_session, version, *hashes);
+    else if (recorded != onDisk) {
+        m_metrics.error("hash_mismatch");
+        return {500,
+                "hash_mismatch",
+                QString("the %1 render of version '%2' on this server (SHA-256 %3) is not the one recorded with the version (%4); "
+                        "it is not served")
+                    .arg(format, version, onDisk.left(16), recorded.isEmpty() ? QString("none") : recorded.left(16)),
+                {},
+                {},
+                0};
+    }
     p.file = m_renders.file(key, format);
-    p.sha256 = hashes->value(format).toString();
+    p.sha256 = recorded.isEmpty() ? onDisk : recorded;
     return p;
 }
 

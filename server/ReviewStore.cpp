@@ -10,6 +10,14 @@
 namespace mixroom::server {
 
 namespace {
+// A read that fails is logged with its error (the caller sees no rows).
+void readFailed(const QSqlQuery& q)
+{
+    qCritical("mixroomd: review data could not be read: %s", qPrintable(q.lastError().text()));
+}
+} // namespace
+
+namespace {
 const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY, session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
     " version TEXT NOT NULL, parent TEXT NOT NULL, author TEXT NOT NULL, author_name TEXT NOT NULL, role TEXT NOT NULL,"
@@ -144,7 +152,8 @@ std::optional<NoteRow> ReviewStore::note(const QString& id)
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QString("SELECT %1 FROM notes WHERE id = ?").arg(kNoteColumns));
     q.addBindValue(id);
-    if (q.exec() && q.next()) return noteFrom(q);
+    if (!q.exec()) readFailed(q);
+    if (q.isActive() && q.next()) return noteFrom(q);
     return std::nullopt;
 }
 
@@ -154,7 +163,7 @@ QList<NoteRow> ReviewStore::notes(const QString& session)
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QString("SELECT %1 FROM notes WHERE session = ? ORDER BY created, rowid").arg(kNoteColumns));
     q.addBindValue(session);
-    q.exec();
+    if (!q.exec()) readFailed(q);
     while (q.next())
         out.append(noteFrom(q));
     return out;
@@ -181,7 +190,8 @@ std::optional<VersionRow> ReviewStore::version(const QString& session, const QSt
     q.prepare(QString("SELECT %1 FROM versions WHERE session = ? AND name = ?").arg(kVersionColumns));
     q.addBindValue(session);
     q.addBindValue(name);
-    if (q.exec() && q.next()) return versionFrom(q);
+    if (!q.exec()) readFailed(q);
+    if (q.isActive() && q.next()) return versionFrom(q);
     return std::nullopt;
 }
 
@@ -191,7 +201,7 @@ QList<VersionRow> ReviewStore::versions(const QString& session)
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QString("SELECT %1 FROM versions WHERE session = ? ORDER BY seq, time, rowid").arg(kVersionColumns));
     q.addBindValue(session);
-    q.exec();
+    if (!q.exec()) readFailed(q);
     while (q.next())
         out.append(versionFrom(q));
     return out;
@@ -231,7 +241,7 @@ QStringList ReviewStore::approvals(const QString& session, const QString& versio
     q.prepare("SELECT member FROM approvals WHERE session = ? AND version = ? ORDER BY time");
     q.addBindValue(session);
     q.addBindValue(version);
-    q.exec();
+    if (!q.exec()) readFailed(q);
     while (q.next())
         out.append(q.value(0).toString());
     return out;
@@ -242,7 +252,8 @@ QStringList ReviewStore::policyRoles(const QString& session)
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare("SELECT roles FROM policies WHERE session = ?");
     q.addBindValue(session);
-    if (q.exec() && q.next()) return q.value(0).toString().split(',', Qt::SkipEmptyParts);
+    if (!q.exec()) readFailed(q);
+    if (q.isActive() && q.next()) return q.value(0).toString().split(',', Qt::SkipEmptyParts);
     return {"artist", "client"};
 }
 

@@ -34,7 +34,12 @@ std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, const Services
     room->m_snapshotSeq = row->snapshotSeq;
     room->m_seq = row->snapshotSeq;
     // Replay the log after the snapshot: the state equals a replay of the log.
-    for (const OpRow& op : store.opsAfter(id, row->snapshotSeq)) {
+    const auto ops = store.opsAfter(id, row->snapshotSeq);
+    if (!ops) {
+        *error = QString("session %1: %2").arg(id, store.lastError());
+        return nullptr;
+    }
+    for (const OpRow& op : *ops) {
         if (auto e = protocol::applyOp(room->m_state, op.op, op.args, room->m_stems)) {
             *error = QString("session %1: op %2 does not replay: %3").arg(id).arg(op.seq).arg(e->message);
             return nullptr;
@@ -75,9 +80,13 @@ void SessionRoom::join(ClientSocket* c, qint64 lastSeq)
                   {"permissions", permissionsOf(c->role)},
                   {"seq", m_committedSeq},
                   {"lengthMs", lengthMs(m_committed)}};
-    if (lastSeq >= 0 && lastSeq <= m_committedSeq && m_committedSeq - lastSeq <= kMaxReplay) {
+    // A replay when the client is close behind and the log reads; otherwise the whole state.
+    const auto missed = lastSeq >= 0 && lastSeq <= m_committedSeq && m_committedSeq - lastSeq <= kMaxReplay
+                            ? m_store.opsAfter(m_id, lastSeq)
+                            : std::nullopt;
+    if (missed) {
         QJsonArray replay;
-        for (const OpRow& op : m_store.opsAfter(m_id, lastSeq))
+        for (const OpRow& op : *missed)
             replay.append(QJsonObject{{"seq", op.seq}, {"op", op.op}, {"args", op.args}, {"member", op.member}, {"time", op.time}});
         w.insert("replay", replay);
     } else {
@@ -181,9 +190,12 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
             scheduleFlush();
             return;
         }
-    if (auto seq = m_store.seqOfClientOp(m_id, c->clientId, clientSeq)) {
-        c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", *seq}}));
-        return;
+    qint64 storedSeq = 0;
+    switch (m_store.seqOfClientOp(m_id, c->clientId, clientSeq, &storedSeq)) {
+    case Store::Lookup::Found: c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", storedSeq}})); return;
+    case Store::Lookup::Failed: // cannot tell whether it was applied: applying it again could double it
+        return refuse(c, codes::Internal, "the edit could not be checked against the op log: " + m_store.lastError(), extra);
+    case Store::Lookup::Absent: break;
     }
 
     // Permission: per request kind, and for parameter edits per path.
@@ -221,7 +233,6 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
         if (!restored) return refuse(c, codes::NotFound, QString("no version \"%1\"").arg(name.left(64)), extra);
         args = QJsonObject{{"version", name}, {"state", QJsonDocument::fromJson(encodeSession(*restored)).object()}};
         opName = "restore";
-        m_review->restored(name);
     }
     if (auto e = protocol::applyOp(m_state, opName, args, m_stems)) {
         if (!e->path.isEmpty()) {
@@ -267,6 +278,9 @@ bool SessionRoom::flush()
         return false;
     }
     if (snap) m_snapshotSeq = m_seq;
+    // Only now, committed, does a restore make its version the parent of the next one.
+    for (const OpRow& r : rows)
+        if (r.op == "restore") m_review->restored(r.args.value("version").toString());
     m_committed = m_state;
     m_committedSeq = m_seq;
     if (m_preview)

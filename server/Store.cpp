@@ -112,7 +112,7 @@ QList<SessionRow> Store::sessions()
 {
     QList<SessionRow> out;
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.exec("SELECT id, name, seq, snapshot_seq, snapshot FROM sessions ORDER BY created");
+    if (!q.exec("SELECT id, name, seq, snapshot_seq, snapshot FROM sessions ORDER BY created")) readFailed("the session list", q.lastError().text());
     while (q.next())
         out.append(SessionRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toLongLong(),
                               q.value(4).toByteArray()});
@@ -164,7 +164,7 @@ QList<MemberRow> Store::members(const QString& session)
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare("SELECT id, session, name, role, token_hash, revoked FROM members WHERE session = ? ORDER BY rowid");
     q.addBindValue(session);
-    q.exec();
+    if (!q.exec()) readFailed("the member list", q.lastError().text());
     while (q.next())
         out.append(MemberRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
                              q.value(4).toByteArray(), q.value(5).toBool()});
@@ -247,7 +247,7 @@ bool Store::appendOps(const QList<OpRow>& ops, const QString& snapshotSession, q
     return true;
 }
 
-QList<OpRow> Store::opsAfter(const QString& session, qint64 seq, int limit)
+std::optional<QList<OpRow>> Store::opsAfter(const QString& session, qint64 seq, int limit)
 {
     QList<OpRow> out;
     QSqlQuery q(QSqlDatabase::database(m_connection));
@@ -256,23 +256,41 @@ QList<OpRow> Store::opsAfter(const QString& session, qint64 seq, int limit)
     q.addBindValue(session);
     q.addBindValue(seq);
     q.addBindValue(limit);
-    q.exec();
+    if (!q.exec()) {
+        readFailed("the op log", q.lastError().text());
+        return std::nullopt;
+    }
     while (q.next())
         out.append(OpRow{q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toString(), q.value(3).toLongLong(),
                          q.value(4).toString(), q.value(5).toString(), QJsonDocument::fromJson(q.value(6).toByteArray()).object(),
                          q.value(7).toDouble()});
+    if (q.lastError().isValid()) {
+        readFailed("the op log", q.lastError().text());
+        return std::nullopt;
+    }
     return out;
 }
 
-std::optional<qint64> Store::seqOfClientOp(const QString& session, const QString& clientId, qint64 clientSeq)
+Store::Lookup Store::seqOfClientOp(const QString& session, const QString& clientId, qint64 clientSeq, qint64* seq)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare("SELECT seq FROM ops WHERE session = ? AND client_id = ? AND client_seq = ?");
     q.addBindValue(session);
     q.addBindValue(clientId);
     q.addBindValue(clientSeq);
-    if (q.exec() && q.next()) return q.value(0).toLongLong();
-    return std::nullopt;
+    if (!q.exec()) return readFailed("the op log", q.lastError().text()), Lookup::Failed;
+    if (q.next()) {
+        *seq = q.value(0).toLongLong();
+        return Lookup::Found;
+    }
+    return q.lastError().isValid() ? (readFailed("the op log", q.lastError().text()), Lookup::Failed) : Lookup::Absent;
+}
+
+bool Store::readFailed(const char* what, const QString& error)
+{
+    m_error = QString("%1 could not be read: %2").arg(QString::fromLatin1(what), error);
+    qCritical("mixroomd: %s", qPrintable(m_error));
+    return false;
 }
 
 } // namespace mixroom::server

@@ -3,6 +3,8 @@
 // The server's durable state in SQLite (Qt SQL): admin token hash, sessions, members (token
 // hashes only), the op log and state snapshots. WAL with synchronous=FULL: a call that returns
 // true has committed. Session state = latest snapshot + the ops after it.
+// Reads report failure (a query that fails is not an empty answer): optional results are
+// nullopt and lastError() says why; list reads that have no failure channel log it.
 // Thread: the thread that opened it (one writer connection).
 #include <QByteArray>
 #include <QJsonObject>
@@ -65,12 +67,16 @@ class Store {
 
     // Appends ops (and optionally a snapshot) in one transaction.
     bool appendOps(const QList<OpRow>& ops, const QString& snapshotSession = {}, qint64 snapshotSeq = 0, const QByteArray& snapshot = {});
-    QList<OpRow> opsAfter(const QString& session, qint64 seq, int limit = -1);
-    std::optional<qint64> seqOfClientOp(const QString& session, const QString& clientId, qint64 clientSeq);
+    // The ops after `seq`, oldest first; nullopt if the log could not be read.
+    std::optional<QList<OpRow>> opsAfter(const QString& session, qint64 seq, int limit = -1);
+    // The seq an op of (clientId, clientSeq) was stored with: found, absent, or unreadable.
+    enum class Lookup { Found, Absent, Failed };
+    Lookup seqOfClientOp(const QString& session, const QString& clientId, qint64 clientSeq, qint64* seq);
 
   private:
     Store() = default;
     bool exec(const QString& sql);
+    bool readFailed(const char* what, const QString& error); // records and logs a failed read
     QString m_connection;
     QString m_error;
 };

@@ -9,6 +9,8 @@
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QNetworkAccessManager>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QNetworkReply>
 
 using namespace mixroom;
@@ -256,6 +258,76 @@ class TestReview : public QObject {
         // The owner may pull any version (rendering on demand answers 202 first).
         Http any = get(base + "v2/mix", f.tokens["mix"]);
         QTRY_VERIFY_WITH_TIMEOUT((any = get(base + "v2/mix", f.tokens["mix"])).status == 200, 30000);
+    }
+
+    void unreadableOrAlteredRendersAreNotServed()
+    {
+        // A version whose stored document cannot be read answers 500 with the reason (the server
+        // used to terminate on it); a render whose hash is not the one recorded with the version
+        // (the approval's) is refused, never served under the approved name.
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        QVERIFY(mix);
+        call(*mix, Kind::SaveVersion, {{"name", "v1"}});
+        call(*mix, Kind::Set, {{"path", "tracks/vox/pan"}, {"value", 0.2}});
+        call(*mix, Kind::SaveVersion, {{"name", "v2"}});
+        const QString base = QString("http://127.0.0.1:%1/sessions/%2/versions/").arg(f.port).arg(f.sessionId);
+        QSqlQuery q(QSqlDatabase::database(f.store->connectionName()));
+        QVERIFY(q.exec("UPDATE versions SET state = '{\"format\": 1' WHERE name = 'v1'"));
+        const Http broken = get(base + "v1/mix", f.tokens["mix"]);
+        QCOMPARE(broken.status, 500);
+        QVERIFY2(broken.body.contains("version 'v1' is stored unreadably"), broken.body.constData());
+
+        Http v2 = get(base + "v2/mix", f.tokens["mix"]);
+        QTRY_VERIFY_WITH_TIMEOUT((v2 = get(base + "v2/mix", f.tokens["mix"])).status == 200, 30000);
+        QVERIFY(q.exec("UPDATE versions SET hashes = '{\"wav24\": \"00ff\", \"wav32f\": \"00ff\", \"flac24\": \"00ff\"}' "
+                       "WHERE name = 'v2'"));
+        const Http altered = get(base + "v2/mix", f.tokens["mix"]);
+        QCOMPARE(altered.status, 500);
+        QVERIFY2(altered.body.contains("hash_mismatch"), altered.body.constData());
+        QCOMPARE(get(QString("http://127.0.0.1:%1/health").arg(f.port), f.tokens["mix"]).status, 200); // still up
+    }
+
+    void restoredParentOnlyAfterCommit()
+    {
+        // A restore whose commit fails must not make its version the parent of the next one.
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        QVERIFY(mix);
+        call(*mix, Kind::SaveVersion, {{"name", "v1"}});
+        call(*mix, Kind::Set, {{"path", "tracks/vox/pan"}, {"value", 0.2}});
+        call(*mix, Kind::SaveVersion, {{"name", "v2"}});
+        QSqlQuery q(QSqlDatabase::database(f.store->connectionName()));
+        QVERIFY(q.exec("ALTER TABLE ops RENAME TO ops_away")); // the next commit fails
+        const QJsonObject refused = call(*mix, Kind::RestoreVersion, {{"version", "v1"}});
+        QCOMPARE(refused.value("code").toString(), QString("internal"));
+        QVERIFY(q.exec("ALTER TABLE ops_away RENAME TO ops"));
+        call(*mix, Kind::Set, {{"path", "tracks/vox/pan"}, {"value", 0.3}});
+        call(*mix, Kind::SaveVersion, {{"name", "v3"}});
+        const QJsonArray versions = call(*mix, Kind::ListVersions, {}).value("versions").toArray();
+        QCOMPARE(versions.at(2).toObject().value("parent").toString(), QString("v2"));
+    }
+
+    void anUnreadableOpLogIsNotAnEmptyOne()
+    {
+        // The op log cannot be read: loading the session fails with the reason instead of
+        // starting from the snapshot alone (which would lose every op after it).
+        ServerFixture f;
+        QVERIFY(f.start());
+        {
+            auto mix = f.connect("mix");
+            QVERIFY(mix);
+            QCOMPARE(call(*mix, Kind::Set, {{"path", "tracks/vox/pan"}, {"value", 0.2}}).value("type").toString(), QString("ack"));
+        }
+        QVERIFY(f.restart());
+        QSqlQuery q(QSqlDatabase::database(f.store->connectionName()));
+        QVERIFY(q.exec("ALTER TABLE ops RENAME TO ops_away"));
+        QVERIFY(f.srv->room(f.sessionId) == nullptr);
+        QVERIFY(q.exec("ALTER TABLE ops_away RENAME TO ops"));
+        QVERIFY(f.srv->room(f.sessionId) != nullptr);
+        QCOMPARE(f.srv->room(f.sessionId)->state().tracks[1].pan, 0.2);
     }
 
     void policyIsTheOwners()
