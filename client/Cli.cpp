@@ -4,6 +4,7 @@
 
 #include "client/ClientConfig.h"
 #include "client/Connection.h"
+#include "client/SignalQuit.h"
 #include "client/Uploader.h"
 #include "engine/model/ParamTable.h"
 #include "protocol/SessionCodec.h"
@@ -19,7 +20,6 @@
 
 #include <QRegularExpression>
 
-#include <csignal>
 #include <cstdio>
 #include <map>
 #include <unistd.h>
@@ -435,8 +435,7 @@ int runCli(const QStringList& argv)
             std::fflush(stdout);
         });
         s.conn().setAutoReconnect(true);
-        std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
-        std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
+        SignalQuit quit; // Ctrl-C: leave the event loop, never from inside the signal handler
         return QCoreApplication::exec();
     }
     if (const int rc = runReviewCommand(cmd, o, server, token, s); rc >= 0) return rc;

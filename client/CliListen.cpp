@@ -5,12 +5,12 @@
 #include "client/CliSupport.h"
 #include "client/PreviewReceiver.h"
 #include "client/PreviewRecorder.h"
+#include "client/SignalQuit.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QRegularExpression>
 
-#include <csignal>
 #include <unistd.h>
 
 namespace mixroom::client::cli {
@@ -121,9 +121,10 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
         std::fprintf(stderr, "listening (%s, %d kbit/s, %d ms frames) %s%s; Ctrl-C stops\n", own ? "own" : "follow",
                      r.value("bitrate").toInt(), r.value("frameMs").toInt(), recorder ? "to " : "on the sound device",
                      recorder ? qPrintable(o.outFile) : "");
-    std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
-    std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
-    QCoreApplication::exec();
+    {
+        SignalQuit quit; // Ctrl-C: leave the event loop, never from inside the signal handler
+        QCoreApplication::exec();
+    }
     if (player) {
         out(o,
             QJsonObject{{"played", player->played()},

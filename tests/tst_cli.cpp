@@ -7,7 +7,11 @@
 #include <QCryptographicHash>
 #include <QFile>
 #include <QJsonArray>
+#include <QFileInfo>
 #include <QProcess>
+
+#include <csignal>
+#include <sndfile.h>
 
 using namespace mixroom;
 using namespace mixroom::test;
@@ -112,9 +116,37 @@ class TestCli : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT((seen += watch.readAllStandardOutput()).contains("tracks/bass/pan"), 10000);
         QVERIFY(seen.contains("-0.25"));
         QVERIFY(seen.contains("\"presence\"")); // the artist joining
-        watch.terminate();
+        // Ctrl-C: a clean exit through the event loop (the handler only wakes it).
         QSignalSpy finished(&watch, &QProcess::finished);
+        ::kill(static_cast<pid_t>(watch.processId()), SIGINT);
         QVERIFY(watch.state() == QProcess::NotRunning || finished.wait(10000));
+        QCOMPARE(watch.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(watch.exitCode(), 0);
+    }
+
+    void listenStopsCleanlyOnCtrlC()
+    {
+        // `listen --out` with no duration: Ctrl-C ends it, and the file is complete (its header
+        // written when the loop returns, not from inside a signal handler).
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        const QString file = f.dir.path() + "/until-ctrl-c.wav";
+        QProcess listen;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("MIXROOM_CONFIG", config);
+        listen.setProcessEnvironment(env);
+        QSignalSpy finished(&listen, &QProcess::finished);
+        listen.start(QCoreApplication::applicationDirPath() + "/../client/mixroom", {"listen", "--own", "--out", file, "--json"});
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(file).size() > 200000, 15000); // about half a second of float stereo
+        ::kill(static_cast<pid_t>(listen.processId()), SIGINT);
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(listen.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(listen.exitCode(), 0);
+        SF_INFO info{};
+        SNDFILE* snd = sf_open(file.toLocal8Bit().constData(), SFM_READ, &info);
+        QVERIFY2(snd, sf_strerror(nullptr));
+        sf_close(snd);
+        QCOMPARE(info.samplerate, 48000);
+        QVERIFY2(info.frames > 20000, qPrintable(QString::number(info.frames)));
     }
 
     void membersAndInvites()
