@@ -113,6 +113,7 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
     });
     const QJsonObject r = s.call(Kind::Listen, f);
     if (isError(r)) return failWith(r);
+    receiver.setStream(static_cast<quint32>(r.value("stream").toDouble()));
     if (own) {
         const QJsonObject p = s.call(Kind::Transport, {{"target", "own"}, {"action", "play"}});
         if (isError(p)) return failWith(p);

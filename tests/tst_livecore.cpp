@@ -362,6 +362,35 @@ class TestLiveCore : public QObject {
         QVERIFY2(after > 20, qPrintable(QString("after the edits the stream is %1 dB from the final mix").arg(after)));
     }
 
+    void frameFlagsSayWhatHappened()
+    {
+        // An A/B switch marks a discontinuity (PROTOCOL.md); digital silence is marked silent.
+        ServerFixture f;
+        f.stemSeconds = 6;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        QVERIFY(mix);
+        QCOMPARE(call(*mix, Kind::SaveVersion, {{"name", "a"}}).value("type").toString(), QString("version"));
+        std::vector<quint8> flags;
+        QObject::connect(mix.get(), &client::Connection::audioFrame, [&](const QByteArray& frame) {
+            QByteArray payload;
+            if (auto h = protocol::AudioFrameHeader::decode(frame, &payload)) flags.push_back(h->flags);
+        });
+        QCOMPARE(call(*mix, Kind::Listen, {{"mode", "own"}}).value("type").toString(), QString("listening"));
+        QCOMPARE(call(*mix, Kind::Transport, {{"target", "own"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+        QTRY_VERIFY_WITH_TIMEOUT(flags.size() >= 10, 10000);
+        const size_t beforeAb = flags.size();
+        QCOMPARE(call(*mix, Kind::AbSwitch, {{"source", "a"}}).value("type").toString(), QString("ack"));
+        QTRY_VERIFY_WITH_TIMEOUT(flags.size() >= beforeAb + 10, 10000);
+        QVERIFY(std::any_of(flags.begin() + long(beforeAb), flags.end(), [](quint8 fl) { return fl & protocol::AudioFrameHeader::Discontinuity; }));
+        QVERIFY(std::none_of(flags.begin() + 1, flags.begin() + long(beforeAb), [](quint8 fl) { return fl & protocol::AudioFrameHeader::Silence; }));
+        QCOMPARE(call(*mix, Kind::AbSwitch, {{"source", "live"}}).value("type").toString(), QString("ack"));
+        for (const char* t : {"tracks/bass/mute", "tracks/vox/mute"})
+            QCOMPARE(call(*mix, Kind::Set, {{"path", t}, {"value", true}}).value("type").toString(), QString("ack"));
+        const size_t muted = flags.size();
+        QTRY_VERIFY_WITH_TIMEOUT(flags.size() >= muted + 25 && (flags.back() & protocol::AudioFrameHeader::Silence), 10000);
+    }
+
     void structuralSetsAreHeard_data()
     {
         QTest::addColumn<QString>("path");

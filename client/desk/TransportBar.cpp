@@ -64,6 +64,8 @@ void TransportBar::attach(client::Connection* conn)
     });
     emit m_mode->currentIndexChanged(m_mode->currentIndex());
     connect(conn, &client::Connection::reply, this, [this](qint64, const QJsonObject& m) {
+        if (m.value("type") == "listening" && m_receiver) // decode this stream only, not frames of the last one still arriving
+            m_receiver->setStream(static_cast<quint32>(m.value("stream").toDouble()));
         if (m.value("type") == "transport_state") {
             m_source = m.value("source").toString("live");
             const int i = m_ab->findData(m_source);
