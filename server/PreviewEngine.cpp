@@ -55,14 +55,19 @@ PreviewEngine::~PreviewEngine()
 void PreviewEngine::create(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& settings)
 {
     Worker* w = &workerOf(id);
-    QMetaObject::invokeMethod(w->context, [this, w, id, graph, settings] {
-        w->streams[id] = std::make_unique<PreviewStream>(id, graph, settings, retirer());
+    auto playhead = std::make_shared<engine::StemPrefetcher::Cursor>(0);
+    m_playheads[id] = playhead;
+    m_prefetch.track(id, graph->stemSources(), graph->sampleRate(), playhead);
+    QMetaObject::invokeMethod(w->context, [this, w, id, graph, settings, playhead] {
+        w->streams[id] = std::make_unique<PreviewStream>(id, graph, settings, retirer(), playhead);
         emit transportChanged(id, w->streams[id]->state());
     });
 }
 
 void PreviewEngine::destroy(quint32 id)
 {
+    m_prefetch.forget(id);
+    m_playheads.erase(id);
     Worker* w = &workerOf(id);
     QMetaObject::invokeMethod(w->context, [w, id] { w->streams.erase(id); });
 }
@@ -79,6 +84,7 @@ void PreviewEngine::swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64
                               bool crossfade)
 {
     Worker* w = &workerOf(id);
+    if (auto it = m_playheads.find(id); it != m_playheads.end()) m_prefetch.track(id, graph->stemSources(), graph->sampleRate(), it->second);
     QMetaObject::invokeMethod(w->context, [this, w, id, graph = std::move(graph), lengthFrames, source, gainDb, crossfade]() mutable {
         if (auto it = w->streams.find(id); it != w->streams.end()) {
             it->second->swapGraph(std::move(graph), lengthFrames, source, gainDb, crossfade);

@@ -9,6 +9,7 @@
 // signals arrive on the receiver's thread.
 #include "engine/render/GraphPlayer.h"
 #include "engine/render/MixGraph.h"
+#include "engine/stems/StemPrefetcher.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -47,6 +48,8 @@ class PreviewEngine : public QObject {
     // action: play, pause, seek (atMs), loop (fromMs, toMs), unloop
     void transport(quint32 id, const QString& action, double atMs, double fromMs, double toMs);
 
+    const engine::StemPrefetcher& prefetcher() const { return m_prefetch; }
+
   signals:
     // The frames one render tick produced, in order (frames[i] belongs to streams[i]): one queued
     // call per tick instead of one per frame, so the control thread wakes (and polls its
@@ -68,6 +71,9 @@ class PreviewEngine : public QObject {
     // its memory is freed there, never on a render thread.
     engine::GraphPlayer::Retire retirer();
     std::vector<std::unique_ptr<Worker>> m_workers;
+    // Reads the stems ahead of every stream's playhead, so no render thread waits on the disk.
+    engine::StemPrefetcher m_prefetch;
+    std::map<quint32, std::shared_ptr<engine::StemPrefetcher::Cursor>> m_playheads; // control thread
 };
 
 } // namespace mixroom::server

@@ -20,8 +20,10 @@ double db(double v)
 }
 } // namespace
 
-PreviewStream::PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s, engine::GraphPlayer::Retire retire)
-    : m_id(id), m_player(std::move(graph)), m_s(s), m_frameSamples(std::min(kOutRate * s.frameMs / 1000, kMaxFrameSamples))
+PreviewStream::PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s, engine::GraphPlayer::Retire retire,
+                             std::shared_ptr<engine::StemPrefetcher::Cursor> playhead)
+    : m_id(id), m_player(std::move(graph)), m_playhead(std::move(playhead)), m_s(s),
+      m_frameSamples(std::min(kOutRate * s.frameMs / 1000, kMaxFrameSamples))
 {
     m_player.setRetire(std::move(retire));
     int err = 0;
@@ -94,6 +96,7 @@ void PreviewStream::transport(const QString& action, double atMs, double fromMs,
         m_loopFrom = m_loopTo = -1;
     }
     m_outPosition = static_cast<quint64>(m_player.position()) * kOutRate / static_cast<quint64>(m_s.sessionRate);
+    m_playhead->store(m_player.position(), std::memory_order_relaxed); // a seek: read ahead from there
 }
 
 void PreviewStream::swapGraph(std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb, bool crossfade)
@@ -128,6 +131,7 @@ void PreviewStream::renderSession(float* l, float* r, int n)
         m_player.process(l + done, r + done, take);
         done += take;
     }
+    m_playhead->store(m_player.position(), std::memory_order_relaxed);
 }
 
 QByteArray PreviewStream::encodeFrame()

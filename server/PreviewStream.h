@@ -4,6 +4,7 @@
 // Thread: the preview render thread only.
 #include "engine/dsp/TruePeak.h"
 #include "engine/render/GraphPlayer.h"
+#include "engine/stems/StemPrefetcher.h"
 #include "engine/render/LoudnessMeter.h"
 #include "server/PreviewEngine.h"
 
@@ -20,7 +21,9 @@ namespace mixroom::server {
 class PreviewStream {
   public:
     // Retired graphs go to `retire`, which frees them off this thread.
-    PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s, engine::GraphPlayer::Retire retire);
+    // `playhead` is where StemPrefetcher reads ahead from: this stream writes it as it renders.
+    PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s, engine::GraphPlayer::Retire retire,
+                  std::shared_ptr<engine::StemPrefetcher::Cursor> playhead);
     ~PreviewStream();
     PreviewStream(const PreviewStream&) = delete;
     PreviewStream& operator=(const PreviewStream&) = delete;
@@ -45,6 +48,7 @@ class PreviewStream {
 
     quint32 m_id;
     engine::GraphPlayer m_player;
+    std::shared_ptr<engine::StemPrefetcher::Cursor> m_playhead;
     StreamSettings m_s;
     int m_frameSamples; // at 48 kHz
     bool m_playing = false;

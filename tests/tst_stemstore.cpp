@@ -3,6 +3,7 @@
 // input refused with a reason and nothing stored.
 #include "TestFiles.h"
 #include "TestSignals.h"
+#include "engine/stems/StemPrefetcher.h"
 #include "engine/stems/StemSource.h"
 #include "engine/stems/StemStore.h"
 
@@ -11,6 +12,9 @@
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace mixroom::engine;
 using namespace mixroom::test;
@@ -104,6 +108,38 @@ class TestStemStore : public QObject {
         const double level = amplitudeAt(l, 1000, 48000, 24000, 96000);
         QVERIFY2(std::abs(toDb(level / amp)) < 0.01, qPrintable(QString::number(toDb(level / amp))));
         QVERIFY(amplitudeAt(l, 1000 * 48000.0 / 44100, 48000, 24000, 96000) < 0.01);
+    }
+
+    void prefetcherKeepsThePagesAheadOfThePlayheadInMemory()
+    {
+        // A cold stem (evicted from the page cache): the prefetcher brings the next two seconds
+        // after a playhead into memory from its own thread, and follows the playhead. (60 s:
+        // the kernel's own read-ahead after open() covers the first ~20 s of a stem.)
+        QTemporaryDir tmp;
+        const int rate = 48000, seconds = 60;
+        auto s = sine(220, rate, 0.5, int64_t(rate) * seconds);
+        const std::string src = (tmp.path() + "/long.wav").toStdString();
+        QVERIFY(writeAudio(src, SF_FORMAT_WAV | SF_FORMAT_FLOAT, rate, 2, interleave(s, s)));
+        StemStore store((tmp.path() + "/store").toStdString());
+        auto info = store.import(src, rate);
+        QVERIFY(info.ok());
+        const int fd = ::open(info->path.c_str(), O_RDONLY);
+        QVERIFY(fd >= 0);
+        ::fdatasync(fd);
+        ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        ::close(fd);
+        auto stem = StemSource::open(info->path);
+        QVERIFY(stem.ok());
+        if (stem.value()->resident(40 * rate, 2 * rate)) QSKIP("the page cache kept the stem (the test needs eviction)");
+        StemPrefetcher prefetcher;
+        auto playhead = std::make_shared<StemPrefetcher::Cursor>(0);
+        prefetcher.track(1, {stem.value()}, rate, playhead);
+        prefetcher.passNow();
+        QVERIFY(stem.value()->resident(0, 2 * rate - 1));
+        playhead->store(40 * rate); // a seek
+        prefetcher.passNow();
+        QVERIFY(stem.value()->resident(40 * rate, 2 * rate - 1));
+        QVERIFY(prefetcher.pagesTouched() > 0);
     }
 
     void sameContentStoredOnce()

@@ -332,6 +332,14 @@ void MixGraph::process(float* left, float* right, int n)
     m_pos += n;
 }
 
+std::vector<std::shared_ptr<const StemSource>> MixGraph::stemSources() const
+{
+    std::vector<std::shared_ptr<const StemSource>> out;
+    for (const auto& t : m_tracks)
+        out.push_back(t->stem);
+    return out;
+}
+
 std::vector<MixGraph::StripRef> MixGraph::strips() const
 {
     std::vector<StripRef> out;

@@ -64,6 +64,8 @@ class MixGraph {
     int sampleRate() const { return m_rate; }
     int latency() const { return m_limiter.latencySamples(); }
     int64_t stemFrames() const { return m_stemFrames; } // the longest stem
+    // The stems the tracks read (for StemPrefetcher). [any thread; immutable after build]
+    std::vector<std::shared_ptr<const StemSource>> stemSources() const;
 
     struct StripRef {
         std::string kind; // "track", "group", "return"

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace mixroom::engine {
 
@@ -68,6 +69,46 @@ void StemSource::read(int64_t pos, int n, float* left, float* right) const
     }
     for (i += avail; i < n; ++i)
         left[i] = right[i] = 0.0f;
+}
+
+namespace {
+size_t pageSize()
+{
+    static const size_t size = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    return size;
+}
+} // namespace
+
+int64_t StemSource::prefetch(int64_t pos, int64_t n) const
+{
+    pos = std::clamp<int64_t>(pos, 0, m_frames);
+    n = std::clamp<int64_t>(n, 0, m_frames - pos);
+    if (n == 0) return 0;
+    const size_t page = pageSize();
+    const auto* base = static_cast<const char*>(m_map);
+    const size_t first = (reinterpret_cast<const char*>(m_data + pos * m_channels) - base) / page * page;
+    const size_t last = static_cast<size_t>(reinterpret_cast<const char*>(m_data + (pos + n) * m_channels) - base);
+    ::madvise(const_cast<char*>(base) + first, last - first, MADV_WILLNEED);
+    int64_t pages = 0;
+    volatile char sink = 0;
+    for (size_t off = first; off < last; off += page, ++pages)
+        sink = sink + base[off]; // fault it in here, not on the render thread
+    return pages;
+}
+
+bool StemSource::resident(int64_t pos, int64_t n) const
+{
+    pos = std::clamp<int64_t>(pos, 0, m_frames);
+    n = std::clamp<int64_t>(n, 0, m_frames - pos);
+    const size_t page = pageSize();
+    auto* base = static_cast<char*>(m_map);
+    const size_t first = (reinterpret_cast<const char*>(m_data + pos * m_channels) - base) / page * page;
+    const size_t last = static_cast<size_t>(reinterpret_cast<const char*>(m_data + (pos + n) * m_channels) - base);
+    std::vector<unsigned char> vec((last - first + page - 1) / page);
+    if (::mincore(base + first, last - first, vec.data()) != 0) return false;
+    for (unsigned char v : vec)
+        if (!(v & 1)) return false;
+    return true;
 }
 
 } // namespace mixroom::engine

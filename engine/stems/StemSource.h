@@ -24,6 +24,11 @@ class StemSource {
     int64_t frames() const { return m_frames; }
     // Copies frames [pos, pos + n) into left/right (mono is copied to both); zeros outside the stem.
     void read(int64_t pos, int n, float* left, float* right) const;
+    // Brings frames [pos, pos + n) into memory (may block on the disk: never on the audio
+    // thread; see StemPrefetcher). Returns the pages touched.
+    int64_t prefetch(int64_t pos, int64_t n) const;
+    // Whether every page of frames [pos, pos + n) is resident now (mincore; for tests).
+    bool resident(int64_t pos, int64_t n) const;
 
   private:
     StemSource() = default;
