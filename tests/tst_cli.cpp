@@ -28,14 +28,20 @@ class TestCli : public QObject {
     ServerFixture f;
     QString config;
 
-    Run mixroom(const QStringList& args)
+    // Starts `mixroom args` with this test's config, without waiting.
+    void start(QProcess& p, const QStringList& args)
     {
-        QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("MIXROOM_CONFIG", config);
         p.setProcessEnvironment(env);
-        QSignalSpy finished(&p, &QProcess::finished);
         p.start(QCoreApplication::applicationDirPath() + "/../client/mixroom", args);
+    }
+
+    Run mixroom(const QStringList& args)
+    {
+        QProcess p;
+        QSignalSpy finished(&p, &QProcess::finished);
+        start(p, args);
         // The server lives in this process: keep its event loop running while the CLI works.
         if (!finished.wait(30000)) return {};
         return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
@@ -102,11 +108,8 @@ class TestCli : public QObject {
     void watchShowsLiveEdits()
     {
         QProcess watch;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("MIXROOM_CONFIG", config);
-        watch.setProcessEnvironment(env);
         QSignalSpy output(&watch, &QProcess::readyReadStandardOutput);
-        watch.start(QCoreApplication::applicationDirPath() + "/../client/mixroom", {"watch", "--json"});
+        start(watch, {"watch", "--json"});
         QByteArray seen;
         // It says when it is live.
         QTRY_VERIFY_WITH_TIMEOUT((seen += watch.readAllStandardOutput()).contains("\"watching\""), 10000);
@@ -131,11 +134,8 @@ class TestCli : public QObject {
         mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
         const QString file = f.dir.path() + "/until-ctrl-c.wav";
         QProcess listen;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("MIXROOM_CONFIG", config);
-        listen.setProcessEnvironment(env);
         QSignalSpy finished(&listen, &QProcess::finished);
-        listen.start(QCoreApplication::applicationDirPath() + "/../client/mixroom", {"listen", "--own", "--out", file, "--json"});
+        start(listen, {"listen", "--own", "--out", file, "--json"});
         QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(file).size() > 200000, 15000); // about half a second of float stereo
         ::kill(static_cast<pid_t>(listen.processId()), SIGINT);
         QVERIFY(finished.wait(10000));
@@ -238,12 +238,8 @@ class TestCli : public QObject {
         mixroom({"version", "save", "ab-base"});
         const QString file = f.dir.path() + "/take.opus";
         QProcess listen;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("MIXROOM_CONFIG", config);
-        listen.setProcessEnvironment(env);
         QSignalSpy finished(&listen, &QProcess::finished);
-        listen.start(QCoreApplication::applicationDirPath() + "/../client/mixroom",
-                     {"listen", "--own", "--out", file, "--duration", "2", "--json"});
+        start(listen, {"listen", "--own", "--out", file, "--duration", "2", "--json"});
         // Another invocation with the same login switches the running listener's stream.
         QTRY_VERIFY_WITH_TIMEOUT(mixroom({"ab", "ab-base"}).code == 0, 10000);
         QCOMPARE(mixroom({"ab", "nope"}).code, 1);

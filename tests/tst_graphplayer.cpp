@@ -3,6 +3,7 @@
 // to no edit at all (state carried over strip by strip); one that changes the sound is crossfaded
 // with no hole and no click; swapping and playing allocate nothing; the limiter's latency does not
 // depend on its lookahead, so a lookahead change crossfades time-aligned audio.
+#include "AllocationCounter.h"
 #include "MixFixture.h"
 #include "engine/render/GraphPlayer.h"
 
@@ -13,36 +14,6 @@
 #include <functional>
 #include <new>
 
-namespace {
-std::atomic<bool> g_armed{false};
-std::atomic<long> g_allocations{0};
-} // namespace
-void* operator new(size_t n)
-{
-    if (g_armed.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](size_t n)
-{
-    return operator new(n);
-}
-void operator delete(void* p) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void* p) noexcept
-{
-    std::free(p);
-}
-void operator delete(void* p, size_t) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void* p, size_t) noexcept
-{
-    std::free(p);
-}
 
 using namespace mixroom::engine;
 using namespace mixroom::test;

@@ -18,6 +18,23 @@ using protocol::Kind;
 
 namespace {
 
+// Two tracks "bass" and "vox" on one stem, to master, and an empty group "bus" at `busFader` dB.
+engine::Session bassVoxAndBus(const std::string& stem, double busFader)
+{
+    engine::Session s;
+    for (const char* id : {"bass", "vox"}) {
+        engine::Track t;
+        t.id = t.name = id;
+        t.stem = stem;
+        s.tracks.push_back(t);
+    }
+    engine::Group bus;
+    bus.id = bus.name = "bus";
+    bus.fader = busFader;
+    s.groups.push_back(bus);
+    return s;
+}
+
 QString why(const engine::Session& want, const engine::Session& got)
 {
     return differingPaths(want, got).join(", ");
@@ -275,18 +292,9 @@ class TestLiveCore : public QObject {
         ServerFixture f;
         f.stemSeconds = 7;
         f.document = [](const std::string& hash) {
-            engine::Session s;
-            for (const char* id : {"bass", "vox"}) {
-                engine::Track t;
-                t.id = t.name = id;
-                t.stem = hash;
-                t.pan = id == std::string("bass") ? -0.4 : 0.4;
-                s.tracks.push_back(t);
-            }
-            engine::Group bus;
-            bus.id = bus.name = "bus";
-            bus.fader = -10;
-            s.groups.push_back(bus);
+            engine::Session s = bassVoxAndBus(hash, -10);
+            s.tracks[0].pan = -0.4;
+            s.tracks[1].pan = 0.4;
             return s;
         };
         QVERIFY(f.start());
@@ -407,18 +415,9 @@ class TestLiveCore : public QObject {
         ServerFixture f;
         f.stemSeconds = 6;
         f.document = [](const std::string& hash) {
-            engine::Session s;
-            for (const char* id : {"bass", "vox"}) {
-                engine::Track t;
-                t.id = t.name = id;
-                t.stem = hash;
+            engine::Session s = bassVoxAndBus(hash, -14);
+            for (auto& t : s.tracks)
                 t.sends = {engine::Send{"verb", -3}};
-                s.tracks.push_back(t);
-            }
-            engine::Group bus;
-            bus.id = bus.name = "bus";
-            bus.fader = -14;
-            s.groups.push_back(bus);
             engine::Return verb;
             verb.id = verb.name = "verb";
             verb.reverb.decay = 0.6;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The graph: block-size independence, the summing identity, solo/mute/sends routing, and zero
 // allocations inside process().
+#include "AllocationCounter.h"
 #include "MixFixture.h"
 #include "engine/render/MixGraph.h"
 
@@ -9,37 +10,6 @@
 #include <atomic>
 #include <new>
 
-// Allocation counting across process(): every operator new in this binary is counted while armed.
-namespace {
-std::atomic<bool> g_armed{false};
-std::atomic<long> g_allocations{0};
-} // namespace
-void* operator new(size_t n)
-{
-    if (g_armed.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](size_t n)
-{
-    return operator new(n);
-}
-void operator delete(void* p) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void* p) noexcept
-{
-    std::free(p);
-}
-void operator delete(void* p, size_t) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void* p, size_t) noexcept
-{
-    std::free(p);
-}
 
 using namespace mixroom::engine;
 using namespace mixroom::test;

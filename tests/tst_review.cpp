@@ -41,6 +41,17 @@ Http get(const QString& url, const QString& token, const QByteArray& range = {})
     r->deleteLater();
     return h;
 }
+// The mix engineer saves v1, moves a pan, saves v2; returns the connection.
+std::unique_ptr<client::Connection> twoVersions(ServerFixture& f)
+{
+    auto mix = f.connect("mix");
+    if (!mix) return nullptr;
+    call(*mix, Kind::SaveVersion, {{"name", "v1"}});
+    call(*mix, Kind::Set, {{"path", "tracks/vox/pan"}, {"value", 0.2}});
+    call(*mix, Kind::SaveVersion, {{"name", "v2"}});
+    return mix;
+}
+
 QString sha(const QByteArray& b)
 {
     return QString::fromLatin1(QCryptographicHash::hash(b, QCryptographicHash::Sha256).toHex());
@@ -267,11 +278,8 @@ class TestReview : public QObject {
         // (the approval's) is refused, never served under the approved name.
         ServerFixture f;
         QVERIFY(f.start());
-        auto mix = f.connect("mix");
+        auto mix = twoVersions(f);
         QVERIFY(mix);
-        call(*mix, Kind::SaveVersion, {{"name", "v1"}});
-        call(*mix, Kind::Set, {{"path", "tracks/vox/pan"}, {"value", 0.2}});
-        call(*mix, Kind::SaveVersion, {{"name", "v2"}});
         const QString base = QString("http://127.0.0.1:%1/sessions/%2/versions/").arg(f.port).arg(f.sessionId);
         QSqlQuery q(QSqlDatabase::database(f.store->connectionName()));
         QVERIFY(q.exec("UPDATE versions SET state = '{\"format\": 1' WHERE name = 'v1'"));
@@ -294,11 +302,8 @@ class TestReview : public QObject {
         // A restore whose commit fails must not make its version the parent of the next one.
         ServerFixture f;
         QVERIFY(f.start());
-        auto mix = f.connect("mix");
+        auto mix = twoVersions(f);
         QVERIFY(mix);
-        call(*mix, Kind::SaveVersion, {{"name", "v1"}});
-        call(*mix, Kind::Set, {{"path", "tracks/vox/pan"}, {"value", 0.2}});
-        call(*mix, Kind::SaveVersion, {{"name", "v2"}});
         QSqlQuery q(QSqlDatabase::database(f.store->connectionName()));
         QVERIFY(q.exec("ALTER TABLE ops RENAME TO ops_away")); // the next commit fails
         const QJsonObject refused = call(*mix, Kind::RestoreVersion, {{"version", "v1"}});
