@@ -26,6 +26,7 @@ PreviewStream::PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const 
       m_frameSamples(std::min(kOutRate * s.frameMs / 1000, kMaxFrameSamples))
 {
     m_player.setRetire(std::move(retire));
+    m_gain.reset(1.0);
     int err = 0;
     m_opus = opus_encoder_create(kOutRate, 2, OPUS_APPLICATION_AUDIO, &err);
     opus_encoder_ctl(m_opus, OPUS_SET_BITRATE(s.bitrateKbps * 1000));
@@ -105,7 +106,8 @@ void PreviewStream::swapGraph(std::shared_ptr<MixGraph> graph, int64_t lengthFra
     m_s.lengthFrames = lengthFrames;
     if (source != m_s.source) m_discontinuity = true; // an A/B switch
     m_s.source = source;
-    m_gain = std::pow(10.0, gainDb / 20.0);
+    // The loudness match glides like every gain (20 ms), so an A/B switch does not step.
+    m_gain.setTarget(std::pow(10.0, gainDb / 20.0), static_cast<int>(engine::kRampSeconds * m_s.sessionRate));
 }
 
 void PreviewStream::renderSession(float* l, float* r, int n)
@@ -144,8 +146,9 @@ QByteArray PreviewStream::encodeFrame()
     while (m_fifo.size() < need) {
         renderSession(m_l.data(), m_r.data(), kBlock);
         for (int i = 0; i < kBlock; ++i) {
-            m_interleaved[static_cast<size_t>(2 * i)] = static_cast<float>(m_l[static_cast<size_t>(i)] * m_gain);
-            m_interleaved[static_cast<size_t>(2 * i + 1)] = static_cast<float>(m_r[static_cast<size_t>(i)] * m_gain);
+            const double g = m_gain.next();
+            m_interleaved[static_cast<size_t>(2 * i)] = static_cast<float>(m_l[static_cast<size_t>(i)] * g);
+            m_interleaved[static_cast<size_t>(2 * i + 1)] = static_cast<float>(m_r[static_cast<size_t>(i)] * g);
         }
         if (!m_soxr) {
             m_fifo.insert(m_fifo.end(), m_interleaved.begin(), m_interleaved.end());

@@ -2,6 +2,7 @@
 #pragma once
 // One preview stream: render -> (resample to 48 kHz) -> Opus, with a transport and meters.
 // Thread: the preview render thread only.
+#include "engine/dsp/Ramp.h"
 #include "engine/dsp/TruePeak.h"
 #include "engine/render/GraphPlayer.h"
 #include "engine/stems/StemPrefetcher.h"
@@ -54,7 +55,7 @@ class PreviewStream {
     bool m_playing = false;
     bool m_discontinuity = true;
     int64_t m_loopFrom = -1, m_loopTo = -1; // session frames
-    double m_gain = 1.0;
+    engine::Ramp m_gain; // A/B loudness match, linear
     quint32 m_seq = 0;
     quint64 m_outPosition = 0; // 48 kHz samples of the transport position
     qint64 m_nextDueNs = 0;
