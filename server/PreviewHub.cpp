@@ -21,12 +21,14 @@ PreviewHub::PreviewHub(Host host, QObject* parent) : QObject(parent), m_host(std
 {
     m_clock.start();
     m_pool.setMaxThreadCount(1); // overviews queue behind each other, never crowd out the previews
+    m_builds.setMaxThreadCount(1); // preparations run in the order asked
 }
 
 PreviewHub::~PreviewHub()
 {
     m_cancel->store(true);
     m_pool.waitForDone();
+    m_builds.waitForDone();
     for (auto it = m_streams.begin(); it != m_streams.end(); ++it)
         m_host.engine->destroy(it.key());
 }
@@ -256,28 +258,69 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
         if (!v) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(source.left(64)));
         target = *v;
     }
-    QString error;
-    auto graph = buildGraph(target, &error);
-    if (!graph) return refuse(c, clientSeq, codes::Internal, "the version could not be prepared: " + error);
-    double gainDb = 0.0;
-    if (b.value("match").toBool() && source != "live") {
-        // Loudness-matched: measure both documents offline (fast) and level the version to the live mix.
-        auto measure = [&](const engine::Session& s) -> double {
-            auto stems = engine::loadSessionStems(s, "", *m_host.stems);
-            if (!stems) return 0;
-            auto rep = engine::renderSession(s, stems.value(), 4096,
-                                             [](const float*, const float*, int) { return engine::Result<engine::Ok>(engine::Ok{}); });
-            return rep ? rep->loudness.integrated : 0;
-        };
-        const double live = measure(m_host.state()), ver = measure(target);
-        if (std::isfinite(live) && std::isfinite(ver)) gainDb = live - ver;
-    }
-    Stream& st = m_streams[own];
+    // Prepared on a worker (a loudness match renders both mixes offline); acknowledged once the
+    // stream plays it. From now on commits to the live mix leave a stream on a version alone.
+    const QString previous = m_streams[own].source;
+    m_streams[own].source = source;
+    const bool match = b.value("match").toBool() && source != "live";
+    prepare(own, target, match ? std::optional<engine::Session>(m_host.state()) : std::nullopt,
+            [this, own, source, previous, target, socket = QPointer<ClientSocket>(c), clientSeq](Stream* st, const Prepared& p) {
+                if (st && !p.graph) {
+                    st->source = previous;
+                    if (socket) refuse(socket, clientSeq, codes::Internal, "the version could not be prepared: " + p.error);
+                    return;
+                }
+                if (st) install(own, *st, p.graph, target, source, p.gainDb, true);
+                // Superseded (the live mix changed while switching back to it): the newer graph plays.
+                if (socket) socket->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", 0}}));
+            });
+}
+
+void PreviewHub::prepare(quint32 id, engine::Session doc, std::optional<engine::Session> matchTo,
+                         std::function<void(Stream* st, const Prepared& p)> done)
+{
+    Stream& st = m_streams[id];
+    const quint64 generation = ++st.generation;
+    st.preparing = true;
+    m_builds.start([this, id, generation, doc = std::move(doc), matchTo = std::move(matchTo), done = std::move(done), stems = m_host.stems,
+                    cancel = m_cancel]() mutable {
+        Prepared p;
+        if (cancel->load()) return;
+        p.graph = buildGraph(doc, &p.error);
+        if (p.graph && matchTo) {
+            // Level the version to the live mix: both measured offline (EBU R 128 integrated).
+            auto measure = [&](const engine::Session& s) -> double {
+                auto loaded = engine::loadSessionStems(s, "", *stems);
+                if (!loaded) return NAN;
+                auto rep = engine::renderSession(s, loaded.value(), 4096, [&](const float*, const float*, int) -> engine::Result<engine::Ok> {
+                    if (cancel->load()) return engine::Error{"cancelled", "the server is shutting down"};
+                    return engine::Ok{};
+                });
+                return rep ? rep->loudness.integrated : NAN;
+            };
+            const double live = measure(*matchTo), ver = measure(doc);
+            if (std::isfinite(live) && std::isfinite(ver)) p.gainDb = live - ver;
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, id, generation, p = std::move(p), done = std::move(done)] {
+                auto it = m_streams.find(id);
+                const bool current = it != m_streams.end() && it->generation == generation;
+                if (current) it->preparing = false;
+                done(current ? &it.value() : nullptr, p);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void PreviewHub::install(quint32 id, Stream& st, std::shared_ptr<MixGraph> graph, const engine::Session& doc, const QString& source,
+                         double gainDb, bool abSwitch)
+{
+    const bool crossfade = abSwitch || MixGraph::needsCrossfade(st.doc, doc);
     st.graph = graph;
-    st.doc = target;
+    st.doc = doc;
     st.source = source;
-    m_host.engine->swapGraph(own, graph, engine::renderLength(target, *graph), source, gainDb, true);
-    c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", 0}}));
+    m_host.engine->swapGraph(id, std::move(graph), engine::renderLength(doc, *st.graph), source, gainDb, crossfade);
 }
 
 quint32 PreviewHub::ownStream(ClientSocket* c) const
@@ -314,22 +357,27 @@ void PreviewHub::committed(bool structural)
     for (auto it = m_streams.begin(); it != m_streams.end(); ++it) {
         Stream& st = it.value();
         if (st.source != "live") continue;
-        // Scalars: atomics, audible at the next frame and glided in the DSP. A graph whose
-        // structure no longer matches the document gets a new graph instead.
+        // Scalars: atomics, audible at the next frame and glided in the DSP.
         if (!structural && st.graph->setParams(s)) {
             st.doc = s;
             continue;
         }
-        QString error;
-        auto graph = buildGraph(s, &error);
-        if (!graph) {
-            qWarning("preview %u keeps its graph: %s", it.key(), qPrintable(error));
-            continue;
-        }
-        const bool crossfade = MixGraph::needsCrossfade(st.doc, s);
-        st.graph = graph;
-        st.doc = s;
-        m_host.engine->swapGraph(it.key(), graph, engine::renderLength(s, *graph), "live", 0.0, crossfade);
+        if (!structural && st.preparing) continue; // the graph on its way takes the newest values when it lands
+        // A new shape: the graph is built on a worker and swapped in by the render thread; the
+        // control thread goes on meanwhile. Values committed during the build are applied to
+        // it before it plays.
+        prepare(it.key(), s, std::nullopt, [this, id = it.key()](Stream* stream, const Prepared& p) {
+            if (!stream) return; // superseded by a newer shape
+            if (!p.graph) {
+                qWarning("preview %u keeps its graph: %s", id, qPrintable(p.error));
+                return;
+            }
+            // Values committed while it was built (the shape is the same, or a newer preparation
+            // would have superseded this one).
+            const engine::Session& now = m_host.state();
+            if (!p.graph->setParams(now)) return;
+            install(id, *stream, p.graph, now, "live", 0.0, false);
+        });
     }
 }
 

@@ -20,6 +20,7 @@
 #include <atomic>
 
 #include <functional>
+#include <optional>
 
 namespace mixroom::server {
 
@@ -54,7 +55,9 @@ class PreviewHub : public QObject {
   private:
     struct Stream {
         std::shared_ptr<MixGraph> graph; // the newest graph sent to the stream
-        engine::Session doc;             // the document it was built from
+        engine::Session doc;             // the document it was built from (and its latest values)
+        quint64 generation = 0;          // of the newest graph being prepared for it
+        bool preparing = false;
         QString source = "live";
         int bitrate = 192, frameMs = 20;
         QJsonObject transport;
@@ -66,6 +69,19 @@ class PreviewHub : public QObject {
         qint64 stalledSinceMs = -1;
     };
     std::shared_ptr<MixGraph> buildGraph(const engine::Session& s, QString* error);
+    // A graph for stream `id` built on a worker (and, with `matchTo`, the gain that levels `doc`
+    // to it by integrated loudness); `done` runs on the control thread, with the stream, or with
+    // nullptr when the stream is gone or a newer preparation superseded this one.
+    struct Prepared {
+        std::shared_ptr<MixGraph> graph;
+        QString error;
+        double gainDb = 0.0;
+    };
+    void prepare(quint32 id, engine::Session doc, std::optional<engine::Session> matchTo,
+                 std::function<void(Stream* st, const Prepared& p)> done);
+    // Plays `graph` (built from `doc`) on stream `id` from the next frame.
+    void install(quint32 id, Stream& st, std::shared_ptr<MixGraph> graph, const engine::Session& doc, const QString& source, double gainDb,
+                 bool abSwitch);
     void peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& request);
     void peaksDone(const QString& key, const QJsonObject& peaks, const QString& error);
     quint32 startStream(int bitrate, int frameMs, QString* error);
@@ -87,6 +103,7 @@ class PreviewHub : public QObject {
     QStringList m_peakOrder; // oldest first, for eviction
     QHash<QString, QList<PeakWaiter>> m_peakWaiters;
     QThreadPool m_pool;
+    QThreadPool m_builds; // live graphs and A/B preparations: never on the control thread
     std::shared_ptr<std::atomic<bool>> m_cancel = std::make_shared<std::atomic<bool>>(false);
     qint64 m_totalDropped = 0;
     QElapsedTimer m_clock;

@@ -399,6 +399,33 @@ class TestLiveCore : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(flags.size() >= muted + 25 && (flags.back() & protocol::AudioFrameHeader::Silence), 10000);
     }
 
+    void loudnessMatchedAbDoesNotHoldUpTheSession()
+    {
+        // `ab --match` renders both mixes offline to level them: on a worker, so a ping sent right
+        // after it is answered first (the control thread used to do the renders itself, and
+        // everyone waited); the switch is acknowledged once the stream plays the version.
+        ServerFixture f;
+        f.stemSeconds = 30;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        QVERIFY(mix);
+        QCOMPARE(call(*mix, Kind::SaveVersion, {{"name", "quiet"}}).value("type").toString(), QString("version"));
+        QCOMPARE(call(*mix, Kind::Set, {{"path", "master/fader"}, {"value", 6}}).value("type").toString(), QString("ack"));
+        QCOMPARE(call(*mix, Kind::Listen, {{"mode", "own"}}).value("type").toString(), QString("listening"));
+        QStringList order;
+        qint64 abSeq = -2;
+        QObject::connect(mix.get(), &client::Connection::acked, [&](qint64 s, qint64) {
+            if (s == abSeq) order << "ab";
+        });
+        QObject::connect(mix.get(), &client::Connection::reply, [&](qint64, const QJsonObject& m) {
+            if (m.value("type") == "pong") order << "pong";
+        });
+        abSeq = mix->request(Kind::AbSwitch, {{"source", "quiet"}, {"match", true}});
+        mix->request(Kind::Ping, {{"id", 1}});
+        QTRY_COMPARE_WITH_TIMEOUT(order.size(), 2, 30000);
+        QCOMPARE(order, (QStringList{"pong", "ab"}));
+    }
+
     void structuralSetsAreHeard_data()
     {
         QTest::addColumn<QString>("path");

@@ -109,13 +109,38 @@ Result<std::unique_ptr<MixGraph>> MixGraph::build(const Session& s, const StemMa
     g->m_masterComp.prepare(s.sampleRate);
     g->m_limiter.prepare(s.sampleRate, s.master.limiter.lookahead);
     g->m_model = s;
+    g->m_structure = structureKey(s);
     g->m_mirror.bind(g->m_model);
     return g;
 }
 
 bool MixGraph::setParams(const Session& s)
 {
-    return m_mirror.store(s);
+    return structureKey(s) == m_structure && m_mirror.store(s);
+}
+
+std::string MixGraph::structureKey(const Session& s)
+{
+    std::string k = std::to_string(s.sampleRate) + "|" + std::to_string(s.tail) + "|" + std::to_string(s.master.limiter.lookahead) + "|" +
+                    std::to_string(s.master.eq.size());
+    auto strip = [&](char kind, const Strip& st) {
+        k += '|';
+        k += kind;
+        k += st.id + ":" + std::to_string(st.eq.size());
+        for (const Send& snd : st.sends)
+            k += ">" + snd.to;
+    };
+    for (const Track& t : s.tracks) {
+        strip('t', t);
+        k += "@" + t.output + "#" + t.stem;
+    }
+    for (const Group& g : s.groups)
+        strip('g', g);
+    for (const Return& r : s.returns) {
+        strip('r', r);
+        k += r.effect == EffectType::Reverb ? "~rv" : "~dl";
+    }
+    return k;
 }
 
 void MixGraph::pullParams()

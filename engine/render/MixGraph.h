@@ -47,6 +47,9 @@ class MixGraph {
     // Publishes the scalar parameters of `session` (same structure as built; false and nothing
     // published otherwise). [control thread]
     bool setParams(const Session& session);
+    // What a graph is built from besides scalar values: strips, routing, stems, bands, sends,
+    // effect types, lookahead, tail. Equal keys: the same graph shape.
+    static std::string structureKey(const Session& session);
     // Takes over the DSP state of `old` for every strip that both graphs have (by kind and id),
     // the master chain and the playhead. keepOld: copy, so `old` can go on running (crossfade);
     // otherwise the state moves and `old` is left for retirement. No allocation. [audio thread]
@@ -81,6 +84,7 @@ class MixGraph {
     void pullParams();
 
     Session m_model; // the audio thread's copy of the document; ParamMirror writes its scalars
+    std::string m_structure; // structureKey() of the document built from
     ParamMirror m_mirror;
     int m_rate = 48000;
     int64_t m_pos = 0;
