@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "server/Metrics.h"
 
+#include <algorithm>
+
 namespace mixroom::server {
 
 void Metrics::ackLatency(double ms)
@@ -9,6 +11,23 @@ void Metrics::ackLatency(double ms)
         if (ms <= kAckBuckets[i]) ++m_ack[i];
     ++m_ackCount;
     m_ackSum += ms;
+}
+
+void Metrics::loopLag(double ms)
+{
+    for (size_t i = 0; i < kAckBuckets.size(); ++i)
+        if (ms <= kAckBuckets[i]) ++m_lag[i];
+    ++m_lagCount;
+    m_lagSum += ms;
+    m_lagMax = std::max(m_lagMax, ms);
+}
+
+void Metrics::jobDone(const QString& kind, double ms)
+{
+    Job& j = m_jobs[kind];
+    ++j.count;
+    j.sum += ms;
+    j.max = std::max(j.max, ms);
 }
 
 QString Metrics::render(int sessionsLoaded) const
@@ -26,6 +45,22 @@ QString Metrics::render(int sessionsLoaded) const
         s += QString("mixroom_ack_latency_ms_bucket{le=\"%1\"} %2\n").arg(kAckBuckets[i]).arg(m_ack[i]);
     s += QString("mixroom_ack_latency_ms_bucket{le=\"+Inf\"} %1\n").arg(m_ackCount);
     s += QString("mixroom_ack_latency_ms_sum %1\nmixroom_ack_latency_ms_count %2\n").arg(m_ackSum).arg(m_ackCount);
+    s += "# HELP mixroom_event_loop_lag_ms How late the control thread's 50 ms probe timer fired (a freeze shows here).\n"
+         "# TYPE mixroom_event_loop_lag_ms histogram\n";
+    for (size_t i = 0; i < kAckBuckets.size(); ++i)
+        s += QString("mixroom_event_loop_lag_ms_bucket{le=\"%1\"} %2\n").arg(kAckBuckets[i]).arg(m_lag[i]);
+    s += QString("mixroom_event_loop_lag_ms_bucket{le=\"+Inf\"} %1\n").arg(m_lagCount);
+    s += QString("mixroom_event_loop_lag_ms_sum %1\nmixroom_event_loop_lag_ms_count %2\n").arg(m_lagSum).arg(m_lagCount);
+    s += "# HELP mixroom_event_loop_lag_max_ms The largest lag since start.\n# TYPE mixroom_event_loop_lag_max_ms gauge\n";
+    s += QString("mixroom_event_loop_lag_max_ms %1\n").arg(m_lagMax);
+    s += "# HELP mixroom_job_duration_ms Work done on worker threads, by kind.\n# TYPE mixroom_job_duration_ms summary\n";
+    for (auto it = m_jobs.begin(); it != m_jobs.end(); ++it)
+        s += QString("mixroom_job_duration_ms_sum{kind=\"%1\"} %2\nmixroom_job_duration_ms_count{kind=\"%1\"} %3\n"
+                     "mixroom_job_duration_ms_max{kind=\"%1\"} %4\n")
+                 .arg(it.key())
+                 .arg(it->sum)
+                 .arg(it->count)
+                 .arg(it->max);
     s += "# HELP mixroom_errors_total Errors sent, by code.\n# TYPE mixroom_errors_total counter\n";
     for (auto it = m_errors.begin(); it != m_errors.end(); ++it)
         s += QString("mixroom_errors_total{code=\"%1\"} %2\n").arg(it.key()).arg(it.value());

@@ -19,6 +19,10 @@ class Metrics {
     void error(const QString& code) { ++m_errors[code]; }
     void opsApplied(int n) { m_ops += n; }
     void ackLatency(double ms);
+    // How late the control thread's probe timer fired: what any event waited at worst.
+    void loopLag(double ms);
+    // A job that ran on a worker (kind: preview_graph, ab_prepare, peaks, render ...).
+    void jobDone(const QString& kind, double ms);
     QString render(int sessionsLoaded) const;
 
   private:
@@ -28,6 +32,14 @@ class Metrics {
     std::array<qint64, kAckBuckets.size()> m_ack{};
     qint64 m_ackCount = 0;
     double m_ackSum = 0;
+    std::array<qint64, kAckBuckets.size()> m_lag{};
+    qint64 m_lagCount = 0;
+    double m_lagSum = 0, m_lagMax = 0;
+    struct Job {
+        qint64 count = 0;
+        double sum = 0, max = 0;
+    };
+    QMap<QString, Job> m_jobs;
 };
 
 } // namespace mixroom::server

@@ -94,6 +94,8 @@ void PreviewHub::peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& b)
     waiting.append(PeakWaiter{c, clientSeq, source});
     if (waiting.size() > 1) return; // already being computed
     m_pool.start([this, key, doc, bins, stems = m_host.stems, cancel = m_cancel] {
+        QElapsedTimer took;
+        took.start();
         // Chunks of 256 frames (peak, sum of squares), folded into bins once the length is known.
         constexpr int kChunk = 256;
         std::vector<float> chunkPeak;
@@ -149,8 +151,14 @@ void PreviewHub::peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& b)
             }
             out = QJsonObject{{"bins", bins}, {"lengthMs", frames * 1000.0 / doc.sampleRate}, {"peak", peaks}, {"rms", rms}};
         }
+        const double ms = static_cast<double>(took.nsecsElapsed()) / 1e6;
         QMetaObject::invokeMethod(
-            this, [this, key, out, error] { peaksDone(key, out, error); }, Qt::QueuedConnection);
+            this,
+            [this, key, out, error, ms] {
+                if (m_host.jobDone) m_host.jobDone("peaks", ms);
+                peaksDone(key, out, error);
+            },
+            Qt::QueuedConnection);
     });
 }
 
@@ -286,6 +294,8 @@ void PreviewHub::prepare(quint32 id, engine::Session doc, std::optional<engine::
                     cancel = m_cancel]() mutable {
         Prepared p;
         if (cancel->load()) return;
+        QElapsedTimer took;
+        took.start();
         p.graph = buildGraph(doc, &p.error);
         if (p.graph && matchTo) {
             // Level the version to the live mix: both measured offline (EBU R 128 integrated).
@@ -301,9 +311,12 @@ void PreviewHub::prepare(quint32 id, engine::Session doc, std::optional<engine::
             const double live = measure(*matchTo), ver = measure(doc);
             if (std::isfinite(live) && std::isfinite(ver)) p.gainDb = live - ver;
         }
+        const double ms = static_cast<double>(took.nsecsElapsed()) / 1e6;
+        const QString kind = matchTo ? "ab_match" : "preview_graph";
         QMetaObject::invokeMethod(
             this,
-            [this, id, generation, p = std::move(p), done = std::move(done)] {
+            [this, id, generation, p = std::move(p), done = std::move(done), ms, kind] {
+                if (m_host.jobDone) m_host.jobDone(kind, ms);
                 auto it = m_streams.find(id);
                 const bool current = it != m_streams.end() && it->generation == generation;
                 if (current) it->preparing = false;

@@ -34,6 +34,7 @@ class PreviewHub : public QObject {
         std::function<void(quint32 stream)> registerStream; // routes engine signals for it here
         engine::StemStore* stems = nullptr;
         PreviewEngine* engine = nullptr;
+        std::function<void(const QString& kind, double ms)> jobDone; // durations of worker jobs, for /metrics
     };
     static bool handles(protocol::Kind kind);
     static constexpr double kQueueBudgetSeconds = 0.3;

@@ -54,6 +54,14 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
         r.write(m_metrics.render(static_cast<int>(m_rooms.size())).toUtf8(), "text/plain; version=0.0.4");
     });
     connect(&m_http, &QAbstractHttpServer::newWebSocketConnection, this, &Server::onNewWebSocket);
+    m_lagProbe.setTimerType(Qt::PreciseTimer);
+    m_lagProbe.setInterval(50);
+    m_lagClock.start();
+    connect(&m_lagProbe, &QTimer::timeout, this, [this] {
+        const double ms = static_cast<double>(m_lagClock.restart());
+        m_metrics.loopLag(std::max(0.0, ms - 50.0));
+    });
+    m_lagProbe.start();
 }
 
 Server::~Server()

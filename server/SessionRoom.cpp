@@ -63,7 +63,8 @@ std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, const Services
                                      if (reg) reg(stream, id);
                                  },
                                  services.stems,
-                                 services.previews};
+                                 services.previews,
+                                 [m = &services.metrics](const QString& kind, double ms) { m->jobDone(kind, ms); }};
     if (services.previews && services.stems) room->m_preview = std::make_unique<PreviewHub>(previewHost);
     return room;
 }

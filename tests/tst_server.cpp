@@ -33,6 +33,22 @@ class TestServer : public QObject {
         QVERIFY(m->readAll().contains("mixroom_ack_latency_ms_bucket"));
         r->deleteLater();
         m->deleteLater();
+
+        // The event loop's lag is probed all the time; worker jobs report their durations.
+        auto c = f.connect("mix");
+        QVERIFY(c);
+        QCOMPARE(call(*c, Kind::GetPeaks, {{"bins", 100}}).value("type").toString(), QString("peaks"));
+        auto metrics = [&] {
+            QNetworkReply* x = nam.get(QNetworkRequest(QUrl(QString("http://127.0.0.1:%1/metrics").arg(f.port))));
+            QSignalSpy xdone(x, &QNetworkReply::finished);
+            xdone.wait(5000);
+            x->deleteLater();
+            return x->readAll();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(!metrics().contains("mixroom_event_loop_lag_ms_count 0\n"), 5000);
+        const QByteArray text = metrics();
+        QVERIFY2(text.contains("mixroom_event_loop_lag_max_ms"), text.constData());
+        QVERIFY2(text.contains("mixroom_job_duration_ms_count{kind=\"peaks\"} 1"), text.constData());
     }
 
     void joinPerRole_data()
