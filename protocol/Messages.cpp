@@ -495,7 +495,9 @@ bool hasType(const QJsonValue& v, FieldType t)
 
 std::variant<Message, DecodeError> decode(const QByteArray& frame, Direction expected)
 {
-    if (frame.size() > kMaxControlMessageBytes)
+    // The limit guards the server against what clients send; what a server sends (a welcome with
+    // a large session, a list of a thousand versions) is bounded by the client's socket instead.
+    if (expected == Direction::ClientToServer && frame.size() > kMaxControlMessageBytes)
         return DecodeError{codes::BadMessage,
                            QString("message of %1 bytes is over the limit of %2").arg(frame.size()).arg(kMaxControlMessageBytes)};
     QJsonParseError pe{};

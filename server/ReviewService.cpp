@@ -67,7 +67,7 @@ ReviewService::ReviewService(QString session, Store& store, ReviewStore& review,
     : QObject(parent), m_session(std::move(session)), m_store(store), m_review(review), m_renders(renders), m_metrics(metrics),
       m_host(std::move(host))
 {
-    const auto all = m_review.versions(m_session);
+    const auto all = m_review.versionList(m_session);
     if (!all.isEmpty()) m_lastVersion = all.last().name;
     connect(&m_renders, &RenderCache::finished, this, &ReviewService::onRendered);
     connect(&m_renders, &RenderCache::progress, this, [this](const QString& key, double f) {
@@ -209,47 +209,56 @@ std::optional<engine::Session> ReviewService::versionState(const QString& name)
     return decoded.value();
 }
 
-bool ReviewService::approvedByPolicy(const QString& version, QStringList* waiting)
+ReviewService::Statuses ReviewService::statuses()
 {
-    const QStringList approvers = m_review.approvals(m_session, version);
+    Statuses out;
+    const QList<VersionRow> versions = m_review.versionList(m_session);
+    out.members = m_store.members(m_session);
+    out.approvers = m_review.approvalsByVersion(m_session);
     const QStringList roles = m_review.policyRoles(m_session);
-    bool anyRequired = false;
-    QStringList missing;
-    for (const MemberRow& m : m_store.members(m_session)) {
-        if (m.revoked || !roles.contains(m.role)) continue;
-        anyRequired = true;
-        if (!approvers.contains(m.id)) missing.append(m.name);
-    }
-    if (waiting) *waiting = missing;
-    // No member holds a required role: one approval from anyone is enough.
-    return anyRequired ? missing.isEmpty() : !approvers.isEmpty();
-}
-
-QString ReviewService::status(const QString& version, QStringList* waiting)
-{
-    const bool approved = approvedByPolicy(version, waiting);
-    // A version is superseded once a later version is approved.
-    bool later = false;
-    for (const VersionRow& v : m_review.versions(m_session)) {
-        if (later) {
-            QStringList w;
-            if (approvedByPolicy(v.name, &w)) return "superseded";
+    std::vector<char> approved(static_cast<size_t>(versions.size()), 0);
+    for (qsizetype i = 0; i < versions.size(); ++i) {
+        const QStringList& ids = out.approvers[versions[i].name];
+        bool anyRequired = false;
+        QStringList missing;
+        for (const MemberRow& m : out.members) {
+            if (m.revoked || !roles.contains(m.role)) continue;
+            anyRequired = true;
+            if (!ids.contains(m.id)) missing.append(m.name);
         }
-        later = later || v.name == version;
+        // No member holds a required role: one approval from anyone is enough.
+        approved[static_cast<size_t>(i)] = anyRequired ? missing.isEmpty() : !ids.isEmpty();
+        out.waiting.insert(versions[i].name, missing);
     }
-    return approved ? "approved" : "pending";
+    // A version is superseded once a later version is approved.
+    bool laterApproved = false;
+    for (qsizetype i = versions.size() - 1; i >= 0; --i) {
+        const bool a = approved[static_cast<size_t>(i)];
+        out.status.insert(versions[i].name, laterApproved ? "superseded" : a ? "approved" : "pending");
+        laterApproved = laterApproved || a;
+    }
+    return out;
 }
 
-QJsonObject ReviewService::versionJson(const VersionRow& v)
+QString ReviewService::renderKeyOf(const VersionRow& v)
 {
-    QStringList waiting;
-    const QString st = status(v.name, &waiting);
-    QJsonArray approvers;
-    const QStringList ids = m_review.approvals(m_session, v.name);
-    for (const MemberRow& m : m_store.members(m_session))
-        if (ids.contains(m.id)) approvers.append(QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}});
-    auto state = decodeSession(v.state);
+    if (auto it = m_renderKeys.constFind(v.name); it != m_renderKeys.constEnd()) return *it;
+    QByteArray doc = v.state;
+    if (doc.isEmpty())
+        if (auto full = m_review.version(m_session, v.name)) doc = full->state;
+    auto state = decodeSession(doc);
     const QString key = state ? RenderCache::keyOf(state.value()) : QString();
+    m_renderKeys.insert(v.name, key);
+    return key;
+}
+
+QJsonObject ReviewService::versionJson(const VersionRow& v, const Statuses& st)
+{
+    QJsonArray approvers;
+    const QStringList ids = st.approvers.value(v.name);
+    for (const MemberRow& m : st.members)
+        if (ids.contains(m.id)) approvers.append(QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}});
+    const QString key = renderKeyOf(v);
     return {{"name", v.name},
             {"message", v.message},
             {"author", v.author},
@@ -257,11 +266,11 @@ QJsonObject ReviewService::versionJson(const VersionRow& v)
             {"time", v.time},
             {"seq", v.seq},
             {"parent", v.parent.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(v.parent)},
-            {"status", st},
+            {"status", st.status.value(v.name, "pending")},
             {"approvals", approvers},
-            {"waiting", QJsonArray::fromStringList(waiting)},
+            {"waiting", QJsonArray::fromStringList(st.waiting.value(v.name))},
             {"hashes", v.hashes},
-            {"rendering", m_renders.running(key)}};
+            {"rendering", !key.isEmpty() && m_renders.running(key)}};
 }
 
 void ReviewService::versions(ClientSocket* c, const Message& msg, qint64 clientSeq)
@@ -269,8 +278,9 @@ void ReviewService::versions(ClientSocket* c, const Message& msg, qint64 clientS
     const QJsonObject& b = msg.body;
     if (msg.kind == Kind::ListVersions) {
         QJsonArray out;
-        for (const VersionRow& v : m_review.versions(m_session))
-            out.append(versionJson(v));
+        const Statuses st = statuses();
+        for (const VersionRow& v : m_review.versionList(m_session))
+            out.append(versionJson(v, st));
         c->send(
             encode(Kind::VersionList, {{"clientSeq", clientSeq},
                                        {"versions", out},
@@ -325,7 +335,7 @@ void ReviewService::versions(ClientSocket* c, const Message& msg, qint64 clientS
     if (const auto cached = m_renders.hashes(RenderCache::keyOf(m_host.state()))) v.hashes = *cached;
     if (!m_review.addVersion(v)) return refuse(c, clientSeq, codes::Internal, "the version could not be stored: " + m_review.lastError());
     m_lastVersion = name;
-    sendEvent(c, clientSeq, Kind::Version, {{"event", "saved"}, {"version", versionJson(v)}});
+    sendEvent(c, clientSeq, Kind::Version, {{"event", "saved"}, {"version", versionJson(v, statuses())}});
 }
 
 void ReviewService::approvals(ClientSocket* c, const Message& msg, qint64 clientSeq)
@@ -341,8 +351,9 @@ void ReviewService::approvals(ClientSocket* c, const Message& msg, qint64 client
             roles.append(r.toString());
         }
         if (!m_review.setPolicyRoles(m_session, roles)) return refuse(c, clientSeq, codes::Internal, "the policy could not be stored");
-        for (const VersionRow& v : m_review.versions(m_session))
-            m_host.broadcast(encode(Kind::Version, {{"event", "status"}, {"version", versionJson(v)}}));
+        const Statuses st = statuses();
+        for (const VersionRow& v : m_review.versionList(m_session))
+            m_host.broadcast(encode(Kind::Version, {{"event", "status"}, {"version", versionJson(v, st)}}));
         c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", m_host.seq()}}));
         return;
     }
@@ -352,19 +363,20 @@ void ReviewService::approvals(ClientSocket* c, const Message& msg, qint64 client
     const auto v = m_review.version(m_session, name);
     if (!v) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(name.left(64)));
     const bool approved = b.value("approved").toBool();
+    const Statuses before = statuses();
     if (!m_review.setApproval(m_session, name, c->memberId, approved))
         return refuse(c, clientSeq, codes::Internal, "the approval could not be stored");
-    QStringList waiting;
-    const QString st = status(name, &waiting);
+    const Statuses after = statuses();
     sendEvent(c, clientSeq, Kind::Approval,
               {{"version", name},
                {"member", QJsonObject{{"id", c->memberId}, {"name", c->memberName}, {"role", roleName(c->role)}}},
                {"approved", approved},
-               {"status", st},
-               {"waiting", QJsonArray::fromStringList(waiting)}});
-    // Every other version's status may have moved too (superseded).
-    for (const VersionRow& other : m_review.versions(m_session))
-        if (other.name != name) m_host.broadcast(encode(Kind::Version, {{"event", "status"}, {"version", versionJson(other)}}));
+               {"status", after.status.value(name)},
+               {"waiting", QJsonArray::fromStringList(after.waiting.value(name))}});
+    // Other versions whose status moved (superseded, or no longer): only those are announced.
+    for (const VersionRow& other : m_review.versionList(m_session))
+        if (other.name != name && before.status.value(other.name) != after.status.value(other.name))
+            m_host.broadcast(encode(Kind::Version, {{"event", "status"}, {"version", versionJson(other, after)}}));
     if (approved && v->hashes.isEmpty()) startRender(*v);
 }
 
@@ -385,8 +397,8 @@ void ReviewService::onRendered(const QString& key, const QJsonObject& hashes, co
 {
     QStringList names = m_renderWaiters.take(key);
     if (names.isEmpty()) // a cached render: find the versions with this content
-        for (const VersionRow& v : m_review.versions(m_session))
-            if (auto s = decodeSession(v.state); s && RenderCache::keyOf(s.value()) == key && v.hashes.isEmpty()) names.append(v.name);
+        for (const VersionRow& v : m_review.versionList(m_session))
+            if (v.hashes.isEmpty() && renderKeyOf(v) == key) names.append(v.name);
     for (const QString& name : names) {
         if (!error.isEmpty()) {
             m_host.broadcast(encode(Kind::Render, {{"version", name}, {"progress", 0}, {"done", true}, {"error", error}}));
@@ -395,7 +407,7 @@ void ReviewService::onRendered(const QString& key, const QJsonObject& hashes, co
         m_review.setVersionHashes(m_session, name, hashes);
         m_host.broadcast(encode(Kind::Render, {{"version", name}, {"progress", 1}, {"done", true}, {"hashes", hashes}}));
         if (const auto v = m_review.version(m_session, name))
-            m_host.broadcast(encode(Kind::Version, {{"event", "rendered"}, {"version", versionJson(*v)}}));
+            m_host.broadcast(encode(Kind::Version, {{"event", "rendered"}, {"version", versionJson(*v, statuses())}}));
     }
 }
 
@@ -410,8 +422,9 @@ ReviewService::Pull ReviewService::pull(const MemberRow& member, const QString& 
     if (!allowed(role, Action::PullAny)) {
         if (!allowed(role, Action::PullApproved))
             return {403, "forbidden", QString("the %1 role may not pull mixes").arg(member.role), {}, {}, 0};
-        QStringList waiting;
-        const QString st = status(version, &waiting);
+        const Statuses all = statuses();
+        const QStringList waiting = all.waiting.value(version);
+        const QString st = all.status.value(version);
         if (st == "superseded")
             return {403, "forbidden", QString("version '%1' is superseded by a later approved version").arg(version), {}, {}, 0};
         if (st != "approved")

@@ -49,9 +49,17 @@ class ReviewService : public QObject {
   private:
     void refuse(ClientSocket* c, qint64 clientSeq, const QString& code, const QString& message);
     void sendEvent(ClientSocket* c, qint64 clientSeq, protocol::Kind kind, QJsonObject body);
-    QJsonObject versionJson(const VersionRow& v);
-    QString status(const QString& version, QStringList* waiting);
-    bool approvedByPolicy(const QString& version, QStringList* waiting);
+    // Every version's status in one pass (four queries, whatever the number of versions):
+    // pending / approved by the policy / superseded by a later approved version.
+    struct Statuses {
+        QHash<QString, QString> status;
+        QHash<QString, QStringList> waiting;   // names of members still to approve
+        QHash<QString, QStringList> approvers; // member ids
+        QList<MemberRow> members;
+    };
+    Statuses statuses();
+    QJsonObject versionJson(const VersionRow& v, const Statuses& st);
+    QString renderKeyOf(const VersionRow& v); // versions are immutable: computed once per name
     void startRender(const VersionRow& v);
     void onRendered(const QString& key, const QJsonObject& hashes, const QString& error);
     void notes(ClientSocket* c, const protocol::Message& msg, qint64 clientSeq);
@@ -66,6 +74,7 @@ class ReviewService : public QObject {
     Host m_host;
     QString m_lastVersion;
     QHash<QString, QStringList> m_renderWaiters; // render key -> version names
+    QHash<QString, QString> m_renderKeys;        // version name -> render key
 };
 
 } // namespace mixroom::server

@@ -207,6 +207,19 @@ QList<VersionRow> ReviewStore::versions(const QString& session)
     return out;
 }
 
+QList<VersionRow> ReviewStore::versionList(const QString& session)
+{
+    QList<VersionRow> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("SELECT session, name, message, author, author_name, parent, time, seq, x'', hashes FROM versions WHERE session = ? "
+              "ORDER BY seq, time, rowid");
+    q.addBindValue(session);
+    if (!q.exec()) readFailed(q);
+    while (q.next())
+        out.append(versionFrom(q));
+    return out;
+}
+
 bool ReviewStore::setVersionHashes(const QString& session, const QString& name, const QJsonObject& hashes)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
@@ -244,6 +257,18 @@ QStringList ReviewStore::approvals(const QString& session, const QString& versio
     if (!q.exec()) readFailed(q);
     while (q.next())
         out.append(q.value(0).toString());
+    return out;
+}
+
+QHash<QString, QStringList> ReviewStore::approvalsByVersion(const QString& session)
+{
+    QHash<QString, QStringList> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("SELECT version, member FROM approvals WHERE session = ? ORDER BY time");
+    q.addBindValue(session);
+    if (!q.exec()) readFailed(q);
+    while (q.next())
+        out[q.value(0).toString()].append(q.value(1).toString());
     return out;
 }
 

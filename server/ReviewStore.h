@@ -5,6 +5,7 @@
 // Thread: the store's thread.
 #include "server/Store.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QStringList>
@@ -46,10 +47,13 @@ class ReviewStore {
     bool addVersion(const VersionRow& v);
     std::optional<VersionRow> version(const QString& session, const QString& name);
     QList<VersionRow> versions(const QString& session); // oldest first
+    // The same without the documents (state stays empty): for lists and statuses.
+    QList<VersionRow> versionList(const QString& session);
     bool setVersionHashes(const QString& session, const QString& name, const QJsonObject& hashes);
 
     bool setApproval(const QString& session, const QString& version, const QString& member, bool approved);
     QStringList approvals(const QString& session, const QString& version); // member ids
+    QHash<QString, QStringList> approvalsByVersion(const QString& session);  // every version's, in one query
 
     QStringList policyRoles(const QString& session); // default {"artist", "client"}
     bool setPolicyRoles(const QString& session, const QStringList& roles);

@@ -161,6 +161,29 @@ class TestLiveCore : public QObject {
         QVERIFY2(f.srv->room(f.sessionId)->state() == expected, qPrintable(why(expected, f.srv->room(f.sessionId)->state())));
     }
 
+    void aLargeSessionReachesJoiningClients()
+    {
+        // 48 tracks with eight bands and two sends each: the welcome carries well over 64 KiB
+        // of state. The 64 KiB limit is for what clients send; clients used to drop such a
+        // welcome (and a long version list) as oversized, and never joined.
+        ServerFixture f;
+        f.document = [](const std::string& hash) {
+            engine::Session s = richSession(hash);
+            for (int i = 0; i < 45; ++i) {
+                engine::Track t = s.tracks[0];
+                t.id = t.name = "t" + std::to_string(i);
+                t.eq.assign(engine::kMaxEqBands, engine::EqBand{});
+                s.tracks.push_back(t);
+            }
+            return s;
+        };
+        QVERIFY(f.start());
+        QVERIFY(protocol::encodeSession(f.srv->room(f.sessionId)->state()).size() > protocol::kMaxControlMessageBytes);
+        auto c = f.connect("client");
+        QVERIFY(c);
+        QVERIFY(c->mirror().state() == f.srv->room(f.sessionId)->state());
+    }
+
     void refusalOfAVanishedPathReachesTheSender()
     {
         // An edit of a strip another member just removed is refused with a message the client

@@ -95,6 +95,17 @@ class TestMessages : public QObject {
         QVERIFY(!AudioFrameHeader::decode("XXXX0000000000000000000000", nullptr));
     }
 
+    void sizeLimitIsForClientMessages()
+    {
+        // Over 64 KiB: refused from a client, accepted from the server (a large welcome).
+        const QString big(100 * 1024, QChar('x'));
+        const QByteArray fromClient = QJsonDocument(QJsonObject{{"type", "touch"}, {"path", big}}).toJson(QJsonDocument::Compact);
+        QVERIFY(std::holds_alternative<DecodeError>(decode(fromClient, Direction::ClientToServer)));
+        const QByteArray fromServer =
+            QJsonDocument(QJsonObject{{"type", "error"}, {"code", "x"}, {"message", big}}).toJson(QJsonDocument::Compact);
+        QVERIFY(std::holds_alternative<Message>(decode(fromServer, Direction::ServerToClient)));
+    }
+
     void unknownFieldsAreIgnored()
     {
         auto d = decode(R"({"type": "ping", "id": 1, "future": {"x": 1}})", Direction::ClientToServer);

@@ -271,6 +271,45 @@ class TestReview : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT((any = get(base + "v2/mix", f.tokens["mix"])).status == 200, 30000);
     }
 
+    void statusesOfManyVersions()
+    {
+        // Statuses come from one pass over every version: an approval supersedes exactly the
+        // versions before it, and only versions whose status moved are announced.
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        auto artist = f.connect("artist");
+        auto label = f.connect("client");
+        QVERIFY(mix && artist && label);
+        for (int i = 1; i <= 12; ++i) {
+            call(*mix, Kind::Set, {{"path", "tracks/vox/pan"}, {"value", i / 20.0}});
+            QCOMPARE(call(*mix, Kind::SaveVersion, {{"name", QString("v%1").arg(i)}}).value("type").toString(), QString("version"));
+        }
+        auto approve = [&](const QString& v) {
+            call(*artist, Kind::Approve, {{"version", v}, {"approved", true}});
+            return call(*label, Kind::Approve, {{"version", v}, {"approved", true}});
+        };
+        QCOMPARE(approve("v5").value("status").toString(), QString("approved"));
+        QStringList announced;
+        QObject::connect(mix.get(), &client::Connection::reply, [&](qint64, const QJsonObject& m) {
+            if (m.value("type") == "version" && m.value("event") == "status") announced << m.value("version").toObject().value("name").toString();
+        });
+        QCOMPARE(approve("v9").value("status").toString(), QString("approved"));
+        const QJsonArray list = call(*mix, Kind::ListVersions, {}).value("versions").toArray();
+        QCOMPARE(list.size(), 12);
+        for (const QJsonValue& v : list) {
+            const QString name = v.toObject().value("name").toString();
+            const int n = name.mid(1).toInt();
+            const QString want = n < 9 ? "superseded" : n == 9 ? "approved" : "pending";
+            QCOMPARE(v.toObject().value("status").toString(), want);
+        }
+        // When v9 was approved, v5 (approved) and v6-v8 (pending) became superseded; v1-v4 were
+        // superseded already and v10-v12 stay pending: not announced. (The broadcasts reached this
+        // socket before the answer to list_versions.)
+        announced.sort();
+        QCOMPARE(announced, (QStringList{"v5", "v6", "v7", "v8"}));
+    }
+
     void unreadableOrAlteredRendersAreNotServed()
     {
         // A version whose stored document cannot be read answers 500 with the reason (the server
