@@ -35,7 +35,8 @@ int runServe(const QStringList& args)
     QCommandLineOption data("data", "Data folder: database and stems (default ~/.local/share/mixroom).", "DIR");
     QCommandLineOption demo("demo", "Create the demo session if absent and print a token per role.");
     QCommandLineOption origin("allow-origin", "Allow WebSockets from this browser origin (repeatable).", "ORIGIN");
-    p.addOptions({listen, data, demo, origin});
+    QCommandLineOption expiry("upload-expiry", "Remove unfinished uploads idle this long (hours, default 24).", "HOURS", "24");
+    p.addOptions({listen, data, demo, origin, expiry});
     if (!p.parse(QStringList{"mixroomd serve"} + args) || !p.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "mixroomd serve: %s\n", p.positionalArguments().isEmpty() ? qPrintable(p.errorText()) : "unexpected argument");
         return 2;
@@ -68,6 +69,13 @@ int runServe(const QStringList& args)
     }
     ServerLimits limits;
     limits.allowedOrigins = p.values(origin);
+    bool expiryOk = false;
+    const double hours = p.value(expiry).toDouble(&expiryOk);
+    if (!expiryOk || hours <= 0 || hours > 24 * 365) {
+        std::fprintf(stderr, "mixroomd serve: --upload-expiry %s: give hours, more than 0 and at most a year\n", qPrintable(p.value(expiry)));
+        return 2;
+    }
+    limits.uploadExpiryMs = static_cast<qint64>(hours * 3600 * 1000);
     Server server(*store, dir, limits);
     const quint16 bound = server.listen(host, static_cast<quint16>(port));
     if (bound == 0) {

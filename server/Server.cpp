@@ -54,6 +54,11 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
         r.write(m_metrics.render(static_cast<int>(m_rooms.size())).toUtf8(), "text/plain; version=0.0.4");
     });
     connect(&m_http, &QAbstractHttpServer::newWebSocketConnection, this, &Server::onNewWebSocket);
+    // Abandoned uploads expire: swept at start and then a few times per expiry period.
+    m_uploads.sweep(m_limits.uploadExpiryMs);
+    m_uploadSweep.setInterval(static_cast<int>(std::clamp<qint64>(m_limits.uploadExpiryMs / 4, 50, 10 * 60 * 1000)));
+    connect(&m_uploadSweep, &QTimer::timeout, this, [this] { m_uploads.sweep(m_limits.uploadExpiryMs); });
+    m_uploadSweep.start();
     m_lagProbe.setTimerType(Qt::PreciseTimer);
     m_lagProbe.setInterval(50);
     m_lagClock.start();

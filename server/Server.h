@@ -40,6 +40,8 @@ struct ServerLimits {
     // Browser origins allowed to open a WebSocket ("https://mix.example.com"). Sockets without an
     // Origin header (native clients) are always allowed; others must be listed.
     QStringList allowedOrigins;
+    // Unfinished uploads idle this long are removed (their partial file and its record).
+    qint64 uploadExpiryMs = qint64(24) * 3600 * 1000;
 };
 
 class Server : public QObject {
@@ -81,6 +83,7 @@ class Server : public QObject {
     QHash<quint32, QString> m_streamSessions; // preview stream -> session
     void pull(const QHttpServerRequest& req, QHttpServerResponder& r);
     Metrics m_metrics;
+    QTimer m_uploadSweep;   // removes expired partial uploads
     QTimer m_lagProbe;      // fires every 50 ms; how late it fires is the event loop's lag
     QElapsedTimer m_lagClock;
     std::map<QString, std::unique_ptr<SessionRoom>> m_rooms;

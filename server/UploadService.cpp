@@ -4,6 +4,7 @@
 #include "server/Permissions.h"
 #include "server/Tokens.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -31,6 +32,23 @@ UploadService::UploadService(Store& store, engine::StemStore& stems, QString dir
     : m_store(store), m_stems(stems), m_dir(std::move(dir)), m_sessionRate(std::move(sessionRate))
 {
     QDir().mkpath(m_dir);
+}
+
+int UploadService::sweep(qint64 idleMs)
+{
+    const QDateTime cutoff = QDateTime::currentDateTimeUtc().addMSecs(-idleMs);
+    int removed = 0;
+    for (const QFileInfo& meta : QDir(m_dir).entryInfoList({"*.json"}, QDir::Files)) {
+        const QString base = m_dir + "/" + meta.completeBaseName();
+        const QFileInfo part(base + ".part");
+        const QDateTime last = part.exists() ? std::max(part.lastModified().toUTC(), meta.lastModified().toUTC()) : meta.lastModified().toUTC();
+        if (last >= cutoff) continue;
+        QFile::remove(base + ".part");
+        QFile::remove(meta.filePath());
+        ++removed;
+    }
+    if (removed > 0) qInfo("mixroomd: removed %d abandoned upload(s)", removed);
+    return removed;
 }
 
 void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& r)

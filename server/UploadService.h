@@ -7,7 +7,8 @@
 // When the last byte arrives the file is imported through the stem store (format, channels,
 // length and header checks; resampled to the session rate) and the answer carries the stem:
 // 200 {offset, stem: {hash, channels, frames, sampleRate, sourceFormat}} or 422 {error, message}.
-// A rejected or abandoned upload leaves nothing in the stem store.
+// A rejected or abandoned upload leaves nothing in the stem store; an unfinished upload idle for
+// longer than the expiry (mixroomd serve --upload-expiry, default 24 h) is removed.
 // Thread: control thread.
 #include "engine/stems/StemStore.h"
 #include "server/HttpFront.h"
@@ -26,6 +27,9 @@ class UploadService {
     // `sessionRate` gives a session's sample rate (stems are stored at it).
     UploadService(Store& store, engine::StemStore& stems, QString dir, std::function<int(const QString& session)> sessionRate);
     void handle(const QHttpServerRequest& request, QHttpServerResponder& responder);
+    // Removes the uploads nobody has written to for `idleMs` (partial file and record); returns
+    // how many. An upload in progress touches its file with every chunk.
+    int sweep(qint64 idleMs);
 
   private:
     Store& m_store;

@@ -51,6 +51,33 @@ class TestUploads : public QObject {
         QCOMPARE(c->mirror().state().tracks.size(), size_t(3));
     }
 
+    void abandonedUploadsExpire()
+    {
+        // An upload nobody writes to for longer than the expiry is removed with its record; a
+        // resume then gets 404 and starts over. (Expiry 400 ms here; 24 h by default.)
+        ServerFixture f;
+        server::ServerLimits limits;
+        limits.uploadExpiryMs = 400;
+        QVERIFY(f.start(limits));
+        const auto l = sine(440, 48000, 0.4, 48000 * 30);
+        const QString file = f.dir.path() + "/abandoned.wav";
+        QVERIFY(writeAudio(file.toStdString(), SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, interleave(l, l)));
+        client::Uploader up(f.url(), f.tokens["mix"]);
+        const auto first = up.upload(file, {}, {}, client::Uploader::kChunkBytes); // stops after one chunk
+        QCOMPARE(first.code, QString("interrupted"));
+        const QDir uploads(f.dir.path() + "/uploads");
+        QVERIFY(!uploads.entryList(QDir::Files).isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(uploads.entryList(QDir::Files).isEmpty(), 10000);
+        QNetworkAccessManager nam;
+        QNetworkRequest req(QUrl(QString("http://127.0.0.1:%1/uploads/%2").arg(f.port).arg(first.uploadId)));
+        req.setRawHeader("Authorization", "Bearer " + f.tokens["mix"].toUtf8());
+        QNetworkReply* r = nam.get(req);
+        QSignalSpy done(r, &QNetworkReply::finished);
+        QVERIFY(done.wait(5000));
+        QCOMPARE(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 404);
+        r->deleteLater();
+    }
+
     void refusedUploadsLeaveNothing_data()
     {
         QTest::addColumn<QByteArray>("content");
