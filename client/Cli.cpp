@@ -302,6 +302,11 @@ int runCli(const QStringList& argv)
             if (!fi.isFile()) return fail("unreadable", QString("%1 is not a readable file").arg(file));
             const QString key = QString("%1|%2|%3").arg(fi.absoluteFilePath()).arg(fi.size()).arg(fi.lastModified().toMSecsSinceEpoch());
             Uploader up(QUrl(server), token);
+            up.onStarted([&](const QString& id) { // saved before the first byte: a killed client resumes
+                config.setUploadFor(key, id);
+                QString saveError;
+                if (!config.save(&saveError)) std::fprintf(stderr, "mixroom: cannot remember the upload: %s\n", qPrintable(saveError));
+            });
             auto res = up.upload(file, config.uploadFor(key), [&](qint64 sent, qint64 total) {
                 if (!tty || o.json) return;
                 const int width = 30, filled = total ? int(width * sent / total) : width;
@@ -328,7 +333,8 @@ int runCli(const QStringList& argv)
             const QJsonObject stem = res.stem;
             const QJsonObject r = s.call(Kind::AddTrack, {{"id", id}, {"name", display}, {"stem", stem.value("hash")}});
             if (isError(r)) return failWith(r);
-            added.append(QJsonObject{{"track", id}, {"name", display}, {"stem", stem}, {"seq", r.value("seq")}});
+            added.append(QJsonObject{
+                {"track", id}, {"name", display}, {"stem", stem}, {"seq", r.value("seq")}, {"resumedAt", static_cast<double>(res.resumedAt)}});
             if (!o.json)
                 std::printf("Added track %s (\"%s\"): %s, %d ch, %.1f s at %d Hz, stem %s\n", qPrintable(id), qPrintable(display),
                             qPrintable(stem.value("sourceFormat").toString()), stem.value("channels").toInt(),

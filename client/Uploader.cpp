@@ -72,6 +72,7 @@ UploadResult Uploader::upload(const QString& file, const QString& resumeId, cons
         if (a.status == 200 && static_cast<qint64>(a.body.value("length").toDouble()) == total) {
             res.uploadId = resumeId;
             offset = static_cast<qint64>(a.body.value("offset").toDouble());
+            res.resumedAt = offset;
         }
     }
     if (res.uploadId.isEmpty()) {
@@ -82,6 +83,7 @@ UploadResult Uploader::upload(const QString& file, const QString& resumeId, cons
         if (a.status != 201) return failFrom(a);
         res.uploadId = a.body.value("id").toString();
     }
+    if (m_started) m_started(res.uploadId);
     if (progress) progress(offset, total);
     while (offset < total) {
         if (stopAfterBytes >= 0 && offset >= stopAfterBytes) {

@@ -15,6 +15,7 @@ struct UploadResult {
     bool ok = false;
     QString code, message; // on failure
     QString uploadId;      // to resume with, also on failure
+    qint64 resumedAt = 0;  // the server's offset when an earlier upload was continued
     QJsonObject stem;      // {hash, channels, frames, sampleRate, sourceRate, sourceFormat}
 };
 
@@ -28,7 +29,12 @@ class Uploader {
     UploadResult upload(const QString& file, const QString& resumeId, const std::function<void(qint64, qint64)>& progress,
                         qint64 stopAfterBytes = -1 /* tests: stop early, as an interruption would */);
 
+    // Called as soon as the upload has its id (new or resumed), before any byte is sent: the CLI
+    // saves it there, so even a client killed mid-upload resumes next time.
+    void onStarted(std::function<void(const QString& uploadId)> started) { m_started = std::move(started); }
+
   private:
+    std::function<void(const QString&)> m_started;
     QUrl m_base;
     QString m_token;
 };

@@ -7,6 +7,7 @@
 #include <QCryptographicHash>
 #include <QFile>
 #include <QJsonArray>
+#include <QDir>
 #include <QFileInfo>
 #include <QProcess>
 
@@ -173,6 +174,34 @@ class TestCli : public QObject {
         QCOMPARE(added.value("track").toString(), QString("lead-vocal"));
         QCOMPARE(added.value("stem").toObject().value("sampleRate").toInt(), 48000);
         QTRY_COMPARE(f.srv->room(f.sessionId)->state().tracks.size(), size_t(3));
+    }
+
+    void killedUploadResumes()
+    {
+        // `mixroom upload` killed mid-transfer (kill -9: no chance to save anything then): the
+        // same command again continues from the server's offset instead of starting over.
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        const auto s = sine(220, 48000, 0.3, 48000 * 120);
+        const QString file = f.dir.path() + "/Long Take.wav";
+        QVERIFY(writeAudio(file.toStdString(), SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, interleave(s, s))); // ~92 MB
+        QProcess first;
+        start(first, {"upload", file, "--json"});
+        const QDir uploads(f.dir.path() + "/uploads");
+        auto partSize = [&] {
+            qint64 size = 0;
+            for (const QFileInfo& i : uploads.entryInfoList({"*.part"}, QDir::Files))
+                size = std::max(size, i.size());
+            return size;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(partSize() >= 8 << 20, 30000);
+        ::kill(static_cast<pid_t>(first.processId()), SIGKILL);
+        QVERIFY(first.waitForFinished(10000));
+        const qint64 stood = partSize();
+        const Run again = mixroom({"upload", file, "--json"});
+        QVERIFY2(again.code == 0, again.err.constData());
+        const QJsonObject added = QJsonDocument::fromJson(again.out).object().value("added").toArray().first().toObject();
+        QVERIFY2(added.value("resumedAt").toDouble() >= double(std::min<qint64>(stood, 8 << 20)), again.out.constData());
+        QCOMPARE(added.value("track").toString(), QString("long-take"));
     }
 
     void reviewCommands()
