@@ -67,7 +67,8 @@ int main(int argc, char** argv)
             const QJsonObject answer = request();
             ms.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
             if (answer.isEmpty() || answer.value("type") == "error")
-                std::fprintf(stderr, "bench_versions: a request failed: %s\n", QJsonDocument(answer).toJson(QJsonDocument::Compact).constData());
+                std::fprintf(stderr, "bench_versions: a request failed: %s\n",
+                             QJsonDocument(answer).toJson(QJsonDocument::Compact).constData());
         }
         std::sort(ms.begin(), ms.end());
         return std::pair(ms.front(), ms[ms.size() / 2]);

@@ -333,8 +333,11 @@ int runCli(const QStringList& argv)
             const QJsonObject stem = res.stem;
             const QJsonObject r = s.call(Kind::AddTrack, {{"id", id}, {"name", display}, {"stem", stem.value("hash")}});
             if (isError(r)) return failWith(r);
-            added.append(QJsonObject{
-                {"track", id}, {"name", display}, {"stem", stem}, {"seq", r.value("seq")}, {"resumedAt", static_cast<double>(res.resumedAt)}});
+            added.append(QJsonObject{{"track", id},
+                                     {"name", display},
+                                     {"stem", stem},
+                                     {"seq", r.value("seq")},
+                                     {"resumedAt", static_cast<double>(res.resumedAt)}});
             if (!o.json)
                 std::printf("Added track %s (\"%s\"): %s, %d ch, %.1f s at %d Hz, stem %s\n", qPrintable(id), qPrintable(display),
                             qPrintable(stem.value("sourceFormat").toString()), stem.value("channels").toInt(),

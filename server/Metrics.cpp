@@ -5,21 +5,33 @@
 
 namespace mixroom::server {
 
+void MsHistogram::add(double ms)
+{
+    for (size_t i = 0; i < kBuckets.size(); ++i)
+        if (ms <= kBuckets[i]) ++buckets[i];
+    ++count;
+    sum += ms;
+    max = std::max(max, ms);
+}
+
+QString MsHistogram::render(const QString& name, const QString& help) const
+{
+    QString s = QString("# HELP %1 %2\n# TYPE %1 histogram\n").arg(name, help);
+    for (size_t i = 0; i < kBuckets.size(); ++i)
+        s += QString("%1_bucket{le=\"%2\"} %3\n").arg(name).arg(kBuckets[i]).arg(buckets[i]);
+    s += QString("%1_bucket{le=\"+Inf\"} %2\n").arg(name).arg(count);
+    s += QString("%1_sum %2\n%1_count %3\n").arg(name).arg(sum).arg(count);
+    return s;
+}
+
 void Metrics::ackLatency(double ms)
 {
-    for (size_t i = 0; i < kAckBuckets.size(); ++i)
-        if (ms <= kAckBuckets[i]) ++m_ack[i];
-    ++m_ackCount;
-    m_ackSum += ms;
+    m_ack.add(ms);
 }
 
 void Metrics::loopLag(double ms)
 {
-    for (size_t i = 0; i < kAckBuckets.size(); ++i)
-        if (ms <= kAckBuckets[i]) ++m_lag[i];
-    ++m_lagCount;
-    m_lagSum += ms;
-    m_lagMax = std::max(m_lagMax, ms);
+    m_lag.add(ms);
 }
 
 void Metrics::jobDone(const QString& kind, double ms)
@@ -39,20 +51,10 @@ QString Metrics::render(int sessionsLoaded) const
     s += QString("mixroom_sessions_loaded %1\n").arg(sessionsLoaded);
     s += "# HELP mixroom_ops_total Edits applied and committed (rate() gives ops/s).\n# TYPE mixroom_ops_total counter\n";
     s += QString("mixroom_ops_total %1\n").arg(m_ops);
-    s += "# HELP mixroom_ack_latency_ms Time from receiving an edit to its ack, after the commit.\n# TYPE mixroom_ack_latency_ms "
-         "histogram\n";
-    for (size_t i = 0; i < kAckBuckets.size(); ++i)
-        s += QString("mixroom_ack_latency_ms_bucket{le=\"%1\"} %2\n").arg(kAckBuckets[i]).arg(m_ack[i]);
-    s += QString("mixroom_ack_latency_ms_bucket{le=\"+Inf\"} %1\n").arg(m_ackCount);
-    s += QString("mixroom_ack_latency_ms_sum %1\nmixroom_ack_latency_ms_count %2\n").arg(m_ackSum).arg(m_ackCount);
-    s += "# HELP mixroom_event_loop_lag_ms How late the control thread's 50 ms probe timer fired (a freeze shows here).\n"
-         "# TYPE mixroom_event_loop_lag_ms histogram\n";
-    for (size_t i = 0; i < kAckBuckets.size(); ++i)
-        s += QString("mixroom_event_loop_lag_ms_bucket{le=\"%1\"} %2\n").arg(kAckBuckets[i]).arg(m_lag[i]);
-    s += QString("mixroom_event_loop_lag_ms_bucket{le=\"+Inf\"} %1\n").arg(m_lagCount);
-    s += QString("mixroom_event_loop_lag_ms_sum %1\nmixroom_event_loop_lag_ms_count %2\n").arg(m_lagSum).arg(m_lagCount);
+    s += m_ack.render("mixroom_ack_latency_ms", "Time from receiving an edit to its ack, after the commit.");
+    s += m_lag.render("mixroom_event_loop_lag_ms", "How late the control thread's 50 ms probe timer fired (a freeze shows here).");
     s += "# HELP mixroom_event_loop_lag_max_ms The largest lag since start.\n# TYPE mixroom_event_loop_lag_max_ms gauge\n";
-    s += QString("mixroom_event_loop_lag_max_ms %1\n").arg(m_lagMax);
+    s += QString("mixroom_event_loop_lag_max_ms %1\n").arg(m_lag.max);
     s += "# HELP mixroom_job_duration_ms Work done on worker threads, by kind.\n# TYPE mixroom_job_duration_ms summary\n";
     for (auto it = m_jobs.begin(); it != m_jobs.end(); ++it)
         s += QString("mixroom_job_duration_ms_sum{kind=\"%1\"} %2\nmixroom_job_duration_ms_count{kind=\"%1\"} %3\n"

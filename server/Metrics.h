@@ -10,10 +10,18 @@
 
 namespace mixroom::server {
 
+// A latency histogram in milliseconds, rendered in the Prometheus text format.
+struct MsHistogram {
+    static constexpr std::array<double, 10> kBuckets = {0.5, 1, 2, 5, 10, 20, 50, 100, 250, 1000};
+    std::array<qint64, kBuckets.size()> buckets{};
+    qint64 count = 0;
+    double sum = 0, max = 0;
+    void add(double ms);
+    QString render(const QString& name, const QString& help) const;
+};
+
 class Metrics {
   public:
-    static constexpr std::array<double, 10> kAckBuckets = {0.5, 1, 2, 5, 10, 20, 50, 100, 250, 1000}; // ms
-
     void connectionOpened() { ++m_connections; }
     void connectionClosed() { --m_connections; }
     void error(const QString& code) { ++m_errors[code]; }
@@ -29,12 +37,7 @@ class Metrics {
     qint64 m_connections = 0;
     qint64 m_ops = 0;
     QMap<QString, qint64> m_errors;
-    std::array<qint64, kAckBuckets.size()> m_ack{};
-    qint64 m_ackCount = 0;
-    double m_ackSum = 0;
-    std::array<qint64, kAckBuckets.size()> m_lag{};
-    qint64 m_lagCount = 0;
-    double m_lagSum = 0, m_lagMax = 0;
+    MsHistogram m_ack, m_lag;
     struct Job {
         qint64 count = 0;
         double sum = 0, max = 0;

@@ -76,7 +76,8 @@ engine::GraphPlayer::Retire PreviewEngine::retirer()
 {
     return [this](std::shared_ptr<MixGraph> g) {
         // The posted call holds the only reference the render thread had.
-        QMetaObject::invokeMethod(this, [g = std::move(g)]() mutable { g.reset(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [g = std::move(g)]() mutable { g.reset(); }, Qt::QueuedConnection);
     };
 }
 
@@ -84,7 +85,8 @@ void PreviewEngine::swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64
                               bool crossfade)
 {
     Worker* w = &workerOf(id);
-    if (auto it = m_playheads.find(id); it != m_playheads.end()) m_prefetch.track(id, graph->stemSources(), graph->sampleRate(), it->second);
+    if (auto it = m_playheads.find(id); it != m_playheads.end())
+        m_prefetch.track(id, graph->stemSources(), graph->sampleRate(), it->second);
     QMetaObject::invokeMethod(w->context, [this, w, id, graph = std::move(graph), lengthFrames, source, gainDb, crossfade]() mutable {
         if (auto it = w->streams.find(id); it != w->streams.end()) {
             it->second->swapGraph(std::move(graph), lengthFrames, source, gainDb, crossfade);

@@ -43,8 +43,7 @@ class PreviewEngine : public QObject {
     void destroy(quint32 id);
     // Replaces the graph at the next frame; the new graph takes over the old one's position and
     // DSP state (structural edit, A/B switch), crossfaded when `crossfade`.
-    void swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb,
-                   bool crossfade);
+    void swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb, bool crossfade);
     // action: play, pause, seek (atMs), loop (fromMs, toMs), unloop
     void transport(quint32 id, const QString& action, double atMs, double fromMs, double toMs);
 

@@ -20,7 +20,7 @@ bool PreviewHub::handles(Kind k)
 PreviewHub::PreviewHub(Host host, QObject* parent) : QObject(parent), m_host(std::move(host))
 {
     m_clock.start();
-    m_pool.setMaxThreadCount(1); // overviews queue behind each other, never crowd out the previews
+    m_pool.setMaxThreadCount(1);   // overviews queue behind each other, never crowd out the previews
     m_builds.setMaxThreadCount(1); // preparations run in the order asked
 }
 
@@ -302,10 +302,11 @@ void PreviewHub::prepare(quint32 id, engine::Session doc, std::optional<engine::
             auto measure = [&](const engine::Session& s) -> double {
                 auto loaded = engine::loadSessionStems(s, "", *stems);
                 if (!loaded) return NAN;
-                auto rep = engine::renderSession(s, loaded.value(), 4096, [&](const float*, const float*, int) -> engine::Result<engine::Ok> {
-                    if (cancel->load()) return engine::Error{"cancelled", "the server is shutting down"};
-                    return engine::Ok{};
-                });
+                auto rep =
+                    engine::renderSession(s, loaded.value(), 4096, [&](const float*, const float*, int) -> engine::Result<engine::Ok> {
+                        if (cancel->load()) return engine::Error{"cancelled", "the server is shutting down"};
+                        return engine::Ok{};
+                    });
                 return rep ? rep->loudness.integrated : NAN;
             };
             const double live = measure(*matchTo), ver = measure(doc);
@@ -367,11 +368,13 @@ void PreviewHub::leave(ClientSocket* c)
 void PreviewHub::committed(bool structural)
 {
     const engine::Session& s = m_host.state();
+    std::optional<MixGraph::Params> params; // the commit's values, computed once for every stream
     for (auto it = m_streams.begin(); it != m_streams.end(); ++it) {
         Stream& st = it.value();
         if (st.source != "live") continue;
         // Scalars: atomics, audible at the next frame and glided in the DSP.
-        if (!structural && st.graph->setParams(s)) {
+        if (!structural && !params) params = MixGraph::paramsOf(s);
+        if (!structural && st.graph->setParams(*params)) {
             st.doc = s;
             continue;
         }

@@ -5,8 +5,8 @@
 #include "engine/dsp/Ramp.h"
 #include "engine/dsp/TruePeak.h"
 #include "engine/render/GraphPlayer.h"
-#include "engine/stems/StemPrefetcher.h"
 #include "engine/render/LoudnessMeter.h"
+#include "engine/stems/StemPrefetcher.h"
 #include "server/PreviewEngine.h"
 
 #include <QElapsedTimer>
@@ -55,7 +55,7 @@ class PreviewStream {
     bool m_playing = false;
     bool m_discontinuity = true;
     int64_t m_loopFrom = -1, m_loopTo = -1; // session frames
-    engine::Ramp m_gain; // A/B loudness match, linear
+    engine::Ramp m_gain;                    // A/B loudness match, linear
     quint32 m_seq = 0;
     quint64 m_outPosition = 0; // 48 kHz samples of the transport position
     qint64 m_nextDueNs = 0;

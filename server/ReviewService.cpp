@@ -439,7 +439,9 @@ ReviewService::Pull ReviewService::pull(const MemberRow& member, const QString& 
     auto state = decodeSession(v->state);
     if (!state) {
         m_metrics.error("internal");
-        return {500, "internal", QString("version '%1' is stored unreadably: %2").arg(version, QString::fromStdString(state.error().message)), {}, {}, 0};
+        return {
+            500, "internal", QString("version '%1' is stored unreadably: %2").arg(version, QString::fromStdString(state.error().message)),
+            {},  {},         0};
     }
     const QString key = RenderCache::keyOf(state.value());
     const auto hashes = m_renders.hashes(key);

@@ -52,8 +52,8 @@ class ReviewStore {
     bool setVersionHashes(const QString& session, const QString& name, const QJsonObject& hashes);
 
     bool setApproval(const QString& session, const QString& version, const QString& member, bool approved);
-    QStringList approvals(const QString& session, const QString& version); // member ids
-    QHash<QString, QStringList> approvalsByVersion(const QString& session);  // every version's, in one query
+    QStringList approvals(const QString& session, const QString& version);  // member ids
+    QHash<QString, QStringList> approvalsByVersion(const QString& session); // every version's, in one query
 
     QStringList policyRoles(const QString& session); // default {"artist", "client"}
     bool setPolicyRoles(const QString& session, const QStringList& roles);

@@ -72,7 +72,8 @@ int runServe(const QStringList& args)
     bool expiryOk = false;
     const double hours = p.value(expiry).toDouble(&expiryOk);
     if (!expiryOk || hours <= 0 || hours > 24 * 365) {
-        std::fprintf(stderr, "mixroomd serve: --upload-expiry %s: give hours, more than 0 and at most a year\n", qPrintable(p.value(expiry)));
+        std::fprintf(stderr, "mixroomd serve: --upload-expiry %s: give hours, more than 0 and at most a year\n",
+                     qPrintable(p.value(expiry)));
         return 2;
     }
     limits.uploadExpiryMs = static_cast<qint64>(hours * 3600 * 1000);

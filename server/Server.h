@@ -19,10 +19,8 @@
 #include "server/HttpFront.h"
 
 #include <QElapsedTimer>
-#include <QTimer>
 #include <QHash>
 #include <QHostAddress>
-#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
@@ -83,8 +81,8 @@ class Server : public QObject {
     QHash<quint32, QString> m_streamSessions; // preview stream -> session
     void pull(const QHttpServerRequest& req, QHttpServerResponder& r);
     Metrics m_metrics;
-    QTimer m_uploadSweep;   // removes expired partial uploads
-    QTimer m_lagProbe;      // fires every 50 ms; how late it fires is the event loop's lag
+    QTimer m_uploadSweep; // removes expired partial uploads
+    QTimer m_lagProbe;    // fires every 50 ms; how late it fires is the event loop's lag
     QElapsedTimer m_lagClock;
     std::map<QString, std::unique_ptr<SessionRoom>> m_rooms;
     QList<ClientSocket*> m_sockets;

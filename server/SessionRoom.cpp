@@ -285,7 +285,8 @@ bool SessionRoom::flush()
     m_committed = m_state;
     m_committedSeq = m_seq;
     if (m_preview)
-        m_preview->committed(std::any_of(rows.begin(), rows.end(), [](const OpRow& r) { return protocol::isStructuralEdit(r.op, r.args); }));
+        m_preview->committed(
+            std::any_of(rows.begin(), rows.end(), [](const OpRow& r) { return protocol::isStructuralEdit(r.op, r.args); }));
     m_metrics.opsApplied(rows.size());
     // Acknowledge, then broadcast in sequence order (after the commit, never before).
     const qint64 now = m_clock.nsecsElapsed();

@@ -112,7 +112,8 @@ QList<SessionRow> Store::sessions()
 {
     QList<SessionRow> out;
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    if (!q.exec("SELECT id, name, seq, snapshot_seq, snapshot FROM sessions ORDER BY created")) readFailed("the session list", q.lastError().text());
+    if (!q.exec("SELECT id, name, seq, snapshot_seq, snapshot FROM sessions ORDER BY created"))
+        readFailed("the session list", q.lastError().text());
     while (q.next())
         out.append(SessionRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toLongLong(),
                               q.value(4).toByteArray()});
@@ -278,12 +279,13 @@ Store::Lookup Store::seqOfClientOp(const QString& session, const QString& client
     q.addBindValue(session);
     q.addBindValue(clientId);
     q.addBindValue(clientSeq);
-    if (!q.exec()) return readFailed("the op log", q.lastError().text()), Lookup::Failed;
-    if (q.next()) {
+    if (q.exec() && q.next()) {
         *seq = q.value(0).toLongLong();
         return Lookup::Found;
     }
-    return q.lastError().isValid() ? (readFailed("the op log", q.lastError().text()), Lookup::Failed) : Lookup::Absent;
+    if (!q.lastError().isValid()) return Lookup::Absent;
+    readFailed("the op log", q.lastError().text());
+    return Lookup::Failed;
 }
 
 bool Store::readFailed(const char* what, const QString& error)

@@ -41,7 +41,8 @@ int UploadService::sweep(qint64 idleMs)
     for (const QFileInfo& meta : QDir(m_dir).entryInfoList({"*.json"}, QDir::Files)) {
         const QString base = m_dir + "/" + meta.completeBaseName();
         const QFileInfo part(base + ".part");
-        const QDateTime last = part.exists() ? std::max(part.lastModified().toUTC(), meta.lastModified().toUTC()) : meta.lastModified().toUTC();
+        const QDateTime last =
+            part.exists() ? std::max(part.lastModified().toUTC(), meta.lastModified().toUTC()) : meta.lastModified().toUTC();
         if (last >= cutoff) continue;
         QFile::remove(base + ".part");
         QFile::remove(meta.filePath());

@@ -5,10 +5,10 @@
 #include "ServerFixture.h"
 
 #include <QCryptographicHash>
-#include <QFile>
-#include <QJsonArray>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QProcess>
 
 #include <csignal>

@@ -14,7 +14,6 @@
 #include <functional>
 #include <new>
 
-
 using namespace mixroom::engine;
 using namespace mixroom::test;
 
@@ -28,7 +27,8 @@ struct Take {
 
 // Plays `before` for `swapAt` frames, then hands over to the graph of edit(before) (crossfaded as
 // MixGraph::needsCrossfade says), and plays on to `total` frames.
-Take play(const Session& before, const StemMap& stems, const Edit& edit, int64_t swapAt, int64_t total, int block, bool* crossfaded = nullptr)
+Take play(const Session& before, const StemMap& stems, const Edit& edit, int64_t swapAt, int64_t total, int block,
+          bool* crossfaded = nullptr)
 {
     Take t;
     t.l.resize(static_cast<size_t>(total));
@@ -146,7 +146,8 @@ class TestGraphPlayer : public QObject {
             QVERIFY2(10 * std::log10(s / std::max(d, 1e-30)) > 120, "reordering tracks changed the mix");
             return;
         }
-        QVERIFY2(firstDiff == straight.l.size(), qPrintable(QString("output differs from frame %1 (edit at %2)").arg(firstDiff).arg(swapAt)));
+        QVERIFY2(firstDiff == straight.l.size(),
+                 qPrintable(QString("output differs from frame %1 (edit at %2)").arg(firstDiff).arg(swapAt)));
     }
 
     void audibleEditsCrossfade_data()
@@ -217,11 +218,8 @@ class TestGraphPlayer : public QObject {
                     step = std::abs((*ch)[i] - (*ch)[i - 1]);
                     where = i;
                 }
-            QVERIFY2(step <= p999, qPrintable(QString("step %1 at frame %2 (edit at %3), 99.9th percentile %4")
-                                                  .arg(step)
-                                                  .arg(where)
-                                                  .arg(at)
-                                                  .arg(p999)));
+            QVERIFY2(step <= p999,
+                     qPrintable(QString("step %1 at frame %2 (edit at %3), 99.9th percentile %4").arg(step).arg(where).arg(at).arg(p999)));
         }
     }
 

@@ -132,7 +132,8 @@ class TestLiveCore : public QObject {
             const engine::ParamValue v = otherValue(spec, ref.get(), text);
             const QJsonObject args{{"path", QString::fromStdString(path)}, {"value", toJson(v)}};
             const QJsonObject answer = call(*mix, Kind::Set, args);
-            QVERIFY2(answer.value("type").toString() == "ack", qPrintable(QString::fromStdString(path) + ": " + answer.value("message").toString()));
+            QVERIFY2(answer.value("type").toString() == "ack",
+                     qPrintable(QString::fromStdString(path) + ": " + answer.value("message").toString()));
             QVERIFY(!protocol::applyOp(expected, "set", args, [](const QString&) { return true; }));
             ++sets;
         });
@@ -251,7 +252,8 @@ class TestLiveCore : public QObject {
                 else if (spec->type == engine::ParamType::Choice)
                     v = QString::fromStdString(spec->choices[size_t(u(int(spec->choices.size())))]);
                 else if (path.ends_with("/output"))
-                    v = view.groups.empty() || u(3) == 0 ? QString("master") : QString::fromStdString(view.groups[size_t(u(int(view.groups.size())))].id);
+                    v = view.groups.empty() || u(3) == 0 ? QString("master")
+                                                         : QString::fromStdString(view.groups[size_t(u(int(view.groups.size())))].id);
                 else if (path.ends_with("/stem"))
                     v = stems[u(2)];
                 else
@@ -274,7 +276,8 @@ class TestLiveCore : public QObject {
                 case 18:
                     if (!view.returns.empty())
                         c.request(u(2) ? Kind::AddSend : Kind::RemoveSend,
-                                  {{"strip", pickStrip(false)}, {"to", QString::fromStdString(view.returns[size_t(u(int(view.returns.size())))].id)}});
+                                  {{"strip", pickStrip(false)},
+                                   {"to", QString::fromStdString(view.returns[size_t(u(int(view.returns.size())))].id)}});
                     break;
                 default:
                     if (!view.tracks.empty())
@@ -298,7 +301,8 @@ class TestLiveCore : public QObject {
         server::SessionRoom* room = f.srv->room(f.sessionId);
         for (auto& c : clients)
             QTRY_VERIFY_WITH_TIMEOUT(c->mirror().seq() == room->seq(), 10000);
-        const QString context = QString("seed %1, %2 sets, %3 structural requests, seq %4").arg(seed).arg(sets).arg(structural).arg(room->seq());
+        const QString context =
+            QString("seed %1, %2 sets, %3 structural requests, seq %4").arg(seed).arg(sets).arg(structural).arg(room->seq());
         for (auto& c : clients)
             QVERIFY2(c->mirror().state() == room->state(), qPrintable(context + ": " + why(room->state(), c->mirror().state())));
         // The run did exercise structure: strips or bands were added and removed.
@@ -383,9 +387,9 @@ class TestLiveCore : public QObject {
             for (size_t i = a; i < a + w; ++i) {
                 const float step = std::abs(ear.left[i + size_t(lag)] - ear.left[i + size_t(lag) - 1]);
                 QVERIFY2(step <= p999 * 1.5f, qPrintable(QString("a step of %1 at %2 ms after the routing edit (99.9th percentile %3)")
-                                                              .arg(step)
-                                                              .arg((i - atRouting) / 48.0)
-                                                              .arg(p999)));
+                                                             .arg(step)
+                                                             .arg((i - atRouting) / 48.0)
+                                                             .arg(p999)));
             }
         }
         // After everything: the offline render of the final state.
@@ -413,8 +417,10 @@ class TestLiveCore : public QObject {
         const size_t beforeAb = flags.size();
         QCOMPARE(call(*mix, Kind::AbSwitch, {{"source", "a"}}).value("type").toString(), QString("ack"));
         QTRY_VERIFY_WITH_TIMEOUT(flags.size() >= beforeAb + 10, 10000);
-        QVERIFY(std::any_of(flags.begin() + long(beforeAb), flags.end(), [](quint8 fl) { return fl & protocol::AudioFrameHeader::Discontinuity; }));
-        QVERIFY(std::none_of(flags.begin() + 1, flags.begin() + long(beforeAb), [](quint8 fl) { return fl & protocol::AudioFrameHeader::Silence; }));
+        QVERIFY(std::any_of(flags.begin() + long(beforeAb), flags.end(),
+                            [](quint8 fl) { return fl & protocol::AudioFrameHeader::Discontinuity; }));
+        QVERIFY(std::none_of(flags.begin() + 1, flags.begin() + long(beforeAb),
+                             [](quint8 fl) { return fl & protocol::AudioFrameHeader::Silence; }));
         QCOMPARE(call(*mix, Kind::AbSwitch, {{"source", "live"}}).value("type").toString(), QString("ack"));
         for (const char* t : {"tracks/bass/mute", "tracks/vox/mute"})
             QCOMPARE(call(*mix, Kind::Set, {{"path", t}, {"value", true}}).value("type").toString(), QString("ack"));
@@ -492,8 +498,7 @@ class TestLiveCore : public QObject {
             // long the limiter dips the bass before each burst.
             const QString bursts = f.addStem(1000, 6.0, 20);
             QCOMPARE(call(*mix, Kind::Set, {{"path", "tracks/vox/stem"}, {"value", bursts}}).value("type").toString(), QString("ack"));
-            QCOMPARE(call(*mix, Kind::Set, {{"path", "master/limiter/lookahead"}, {"value", 10}}).value("type").toString(),
-                     QString("ack"));
+            QCOMPARE(call(*mix, Kind::Set, {{"path", "master/limiter/lookahead"}, {"value", 10}}).value("type").toString(), QString("ack"));
         }
         const engine::Session before = f.srv->room(f.sessionId)->state();
         Ear ear(*listener);

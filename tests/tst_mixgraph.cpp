@@ -10,7 +10,6 @@
 #include <atomic>
 #include <new>
 
-
 using namespace mixroom::engine;
 using namespace mixroom::test;
 

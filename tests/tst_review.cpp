@@ -9,9 +9,9 @@
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QSqlDatabase>
 #include <QSqlQuery>
-#include <QNetworkReply>
 
 using namespace mixroom;
 using namespace mixroom::test;
@@ -292,7 +292,8 @@ class TestReview : public QObject {
         QCOMPARE(approve("v5").value("status").toString(), QString("approved"));
         QStringList announced;
         QObject::connect(mix.get(), &client::Connection::reply, [&](qint64, const QJsonObject& m) {
-            if (m.value("type") == "version" && m.value("event") == "status") announced << m.value("version").toObject().value("name").toString();
+            if (m.value("type") == "version" && m.value("event") == "status")
+                announced << m.value("version").toObject().value("name").toString();
         });
         QCOMPARE(approve("v9").value("status").toString(), QString("approved"));
         const QJsonArray list = call(*mix, Kind::ListVersions, {}).value("versions").toArray();

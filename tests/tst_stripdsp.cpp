@@ -11,14 +11,8 @@ namespace {
 struct Rig {
     StripDsp dsp;
     std::vector<float> outL, outR;
-    Rig(bool mono, int block = 4096)
-    {
-        dsp.prepare(48000, block, 0, 0, mono);
-    }
-    void set(const Strip& s)
-    {
-        dsp.update(s, s.mute, nullptr);
-    }
+    Rig(bool mono, int block = 4096) { dsp.prepare(48000, block, 0, 0, mono); }
+    void set(const Strip& s) { dsp.update(s, s.mute, nullptr); }
     // Runs DC 1.0 through the strip; returns (left, right) outputs.
     std::pair<std::vector<float>, std::vector<float>> run(int n)
     {

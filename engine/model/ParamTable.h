@@ -65,7 +65,7 @@ struct ParamSpec {
     std::vector<std::string> choices; // Choice: allowed strings. Number: allowed values if non-empty.
     ParamScope scope = ParamScope::Strip;
     std::string doc;
-    bool rebuild = false;            // a change reshapes the processing graph (routing, stems, effect type, lookahead)
+    bool rebuild = false; // a change reshapes the processing graph (routing, stems, effect type, lookahead)
     RateClass rate = RateClass::Edit;
     std::function<FieldRef(Session&, const Wild&)> ref; // the field in a model, or None if its ids do not exist
 };

@@ -9,8 +9,7 @@ namespace mixroom::engine {
 
 GraphPlayer::GraphPlayer(std::shared_ptr<MixGraph> graph)
     : m_graph(std::move(graph)), m_oldL(MixGraph::kMaxBlock, 0.0f), m_oldR(MixGraph::kMaxBlock, 0.0f)
-{
-}
+{}
 
 GraphPlayer::~GraphPlayer()
 {

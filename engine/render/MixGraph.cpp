@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "engine/render/MixGraph.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -29,11 +28,38 @@ struct DenormalGuard {
 };
 } // namespace
 
+namespace {
+// What a graph is built from besides scalar values: equal keys, the same graph shape.
+std::string structureKey(const Session& s)
+{
+    std::string k = std::to_string(s.sampleRate) + "|" + std::to_string(s.tail) + "|" + std::to_string(s.master.limiter.lookahead) + "|" +
+                    std::to_string(s.master.eq.size());
+    auto strip = [&](char kind, const Strip& st) {
+        k += '|';
+        k += kind;
+        k += st.id + ":" + std::to_string(st.eq.size());
+        for (const Send& snd : st.sends)
+            k += ">" + snd.to;
+    };
+    for (const Track& t : s.tracks) {
+        strip('t', t);
+        k += "@" + t.output + "#" + t.stem;
+    }
+    for (const Group& g : s.groups)
+        strip('g', g);
+    for (const Return& r : s.returns) {
+        strip('r', r);
+        k += r.effect == EffectType::Reverb ? "~rv" : "~dl";
+    }
+    return k;
+}
+} // namespace
+
 struct MixGraph::Node {
     std::string kind, id;
     StripDsp dsp;
-    std::vector<int> sendIndex; // per return of the graph: index of the strip's send to it, or -1
-    std::vector<int> adoptFrom; // scratch for adoptState(): per return, its index in the old graph
+    std::vector<int> sendIndex;             // per return of the graph: index of the strip's send to it, or -1
+    std::vector<int> adoptFrom;             // scratch for adoptState(): per return, its index in the old graph
     std::shared_ptr<const StemSource> stem; // tracks
     EffectType effect = EffectType::Reverb; // returns
     ReverbDsp reverb;
@@ -114,33 +140,14 @@ Result<std::unique_ptr<MixGraph>> MixGraph::build(const Session& s, const StemMa
     return g;
 }
 
-bool MixGraph::setParams(const Session& s)
+bool MixGraph::setParams(const Params& p)
 {
-    return structureKey(s) == m_structure && m_mirror.store(s);
+    return p.structure == m_structure && m_mirror.store(p.values);
 }
 
-std::string MixGraph::structureKey(const Session& s)
+MixGraph::Params MixGraph::paramsOf(const Session& s)
 {
-    std::string k = std::to_string(s.sampleRate) + "|" + std::to_string(s.tail) + "|" + std::to_string(s.master.limiter.lookahead) + "|" +
-                    std::to_string(s.master.eq.size());
-    auto strip = [&](char kind, const Strip& st) {
-        k += '|';
-        k += kind;
-        k += st.id + ":" + std::to_string(st.eq.size());
-        for (const Send& snd : st.sends)
-            k += ">" + snd.to;
-    };
-    for (const Track& t : s.tracks) {
-        strip('t', t);
-        k += "@" + t.output + "#" + t.stem;
-    }
-    for (const Group& g : s.groups)
-        strip('g', g);
-    for (const Return& r : s.returns) {
-        strip('r', r);
-        k += r.effect == EffectType::Reverb ? "~rv" : "~dl";
-    }
-    return k;
+    return {structureKey(s), ParamMirror::valuesOf(s)};
 }
 
 void MixGraph::pullParams()

@@ -44,12 +44,17 @@ class MixGraph {
     static Result<std::unique_ptr<MixGraph>> build(const Session& session, const StemMap& stems);
     ~MixGraph();
 
-    // Publishes the scalar parameters of `session` (same structure as built; false and nothing
-    // published otherwise). [control thread]
-    bool setParams(const Session& session);
-    // What a graph is built from besides scalar values: strips, routing, stems, bands, sends,
-    // effect types, lookahead, tail. Equal keys: the same graph shape.
-    static std::string structureKey(const Session& session);
+    // A document's scalar parameters with the key of its shape: what a graph is built from
+    // besides scalar values (strips, routing, stems, bands, sends, effect types, lookahead, tail).
+    // Computed once per commit, published into every graph of that shape. [control thread]
+    struct Params {
+        std::string structure;
+        std::vector<double> values; // ParamMirror order
+    };
+    static Params paramsOf(const Session& session);
+    // Publishes the parameters (false, and nothing published, for another shape). [control thread]
+    bool setParams(const Params& params);
+    bool setParams(const Session& session) { return setParams(paramsOf(session)); }
     // Takes over the DSP state of `old` for every strip that both graphs have (by kind and id),
     // the master chain and the playhead. keepOld: copy, so `old` can go on running (crossfade);
     // otherwise the state moves and `old` is left for retirement. No allocation. [audio thread]
@@ -83,7 +88,7 @@ class MixGraph {
     struct Node;
     void pullParams();
 
-    Session m_model; // the audio thread's copy of the document; ParamMirror writes its scalars
+    Session m_model;         // the audio thread's copy of the document; ParamMirror writes its scalars
     std::string m_structure; // structureKey() of the document built from
     ParamMirror m_mirror;
     int m_rate = 48000;

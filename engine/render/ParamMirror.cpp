@@ -16,13 +16,17 @@ void ParamMirror::bind(Session& model)
     m_seen = 0;
 }
 
-bool ParamMirror::store(const Session& session)
+std::vector<double> ParamMirror::valuesOf(const Session& session)
 {
     std::vector<double> values;
-    values.reserve(m_refs.size());
-    forEachFieldRef(const_cast<Session&>(session), [&](const ParamSpec& spec, FieldRef ref) {
+    forEachFieldRef(const_cast<Session&>(session), [&](const ParamSpec& spec, FieldRef ref) { // reads only
         if (mirrored(spec)) values.push_back(ref.number());
     });
+    return values;
+}
+
+bool ParamMirror::store(const std::vector<double>& values)
+{
     if (values.size() != m_refs.size()) return false;
     for (size_t i = 0; i < values.size(); ++i)
         m_values[i].store(values[i], std::memory_order_relaxed);

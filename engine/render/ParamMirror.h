@@ -18,10 +18,12 @@ class ParamMirror {
   public:
     // Mirrors the fields of `model` (a copy the audio thread owns, never resized afterwards).
     void bind(Session& model);
-    // The mirrored values of `session`, in this mirror's order. `session` must have the bound
-    // structure (the same ids, bands and sends); false otherwise and nothing is stored.
-    // [control thread]
-    bool store(const Session& session);
+    // The mirrored values of a session, in mirror order: computed once per commit and stored
+    // into every graph of that shape. [control thread]
+    static std::vector<double> valuesOf(const Session& session);
+    // Stores values from valuesOf() of a session with the bound structure (the same ids, bands
+    // and sends); false, and nothing stored, when the count differs. [control thread]
+    bool store(const std::vector<double>& values);
     // Copies the newest stored values into the model; false when nothing was stored since the
     // last call. [audio thread]
     bool load();
@@ -31,7 +33,7 @@ class ParamMirror {
     static bool mirrored(const ParamSpec& spec) { return !spec.rebuild && spec.type != ParamType::Text; }
 
   private:
-    std::vector<FieldRef> m_refs;                   // into the audio thread's model
+    std::vector<FieldRef> m_refs;                    // into the audio thread's model
     std::unique_ptr<std::atomic<double>[]> m_values; // one per ref
     std::atomic<unsigned> m_version{0};
     unsigned m_seen = 0;

@@ -17,7 +17,8 @@ StemPrefetcher::~StemPrefetcher()
     m_thread.join();
 }
 
-void StemPrefetcher::track(uint32_t id, std::vector<std::shared_ptr<const StemSource>> stems, int rate, std::shared_ptr<const Cursor> cursor)
+void StemPrefetcher::track(uint32_t id, std::vector<std::shared_ptr<const StemSource>> stems, int rate,
+                           std::shared_ptr<const Cursor> cursor)
 {
     {
         std::lock_guard lock(m_mutex);
