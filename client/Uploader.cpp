@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "client/Uploader.h"
 
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
@@ -18,7 +19,7 @@ struct Answer {
     QString networkError;
 };
 
-Answer send(QNetworkAccessManager& nam, const QByteArray& verb, QNetworkRequest req, const QByteArray& data)
+Answer sendOnce(QNetworkAccessManager& nam, const QByteArray& verb, const QNetworkRequest& req, const QByteArray& data, int* retryAfter)
 {
     QNetworkReply* reply = nam.sendCustomRequest(req, verb, data);
     QEventLoop loop;
@@ -29,9 +30,26 @@ Answer send(QNetworkAccessManager& nam, const QByteArray& verb, QNetworkRequest 
     a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     a.body = QJsonDocument::fromJson(reply->readAll()).object();
     if (a.status == 0) a.networkError = reply->isFinished() ? reply->errorString() : QString("no answer from the server");
+    *retryAfter = std::clamp(reply->rawHeader("Retry-After").toInt(), 1, 30);
     reply->abort();
     reply->deleteLater();
     return a;
+}
+
+// The server takes a few large bodies at a time and answers 503 with Retry-After to the rest:
+// those wait their turn (for up to ten minutes) instead of failing.
+Answer send(QNetworkAccessManager& nam, const QByteArray& verb, const QNetworkRequest& req, const QByteArray& data)
+{
+    QElapsedTimer waited;
+    waited.start();
+    for (;;) {
+        int retryAfter = 1;
+        Answer a = sendOnce(nam, verb, req, data, &retryAfter);
+        if (a.status != 503 || waited.elapsed() > 600'000) return a;
+        QEventLoop pause;
+        QTimer::singleShot(retryAfter * 1000, &pause, &QEventLoop::quit);
+        pause.exec();
+    }
 }
 } // namespace
 

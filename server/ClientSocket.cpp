@@ -54,6 +54,7 @@ void ClientSocket::sendError(const QString& code, const QString& message, const 
 
 void ClientSocket::close(QWebSocketProtocol::CloseCode code, const QString& reason)
 {
+    m_closing = true;
     m_socket->close(code, reason.left(120));
 }
 

@@ -27,6 +27,9 @@ class ClientSocket : public QObject {
     void sendError(const QString& code, const QString& message, const QJsonObject& extra = {});
     void close(QWebSocketProtocol::CloseCode code, const QString& reason);
     QString peerAddress() const { return m_peer; }
+    bool closing() const { return m_closing; }
+    QHostAddress peerHost() const { return m_socket->peerAddress(); }
+    quint16 peerPort() const { return m_socket->peerPort(); }
 
     // Set once `hello` was accepted.
     bool authenticated = false;
@@ -46,6 +49,7 @@ class ClientSocket : public QObject {
     QTimer m_authTimer;
     QString m_peer;
     bool m_closed = false;
+    bool m_closing = false; // close() was called
 };
 
 } // namespace mixroom::server

@@ -6,12 +6,15 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 
+#include <sys/resource.h>
+
 namespace mixroom::server {
 
-namespace {
-class LowDelayTcpServer : public QTcpServer {
+// Accepts with TCP_NODELAY and a modest kernel send buffer, and puts the guard on every socket
+// before Qt's HTTP server connects to it (signals reach slots in connection order).
+class GuardedTcpServer : public QTcpServer {
   public:
-    using QTcpServer::QTcpServer;
+    GuardedTcpServer(HttpFront* front) : QTcpServer(front), m_front(front) {}
 
   protected:
     void incomingConnection(qintptr descriptor) override
@@ -21,18 +24,68 @@ class LowDelayTcpServer : public QTcpServer {
             delete socket;
             return;
         }
+        if (!m_front->admitConnection(socket)) {
+            socket->abort();
+            delete socket;
+            return;
+        }
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         // A modest kernel send buffer keeps a slow reader's backlog in Qt's queue, where the
         // server measures it (bytesToWrite) and drops audio frames instead of letting it grow.
         socket->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 64 * 1024);
         addPendingConnection(socket);
     }
+
+  private:
+    HttpFront* m_front;
 };
+
+namespace {
+const char* reasonPhrase(int status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 417: return "Expectation Failed";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
+    default: return "Error";
+    }
+}
+
+int descriptorCap(int wanted)
+{
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return wanted;
+    // Reserve descriptors for the database, stems, renders, uploads and the listening socket.
+    const qint64 usable = static_cast<qint64>(rl.rlim_cur) - 64;
+    return static_cast<int>(std::clamp<qint64>(usable, 8, wanted));
+}
 } // namespace
+
+HttpFront::HttpFront(HttpLimits limits, QObject* parent)
+    : QAbstractHttpServer(parent), m_limits(limits), m_cap(descriptorCap(limits.maxConnections))
+{
+    m_clock.start();
+    m_tick.setInterval(250);
+    connect(&m_tick, &QTimer::timeout, this, &HttpFront::tick);
+    m_tick.start();
+}
 
 quint16 HttpFront::listenLowDelay(const QHostAddress& address, quint16 port)
 {
-    auto* tcp = new LowDelayTcpServer(this);
+    auto* tcp = new GuardedTcpServer(this);
+    tcp->setMaxPendingConnections(256);
     if (!tcp->listen(address, port)) {
         delete tcp;
         return 0;
@@ -41,15 +94,224 @@ quint16 HttpFront::listenLowDelay(const QHostAddress& address, quint16 port)
     return tcp->serverPort();
 }
 
+bool HttpFront::evictable(const Conn& c) const
+{
+    if (c.closing) return false;
+    if (c.phase == Phase::WebSocket) return !c.authenticated;
+    return c.phase == Phase::Head || (c.phase == Phase::Idle && c.socket->bytesToWrite() == 0);
+}
+
+bool HttpFront::admitConnection(QTcpSocket* socket)
+{
+    const QHostAddress peer = socket->peerAddress();
+    std::unordered_map<QString, int> perAddress;
+    int mine = 0;
+    for (const auto& [s, c] : m_conns) {
+        if (c.closing) continue;
+        const int n = ++perAddress[c.peer.toString()];
+        if (c.peer == peer) mine = n;
+    }
+    int live = 0;
+    for (const auto& [a, n] : perAddress)
+        live += n;
+    auto evictOldest = [&](const std::function<bool(const Conn&)>& from) {
+        Conn* oldest = nullptr;
+        for (auto& [s, c] : m_conns)
+            if (from(c) && evictable(c) && (!oldest || c.accepted < oldest->accepted)) oldest = &c;
+        if (!oldest) return false;
+        oldest->closing = true;
+        oldest->socket->abort(); // disconnected -> deleted by Qt's server -> destroyed erases it
+        return true;
+    };
+    if (mine >= m_limits.maxConnectionsPerAddress && !evictOldest([&](const Conn& c) { return c.peer == peer; })) return false;
+    if (live >= m_cap) {
+        QString heaviest;
+        int most = 0;
+        for (const auto& [a, n] : perAddress)
+            if (n > most) {
+                most = n;
+                heaviest = a;
+            }
+        // A fair share: only an address holding fewer than the heaviest one may take its place.
+        if (mine + 1 >= most || !evictOldest([&](const Conn& c) { return c.peer.toString() == heaviest; })) return false;
+    }
+    const qint64 now = m_clock.elapsed();
+    Conn c;
+    c.socket = socket;
+    c.peer = peer;
+    c.port = socket->peerPort();
+    c.accepted = c.lastRead = now;
+    m_conns.emplace(socket, c);
+    socket->setReadBufferSize(m_limits.head.maxHeadBytes);
+    // Context m_tick, not this: a refusal disconnects Qt's own slot (whose context is this) only.
+    connect(socket, &QTcpSocket::readyRead, &m_tick, [this, socket] {
+        if (auto it = m_conns.find(socket); it != m_conns.end()) onReadyRead(it->second);
+    });
+    connect(socket, &QTcpSocket::bytesWritten, &m_tick, [this, socket] {
+        if (auto it = m_conns.find(socket); it != m_conns.end())
+            it->second.writePendingSince = socket->bytesToWrite() > 0 ? m_clock.elapsed() : 0;
+    });
+    connect(socket, &QObject::destroyed, &m_tick, [this, socket] {
+        auto it = m_conns.find(socket);
+        if (it == m_conns.end()) return;
+        if (it->second.large) --m_largeActive;
+        m_conns.erase(it);
+    });
+    return true;
+}
+
+void HttpFront::markAuthenticated(const QHostAddress& peer, quint16 port)
+{
+    for (auto& [s, c] : m_conns)
+        if (c.port == port && c.peer == peer) c.authenticated = true;
+}
+
+void HttpFront::onReadyRead(Conn& c)
+{
+    if (c.phase == Phase::WebSocket || c.closing || !c.socket->isOpen()) return;
+    // The bytes Qt's server has not read yet: this slot runs before its own.
+    const QByteArray data = c.socket->peek(c.socket->bytesAvailable());
+    const qint64 now = m_clock.elapsed();
+    if (!data.isEmpty()) c.lastRead = now;
+    qsizetype i = 0;
+    while (i < data.size() && !c.closing && c.phase != Phase::WebSocket) {
+        if (c.phase == Phase::Body) {
+            const qint64 n = std::min<qint64>(c.bodyLeft, data.size() - i);
+            c.bodyLeft -= n;
+            i += n;
+            if (c.bodyLeft == 0) endBody(c);
+            continue;
+        }
+        if (c.phase == Phase::Idle) {
+            c.phase = Phase::Head;
+            c.headStart = now;
+            c.head.clear();
+        }
+        const qsizetype before = c.head.size();
+        const qsizetype take = std::min<qsizetype>(data.size() - i, m_limits.head.maxHeadBytes - before + 1);
+        c.head.append(data.constData() + i, take);
+        const HeadScan scan = scanRequestHead(c.head, m_limits.head);
+        if (scan.status == HeadScan::Incomplete) {
+            i += take;
+            continue;
+        }
+        if (scan.status == HeadScan::Bad) return refuse(c, scan.httpStatus, "bad_request", scan.message);
+        i += scan.headBytes - before;
+        onHead(c, scan);
+    }
+}
+
+Admission HttpFront::admission(const RequestHead& head, const QHostAddress& peer) const
+{
+    const QString path = QString::fromLatin1(head.path());
+    for (const auto& [pre, p] : m_prefix)
+        if (path == pre || path.startsWith(pre + "/")) return p.admit ? p.admit(head, peer) : Admission::admit(m_limits.defaultMaxBody);
+    return Admission::admit(m_limits.defaultMaxBody);
+}
+
+void HttpFront::onHead(Conn& c, const HeadScan& scan)
+{
+    const RequestHead& head = scan.head;
+    if (head.websocket) {
+        c.phase = Phase::WebSocket; // Qt's server hands the socket to its WebSocket server
+        return;
+    }
+    const Admission a = admission(head, c.peer);
+    if (a.status != 0) return refuse(c, a.status, a.code, a.message);
+    if (head.contentLength > a.maxBody)
+        return refuse(c, 413, "too_large",
+                      a.maxBody == 0 ? QString("%1 %2 takes no request body").arg(QString::fromLatin1(head.method), QString::fromLatin1(head.path().left(100)))
+                                     : QString("the request body may be at most %1 bytes").arg(a.maxBody));
+    c.phase = Phase::Idle;
+    c.head.clear();
+    if (head.contentLength == 0) return;
+    if (head.contentLength > m_limits.largeBodyBytes) {
+        if (m_largeActive >= m_limits.maxLargeBodies)
+            return refuse(c, 503, "busy", "the server is receiving as many large bodies as it takes at once; retry shortly", 1);
+        ++m_largeActive;
+        c.large = true;
+    }
+    c.phase = Phase::Body;
+    c.bodyLeft = head.contentLength;
+    const qint64 now = m_clock.elapsed();
+    c.bodyDeadline = now + m_limits.bodyIdleMs + head.contentLength * 1000 / std::max<qint64>(1, m_limits.bodyMinBytesPerSecond);
+    // Room for the head and exactly this body (Qt keeps a request's bytes until it is complete).
+    c.socket->setReadBufferSize(scan.headBytes + head.contentLength + m_limits.head.maxHeadBytes);
+    if (head.expectContinue) c.socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+void HttpFront::endBody(Conn& c)
+{
+    c.phase = Phase::Idle;
+    c.socket->setReadBufferSize(m_limits.head.maxHeadBytes);
+    if (!c.large) return;
+    // Qt keeps a request's body until the connection's next request: after a large body the
+    // connection closes once the answer has been written, so the memory goes back at once.
+    QTcpSocket* s = c.socket;
+    QTimer::singleShot(0, s, [this, s] {
+        auto it = m_conns.find(s);
+        if (it == m_conns.end()) return;
+        it->second.closing = true;
+        s->disconnectFromHost(); // after the pending answer is written
+    });
+}
+
+void HttpFront::refuse(Conn& c, int status, const QByteArray& code, const QString& message, int retryAfter)
+{
+    c.closing = true;
+    QTcpSocket* s = c.socket;
+    emit refused(status, code, c.peer);
+    // Qt's server must not parse what follows: this connection ends with the refusal.
+    disconnect(s, &QTcpSocket::readyRead, this, nullptr);
+    const QByteArray body = QJsonDocument(QJsonObject{{"error", QString::fromLatin1(code)}, {"message", message}}).toJson(QJsonDocument::Compact);
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) +
+                     "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+    if (retryAfter > 0) out += "Retry-After: " + QByteArray::number(retryAfter) + "\r\n";
+    out += "\r\n" + body;
+    s->write(out);
+    s->disconnectFromHost();
+}
+
+void HttpFront::tick()
+{
+    const qint64 now = m_clock.elapsed();
+    std::vector<QTcpSocket*> idle;
+    for (auto& [s, c] : m_conns) {
+        if (c.closing || c.phase == Phase::WebSocket) continue;
+        if (s->bytesToWrite() > 0) {
+            if (c.writePendingSince == 0) c.writePendingSince = now;
+            if (now - c.writePendingSince > m_limits.writeStallMs) {
+                c.closing = true;
+                s->abort(); // the peer does not read its answer
+                continue;
+            }
+        } else {
+            c.writePendingSince = 0;
+        }
+        if (c.phase == Phase::Head && now - c.headStart > m_limits.headTimeoutMs) {
+            refuse(c, 408, "timeout", QString("the request head did not arrive within %1 s").arg(m_limits.headTimeoutMs / 1000.0));
+        } else if (c.phase == Phase::Body && (now - c.lastRead > m_limits.bodyIdleMs || now > c.bodyDeadline)) {
+            refuse(c, 408, "timeout", "the request body arrived too slowly");
+        } else if (c.phase == Phase::Idle && c.writePendingSince == 0 && now - c.lastRead > m_limits.idleTimeoutMs) {
+            idle.push_back(s);
+        }
+    }
+    for (QTcpSocket* s : idle) {
+        m_conns[s].closing = true;
+        s->disconnectFromHost(); // keep-alive without a request: closed quietly
+    }
+}
+
 bool HttpFront::handleRequest(const QHttpServerRequest& request, QTcpSocket* socket)
 {
     if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
         return true; // accepted: Qt 6.4 hands the socket to its WebSocket server (newWebSocketConnection)
+    if (auto it = m_conns.find(socket); it != m_conns.end()) it->second.lastRead = m_clock.elapsed();
     auto responder = makeResponder(request, socket);
     const QString path = request.url().path();
-    for (const auto& [pre, route] : m_prefix)
+    for (const auto& [pre, p] : m_prefix)
         if (path == pre || path.startsWith(pre + "/")) {
-            route(request, responder);
+            p.route(request, responder);
             return true;
         }
     auto it = m_get.find(path);

@@ -5,6 +5,7 @@
 // 202 while the render is still being made.
 #include "server/Server.h"
 
+#include "server/HttpHead.h"
 #include "server/Tokens.h"
 
 #include <QFile>
@@ -53,7 +54,9 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
     static const QRegularExpression route("^/sessions/([^/]+)/versions/([^/]+)/mix$");
     const auto m = route.match(req.url().path());
     if (!m.hasMatch()) return error(r, Status::NotFound, "not_found", "use GET /sessions/<session>/versions/<version>/mix?format=wav24");
-    if (req.method() != QHttpServerRequest::Method::Get) return error(r, Status::MethodNotAllowed, "method_not_allowed", "use GET");
+    const bool head = req.method() == QHttpServerRequest::Method::Head;
+    if (req.method() != QHttpServerRequest::Method::Get && !head)
+        return error(r, Status::MethodNotAllowed, "method_not_allowed", "use GET (or HEAD)");
     const QByteArray auth = req.value("authorization");
     const auto member =
         auth.startsWith("Bearer ") ? m_store.memberByToken(tokenHash(QString::fromUtf8(auth.mid(7).trimmed()))) : std::nullopt;
@@ -77,27 +80,34 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
     const QByteArray range = req.value("range");
     const bool partial = !range.isEmpty();
     if (partial) {
-        static const QRegularExpression bytes("^bytes=(\\d*)-(\\d*)$");
-        const auto rm = bytes.match(QString::fromLatin1(range));
-        bool ok = rm.hasMatch() && !(rm.captured(1).isEmpty() && rm.captured(2).isEmpty());
-        if (ok && rm.captured(1).isEmpty()) { // suffix: the last N bytes
-            start = std::max<qint64>(0, total - rm.captured(2).toLongLong());
-        } else if (ok) {
-            start = rm.captured(1).toLongLong();
-            if (!rm.captured(2).isEmpty()) end = std::min(end, rm.captured(2).toLongLong());
-        }
-        if (!ok || start >= total || start > end) {
+        const auto byteRange = parseByteRange(range, total);
+        if (byteRange) {
+            start = byteRange->start;
+            end = byteRange->end;
+        } else {
             r.write(QJsonDocument(QJsonObject{{"error", "bad_range"}, {"message", QString("the file has %1 bytes").arg(total)}}),
                     {{"Content-Range", "bytes */" + QByteArray::number(total)}}, Status::RequestRangeNotSatisfiable);
             return;
         }
+    }
+    const QByteArray mime = format.startsWith("flac") ? "audio/flac" : "audio/wav";
+    if (head) { // the headers a GET would get, no body
+        r.writeStatusLine(partial ? Status::PartialContent : Status::Ok);
+        r.writeHeader("Content-Type", mime);
+        r.writeHeader("Content-Length", QByteArray::number(end - start + 1));
+        r.writeHeader("X-Mixroom-SHA256", p.sha256.toLatin1());
+        r.writeHeader("Accept-Ranges", "bytes");
+        if (partial)
+            r.writeHeader("Content-Range",
+                          "bytes " + QByteArray::number(start) + "-" + QByteArray::number(end) + "/" + QByteArray::number(total));
+        r.writeBody(QByteArray());
+        return;
     }
     auto* window = new FileWindow(p.file, start, end - start + 1);
     if (!window->open(QIODevice::ReadOnly)) {
         delete window;
         return error(r, Status::InternalServerError, "internal", "the render could not be read");
     }
-    const QByteArray mime = format.startsWith("flac") ? "audio/flac" : "audio/wav";
     const QByteArray filename = "attachment; filename=\"" + QUrl::toPercentEncoding(version) + "-" + format.toLatin1() +
                                 (format.startsWith("flac") ? ".flac\"" : ".wav\"");
     if (partial)

@@ -23,12 +23,13 @@ using namespace protocol;
 
 Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* parent)
     : QObject(parent), m_store(store), m_dataDir(std::move(dataDir)), m_limits(limits), m_stems((m_dataDir + "/stems").toStdString()),
-      m_uploads(store, m_stems, m_dataDir + "/uploads",
+      m_http(limits.http), m_uploads(store, m_stems, m_dataDir + "/uploads",
                 [this](const QString& session) {
                     SessionRoom* r = room(session);
                     return r ? r->state().sampleRate : 48000;
                 }),
-      m_review(store), m_renders(m_dataDir + "/renders", m_stems)
+      m_review(store), m_renders(m_dataDir + "/renders", m_stems),
+      m_throttle(limits.failuresBeforeBan, limits.banSeconds * 1000LL)
 {
     auto route = [this](quint32 stream) -> PreviewHub* {
         const QString session = m_streamSessions.value(stream);
@@ -45,8 +46,22 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
     connect(&m_previews, &PreviewEngine::meters, this, [route](quint32 s, const QJsonObject& m) {
         if (PreviewHub* h = route(s)) h->onMeters(s, m);
     });
-    m_http.prefix("/sessions", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { pull(req, r); });
-    m_http.prefix("/uploads", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { m_uploads.handle(req, r); });
+    // Routes with a bearer token: a banned address is refused before its token is even looked at;
+    // a bad token (401) counts toward the ban like a failed `hello`.
+    auto banned = [this](const QHostAddress& peer) { return m_throttle.banned(peer.toString()); };
+    const Admission tooMany = Admission::refuse(429, "banned", "too many failed logins from this address; try again later");
+    m_http.prefix(
+        "/sessions", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { pull(req, r); },
+        [banned, tooMany](const RequestHead&, const QHostAddress& peer) { return banned(peer) ? tooMany : Admission::admit(0); });
+    m_http.prefix(
+        "/uploads", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { m_uploads.handle(req, r); },
+        [this, banned, tooMany](const RequestHead& head, const QHostAddress& peer) {
+            return banned(peer) ? tooMany : m_uploads.admit(head);
+        });
+    connect(&m_http, &HttpFront::refused, this, [this](int status, const QByteArray& code, const QHostAddress& peer) {
+        m_metrics.error(QString::fromLatin1(code));
+        if (status == 401) m_throttle.failed(peer.toString());
+    });
     m_http.get("/health", [](const QHttpServerRequest&, QHttpServerResponder& r) {
         r.write(QJsonDocument(QJsonObject{{"ok", true}, {"version", MIXROOM_VERSION}, {"protocol", kProtocolMajor}}));
     });
@@ -141,17 +156,38 @@ void Server::onNewWebSocket()
             refusal = "the server is shutting down";
         else if (!ws->origin().isEmpty() && !m_limits.allowedOrigins.contains(ws->origin()))
             refusal = QString("origin %1 is not allowed (mixroomd serve --allow-origin)").arg(ws->origin().left(80));
-        else if (m_bannedUntil.value(peer) > QDateTime::currentMSecsSinceEpoch())
+        else if (m_throttle.banned(peer))
             refusal = "too many failed logins from this address; try again later";
         else {
-            int total = 0, fromPeer = 0;
+            QHash<QString, int> waiting; // unauthenticated sockets per address
+            int total = 0;
             for (const ClientSocket* c : m_sockets)
-                if (!c->authenticated) {
+                if (!c->authenticated && !c->closing()) {
                     ++total;
-                    fromPeer += c->peerAddress() == peer;
+                    ++waiting[c->peerAddress()];
                 }
-            if (total >= m_limits.maxUnauthenticated || fromPeer >= m_limits.maxUnauthenticatedPerAddress)
-                refusal = "too many connections waiting to authenticate";
+            const int fromPeer = waiting.value(peer);
+            if (fromPeer >= m_limits.maxUnauthenticatedPerAddress)
+                refusal = "too many connections waiting to authenticate from this address";
+            else if (total >= m_limits.maxUnauthenticated) {
+                // Fair shares: a newcomer from an address with fewer waiting sockets than the
+                // heaviest one takes the place of that address's oldest; a few addresses cannot
+                // shut everyone else out.
+                QString heaviest;
+                for (auto it = waiting.cbegin(); it != waiting.cend(); ++it)
+                    if (heaviest.isEmpty() || it.value() > waiting.value(heaviest)) heaviest = it.key();
+                ClientSocket* oldest = nullptr;
+                if (fromPeer + 1 < waiting.value(heaviest))
+                    for (ClientSocket* c : m_sockets)
+                        if (!c->authenticated && !c->closing() && c->peerAddress() == heaviest) {
+                            oldest = c; // m_sockets is in arrival order
+                            break;
+                        }
+                if (oldest)
+                    oldest->close(QWebSocketProtocol::CloseCodePolicyViolated, "the server is full of unauthenticated connections");
+                else
+                    refusal = "too many connections waiting to authenticate";
+            }
         }
         if (!refusal.isEmpty()) {
             QWebSocket* raw = ws.release();
@@ -181,11 +217,7 @@ void Server::onClosed(ClientSocket* c)
 void Server::authFailed(ClientSocket* c, const QString& code, const QString& message)
 {
     m_metrics.error(code);
-    const QString peer = c->peerAddress();
-    if (code == codes::BadToken && ++m_failures[peer] >= m_limits.failuresBeforeBan) {
-        m_bannedUntil[peer] = QDateTime::currentMSecsSinceEpoch() + m_limits.banSeconds * 1000LL;
-        m_failures.remove(peer);
-    }
+    if (code == codes::BadToken) m_throttle.failed(c->peerAddress());
     c->sendError(code, message);
     c->close(QWebSocketProtocol::CloseCodePolicyViolated, message);
 }
@@ -229,7 +261,7 @@ void Server::hello(ClientSocket* c, const Message& msg)
     if (isAdmin) {
         c->authenticated = true;
         c->admin = true;
-        m_failures.remove(c->peerAddress());
+        m_http.markAuthenticated(c->peerHost(), c->peerPort());
         c->send(encode(Kind::Welcome, {{"major", kProtocolMajor}, {"features", QJsonArray{"admin"}}, {"admin", true}}));
         return;
     }
@@ -243,7 +275,7 @@ void Server::hello(ClientSocket* c, const Message& msg)
     c->memberId = member->id;
     c->memberName = member->name;
     c->role = roleFromName(member->role).value_or(Role::Client);
-    m_failures.remove(c->peerAddress());
+    m_http.markAuthenticated(c->peerHost(), c->peerPort());
     r->join(c, b.contains("lastSeq") ? static_cast<qint64>(b.value("lastSeq").toDouble()) : -1);
 }
 

@@ -7,6 +7,7 @@
 // ban after repeated failed authentication.
 // Thread: control thread.
 #include "engine/stems/StemStore.h"
+#include "server/AuthThrottle.h"
 #include "server/ClientSocket.h"
 #include "server/Metrics.h"
 #include "server/PreviewEngine.h"
@@ -40,6 +41,8 @@ struct ServerLimits {
     QStringList allowedOrigins;
     // Unfinished uploads idle this long are removed (their partial file and its record).
     qint64 uploadExpiryMs = qint64(24) * 3600 * 1000;
+    // HTTP bounds: head size, deadlines, connection shares (HttpFront.h).
+    HttpLimits http;
 };
 
 class Server : public QObject {
@@ -57,6 +60,7 @@ class Server : public QObject {
     SessionRoom* room(const QString& sessionId); // loads on demand
     const Metrics& metrics() const { return m_metrics; }
     int unauthenticatedCount() const;
+    int httpConnections() const { return m_http.connectionCount(); } // TCP connections, WebSockets included
 
   private:
     void onNewWebSocket();
@@ -86,8 +90,7 @@ class Server : public QObject {
     QElapsedTimer m_lagClock;
     std::map<QString, std::unique_ptr<SessionRoom>> m_rooms;
     QList<ClientSocket*> m_sockets;
-    QHash<QString, int> m_failures;       // per address
-    QHash<QString, qint64> m_bannedUntil; // per address, ms since epoch
+    AuthThrottle m_throttle;
     bool m_stopping = false;
 };
 

@@ -52,13 +52,63 @@ int UploadService::sweep(qint64 idleMs)
     return removed;
 }
 
+std::optional<MemberRow> UploadService::member(const QByteArray& auth) const
+{
+    if (!auth.startsWith("Bearer ")) return std::nullopt;
+    auto m = m_store.memberByToken(tokenHash(QString::fromUtf8(auth.mid(7).trimmed())));
+    if (!m || m->revoked) return std::nullopt;
+    return m;
+}
+
+qint64 UploadService::reservedBytes() const
+{
+    qint64 total = 0;
+    for (const QFileInfo& meta : QDir(m_dir).entryInfoList({"*.json"}, QDir::Files)) {
+        QFile f(meta.filePath());
+        if (!f.open(QIODevice::ReadOnly)) continue;
+        const qint64 length = static_cast<qint64>(QJsonDocument::fromJson(f.read(4096)).object().value("length").toDouble());
+        total += std::max<qint64>(0, length - QFileInfo(m_dir + "/" + meta.completeBaseName() + ".part").size());
+    }
+    return total;
+}
+
+Admission UploadService::admit(const RequestHead& head) const
+{
+    const QByteArray auth = head.value("authorization");
+    if (!auth.startsWith("Bearer ")) return Admission::refuse(401, "bad_token", "send Authorization: Bearer <member token>");
+    const auto m = member(auth);
+    if (!m) return Admission::refuse(401, "bad_token", "the token is not valid");
+    const Role role = roleFromName(m->role).value_or(Role::Client);
+    if (!allowed(role, Action::EditStructure)) return Admission::refuse(403, "forbidden", refusal(role, Action::EditStructure));
+    if (head.method != "PATCH") return Admission::admit(0);
+    static const QRegularExpression idRe("^/uploads/(u_[0-9a-f]{16})$");
+    const auto match = idRe.match(QString::fromLatin1(head.path()));
+    if (!match.hasMatch()) return Admission::refuse(404, "not_found", "no such upload");
+    QFile metaFile(m_dir + "/" + match.captured(1) + ".json");
+    if (!metaFile.open(QIODevice::ReadOnly)) return Admission::refuse(404, "not_found", "no such upload (finished, rejected or never started)");
+    const QJsonObject meta = QJsonDocument::fromJson(metaFile.read(4096)).object();
+    if (meta.value("session").toString() != m->session) return Admission::refuse(404, "not_found", "no such upload in your session");
+    const qint64 length = static_cast<qint64>(meta.value("length").toDouble());
+    const qint64 offset = QFileInfo(m_dir + "/" + match.captured(1) + ".part").size();
+    const auto at = parseDecimal(head.value("upload-offset"), kMaxUploadBytes);
+    if (!at || *at != offset)
+        return Admission::refuse(409, "conflict", QString("Upload-Offset must be %1, where the upload stands").arg(offset));
+    const qint64 room = std::min(kMaxChunkBytes, length - offset);
+    if (head.contentLength > room)
+        return Admission::refuse(413, "too_large",
+                                 QString("a chunk may be at most %1 bytes here (16 MiB, and no further than Upload-Length)").arg(room));
+    if (QStorageInfo(m_dir).bytesAvailable() < head.contentLength)
+        return Admission::refuse(507, "disk_full", "not enough disk space for this chunk");
+    return Admission::admit(head.contentLength);
+}
+
 void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& r)
 {
     // Bearer token of a member who may change the session's structure.
     const QByteArray auth = req.value("authorization");
     if (!auth.startsWith("Bearer ")) return error(r, Status::Unauthorized, "bad_token", "send Authorization: Bearer <member token>");
-    const auto member = m_store.memberByToken(tokenHash(QString::fromUtf8(auth.mid(7).trimmed())));
-    if (!member || member->revoked) return error(r, Status::Unauthorized, "bad_token", "the token is not valid");
+    const auto member = this->member(auth);
+    if (!member) return error(r, Status::Unauthorized, "bad_token", "the token is not valid");
     const Role role = roleFromName(member->role).value_or(Role::Client);
     if (!allowed(role, Action::EditStructure)) return error(r, Status::Forbidden, "forbidden", refusal(role, Action::EditStructure));
 
@@ -67,15 +117,21 @@ void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& 
     if (path == "/uploads") {
         if (req.method() != QHttpServerRequest::Method::Post)
             return error(r, Status::MethodNotAllowed, "method_not_allowed", "POST /uploads starts an upload");
-        bool ok = false;
-        const qint64 length = req.value("upload-length").toLongLong(&ok);
-        if (!ok || length <= 0 || length > kMaxUploadBytes)
+        const qint64 length = parseDecimal(req.value("upload-length"), kMaxUploadBytes).value_or(0);
+        if (length <= 0)
             return error(r, Status::BadRequest, "bad_message", QString("Upload-Length must be 1 to %1 bytes").arg(kMaxUploadBytes));
-        const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(req.value("upload-name"))).trimmed();
-        if (name.isEmpty() || name.size() > 200 || name.contains('/') || name.contains(QChar('\0')))
-            return error(r, Status::BadRequest, "bad_message", "Upload-Name must be a file name (no folders), 1-200 characters");
-        if (QStorageInfo(m_dir).bytesAvailable() < length)
-            return error(r, Status::InsufficientStorage, "disk_full", "not enough disk space for this upload");
+        QString why;
+        const auto parsed = parseUploadName(req.value("upload-name"), &why);
+        if (!parsed) return error(r, Status::BadRequest, "bad_message", why);
+        const QString name = *parsed;
+        // Space for this upload and every unfinished one, so twenty 2 GiB uploads cannot all be
+        // accepted against the same free space.
+        const qint64 reserved = reservedBytes();
+        if (QStorageInfo(m_dir).bytesAvailable() < length + reserved)
+            return error(r, Status::InsufficientStorage, "disk_full",
+                         QString("not enough disk space for this upload (%1 MB free, %2 MB promised to unfinished uploads)")
+                             .arg(QStorageInfo(m_dir).bytesAvailable() >> 20)
+                             .arg(reserved >> 20));
         const QString id = newId("u_");
         QJsonObject meta{{"name", name}, {"length", static_cast<double>(length)}, {"session", member->session}, {"member", member->id}};
         QFile m(m_dir + "/" + id + ".json");
@@ -107,9 +163,8 @@ void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& 
     }
     if (req.method() != QHttpServerRequest::Method::Patch)
         return error(r, Status::MethodNotAllowed, "method_not_allowed", "PATCH appends, GET shows the offset, DELETE abandons");
-    bool ok = false;
-    const qint64 at = req.value("upload-offset").toLongLong(&ok);
-    if (!ok || at != offset) {
+    const auto at = parseDecimal(req.value("upload-offset"), kMaxUploadBytes);
+    if (!at || *at != offset) {
         QJsonObject body = state;
         body.insert("error", "conflict");
         body.insert("message", QString("Upload-Offset must be %1, where the upload stands").arg(offset));

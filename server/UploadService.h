@@ -27,11 +27,18 @@ class UploadService {
     // `sessionRate` gives a session's sample rate (stems are stored at it).
     UploadService(Store& store, engine::StemStore& stems, QString dir, std::function<int(const QString& session)> sessionRate);
     void handle(const QHttpServerRequest& request, QHttpServerResponder& responder);
+    // Decides from a request's head alone, before its body is read: the token (401), the role
+    // (403), the upload (404), the offset (409), the chunk's size (413) and the disk (507). A PATCH
+    // is admitted for exactly the chunk it declares; nothing else takes a body.
+    Admission admit(const RequestHead& head) const;
     // Removes the uploads nobody has written to for `idleMs` (partial file and record); returns
     // how many. An upload in progress touches its file with every chunk.
     int sweep(qint64 idleMs);
 
   private:
+    // Bytes that open uploads may still write (declared length less what has arrived).
+    qint64 reservedBytes() const;
+    std::optional<MemberRow> member(const QByteArray& authorization) const;
     Store& m_store;
     engine::StemStore& m_stems;
     QString m_dir;
