@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "protocol/Messages.h"
 
+#include <algorithm>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -511,7 +512,15 @@ std::variant<Message, DecodeError> decode(const QByteArray& frame, Direction exp
     const auto kind = kindFromName(type);
     if (!kind || spec(*kind).direction != expected)
         return DecodeError{codes::UnknownMessage, QString("unknown message type \"%1\"").arg(type.left(64))};
-    for (const Field& f : spec(*kind).fields) {
+    const QVector<Field>& fields = spec(*kind).fields;
+    // Only declared fields reach the op log and other members: a client's unknown field is refused.
+    // (A client reading the server's messages ignores fields it does not know, so servers can grow.)
+    if (expected == Direction::ClientToServer)
+        for (auto it = o.constBegin(); it != o.constEnd(); ++it)
+            if (it.key() != QLatin1String("type") &&
+                std::none_of(fields.begin(), fields.end(), [&](const Field& f) { return it.key() == QLatin1String(f.name); }))
+                return DecodeError{codes::BadMessage, QString("%1: unknown field \"%2\"").arg(type, it.key().left(64))};
+    for (const Field& f : fields) {
         const QJsonValue v = o.value(QLatin1String(f.name));
         if (v.isUndefined()) {
             if (f.required) return DecodeError{codes::BadMessage, QString("%1: the field \"%2\" is required").arg(type, f.name)};

@@ -145,7 +145,8 @@ struct Message {
 };
 
 // Parses and validates one text frame against the table (known type, required fields present
-// with the right JSON types, non-finite numbers refused). Unknown extra fields are ignored.
+// with the right JSON types, non-finite numbers refused). A client's message with a field the table
+// does not declare is refused; a server's extra fields are ignored (clients tolerate newer servers).
 std::variant<Message, DecodeError> decode(const QByteArray& frame, Direction expected);
 // Builds a message of `kind` from `fields` (adds "type").
 QByteArray encode(Kind kind, QJsonObject fields);

@@ -5,6 +5,8 @@
 #include "protocol/SessionCodec.h"
 #include "server/Tokens.h"
 
+#include <QSet>
+
 namespace mixroom::server {
 
 QList<DemoInvite> ensureDemo(Store& store, engine::StemStore& stems, const QString& dataDir, QString* error)
@@ -35,7 +37,14 @@ QList<DemoInvite> ensureDemo(Store& store, engine::StemStore& stems, const QStri
             store.addMember(MemberRow{"demo-" + role, id, name, role, tokenHash(newToken()), false});
     }
     QList<DemoInvite> invites;
+    QSet<QString> revoked;
+    for (const MemberRow& m : store.members(id))
+        if (m.revoked) revoked.insert(m.id);
     for (const QString role : {"mix", "artist", "mastering", "client"}) {
+        if (revoked.contains("demo-" + role)) { // the owner revoked this member: it stays revoked
+            invites.append(DemoInvite{role, "demo-" + role, QString()});
+            continue;
+        }
         const QString token = newToken();
         if (!store.setMemberToken("demo-" + role, tokenHash(token))) {
             *error = "cannot issue the demo token for " + role;

@@ -12,7 +12,7 @@
 namespace mixroom::server {
 
 struct DemoInvite {
-    QString role, memberId, token;
+    QString role, memberId, token; // no token: the member was revoked and stays so
 };
 
 // Returns the invites (one per role) or an error sentence in `error`.

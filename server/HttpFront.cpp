@@ -103,6 +103,7 @@ bool HttpFront::evictable(const Conn& c) const
 
 bool HttpFront::admitConnection(QTcpSocket* socket)
 {
+    prune();
     const QHostAddress peer = socket->peerAddress();
     std::unordered_map<QString, int> perAddress;
     int mine = 0;
@@ -141,7 +142,8 @@ bool HttpFront::admitConnection(QTcpSocket* socket)
     c.peer = peer;
     c.port = socket->peerPort();
     c.accepted = c.lastRead = now;
-    m_conns.emplace(socket, c);
+    c.alive = socket;
+    m_conns[socket] = c; // replaces any entry a deleted socket at this address left
     socket->setReadBufferSize(m_limits.head.maxHeadBytes);
     // Context m_tick, not this: a refusal disconnects Qt's own slot (whose context is this) only.
     connect(socket, &QTcpSocket::readyRead, &m_tick, [this, socket] {
@@ -272,10 +274,25 @@ void HttpFront::refuse(Conn& c, int status, const QByteArray& code, const QStrin
     s->disconnectFromHost();
 }
 
+void HttpFront::prune()
+{
+    // Qt's WebSocket server drops every connection to a socket it upgrades (ours included), so a
+    // WebSocket's end is seen here: its socket deleted or unconnected.
+    for (auto it = m_conns.begin(); it != m_conns.end();) {
+        if (!it->second.alive || it->second.alive->state() == QAbstractSocket::UnconnectedState) {
+            if (it->second.large) --m_largeActive;
+            it = m_conns.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
 void HttpFront::tick()
 {
     const qint64 now = m_clock.elapsed();
     std::vector<QTcpSocket*> idle;
+    prune();
     for (auto& [s, c] : m_conns) {
         if (c.closing || c.phase == Phase::WebSocket) continue;
         if (s->bytesToWrite() > 0) {

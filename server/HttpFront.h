@@ -26,13 +26,13 @@
 #include <QHostAddress>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
+#include <QPointer>
+#include <QTcpSocket>
 #include <QTimer>
 
 #include <functional>
 #include <map>
 #include <unordered_map>
-
-class QTcpSocket;
 
 namespace mixroom::server {
 
@@ -96,6 +96,7 @@ class HttpFront : public QAbstractHttpServer {
     enum class Phase { Idle, Head, Body, WebSocket };
     struct Conn {
         QTcpSocket* socket = nullptr;
+        QPointer<QTcpSocket> alive; // null once deleted
         QHostAddress peer;
         quint16 port = 0;
         qint64 accepted = 0, lastRead = 0, writePendingSince = 0, headStart = 0, bodyDeadline = 0;
@@ -110,6 +111,7 @@ class HttpFront : public QAbstractHttpServer {
     void refuse(Conn& c, int status, const QByteArray& code, const QString& message, int retryAfter = 0);
     void endBody(Conn& c);
     void tick();
+    void prune();
     bool evictable(const Conn& c) const;
     Admission admission(const RequestHead& head, const QHostAddress& peer) const;
 

@@ -3,6 +3,8 @@
 
 #include "engine/model/ParamTable.h"
 
+#include "engine/model/SessionDiff.h"
+
 namespace mixroom::server {
 
 namespace {
@@ -123,6 +125,36 @@ std::optional<Action> actionForKind(protocol::Kind kind)
     case K::RestoreVersion: return Action::SaveVersion;
     default: return std::nullopt; // Set is decided per path; admin requests are not member actions
     }
+}
+
+std::optional<QString> replaceRefusal(Role role, const engine::Session& now, const engine::Session& replacement)
+{
+    auto deny = [&](Action a, const std::string& what) -> std::optional<QString> {
+        if (allowed(role, a)) return std::nullopt;
+        return QString("%1: %2").arg(QString::fromStdString(what), refusal(role, a));
+    };
+    if (now.sampleRate != replacement.sampleRate) return QString("sampleRate: the sample rate is fixed when the session is created");
+    const engine::SessionDiff d = engine::diffSessions(now, replacement);
+    for (const auto* strips : {&d.added, &d.removed})
+        for (const std::string& strip : *strips)
+            if (auto r = deny(Action::EditStructure, strip)) return r;
+    auto ids = [](const auto& list) {
+        std::vector<std::string> out;
+        for (const auto& s : list)
+            out.push_back(s.id);
+        return out;
+    };
+    if (ids(now.tracks) != ids(replacement.tracks) || ids(now.groups) != ids(replacement.groups) ||
+        ids(now.returns) != ids(replacement.returns))
+        if (auto r = deny(Action::EditStructure, "the order of strips")) return r;
+    for (const engine::ParamChange& c : d.changes) {
+        // A field on one side only is a band or send added or removed: structure.
+        const std::optional<Action> a =
+            c.before && c.after ? actionForPath(QString::fromStdString(c.path)) : std::optional(Action::EditStructure);
+        if (!a) return QString("%1: this field cannot be changed").arg(QString::fromStdString(c.path));
+        if (auto r = deny(*a, c.path)) return r;
+    }
+    return std::nullopt;
 }
 
 QString refusal(Role role, Action action)

@@ -4,6 +4,7 @@
 // action (parameter edits by the scope of their path in the engine's parameter table), and the
 // table says per role whether it is allowed.
 // Thread: any (immutable).
+#include "engine/model/Session.h"
 #include "protocol/Messages.h"
 
 #include <QJsonObject>
@@ -42,5 +43,10 @@ std::optional<Action> actionForPath(const QString& path);
 std::optional<Action> actionForKind(protocol::Kind kind);
 // A sentence for a refusal: "the client role may not edit the master chain".
 QString refusal(Role role, Action action);
+// An op that replaces many fields at once (restore_version) is checked field by field exactly as
+// the individual edits would be: every parameter that would change needs its path's action, strips
+// or bands or sends that would appear, disappear or move need the structure action. Absent when
+// the role may make every change; otherwise a refusal naming the first field it may not change.
+std::optional<QString> replaceRefusal(Role role, const engine::Session& now, const engine::Session& replacement);
 
 } // namespace mixroom::server

@@ -32,6 +32,7 @@ QString checkText(const QString& text, const char* what)
 
 QString formatMs(double ms)
 {
+    if (!(ms >= 0 && ms < 1e12)) return QString("%1 ms").arg(ms); // not a position within any song: said as a number
     const qint64 t = static_cast<qint64>(ms);
     return QString("%1:%2.%3").arg(t / 60000).arg((t / 1000) % 60, 2, 10, QChar('0')).arg((t % 1000) / 100);
 }

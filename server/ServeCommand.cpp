@@ -92,7 +92,10 @@ int runServe(const QStringList& args)
         }
         std::printf("Demo session \"Demo song\" (id demo). Join it as any role:\n");
         for (const DemoInvite& i : invites)
-            std::printf("  %-10s mixroom login %s --token %s && mixroom state\n", qPrintable(i.role), qPrintable(url), qPrintable(i.token));
+            if (i.token.isEmpty())
+                std::printf("  %-10s (revoked by the session's owner)\n", qPrintable(i.role));
+            else
+                std::printf("  %-10s mixroom login %s --token %s && mixroom state\n", qPrintable(i.role), qPrintable(url), qPrintable(i.token));
         std::printf("Try: mixroom set tracks/bass/fader -3   (as mix or artist)   and   mixroom watch   (in another terminal)\n\n");
     }
     std::printf("mixroomd listening on %s (HTTP: http://%s:%d/health, /metrics); data in %s\n", qPrintable(url),

@@ -64,7 +64,8 @@ std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, const Services
                                  },
                                  services.stems,
                                  services.previews,
-                                 [m = &services.metrics](const QString& kind, double ms) { m->jobDone(kind, ms); }};
+                                 [m = &services.metrics](const QString& kind, double ms) { m->jobDone(kind, ms); },
+                                 [r](const engine::Session& s) { return r->lengthMs(s); }};
     if (services.previews && services.stems) room->m_preview = std::make_unique<PreviewHub>(previewHost);
     return room;
 }
@@ -184,21 +185,6 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
     QJsonObject extra{{"clientSeq", clientSeq}};
     if (!b.contains("clientSeq")) return refuse(c, codes::BadMessage, op + ": the field \"clientSeq\" is required");
 
-    // Idempotent retries: a resend of an op already applied gets its original answer.
-    for (const Pending& p : m_pending)
-        if (p.row.clientId == c->clientId && p.row.clientSeq == clientSeq) {
-            m_pending.append(Pending{p.row, c, m_clock.nsecsElapsed(), true});
-            scheduleFlush();
-            return;
-        }
-    qint64 storedSeq = 0;
-    switch (m_store.seqOfClientOp(m_id, c->clientId, clientSeq, &storedSeq)) {
-    case Store::Lookup::Found: c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", storedSeq}})); return;
-    case Store::Lookup::Failed: // cannot tell whether it was applied: applying it again could double it
-        return refuse(c, codes::Internal, "the edit could not be checked against the op log: " + m_store.lastError(), extra);
-    case Store::Lookup::Absent: break;
-    }
-
     // Permission: per request kind, and for parameter edits per path.
     std::optional<Action> action = actionForKind(msg.kind);
     QString path;
@@ -217,6 +203,23 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
         addValue(extra, path);
         return refuse(c, codes::Forbidden, refusal(c->role, *action), extra);
     }
+
+    // Idempotent retries: a resend of an op already applied gets its original answer. The key is
+    // the member's own (member, clientId, clientSeq): nobody can claim another member's op.
+    const QString opClient = c->memberId + "/" + c->clientId;
+    for (const Pending& p : m_pending)
+        if (p.row.clientId == opClient && p.row.clientSeq == clientSeq) {
+            m_pending.append(Pending{p.row, c, m_clock.nsecsElapsed(), true});
+            scheduleFlush();
+            return;
+        }
+    qint64 storedSeq = 0;
+    switch (m_store.seqOfClientOp(m_id, opClient, clientSeq, &storedSeq)) {
+    case Store::Lookup::Found: c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", storedSeq}})); return;
+    case Store::Lookup::Failed: // cannot tell whether it was applied: applying it again could double it
+        return refuse(c, codes::Internal, "the edit could not be checked against the op log: " + m_store.lastError(), extra);
+    case Store::Lookup::Absent: break;
+    }
     const bool structural = protocol::rateClassOf(op, b) == engine::RateClass::Structure;
     if (!m_limiter.take(c->memberId + (structural ? "/structure" : "/edit"), structural ? kStructureRule : kEditRule)) {
         addValue(extra, path);
@@ -232,6 +235,8 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
         const QString name = b.value("version").toString();
         const auto restored = m_review->versionState(name);
         if (!restored) return refuse(c, codes::NotFound, QString("no version \"%1\"").arg(name.left(64)), extra);
+        if (auto denied = replaceRefusal(c->role, m_state, *restored))
+            return refuse(c, codes::Forbidden, QString("restore_version \"%1\" would change %2").arg(name.left(64), *denied), extra);
         args = QJsonObject{{"version", name}, {"state", QJsonDocument::fromJson(encodeSession(*restored)).object()}};
         opName = "restore";
     }
@@ -242,7 +247,7 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
         }
         return refuse(c, e->code, e->message, extra);
     }
-    OpRow row{m_id, ++m_seq, c->clientId, clientSeq, c->memberId, opName, args, static_cast<double>(QDateTime::currentMSecsSinceEpoch())};
+    OpRow row{m_id, ++m_seq, opClient, clientSeq, c->memberId, opName, args, static_cast<double>(QDateTime::currentMSecsSinceEpoch())};
     m_pending.append(Pending{row, c, m_clock.nsecsElapsed(), false});
     scheduleFlush();
 }
@@ -342,6 +347,7 @@ void SessionRoom::handleMembers(ClientSocket* c, const Message& msg)
         found = found || (m.id == member && !m.revoked);
     if (!found) return refuse(c, codes::NotFound, QString("no member \"%1\" in this session").arg(member.left(40)), extra);
     if (member == c->memberId) return refuse(c, codes::Conflict, "you cannot revoke yourself", extra);
+    if (member == m_store.creatorOf(m_id)) return refuse(c, codes::Forbidden, "the session's creator cannot be revoked", extra);
     if (!m_store.revokeMember(member)) return refuse(c, codes::Internal, "the revocation could not be stored", extra);
     c->send(encode(Kind::Revoked, {{"clientSeq", clientSeq}, {"member", member}}));
     disconnectMember(member, "your membership was revoked");

@@ -191,10 +191,19 @@ bool Store::revokeMember(const QString& memberId)
     return q.exec() && q.numRowsAffected() > 0;
 }
 
+QString Store::creatorOf(const QString& session)
+{
+    // The session's first member is the one createSession() stored with it.
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare("SELECT id FROM members WHERE session = ? ORDER BY rowid LIMIT 1");
+    q.addBindValue(session);
+    return q.exec() && q.next() ? q.value(0).toString() : QString();
+}
+
 bool Store::setMemberToken(const QString& memberId, const QByteArray& tokenHash)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare("UPDATE members SET token_hash = ?, revoked = 0 WHERE id = ?");
+    q.prepare("UPDATE members SET token_hash = ? WHERE id = ? AND revoked = 0"); // a revocation stands
     q.addBindValue(QString::fromLatin1(tokenHash));
     q.addBindValue(memberId);
     return q.exec() && q.numRowsAffected() > 0;

@@ -62,6 +62,8 @@ class Store {
     QList<MemberRow> members(const QString& session);
     std::optional<MemberRow> memberByToken(const QByteArray& tokenHash);
     bool revokeMember(const QString& memberId);
+    // The member who created the session (stored with it); nobody else may revoke them.
+    QString creatorOf(const QString& session);
     // Replaces a member's token (the demo re-issues its invite tokens at each start).
     bool setMemberToken(const QString& memberId, const QByteArray& tokenHash);
 

@@ -287,6 +287,19 @@ class TestHttpGuard : public QObject {
         QCOMPARE(QDir(f.dir.path() + "/uploads").entryList(QDir::Files).size(), 0);
     }
 
+    // A WebSocket's TCP connection leaves the registry when the WebSocket closes.
+    void webSocketsLeaveTheRegistry()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        {
+            auto c = f.connect("mix");
+            QVERIFY(c);
+            QCOMPARE(f.srv->httpConnections(), 1);
+        }
+        QTRY_COMPARE(f.srv->httpConnections(), 0);
+    }
+
     void headScanner()
     {
         using server::HeadScan;

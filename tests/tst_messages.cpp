@@ -106,10 +106,22 @@ class TestMessages : public QObject {
         QVERIFY(std::holds_alternative<Message>(decode(fromServer, Direction::ServerToClient)));
     }
 
-    void unknownFieldsAreIgnored()
+    // A client's undeclared field is refused by name; a server's is ignored (newer servers).
+    void unknownFieldsFromClientsAreRefused()
     {
-        auto d = decode(R"({"type": "ping", "id": 1, "future": {"x": 1}})", Direction::ClientToServer);
-        QVERIFY(std::holds_alternative<Message>(d));
+        auto d = decode(R"({"type": "set", "clientSeq": 1, "path": "master/fader", "value": 0, "junk": "x"})", Direction::ClientToServer);
+        QVERIFY(std::holds_alternative<DecodeError>(d));
+        QCOMPARE(std::get<DecodeError>(d).code, QString("bad_message"));
+        QVERIFY(std::get<DecodeError>(d).message.contains("\"junk\""));
+        // Every kind a client may send: its declared fields pass, one more is refused.
+        for (const MessageSpec& m : messageTable()) {
+            if (m.direction != Direction::ClientToServer) continue;
+            QJsonObject o{{"type", m.name}, {"zzz_undeclared", 1}};
+            const auto r = decode(QJsonDocument(o).toJson(), Direction::ClientToServer);
+            QVERIFY2(std::holds_alternative<DecodeError>(r) && std::get<DecodeError>(r).message.contains("zzz_undeclared"), m.name);
+        }
+        auto s = decode(R"({"type": "pong", "id": 1, "future": {"x": 1}})", Direction::ServerToClient);
+        QVERIFY(std::holds_alternative<Message>(s));
     }
 
     void protocolDocumentMatchesTable()
