@@ -23,6 +23,23 @@ Connection::Connection(QUrl url, QString token, QString clientId, QObject* paren
     connect(&m_retry, &QTimer::timeout, this, [this] { m_socket.open(m_url); });
 }
 
+void Connection::applyPresence(const QJsonArray& changed, const QJsonArray& left)
+{
+    for (const QJsonValue& v : left) {
+        m_presence.remove(v.toString());
+        m_presenceOrder.removeAll(v.toString());
+    }
+    for (const QJsonValue& v : changed) {
+        const QString id = v.toObject().value("id").toString();
+        if (!m_presence.contains(id)) m_presenceOrder.append(id);
+        m_presence.insert(id, v.toObject());
+    }
+    QJsonArray members;
+    for (const QString& id : std::as_const(m_presenceOrder))
+        members.append(m_presence.value(id));
+    emit presence(QJsonObject{{"type", "presence"}, {"members", members}});
+}
+
 Connection::~Connection()
 {
     m_socket.disconnect(this);
@@ -118,6 +135,9 @@ void Connection::onText(const QString& text)
             return;
         }
         m_welcome = b;
+        m_presence.clear();
+        m_presenceOrder.clear();
+        applyPresence(b.value("presence").toArray(), {});
         setState(State::Connected);
         // Re-send what was never acknowledged; resends are answered with the original result.
         for (const QByteArray& pending : std::as_const(m_pending))
@@ -135,7 +155,7 @@ void Connection::onText(const QString& text)
         return;
     }
     case Kind::Snapshot: m_mirror.applySnapshot(b); return;
-    case Kind::Presence: emit presence(b); return;
+    case Kind::Presence: applyPresence(b.value("members").toArray(), b.value("left").toArray()); return;
     case Kind::Ack:
         m_pending.remove(clientSeq);
         emit acked(clientSeq, static_cast<qint64>(b.value("seq").toDouble()));

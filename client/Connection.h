@@ -8,6 +8,8 @@
 #include "client/SessionMirror.h"
 #include "protocol/Messages.h"
 
+#include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QMap>
 #include <QObject>
@@ -44,7 +46,7 @@ class Connection : public QObject {
   signals:
     void welcomed(const QJsonObject& welcome);
     void edit(const QJsonObject& edit);
-    void presence(const QJsonObject& presence);
+    void presence(const QJsonObject& presence); // {members: [...]}: everyone connected now
     void acked(qint64 clientSeq, qint64 seq);
     void reply(qint64 clientSeq, const QJsonObject& message); // list/invite/... answers
     void refused(qint64 clientSeq, const QJsonObject& error); // error messages (clientSeq -1 if none)
@@ -69,6 +71,10 @@ class Connection : public QObject {
     bool m_admin = false;
     State m_state = State::Disconnected;
     QJsonObject m_welcome;
+    // Who is here: welcome.presence, then the server's deltas applied.
+    void applyPresence(const QJsonArray& changed, const QJsonArray& left);
+    QHash<QString, QJsonObject> m_presence;
+    QStringList m_presenceOrder;
     SessionMirror m_mirror;
     QMap<qint64, QByteArray> m_pending; // clientSeq -> encoded request, until ack or error
     qint64 m_nextSeq;

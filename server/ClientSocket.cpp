@@ -37,14 +37,24 @@ ClientSocket::~ClientSocket()
     if (m_socket) m_socket->disconnect(this);
 }
 
+bool ClientSocket::roomToSend()
+{
+    if (m_closed || m_closing) return false;
+    if (m_socket->bytesToWrite() <= m_sendQueueLimit) return true;
+    emit overflowed(this, "send_queue_full");
+    close(QWebSocketProtocol::CloseCodePolicyViolated,
+          QString("not reading: more than %1 KiB waiting to be sent").arg(m_sendQueueLimit / 1024));
+    return false;
+}
+
 void ClientSocket::send(const QByteArray& json)
 {
-    if (!m_closed) m_socket->sendTextMessage(QString::fromUtf8(json));
+    if (roomToSend()) m_socket->sendTextMessage(QString::fromUtf8(json));
 }
 
 void ClientSocket::sendBinary(const QByteArray& frame)
 {
-    if (!m_closed) m_socket->sendBinaryMessage(frame);
+    if (roomToSend()) m_socket->sendBinaryMessage(frame);
 }
 
 void ClientSocket::sendError(const QString& code, const QString& message, const QJsonObject& extra)
@@ -54,13 +64,44 @@ void ClientSocket::sendError(const QString& code, const QString& message, const 
 
 void ClientSocket::close(QWebSocketProtocol::CloseCode code, const QString& reason)
 {
+    if (m_closing) return;
     m_closing = true;
     m_socket->close(code, reason.left(120));
+    // A peer that never reads never answers the close frame either.
+    QTimer::singleShot(kCloseGraceMs, this, [this] {
+        if (!m_closed) m_socket->abort();
+    });
 }
 
 void ClientSocket::onText(const QString& text)
 {
-    auto decoded = decode(text.toUtf8(), Direction::ClientToServer);
+    if (m_closing) return;
+    QByteArray utf8 = text.toUtf8();
+    if (m_inbox.size() >= kMaxInboxMessages || m_inboxBytes + utf8.size() > kMaxInboxBytes) {
+        m_inbox.clear();
+        m_inboxBytes = 0;
+        emit overflowed(this, "flooding");
+        close(QWebSocketProtocol::CloseCodePolicyViolated,
+              QString("flooding: more than %1 messages waiting to be handled").arg(kMaxInboxMessages));
+        return;
+    }
+    m_inboxBytes += utf8.size();
+    m_inbox.append(std::move(utf8));
+    if (m_inbox.size() == 1) emit received(this);
+}
+
+bool ClientSocket::handleNext()
+{
+    if (m_inbox.isEmpty()) return false;
+    const QByteArray text = m_inbox.takeFirst();
+    m_inboxBytes -= text.size();
+    if (!m_closing) handle(text);
+    return !m_inbox.isEmpty();
+}
+
+void ClientSocket::handle(const QByteArray& text)
+{
+    auto decoded = decode(text, Direction::ClientToServer);
     if (auto* err = std::get_if<DecodeError>(&decoded)) {
         QJsonObject extra;
         sendError(err->code, err->message, extra);

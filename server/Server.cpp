@@ -197,16 +197,46 @@ void Server::onNewWebSocket()
             continue;
         }
         auto* c = new ClientSocket(std::move(ws), m_limits.authTimeoutMs, this);
+        c->setSendQueueLimit(m_limits.sendQueueBytes);
         m_sockets.append(c);
         m_metrics.connectionOpened();
         connect(c, &ClientSocket::message, this, &Server::onMessage);
+        connect(c, &ClientSocket::received, this, [this](ClientSocket* s) {
+            if (!m_ready.contains(s)) m_ready.append(s);
+            if (!m_drainScheduled) {
+                m_drainScheduled = true;
+                QTimer::singleShot(0, this, &Server::drain);
+            }
+        });
+        connect(c, &ClientSocket::overflowed, this, [this](ClientSocket*, const QString& code) { m_metrics.error(code); });
         connect(c, &ClientSocket::refused, this, [this](ClientSocket*, const QString& code) { m_metrics.error(code); });
         connect(c, &ClientSocket::closed, this, &Server::onClosed);
     }
 }
 
+void Server::drain()
+{
+    m_drainScheduled = false;
+    QElapsedTimer slice;
+    slice.start();
+    while (!m_ready.isEmpty() && slice.elapsed() < kDrainSliceMs) {
+        // One round: every waiting socket's oldest message, in turn.
+        const QList<ClientSocket*> round = std::exchange(m_ready, {});
+        for (qsizetype i = 0; i < round.size(); ++i) {
+            ClientSocket* c = round[i];
+            if (!m_sockets.contains(c)) continue; // closed meanwhile
+            if (c->handleNext() && !m_ready.contains(c)) m_ready.append(c);
+        }
+    }
+    if (!m_ready.isEmpty() && !m_drainScheduled) {
+        m_drainScheduled = true;
+        QTimer::singleShot(0, this, &Server::drain);
+    }
+}
+
 void Server::onClosed(ClientSocket* c)
 {
+    m_ready.removeAll(c);
     m_sockets.removeAll(c);
     m_metrics.connectionClosed();
     if (!c->sessionId.isEmpty())

@@ -41,6 +41,8 @@ struct ServerLimits {
     QStringList allowedOrigins;
     // Unfinished uploads idle this long are removed (their partial file and its record).
     qint64 uploadExpiryMs = qint64(24) * 3600 * 1000;
+    // Bytes queued towards one socket before it is closed as not reading (ClientSocket.h).
+    qint64 sendQueueBytes = ClientSocket::kMaxSendQueueBytes;
     // HTTP bounds: head size, deadlines, connection shares (HttpFront.h).
     HttpLimits http;
 };
@@ -66,6 +68,12 @@ class Server : public QObject {
     void onNewWebSocket();
     void onMessage(ClientSocket* c, const protocol::Message& msg);
     void onClosed(ClientSocket* c);
+    // Fair turns: one message of each socket with a waiting message per round, rounds of at most
+    // kDrainSliceMs, the event loop running between them (so acks go out and sockets are read).
+    void drain();
+    static constexpr int kDrainSliceMs = 4;
+    QList<ClientSocket*> m_ready;
+    bool m_drainScheduled = false;
     void hello(ClientSocket* c, const protocol::Message& msg);
     void adminRequest(ClientSocket* c, const protocol::Message& msg);
     void authFailed(ClientSocket* c, const QString& code, const QString& message);

@@ -94,14 +94,15 @@ void SessionRoom::join(ClientSocket* c, qint64 lastSeq)
     } else {
         w.insert("state", QJsonDocument::fromJson(encodeSession(m_committed)).object());
     }
+    w.insert("presence", presenceList(presenceNow()));
     c->send(encode(Kind::Welcome, w));
-    broadcastPresence();
+    presenceChanged();
 }
 
 void SessionRoom::leave(ClientSocket* c)
 {
     if (m_preview) m_preview->leave(c);
-    if (m_clients.removeAll(c) > 0) broadcastPresence();
+    if (m_clients.removeAll(c) > 0) presenceChanged();
 }
 
 void SessionRoom::refuse(ClientSocket* c, const QString& code, const QString& message, const QJsonObject& extra)
@@ -123,7 +124,7 @@ void SessionRoom::handle(ClientSocket* c, const Message& msg)
         const QString path = b.value("path").toString().left(200);
         if (path != c->touching) {
             c->touching = path;
-            broadcastPresence();
+            presenceChanged();
         }
         return;
     }
@@ -371,7 +372,33 @@ void SessionRoom::broadcast(const QByteArray& json)
         s->send(json);
 }
 
-void SessionRoom::broadcastPresence()
+void SessionRoom::presenceChanged()
+{
+    if (!m_presenceTimer.isActive()) m_presenceTimer.start();
+}
+
+QJsonArray SessionRoom::presenceList(const std::pair<QStringList, QHash<QString, QJsonObject>>& p)
+{
+    QJsonArray members;
+    for (const QString& id : p.first)
+        members.append(p.second.value(id));
+    return members;
+}
+
+void SessionRoom::sendPresence()
+{
+    const auto [order, now] = presenceNow();
+    QJsonArray changed, left;
+    for (const QString& id : order)
+        if (m_presenceSent.value(id) != now.value(id)) changed.append(now.value(id));
+    for (auto it = m_presenceSent.cbegin(); it != m_presenceSent.cend(); ++it)
+        if (!now.contains(it.key())) left.append(it.key());
+    m_presenceSent = now;
+    if (changed.isEmpty() && left.isEmpty()) return;
+    broadcast(encode(Kind::Presence, {{"members", changed}, {"left", left}}));
+}
+
+std::pair<QStringList, QHash<QString, QJsonObject>> SessionRoom::presenceNow() const
 {
     QHash<QString, QJsonObject> byMember;
     QStringList order;
@@ -385,10 +412,7 @@ void SessionRoom::broadcastPresence()
         o["connections"] = o["connections"].toInt() + 1;
         if (!s->touching.isEmpty()) o["touching"] = s->touching;
     }
-    QJsonArray members;
-    for (const QString& id : order)
-        members.append(byMember[id]);
-    broadcast(encode(Kind::Presence, {{"members", members}}));
+    return {order, byMember};
 }
 
 } // namespace mixroom::server

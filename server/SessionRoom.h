@@ -17,7 +17,9 @@
 
 #include <QElapsedTimer>
 #include <QList>
+#include <QJsonArray>
 #include <QObject>
+#include <QTimer>
 #include <QPointer>
 
 #include <memory>
@@ -64,13 +66,25 @@ class SessionRoom : public QObject {
     // Commits what is pending now (before shutdown). Returns false if the commit failed.
     bool flush();
 
+    static constexpr int kPresenceIntervalMs = 200; // presence: at most one message this often
+
   private:
-    explicit SessionRoom(const Services& s) : m_store(s.store), m_stems(s.stemExists), m_metrics(s.metrics), m_stemFrames(s.stemFrames) {}
+    explicit SessionRoom(const Services& s) : m_store(s.store), m_stems(s.stemExists), m_metrics(s.metrics), m_stemFrames(s.stemFrames)
+    {
+        m_presenceTimer.setSingleShot(true);
+        m_presenceTimer.setInterval(kPresenceIntervalMs);
+        connect(&m_presenceTimer, &QTimer::timeout, this, &SessionRoom::sendPresence);
+    }
     void applyEdit(ClientSocket* c, const protocol::Message& msg);
     void addValue(QJsonObject& extra, const QString& path) const;
     void handleMembers(ClientSocket* c, const protocol::Message& msg);
     void broadcast(const QByteArray& json);
-    void broadcastPresence();
+    // Presence is coalesced (at most one message per kPresenceIntervalMs) and sent as a delta
+    // against what was last sent: members that joined or changed, ids that left.
+    void presenceChanged();
+    void sendPresence();
+    std::pair<QStringList, QHash<QString, QJsonObject>> presenceNow() const;
+    static QJsonArray presenceList(const std::pair<QStringList, QHash<QString, QJsonObject>>& p);
     void scheduleFlush();
     void refuse(ClientSocket* c, const QString& code, const QString& message, const QJsonObject& extra = {});
 
@@ -93,6 +107,8 @@ class SessionRoom : public QObject {
     QList<ClientSocket*> m_clients;
     QList<Pending> m_pending;
     bool m_flushScheduled = false;
+    QTimer m_presenceTimer;
+    QHash<QString, QJsonObject> m_presenceSent;
     RateLimiter m_limiter;
     QElapsedTimer m_clock;
     std::function<qint64(const QString&)> m_stemFrames;

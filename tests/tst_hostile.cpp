@@ -6,9 +6,74 @@
 #include "engine/stems/StemStore.h"
 #include "server/DemoSetup.h"
 
+#include <QTcpSocket>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 using namespace mixroom;
 using namespace mixroom::test;
 using protocol::Kind;
+
+namespace {
+// A member that authenticates and then never reads: a raw TCP socket doing the WebSocket handshake
+// by hand, with tiny receive buffers so the server's data backs up at once.
+struct NonReader {
+    QTcpSocket s;
+    bool join(quint16 port, const QString& token, const QString& clientId)
+    {
+        // The receive buffer is set on the descriptor before connecting, so the window starts small.
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0); // loopback connects at once
+        const int small = 4096;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(port);
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 || !s.setSocketDescriptor(fd)) return false;
+        s.write("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        QByteArray in;
+        QElapsedTimer t;
+        t.start();
+        while (!in.contains("\r\n\r\n") && t.elapsed() < 5000) {
+            QTest::qWait(2);
+            in += s.readAll();
+        }
+        if (!in.startsWith("HTTP/1.1 101")) return false;
+        sendText(QJsonDocument(QJsonObject{{"type", "hello"}, {"major", 1}, {"token", token}, {"clientId", clientId}}).toJson(QJsonDocument::Compact));
+        s.setReadBufferSize(1); // from now on nothing is read
+        return true;
+    }
+    void sendText(const QByteArray& payload) // one masked text frame (RFC 6455 5.2)
+    {
+        QByteArray f;
+        f.append(char(0x81));
+        if (payload.size() < 126) {
+            f.append(char(0x80 | payload.size()));
+        } else {
+            f.append(char(0x80 | 126));
+            f.append(char(payload.size() >> 8));
+            f.append(char(payload.size() & 0xff));
+        }
+        const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+        f.append(mask, 4);
+        for (qsizetype i = 0; i < payload.size(); ++i)
+            f.append(char(payload[i] ^ mask[i % 4]));
+        s.write(f);
+    }
+};
+
+qint64 rssKiB()
+{
+    QFile f("/proc/self/status");
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').first().toLongLong();
+    return 0;
+}
+} // namespace
 
 class TestHostile : public QObject {
     Q_OBJECT
@@ -144,6 +209,104 @@ class TestHostile : public QObject {
             answer = mix.next();
         QCOMPARE(answer.value("type").toString(), QString("ack"));
         QTRY_COMPARE(f.srv->room(f.sessionId)->state().tracks[0].fader, -9.0);
+    }
+
+    // Members that never read are closed once their queue passes the bound (the close frame they
+    // never read does not keep them either); the server does not buffer for them without bound and
+    // the editor stays connected.
+    void nonReadersAreClosedAtTheBound()
+    {
+        ServerFixture f;
+        server::ServerLimits limits;
+        limits.sendQueueBytes = 64 * 1024;
+        QVERIFY(f.start(limits));
+        auto mix = f.connect("mix");
+        QVERIFY(mix);
+        std::vector<std::unique_ptr<NonReader>> readers;
+        for (int i = 0; i < 30; ++i) {
+            readers.push_back(std::make_unique<NonReader>());
+            QVERIFY(readers.back()->join(f.port, f.tokens["client"], QString("nr%1").arg(i)));
+        }
+        QTRY_COMPARE(f.srv->httpConnections(), 31);
+        const qint64 before = rssKiB();
+        // Edits fan out to everyone; the non-readers back up and are cut off.
+        QElapsedTimer t;
+        t.start();
+        int i = 0;
+        while (f.srv->httpConnections() > 1 && t.elapsed() < 30000) {
+            mix->request(Kind::Set, {{"path", "tracks/bass/pan"}, {"value", (i++ % 200) / 200.0 - 0.5}});
+            QTest::qWait(5);
+        }
+        QCOMPARE(f.srv->httpConnections(), 1);
+        QCOMPARE(mix->state(), client::Connection::State::Connected);
+        QVERIFY2(rssKiB() - before < 50 * 1024, qPrintable(QString("grew %1 KiB").arg(rssKiB() - before)));
+        QVERIFY(f.srv->metrics().render(1).contains("send_queue_full"));
+    }
+
+    // Presence is coalesced and sent as deltas: 60 members joining cost O(n) presence bytes for an
+    // observer, not O(n^2).
+    void presenceIsCoalescedDeltas()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        RawSocket observer;
+        QVERIFY(observer.open(f.url()));
+        QCOMPARE(observer.hello(f.tokens["mix"]).value("type").toString(), QString("welcome"));
+        qint64 presenceBytes = 0;
+        int presenceMessages = 0;
+        QObject::connect(&observer.ws, &QWebSocket::textMessageReceived, [&](const QString& t) {
+            if (t.contains("\"presence\"")) {
+                presenceBytes += t.size();
+                ++presenceMessages;
+            }
+        });
+        std::vector<std::unique_ptr<client::Connection>> members;
+        for (int i = 0; i < 60; ++i) {
+            members.push_back(f.connect("client", QString("c%1").arg(i)));
+            QVERIFY(members.back());
+        }
+        QTRY_VERIFY(presenceMessages > 0);
+        QTest::qWait(2 * server::SessionRoom::kPresenceIntervalMs + 100); // the last coalesced delta
+        // One entry per member that joined, plus the coalescing windows' envelopes.
+        QVERIFY2(presenceBytes < 60 * 200 + presenceMessages * 100, qPrintable(QString("%1 bytes").arg(presenceBytes)));
+        // The members' own view is whole: 61 connections of two members.
+        QSignalSpy spy(members.back().get(), &client::Connection::presence);
+        members.front().reset();
+        QVERIFY(spy.wait(5000));
+        int connections = 0;
+        for (const QJsonValue& v : spy.last().at(0).toJsonObject().value("members").toArray())
+            connections += v.toObject().value("connections").toInt();
+        QCOMPARE(connections, 60);
+    }
+
+    // A member flooding edits does not hold up another editor: the other's ack comes back while
+    // most of the flood is still waiting its turn.
+    void floodingWaitsItsTurn()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        RawSocket flooder;
+        QVERIFY(flooder.open(f.url()));
+        QCOMPARE(flooder.hello(f.tokens["artist"]).value("type").toString(), QString("welcome"));
+        int floodAnswers = 0;
+        QObject::connect(&flooder.ws, &QWebSocket::textMessageReceived, [&](const QString& t) {
+            if (t.contains("\"clientSeq\"")) ++floodAnswers;
+        });
+        auto editor = f.connect("mix");
+        QVERIFY(editor);
+        const int flood = 3000;
+        for (int i = 0; i < flood; ++i)
+            flooder.ws.sendTextMessage(QString(R"({"type":"set","clientSeq":%1,"path":"tracks/vox/pan","value":%2})").arg(i + 1).arg((i % 100) / 100.0));
+        flooder.ws.flush();
+        QTest::qWait(20); // let the flood reach the server first
+        int answersWhenAcked = -1;
+        QObject::connect(editor.get(), &client::Connection::acked, [&] {
+            if (answersWhenAcked < 0) answersWhenAcked = floodAnswers;
+        });
+        editor->request(Kind::Set, {{"path", "tracks/bass/fader"}, {"value", -5.0}});
+        QTRY_VERIFY_WITH_TIMEOUT(answersWhenAcked >= 0, 20000);
+        QVERIFY2(answersWhenAcked < flood / 2, qPrintable(QString("%1 flood answers before the editor's ack").arg(answersWhenAcked)));
+        QTRY_COMPARE_WITH_TIMEOUT(floodAnswers, flood, 30000); // and the flood is answered in full
     }
 
     // Positions far past the song are refused with a readable sentence (no undefined behaviour in
