@@ -82,28 +82,26 @@ void PreviewHub::peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& b)
         if (!v) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(source.left(64)));
         doc = *v;
     }
-    const QString key = RenderCache::keyOf(doc) + "/" + QString::number(bins);
+    const QString key = RenderCache::keyOf(doc);
     if (auto it = m_peakCache.constFind(key); it != m_peakCache.constEnd()) {
-        QJsonObject out = *it;
+        QJsonObject out = foldPeaks(**it, bins);
         out.insert("clientSeq", clientSeq);
         out.insert("source", source);
         c->send(encode(Kind::Peaks, out));
         return;
     }
     QList<PeakWaiter>& waiting = m_peakWaiters[key];
-    waiting.append(PeakWaiter{c, clientSeq, source});
+    waiting.append(PeakWaiter{c, clientSeq, source, bins});
     if (waiting.size() > 1) return; // already being computed
-    m_pool.start([this, key, doc, bins, stems = m_host.stems, cancel = m_cancel] {
+    m_pool.start([this, key, doc, stems = m_host.stems, cancel = m_cancel] {
         QElapsedTimer took;
         took.start();
-        // Chunks of 256 frames (peak, sum of squares), folded into bins once the length is known.
         constexpr int kChunk = 256;
-        std::vector<float> chunkPeak;
-        std::vector<double> chunkSq;
+        auto chunks = std::make_shared<PeakChunks>();
+        chunks->rate = doc.sampleRate;
         float peak = 0;
         double sq = 0;
         int inChunk = 0;
-        int64_t frames = 0;
         QString error;
         auto loaded = engine::loadSessionStems(doc, "", *stems);
         if (!loaded) error = QString::fromStdString(loaded.error().message);
@@ -116,58 +114,61 @@ void PreviewHub::peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& b)
                         peak = std::max(peak, std::max(std::abs(l[i]), std::abs(r[i])));
                         sq += double(l[i]) * l[i] + double(r[i]) * r[i];
                         if (++inChunk == kChunk) {
-                            chunkPeak.push_back(peak);
-                            chunkSq.push_back(sq);
+                            chunks->peak.push_back(peak);
+                            chunks->sq.push_back(sq);
                             peak = 0, sq = 0, inChunk = 0;
                         }
                     }
-                    frames += n;
+                    chunks->frames += n;
                     return engine::Ok{};
                 },
                 {}, false);
             if (!rep) error = QString::fromStdString(rep.error().message);
             if (inChunk > 0) {
-                chunkPeak.push_back(peak);
-                chunkSq.push_back(sq);
+                chunks->peak.push_back(peak);
+                chunks->sq.push_back(sq);
             }
-        }
-        QJsonObject out;
-        if (error.isEmpty()) {
-            const size_t chunks = chunkPeak.size();
-            QJsonArray peaks, rms;
-            for (int i = 0; i < bins; ++i) {
-                const size_t a = chunks * static_cast<size_t>(i) / static_cast<size_t>(bins);
-                const size_t z = std::max(a + 1, chunks * static_cast<size_t>(i + 1) / static_cast<size_t>(bins));
-                float p = 0;
-                double s = 0;
-                int64_t n = 0;
-                for (size_t k = a; k < std::min(z, chunks); ++k) {
-                    p = std::max(p, chunkPeak[k]);
-                    s += chunkSq[k];
-                    n += k + 1 == chunks && inChunk > 0 ? inChunk : kChunk;
-                }
-                peaks.append(std::round(p * 1e4) / 1e4);
-                rms.append(n > 0 ? std::round(std::sqrt(s / (2.0 * n)) * 1e4) / 1e4 : 0.0);
-            }
-            out = QJsonObject{{"bins", bins}, {"lengthMs", frames * 1000.0 / doc.sampleRate}, {"peak", peaks}, {"rms", rms}};
+            chunks->lastChunkFrames = inChunk > 0 ? inChunk : kChunk;
         }
         const double ms = static_cast<double>(took.nsecsElapsed()) / 1e6;
         QMetaObject::invokeMethod(
             this,
-            [this, key, out, error, ms] {
+            [this, key, chunks = std::shared_ptr<const PeakChunks>(chunks), error, ms] {
                 if (m_host.jobDone) m_host.jobDone("peaks", ms);
-                peaksDone(key, out, error);
+                peaksDone(key, chunks, error);
             },
             Qt::QueuedConnection);
     });
 }
 
-void PreviewHub::peaksDone(const QString& key, const QJsonObject& peaks, const QString& error)
+QJsonObject PreviewHub::foldPeaks(const PeakChunks& c, int bins)
+{
+    constexpr int kChunk = 256;
+    const size_t chunks = c.peak.size();
+    QJsonArray peaks, rms;
+    for (int i = 0; i < bins; ++i) {
+        const size_t a = chunks * static_cast<size_t>(i) / static_cast<size_t>(bins);
+        const size_t z = std::max(a + 1, chunks * static_cast<size_t>(i + 1) / static_cast<size_t>(bins));
+        float p = 0;
+        double s = 0;
+        int64_t n = 0;
+        for (size_t k = a; k < std::min(z, chunks); ++k) {
+            p = std::max(p, c.peak[k]);
+            s += c.sq[k];
+            n += k + 1 == chunks ? c.lastChunkFrames : kChunk;
+        }
+        peaks.append(std::round(p * 1e4) / 1e4);
+        rms.append(n > 0 ? std::round(std::sqrt(s / (2.0 * n)) * 1e4) / 1e4 : 0.0);
+    }
+    return QJsonObject{{"bins", bins}, {"lengthMs", c.frames * 1000.0 / c.rate}, {"peak", peaks}, {"rms", rms}};
+}
+
+void PreviewHub::peaksDone(const QString& key, std::shared_ptr<const PeakChunks> chunks, const QString& error)
 {
     if (error.isEmpty()) {
-        m_peakCache.insert(key, peaks);
+        m_peakCache.insert(key, chunks);
         m_peakOrder.append(key);
-        while (m_peakOrder.size() > 32)
+        while (m_peakOrder.size() > 8)
             m_peakCache.remove(m_peakOrder.takeFirst());
     }
     for (const PeakWaiter& w : m_peakWaiters.take(key)) {
@@ -176,7 +177,7 @@ void PreviewHub::peaksDone(const QString& key, const QJsonObject& peaks, const Q
             refuse(w.socket, w.clientSeq, codes::Internal, "the overview could not be rendered: " + error);
             continue;
         }
-        QJsonObject out = peaks;
+        QJsonObject out = foldPeaks(*chunks, w.bins);
         out.insert("clientSeq", w.clientSeq);
         out.insert("source", w.source);
         w.socket->send(encode(Kind::Peaks, out));

@@ -85,7 +85,6 @@ class PreviewHub : public QObject {
     void install(quint32 id, Stream& st, std::shared_ptr<MixGraph> graph, const engine::Session& doc, const QString& source, double gainDb,
                  bool abSwitch);
     void peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& request);
-    void peaksDone(const QString& key, const QJsonObject& peaks, const QString& error);
     quint32 startStream(int bitrate, int frameMs, QString* error);
     void stopListening(ClientSocket* c);
     quint32 ownStream(ClientSocket* c) const;
@@ -95,13 +94,25 @@ class PreviewHub : public QObject {
     QHash<quint32, Stream> m_streams;
     QHash<ClientSocket*, Listener> m_listeners;
     quint32 m_follow = 0;
-    // Waveform overviews: computed on m_pool, cached by mix document and bin count.
+    // Waveform overviews: one render per mix document on m_pool (peak and energy per 256 frames),
+    // cached by document; any bin count is folded from that, so requests differing only in `bins`
+    // never render again.
+    struct PeakChunks {
+        std::vector<float> peak;
+        std::vector<double> sq;
+        int lastChunkFrames = 0;
+        int64_t frames = 0;
+        int rate = 48000;
+    };
     struct PeakWaiter {
         QPointer<ClientSocket> socket;
         qint64 clientSeq = 0;
         QString source;
+        int bins = 1000;
     };
-    QHash<QString, QJsonObject> m_peakCache;
+    static QJsonObject foldPeaks(const PeakChunks& chunks, int bins);
+    void peaksDone(const QString& key, std::shared_ptr<const PeakChunks> chunks, const QString& error);
+    QHash<QString, std::shared_ptr<const PeakChunks>> m_peakCache;
     QStringList m_peakOrder; // oldest first, for eviction
     QHash<QString, QList<PeakWaiter>> m_peakWaiters;
     QThreadPool m_pool;

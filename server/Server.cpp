@@ -69,6 +69,9 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
         r.write(m_metrics.render(static_cast<int>(m_rooms.size())).toUtf8(), "text/plain; version=0.0.4");
     });
     connect(&m_http, &QAbstractHttpServer::newWebSocketConnection, this, &Server::onNewWebSocket);
+    // What a crash in the middle of an import left behind goes first.
+    if (const int n = m_stems.removeStaleTemporaries() + m_uploads.removeInterrupted())
+        qInfo("mixroomd: removed %d file(s) left by an interrupted import", n);
     // Abandoned uploads expire: swept at start and then a few times per expiry period.
     m_uploads.sweep(m_limits.uploadExpiryMs);
     m_uploadSweep.setInterval(static_cast<int>(std::clamp<qint64>(m_limits.uploadExpiryMs / 4, 50, 10 * 60 * 1000)));

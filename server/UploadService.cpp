@@ -102,6 +102,14 @@ Admission UploadService::admit(const RequestHead& head) const
     return Admission::admit(head.contentLength);
 }
 
+int UploadService::removeInterrupted()
+{
+    int removed = 0;
+    for (const QFileInfo& f : QDir(m_dir).entryInfoList(QDir::Files))
+        if (f.suffix() != "json" && f.suffix() != "part" && QFile::remove(f.filePath())) ++removed;
+    return removed;
+}
+
 void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& r)
 {
     // Bearer token of a member who may change the session's structure.

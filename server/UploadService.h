@@ -34,6 +34,8 @@ class UploadService {
     // Removes the uploads nobody has written to for `idleMs` (partial file and record); returns
     // how many. An upload in progress touches its file with every chunk.
     int sweep(qint64 idleMs);
+    // At start: removes files an import interrupted by a crash left (an upload renamed for import).
+    int removeInterrupted();
 
   private:
     // Bytes that open uploads may still write (declared length less what has arrived).

@@ -309,6 +309,29 @@ class TestHostile : public QObject {
         QTRY_COMPARE_WITH_TIMEOUT(floodAnswers, flood, 30000); // and the flood is answered in full
     }
 
+    // Overviews that differ only in their bin count share one render: a client asking for 120
+    // different counts queues one render, not 120.
+    void peakRequestsShareOneRender()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        RawSocket client;
+        QVERIFY(client.open(f.url()));
+        QCOMPARE(client.hello(f.tokens["client"]).value("type").toString(), QString("welcome"));
+        for (int i = 0; i < 120; ++i)
+            client.ws.sendTextMessage(QString(R"({"type":"get_peaks","clientSeq":%1,"bins":%2})").arg(i + 1).arg(100 + i));
+        int answered = 0;
+        while (answered < 120) {
+            const QJsonObject m = client.next();
+            QVERIFY2(!m.isEmpty(), qPrintable(QString("%1 answers").arg(answered)));
+            if (m.value("type").toString() != "peaks") continue;
+            QCOMPARE(m.value("bins").toInt(), 100 + static_cast<int>(m.value("clientSeq").toDouble()) - 1);
+            QCOMPARE(m.value("peak").toArray().size(), m.value("bins").toInt());
+            ++answered;
+        }
+        QVERIFY(f.srv->metrics().render(1).contains("mixroom_job_duration_ms_count{kind=\"peaks\"} 1\n"));
+    }
+
     // Positions far past the song are refused with a readable sentence (no undefined behaviour in
     // formatting, no seek that lands at 0).
     void hugePositionsAreRefused()

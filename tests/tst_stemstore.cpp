@@ -29,6 +29,54 @@ QStringList storedFiles(const QString& dir)
 class TestStemStore : public QObject {
     Q_OBJECT
   private slots:
+    // A small FLAC of long silence (a decompression amplifier) is refused from its header, before
+    // a sample is decoded; so is one that would decode past the size limit.
+    void importsAreBoundedFromTheHeader()
+    {
+        QTemporaryDir dir;
+        const std::string flac = (dir.path() + "/silence.flac").toStdString();
+        QVERIFY(writeAudio(flac, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 48000, 2, std::vector<float>(48000 * 2 * 90, 0.0f)));
+        QVERIFY(QFileInfo(QString::fromStdString(flac)).size() < 200 * 1024); // 90 s of stereo in a few KB
+        StemLimits limits;
+        limits.maxSeconds = 60;
+        StemStore store((dir.path() + "/stems").toStdString(), limits);
+        auto r = store.import(flac, 48000);
+        QVERIFY(!r.ok());
+        QCOMPARE(QString::fromStdString(r.error().code), QString("stem_too_long"));
+        QVERIFY(QString::fromStdString(r.error().message).contains("limit is 1 min"));
+        StemLimits small;
+        small.maxDecodedBytes = 10 << 20; // 90 s of stereo float at 48 kHz is ~33 MB
+        StemStore store2((dir.path() + "/stems2").toStdString(), small);
+        auto r2 = store2.import(flac, 48000);
+        QCOMPARE(QString::fromStdString(r2.error().code), QString("stem_too_large"));
+        // Nothing was written for either.
+        for (const char* sub : {"/stems", "/stems2"})
+            for (const QFileInfo& f : QDir(dir.path() + sub).entryInfoList(QDir::Files))
+                QVERIFY2(!f.fileName().startsWith("import-"), qPrintable(f.fileName()));
+        // The documented defaults: 30 minutes, 1.5 GiB decoded.
+        QCOMPARE(StemLimits{}.maxSeconds, 1800.0);
+        QCOMPARE(StemLimits{}.maxDecodedBytes, int64_t(3) << 29);
+    }
+
+    // What a crash during an import left behind is removed at the next start.
+    void staleTemporariesAreRemoved()
+    {
+        QTemporaryDir dir;
+        const QString stems = dir.path() + "/stems";
+        QDir().mkpath(stems);
+        for (const char* name : {"/import-AbC123", "/src-x-48000.ref.tmp"}) {
+            QFile f(stems + name);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray(1000, 'x'));
+        }
+        QFile keep(stems + "/keep.ref");
+        QVERIFY(keep.open(QIODevice::WriteOnly));
+        keep.close();
+        StemStore store(stems.toStdString());
+        QCOMPARE(store.removeStaleTemporaries(), 2);
+        QCOMPARE(QDir(stems).entryList(QDir::Files), QStringList{"keep.ref"});
+    }
+
     void importsEveryFormat_data()
     {
         QTest::addColumn<QString>("name");

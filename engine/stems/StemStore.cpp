@@ -128,6 +128,18 @@ bool claimsMoreThanFile(const char* log)
 
 StemStore::StemStore(std::string dir, StemLimits limits) : m_dir(std::move(dir)), m_limits(limits) {}
 
+int StemStore::removeStaleTemporaries()
+{
+    std::error_code ec;
+    int removed = 0;
+    for (const auto& e : fs::directory_iterator(m_dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind("import-", 0) == 0 || (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0))
+            removed += fs::remove(e.path(), ec) ? 1 : 0;
+    }
+    return removed;
+}
+
 Result<std::string> StemStore::pathOf(const std::string& hash) const
 {
     if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos)
@@ -194,8 +206,16 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
         return Error{"stem_rate", file + " claims a sample rate of " + std::to_string(sfi.samplerate) + " Hz, outside " +
                                       std::to_string(m_limits.minRate) + "-" + std::to_string(m_limits.maxRate) + " Hz"};
     if (sfi.frames <= 0) return Error{"stem_empty", file + " holds no audio frames (zero length)"};
-    if (static_cast<double>(sfi.frames) / sfi.samplerate > m_limits.maxSeconds)
-        return Error{"stem_too_long", file + " is longer than the limit of " + std::to_string(int(m_limits.maxSeconds)) + " s"};
+    // Bounded from the header before a sample is decoded: a few hundred KB of FLAC can claim an
+    // hour of silence (a decompression amplifier).
+    const double seconds = static_cast<double>(sfi.frames) / sfi.samplerate;
+    if (seconds > m_limits.maxSeconds)
+        return Error{"stem_too_long", file + " is " + std::to_string(int(seconds / 60)) + " min long; the limit is " +
+                                          std::to_string(int(m_limits.maxSeconds / 60)) + " min"};
+    const double decodedBytes = seconds * sessionRate * sfi.channels * sizeof(float);
+    if (decodedBytes > static_cast<double>(m_limits.maxDecodedBytes))
+        return Error{"stem_too_large", file + " would decode to " + std::to_string(int64_t(decodedBytes) >> 20) + " MiB; the limit is " +
+                                           std::to_string(m_limits.maxDecodedBytes >> 20) + " MiB"};
     if (fmt.bytesPerSample > 0) {
         const double claimed = static_cast<double>(sfi.frames) * sfi.channels * fmt.bytesPerSample;
         if (claimed > static_cast<double>(st.st_size))
@@ -264,6 +284,9 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
             if (!std::isfinite(in[static_cast<size_t>(i)]))
                 return Error{"stem_corrupt", file + " contains non-finite sample values (NaN or infinity)"};
         framesIn += got;
+        // A header can also understate: the decoded audio is held to the same limit.
+        if (static_cast<double>(framesIn) / sfi.samplerate > m_limits.maxSeconds + 1.0)
+            return Error{"stem_too_long", file + " decodes to more than the limit of " + std::to_string(int(m_limits.maxSeconds / 60)) + " min"};
         bool okWrite = true;
         if (soxr) {
             // Feed the chunk; at the end (got == 0) a null input flushes the resampler.

@@ -27,8 +27,9 @@ struct StemLimits {
     int maxChannels = 2;
     int minRate = 8000;
     int maxRate = 384000;
-    double maxSeconds = 3600.0;
-    int64_t maxBytes = int64_t(4) << 30;
+    double maxSeconds = 30 * 60.0;                      // longest stem (a compressed file's header says it)
+    int64_t maxBytes = int64_t(4) << 30;                // largest source file
+    int64_t maxDecodedBytes = int64_t(3) << 29;          // largest canonical stem (float at the session rate): 1.5 GiB
 };
 
 class StemStore {
@@ -40,6 +41,9 @@ class StemStore {
     // Imports `file` at `sessionRate`. A file whose source bytes were imported at this rate
     // before is not decoded again.
     Result<StemInfo> import(const std::string& file, int sessionRate, const Progress& progress = {});
+    // Removes what an import interrupted by a crash left (its temporary files). Only for the one
+    // process that owns the store, at start; returns how many.
+    int removeStaleTemporaries();
     // The canonical file of a stored hash, or an error if it is absent.
     Result<std::string> pathOf(const std::string& hash) const;
 
