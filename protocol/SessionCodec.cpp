@@ -214,30 +214,34 @@ struct Tree {
     QJsonValue leaf;
     bool list = false; // an array (of strips with ids, or of EQ bands)
     bool strips = false;
-    std::vector<std::pair<QString, Tree>> kids; // insertion order: the session's order
+    // Children in insertion order (the session's order). Two vectors, not a vector of pairs: a
+    // pair of an incomplete type is not allowed (clang's libstdc++ checks), a vector of one is.
+    std::vector<QString> keys;
+    std::vector<Tree> kids;
 
     Tree& child(const QString& key)
     {
-        for (auto& [k, t] : kids)
-            if (k == key) return t;
-        kids.emplace_back(key, Tree{});
-        return kids.back().second;
+        for (size_t i = 0; i < keys.size(); ++i)
+            if (keys[i] == key) return kids[i];
+        keys.push_back(key);
+        kids.emplace_back();
+        return kids.back();
     }
     QJsonValue json() const
     {
         if (list) {
             QJsonArray a;
-            for (const auto& [k, t] : kids) {
-                QJsonObject o = t.json().toObject();
-                if (strips) o.insert("id", k);
+            for (size_t i = 0; i < kids.size(); ++i) {
+                QJsonObject o = kids[i].json().toObject();
+                if (strips) o.insert("id", keys[i]);
                 a.append(o);
             }
             return a;
         }
         if (kids.empty()) return leaf;
         QJsonObject o;
-        for (const auto& [k, t] : kids)
-            o.insert(k, t.json());
+        for (size_t i = 0; i < kids.size(); ++i)
+            o.insert(keys[i], kids[i].json());
         return o;
     }
 };

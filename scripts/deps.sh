@@ -8,6 +8,8 @@ packages=(
   libopus-dev libopusenc-dev libopusfile-dev portaudio19-dev
   ffmpeg sox flac opus-tools jackd2
 )
+# `deps.sh test` adds what only the test command needs: clang with libFuzzer for the fuzz targets.
+[ "${1:-}" = "test" ] && packages+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

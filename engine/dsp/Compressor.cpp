@@ -82,7 +82,7 @@ CompressorDsp::Consts CompressorDsp::consts() const
 
 // Pass 1: detector level (the RMS average is itself a recursion) and the static gain computer
 // (Giannoulis et al.): the wanted reduction is input minus the curve, 0 below the knee.
-__attribute__((target_clones("avx2", "default"))) void CompressorDsp::detect(const Consts& k, const float* L, const float* R, int m,
+MIXROOM_CLONES void CompressorDsp::detect(const Consts& k, const float* L, const float* R, int m,
                                                                              float* buf)
 {
     if (k.rms) {
@@ -159,7 +159,7 @@ template <int Q> void CompressorDsp::smoothQuads(CompressorDsp* const* c, float*
 }
 
 // Pass 3: reduction (dB) to gain, makeup and the bypass crossfade.
-__attribute__((target_clones("avx2", "default"))) void CompressorDsp::apply(const Consts& k, float* L, float* R, int m, const float* buf)
+MIXROOM_CLONES void CompressorDsp::apply(const Consts& k, float* L, float* R, int m, const float* buf)
 {
     if (k.steadyMix) {
         for (int i = 0; i < m; ++i) {

@@ -5,6 +5,14 @@
 #include <cstdint>
 #include <cstring>
 
+// Hot loops compiled twice (AVX2 and baseline), picked at load time. GCC only: clang requires the
+// attribute on a member function's first declaration, and the fuzz build (clang) does not need it.
+#if defined(__GNUC__) && !defined(__clang__)
+#define MIXROOM_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MIXROOM_CLONES
+#endif
+
 namespace mixroom::engine {
 
 // log2(x) for x > 0 (normal floats), without a division so that loops calling it vectorise.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "engine/dsp/FastMath.h"
 #include "engine/dsp/TruePeak.h"
 
 #include <algorithm>
@@ -63,7 +64,7 @@ float TruePeakDetector::push(float x)
     return peak;
 }
 
-__attribute__((target_clones("avx2", "default"))) void TruePeakDetector::pushBlock(const float* x, int n, float* peaks)
+MIXROOM_CLONES void TruePeakDetector::pushBlock(const float* x, int n, float* peaks)
 {
     constexpr int kChunk = 256;
     constexpr int kOld = kTaps - 1;

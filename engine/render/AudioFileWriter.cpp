@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "engine/dsp/FastMath.h"
 #include "engine/render/AudioFileWriter.h"
 
 #include <sndfile.h>
@@ -98,7 +99,7 @@ AudioFileWriter::~AudioFileWriter()
 }
 
 // The AVX2 clone rounds with vroundsd instead of calling floor(); the values are the same.
-__attribute__((target_clones("avx2", "default"))) Result<Ok> AudioFileWriter::write(const float* left, const float* right, int n)
+MIXROOM_CLONES Result<Ok> AudioFileWriter::write(const float* left, const float* right, int n)
 {
     sf_count_t wrote = 0;
     if (d->bits == 0) {
@@ -115,7 +116,9 @@ __attribute__((target_clones("avx2", "default"))) Result<Ok> AudioFileWriter::wr
         const int shift = 32 - d->bits;
         d->ints.resize(static_cast<size_t>(2 * n));
         for (int i = 0; i < 2 * n; ++i) {
-            const double x = (i & 1 ? right : left)[i >> 1];
+            // Each channel indexed in its own branch: GCC 12 miscompiles the subscript of a
+            // conditional pointer at -O0 with -fsanitize=undefined.
+            const double x = (i & 1) != 0 ? static_cast<double>(right[i >> 1]) : static_cast<double>(left[i >> 1]);
             const double dither = d->uniform() - d->uniform();
             double q = std::floor(x * scale + dither + 0.5);
             q = std::min(maxQ, std::max(-scale, q));

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "engine/dsp/FastMath.h"
 #include "engine/render/StripDsp.h"
 
 #include <algorithm>
@@ -113,7 +114,7 @@ void StripDsp::processInput(float* left, float* right, int n)
 }
 
 // AVX2 clone: its loops vectorise eight-wide; every value is the same (no FMA, same order).
-__attribute__((target_clones("avx2", "default"))) void StripDsp::processOutput(float* left, float* right, int n, float* outL, float* outR,
+MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, float* outL, float* outR,
                                                                                float* const* sendL, float* const* sendR)
 {
     meter.reduction.store(std::max(meter.reduction.load(std::memory_order_relaxed), m_comp.takeMaxReduction()), std::memory_order_relaxed);
