@@ -18,7 +18,8 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$crashes"
   cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
   log="build-fuzz/$t.log"
-  if ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  if ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
+     UBSAN_OPTIONS=print_stacktrace=1 \
      "./build-fuzz/tests/fuzz/$t" "$work" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
        -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")

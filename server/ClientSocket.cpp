@@ -13,7 +13,9 @@ ClientSocket::ClientSocket(std::unique_ptr<QWebSocket> socket, int authTimeoutMs
     // the socket with 1009 (message too big).
     m_socket->setMaxAllowedIncomingFrameSize(kMaxControlMessageBytes);
     m_socket->setMaxAllowedIncomingMessageSize(kMaxControlMessageBytes);
-    m_socket->setReadBufferSize(4 * kMaxControlMessageBytes);
+    // One control message's worth per read: a burst of small frames is taken in slices, so one
+    // socket's flood cannot hold the event loop for long.
+    m_socket->setReadBufferSize(kMaxControlMessageBytes);
     connect(m_socket.get(), &QWebSocket::textMessageReceived, this, &ClientSocket::onText);
     connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, [this] {
         sendError(codes::BadMessage, "binary frames are reserved for audio from the server");

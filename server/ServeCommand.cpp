@@ -7,12 +7,16 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
+#include <QHash>
 #include <QSocketNotifier>
 #include <QStandardPaths>
 #include <QTimer>
 
 #include <csignal>
+#include <cstdlib>
+#include <mutex>
 #include <cstdio>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,8 +32,34 @@ void onSignal(int)
 }
 } // namespace
 
+// Qt's network classes print a warning per refused or reset socket ("QIODevice::read: device not
+// open"); a stranger opening thousands of sockets must not flood the log. The same text is printed
+// at most once per 10 s, with how many times it was held back. Any thread.
+static void throttledLog(QtMsgType type, const QMessageLogContext&, const QString& text)
+{
+    static std::mutex lock;
+    static QHash<QString, std::pair<qint64, int>> seen; // text -> (last printed, held back since)
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QString line = text;
+    {
+        std::lock_guard guard(lock);
+        auto& [last, held] = seen[text];
+        if (type != QtFatalMsg && now - last < 10'000) {
+            ++held;
+            return;
+        }
+        if (held > 0) line += QString(" (and %1 more like it)").arg(held);
+        last = now;
+        held = 0;
+        if (seen.size() > 1000) seen.clear(); // bounded
+    }
+    std::fprintf(stderr, "%s\n", qPrintable(line));
+    if (type == QtFatalMsg) std::abort();
+}
+
 int runServe(const QStringList& args)
 {
+    qInstallMessageHandler(throttledLog);
     QCommandLineParser p;
     QCommandLineOption listen("listen", "Address and port (default 127.0.0.1:7870).", "HOST:PORT", "127.0.0.1:7870");
     QCommandLineOption data("data", "Data folder: database and stems (default ~/.local/share/mixroom).", "DIR");

@@ -214,17 +214,18 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
             scheduleFlush();
             return;
         }
+    // The rate limit before the op log is consulted: a flood is refused without a query each.
+    const bool structural = protocol::rateClassOf(op, b) == engine::RateClass::Structure;
+    if (!m_limiter.take(c->memberId + (structural ? "/structure" : "/edit"), structural ? kStructureRule : kEditRule)) {
+        addValue(extra, path);
+        return refuse(c, codes::RateLimited, "too many edits; this one was not applied", extra);
+    }
     qint64 storedSeq = 0;
     switch (m_store.seqOfClientOp(m_id, opClient, clientSeq, &storedSeq)) {
     case Store::Lookup::Found: c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", storedSeq}})); return;
     case Store::Lookup::Failed: // cannot tell whether it was applied: applying it again could double it
         return refuse(c, codes::Internal, "the edit could not be checked against the op log: " + m_store.lastError(), extra);
     case Store::Lookup::Absent: break;
-    }
-    const bool structural = protocol::rateClassOf(op, b) == engine::RateClass::Structure;
-    if (!m_limiter.take(c->memberId + (structural ? "/structure" : "/edit"), structural ? kStructureRule : kEditRule)) {
-        addValue(extra, path);
-        return refuse(c, codes::RateLimited, "too many edits; this one was not applied", extra);
     }
 
     QJsonObject args = b;

@@ -6,6 +6,8 @@
 #include "engine/stems/StemStore.h"
 #include "server/DemoSetup.h"
 
+#include <QProcess>
+#include <QRegularExpression>
 #include <QTcpSocket>
 
 #include <arpa/inet.h>
@@ -330,6 +332,42 @@ class TestHostile : public QObject {
             ++answered;
         }
         QVERIFY(f.srv->metrics().render(1).contains("mixroom_job_duration_ms_count{kind=\"peaks\"} 1\n"));
+    }
+
+    // Sockets reset by a stranger one after another do not flood mixroomd's log: Qt's warning per
+    // reset socket is printed once per 10 s with a count.
+    void resetSocketsDoNotFloodTheLog()
+    {
+        QTemporaryDir data;
+        QProcess server;
+        server.start(qEnvironmentVariable("MIXROOMD"), {"serve", "--data", data.path(), "--listen", "127.0.0.1:0"});
+        QByteArray out;
+        QVERIFY(QTest::qWaitFor([&] { return (out += server.readAllStandardOutput()).contains("listening on"); }, 20000));
+        const quint16 port = static_cast<quint16>(QRegularExpression("listening on ws://[0-9.]+:([0-9]+)").match(QString::fromUtf8(out)).captured(1).toInt());
+        QVERIFY(port != 0);
+        for (int round = 0; round < 8; ++round) { // 50 at a time: within one address's share
+            std::vector<std::unique_ptr<QTcpSocket>> socks;
+            for (int i = 0; i < 50; ++i) {
+                auto s = std::make_unique<QTcpSocket>();
+                s->connectToHost(QHostAddress::LocalHost, port);
+                socks.push_back(std::move(s));
+            }
+            QVERIFY(QTest::qWaitFor([&] { return std::all_of(socks.begin(), socks.end(), [](auto& s) { return s->state() == QAbstractSocket::ConnectedState; }); }, 10000));
+            for (auto& s : socks)
+                s->write("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            QTest::qWait(50);
+            for (auto& s : socks) {
+                const linger reset{1, 0};
+                ::setsockopt(static_cast<int>(s->socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+                s->abort();
+            }
+        }
+        QTest::qWait(300);
+        server.terminate();
+        QVERIFY(server.waitForFinished(10000));
+        const QList<QByteArray> lines = server.readAllStandardError().split('\n');
+        QVERIFY2(lines.size() < 10, qPrintable(QString("%1 log lines for 400 reset sockets").arg(lines.size())));
     }
 
     // Positions far past the song are refused with a readable sentence (no undefined behaviour in
