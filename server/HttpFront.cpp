@@ -96,7 +96,7 @@ quint16 HttpFront::listenLowDelay(const QHostAddress& address, quint16 port)
 
 bool HttpFront::evictable(const Conn& c) const
 {
-    if (c.closing) return false;
+    if (c.closing || c.held) return false;
     if (c.phase == Phase::WebSocket) return !c.authenticated;
     return c.phase == Phase::Head || (c.phase == Phase::Idle && c.socket->bytesToWrite() == 0);
 }
@@ -160,6 +160,19 @@ bool HttpFront::admitConnection(QTcpSocket* socket)
         m_conns.erase(it);
     });
     return true;
+}
+
+void HttpFront::setHeld(QTcpSocket* socket, bool held)
+{
+    auto it = m_conns.find(socket);
+    if (it == m_conns.end()) return;
+    it->second.held = held;
+    it->second.lastRead = m_clock.elapsed(); // the idle deadline starts again once released
+    if (!held && it->second.closeAfterRelease) // once the answer written right after release() is out
+        QTimer::singleShot(0, socket, [this, socket] {
+            if (auto c = m_conns.find(socket); c != m_conns.end()) c->second.closing = true;
+            socket->disconnectFromHost();
+        });
 }
 
 void HttpFront::markAuthenticated(const QHostAddress& peer, quint16 port)
@@ -253,6 +266,10 @@ void HttpFront::endBody(Conn& c)
     QTimer::singleShot(0, s, [this, s] {
         auto it = m_conns.find(s);
         if (it == m_conns.end()) return;
+        if (it->second.held) { // the answer comes later (a worker job): close after it
+            it->second.closeAfterRelease = true;
+            return;
+        }
         it->second.closing = true;
         s->disconnectFromHost(); // after the pending answer is written
     });
@@ -294,7 +311,7 @@ void HttpFront::tick()
     std::vector<QTcpSocket*> idle;
     prune();
     for (auto& [s, c] : m_conns) {
-        if (c.closing || c.phase == Phase::WebSocket) continue;
+        if (c.closing || c.phase == Phase::WebSocket || c.held) continue;
         if (s->bytesToWrite() > 0) {
             if (c.writePendingSince == 0) c.writePendingSince = now;
             if (now - c.writePendingSince > m_limits.writeStallMs) {

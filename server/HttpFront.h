@@ -77,6 +77,10 @@ class HttpFront : public QAbstractHttpServer {
     {
         m_prefix[prefix] = {std::move(route), std::move(admit)};
     }
+    // A route answering later (after a worker job) holds its connection: no idle deadline, not
+    // evicted, until release().
+    void hold(QTcpSocket* socket) { setHeld(socket, true); }
+    void release(QTcpSocket* socket) { setHeld(socket, false); }
     // A WebSocket on this connection authenticated: no longer evicted to make room for others.
     void markAuthenticated(const QHostAddress& peer, quint16 port);
     int connectionCount() const { return static_cast<int>(m_conns.size()); }
@@ -103,7 +107,7 @@ class HttpFront : public QAbstractHttpServer {
         Phase phase = Phase::Idle;
         QByteArray head;
         qint64 bodyLeft = 0;
-        bool large = false, authenticated = false, closing = false;
+        bool large = false, authenticated = false, closing = false, held = false, closeAfterRelease = false;
     };
     bool admitConnection(QTcpSocket* socket);
     void onReadyRead(Conn& c);
@@ -112,6 +116,7 @@ class HttpFront : public QAbstractHttpServer {
     void endBody(Conn& c);
     void tick();
     void prune();
+    void setHeld(QTcpSocket* socket, bool held);
     bool evictable(const Conn& c) const;
     Admission admission(const RequestHead& head, const QHostAddress& peer) const;
 

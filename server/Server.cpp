@@ -27,7 +27,8 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
                 [this](const QString& session) {
                     SessionRoom* r = room(session);
                     return r ? r->state().sampleRate : 48000;
-                }),
+                },
+                m_http),
       m_review(store), m_renders(m_dataDir + "/renders", m_stems),
       m_throttle(limits.failuresBeforeBan, limits.banSeconds * 1000LL)
 {

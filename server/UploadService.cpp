@@ -11,7 +11,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QPointer>
 #include <QStorageInfo>
+#include <QTcpSocket>
 
 namespace mixroom::server {
 
@@ -28,10 +30,17 @@ void error(QHttpServerResponder& r, Status status, const QString& code, const QS
 }
 } // namespace
 
-UploadService::UploadService(Store& store, engine::StemStore& stems, QString dir, std::function<int(const QString&)> sessionRate)
-    : m_store(store), m_stems(stems), m_dir(std::move(dir)), m_sessionRate(std::move(sessionRate))
+UploadService::UploadService(Store& store, engine::StemStore& stems, QString dir, std::function<int(const QString&)> sessionRate,
+                             HttpFront& http)
+    : m_store(store), m_stems(stems), m_dir(std::move(dir)), m_sessionRate(std::move(sessionRate)), m_http(http)
 {
     QDir().mkpath(m_dir);
+    m_imports.setMaxThreadCount(2);
+}
+
+UploadService::~UploadService()
+{
+    m_imports.waitForDone();
 }
 
 int UploadService::sweep(qint64 idleMs)
@@ -192,27 +201,41 @@ void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& 
     if (now < length)
         return reply(r, Status::Ok, QJsonObject{{"id", id}, {"offset", static_cast<double>(now)}, {"length", static_cast<double>(length)}});
 
-    // Complete: import (validation, decode, resample) and drop the upload either way.
+    // Complete: import (validation, decode, resample) on a worker and drop the upload either way;
+    // the connection waits for the answer, nobody else does.
     const QString name = meta.value("name").toString();
     const QString suffix = QFileInfo(name).suffix().toLower();
     const QString named = m_dir + "/" + id + (suffix.isEmpty() ? QString() : "." + suffix);
     QFile::rename(partPath, named);
-    auto info = m_stems.import(named.toStdString(), m_sessionRate(member->session));
-    QFile::remove(named);
-    QFile::remove(m_dir + "/" + id + ".json");
-    if (!info)
-        return error(r, Status::UnprocessableEntity, QString::fromStdString(info.error().code),
-                     QString::fromStdString(info.error().message).replace(named, name));
-    return reply(r, Status::Ok,
-                 QJsonObject{{"id", id},
-                             {"offset", static_cast<double>(now)},
-                             {"length", static_cast<double>(length)},
-                             {"stem", QJsonObject{{"hash", QString::fromStdString(info->hash)},
-                                                  {"channels", info->channels},
-                                                  {"frames", static_cast<double>(info->frames)},
-                                                  {"sampleRate", info->sampleRate},
-                                                  {"sourceRate", info->sourceRate},
-                                                  {"sourceFormat", QString::fromStdString(info->sourceFormat)}}}});
+    const int rate = m_sessionRate(member->session);
+    QPointer<QTcpSocket> socket = r.socket();
+    m_http.hold(socket);
+    auto responder = std::make_shared<QHttpServerResponder>(std::move(r));
+    m_imports.start([this, named, name, id, now, length, rate, socket, responder] {
+        auto info = m_stems.import(named.toStdString(), rate);
+        QFile::remove(named);
+        QFile::remove(m_dir + "/" + id + ".json");
+        QMetaObject::invokeMethod(
+            &m_context,
+            [this, info = std::move(info), named, name, id, now, length, socket, responder]() mutable {
+                if (!socket || socket->state() != QAbstractSocket::ConnectedState) return; // the client left
+                m_http.release(socket);
+                if (!info)
+                    return error(*responder, Status::UnprocessableEntity, QString::fromStdString(info.error().code),
+                                 QString::fromStdString(info.error().message).replace(named, name));
+                reply(*responder, Status::Ok,
+                      QJsonObject{{"id", id},
+                                  {"offset", static_cast<double>(now)},
+                                  {"length", static_cast<double>(length)},
+                                  {"stem", QJsonObject{{"hash", QString::fromStdString(info->hash)},
+                                                       {"channels", info->channels},
+                                                       {"frames", static_cast<double>(info->frames)},
+                                                       {"sampleRate", info->sampleRate},
+                                                       {"sourceRate", info->sourceRate},
+                                                       {"sourceFormat", QString::fromStdString(info->sourceFormat)}}}});
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 } // namespace mixroom::server

@@ -15,6 +15,7 @@
 #include "server/Store.h"
 
 #include <QString>
+#include <QThreadPool>
 
 #include <functional>
 
@@ -25,7 +26,10 @@ class UploadService {
     static constexpr qint64 kMaxUploadBytes = qint64(2) << 30; // 2 GiB
     static constexpr qint64 kMaxChunkBytes = 16 << 20;
     // `sessionRate` gives a session's sample rate (stems are stored at it).
-    UploadService(Store& store, engine::StemStore& stems, QString dir, std::function<int(const QString& session)> sessionRate);
+    // `http` holds a connection while its upload imports on a worker thread.
+    UploadService(Store& store, engine::StemStore& stems, QString dir, std::function<int(const QString& session)> sessionRate,
+                  HttpFront& http);
+    ~UploadService();
     void handle(const QHttpServerRequest& request, QHttpServerResponder& responder);
     // Decides from a request's head alone, before its body is read: the token (401), the role
     // (403), the upload (404), the offset (409), the chunk's size (413) and the disk (507). A PATCH
@@ -45,6 +49,11 @@ class UploadService {
     engine::StemStore& m_stems;
     QString m_dir;
     std::function<int(const QString&)> m_sessionRate;
+    HttpFront& m_http;
+    // Imports (decode, resample, hash) run here, never on the control thread; the answer is written
+    // when the job is done.
+    QThreadPool m_imports;
+    QObject m_context; // queued results are delivered through it (and dropped once it is gone)
 };
 
 } // namespace mixroom::server

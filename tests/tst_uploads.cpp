@@ -51,6 +51,57 @@ class TestUploads : public QObject {
         QCOMPARE(c->mirror().state().tracks.size(), size_t(3));
     }
 
+    // The import runs on a worker: while a long stem decodes and resamples, the control thread
+    // keeps answering (a ping sent after the last chunk comes back before the import's answer).
+    void importDoesNotHoldTheServer()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        const auto l = sine(440, 44100, 0.4, 44100 * 600); // 10 min at 44.1 kHz: resampled to 48 kHz
+        const QString file = f.dir.path() + "/long.wav";
+        QVERIFY(writeAudio(file.toStdString(), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 2, interleave(l, l)));
+        QFile in(file);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        const QByteArray bytes = in.readAll();
+        RawSocket ping; // joined before the import starts
+        QVERIFY(ping.open(f.url()));
+        QCOMPARE(ping.hello(f.tokens["client"]).value("type").toString(), QString("welcome"));
+        QNetworkAccessManager nam;
+        QNetworkRequest start(QUrl(QString("http://127.0.0.1:%1/uploads").arg(f.port)));
+        start.setRawHeader("Authorization", "Bearer " + f.tokens["mix"].toUtf8());
+        start.setRawHeader("Upload-Name", "long.wav");
+        start.setRawHeader("Upload-Length", QByteArray::number(bytes.size()));
+        QNetworkReply* r = nam.sendCustomRequest(start, "POST", QByteArray());
+        QSignalSpy started(r, &QNetworkReply::finished);
+        QVERIFY(started.wait(5000));
+        const QString id = QJsonDocument::fromJson(r->readAll()).object().value("id").toString();
+        qint64 offset = 0;
+        QNetworkReply* last = nullptr;
+        while (offset < bytes.size()) {
+            const QByteArray chunk = bytes.mid(offset, 16 << 20);
+            QNetworkRequest patch(QUrl(QString("http://127.0.0.1:%1/uploads/%2").arg(f.port).arg(id)));
+            patch.setRawHeader("Authorization", "Bearer " + f.tokens["mix"].toUtf8());
+            patch.setRawHeader("Upload-Offset", QByteArray::number(offset));
+            last = nam.sendCustomRequest(patch, "PATCH", chunk);
+            offset += chunk.size();
+            if (offset < bytes.size()) {
+                QSignalSpy done(last, &QNetworkReply::finished);
+                QVERIFY(done.wait(10000));
+                QCOMPARE(last->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+            }
+        }
+        // The last chunk is on its way; its answer waits for the import.
+        QVERIFY(QTest::qWaitFor([&] { return QDir(f.dir.path() + "/uploads").entryList({"*.wav"}, QDir::Files).size() == 1; }, 10000));
+        bool importAnswered = false;
+        QObject::connect(last, &QNetworkReply::finished, [&] { importAnswered = true; });
+        QCOMPARE(ping.exchange(R"({"type":"ping","id":7})").value("type").toString(), QString("pong"));
+        QVERIFY2(!importAnswered, "the import answered before a ping sent during it");
+        QTRY_VERIFY_WITH_TIMEOUT(importAnswered, 60000);
+        const QJsonObject stem = QJsonDocument::fromJson(last->readAll()).object().value("stem").toObject();
+        QCOMPARE(stem.value("sampleRate").toInt(), 48000);
+        QCOMPARE(stem.value("frames").toDouble(), 48000.0 * 600);
+    }
+
     void abandonedUploadsExpire()
     {
         // An upload nobody writes to for longer than the expiry is removed with its record; a
