@@ -23,7 +23,7 @@ namespace {
 // by hand, with tiny receive buffers so the server's data backs up at once.
 struct NonReader {
     QTcpSocket s;
-    bool join(quint16 port, const QString& token, const QString& clientId)
+    bool join(quint16 port, const QString& token, const QString& clientId, const char* from = "127.0.0.1", bool hello = true)
     {
         // The receive buffer is set on the descriptor before connecting, so the window starts small.
         const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0); // loopback connects at once
@@ -33,6 +33,10 @@ struct NonReader {
         to.sin_family = AF_INET;
         to.sin_port = htons(port);
         to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        ::inet_pton(AF_INET, from, &local.sin_addr);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
         if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 || !s.setSocketDescriptor(fd)) return false;
         s.write("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
@@ -44,6 +48,7 @@ struct NonReader {
             in += s.readAll();
         }
         if (!in.startsWith("HTTP/1.1 101")) return false;
+        if (!hello) return true; // waits, unauthenticated
         sendText(QJsonDocument(QJsonObject{{"type", "hello"}, {"major", 1}, {"token", token}, {"clientId", clientId}}).toJson(QJsonDocument::Compact));
         s.setReadBufferSize(1); // from now on nothing is read
         return true;
@@ -243,6 +248,54 @@ class TestHostile : public QObject {
         QCOMPARE(mix->state(), client::Connection::State::Connected);
         QVERIFY2(rssKiB() - before < 50 * 1024, qPrintable(QString("grew %1 KiB").arg(rssKiB() - before)));
         QVERIFY(f.srv->metrics().render(1).contains("send_queue_full"));
+    }
+
+    // A listener that never reads is dropped (its frames first, then the socket after 10 s of
+    // stall, cut off 2 s later since it does not answer the close either).
+    void listenerThatNeverReadsIsDropped()
+    {
+        ServerFixture f;
+        f.stemSeconds = 60;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        QVERIFY(mix);
+        NonReader listener;
+        QVERIFY(listener.join(f.port, f.tokens["client"], "deaf"));
+        listener.sendText(R"({"type":"listen","clientSeq":1,"mode":"follow","bitrate":256})");
+        QTRY_VERIFY(f.srv->room(f.sessionId) != nullptr);
+        QCOMPARE(call(*mix, Kind::Transport, {{"target", "follow"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->httpConnections(), 1, 40000);
+        QCOMPARE(mix->state(), client::Connection::State::Connected);
+    }
+
+    // Sockets waiting to authenticate from two addresses fill the global cap; a member from a third
+    // address still gets in every time (the busiest address's oldest waiting socket makes room).
+    void unauthenticatedSharesAreFair()
+    {
+        ServerFixture f;
+        server::ServerLimits limits;
+        limits.maxUnauthenticated = 32;
+        limits.maxUnauthenticatedPerAddress = 16;
+        limits.authTimeoutMs = 60000;
+        QVERIFY(f.start(limits));
+        std::vector<std::unique_ptr<NonReader>> waiting;
+        for (const char* from : {"127.0.0.2", "127.0.0.3"})
+            for (int i = 0; i < 16; ++i) {
+                waiting.push_back(std::make_unique<NonReader>());
+                QVERIFY(waiting.back()->join(f.port, {}, {}, from, false));
+            }
+        QTRY_COMPARE(f.srv->unauthenticatedCount(), 32);
+        for (int i = 0; i < 8; ++i) {
+            NonReader legit;
+            QVERIFY(legit.join(f.port, f.tokens["client"], QString("legit%1").arg(i), "127.0.0.4", false));
+            legit.s.setReadBufferSize(0);
+            legit.sendText(QJsonDocument(QJsonObject{{"type", "hello"}, {"major", 1}, {"token", f.tokens["client"]}, {"clientId", "legit"}})
+                               .toJson(QJsonDocument::Compact));
+            QByteArray in;
+            QVERIFY2(QTest::qWaitFor([&] { return (in += legit.s.readAll()).contains("\"welcome\""); }, 5000),
+                     qPrintable(QString("attempt %1 was not let in").arg(i)));
+        }
+        QVERIFY(f.srv->unauthenticatedCount() <= 32);
     }
 
     // Presence is coalesced and sent as deltas: 60 members joining cost O(n) presence bytes for an
