@@ -496,6 +496,34 @@ bool hasType(const QJsonValue& v, FieldType t)
 }
 } // namespace
 
+// Text that is not Unicode: a UTF-16 surrogate without its pair (JSON "\\ud800" decodes to one).
+static bool hasLoneSurrogate(const QJsonValue& v, int depth = 0)
+{
+    if (depth > 64) return true; // nothing the protocol sends nests this deep
+    if (v.isString()) {
+        const QString s = v.toString();
+        for (qsizetype i = 0; i < s.size(); ++i) {
+            if (s[i].isHighSurrogate() && i + 1 < s.size() && s[i + 1].isLowSurrogate()) {
+                ++i;
+                continue;
+            }
+            if (s[i].isSurrogate()) return true;
+        }
+        return false;
+    }
+    if (v.isArray()) {
+        for (const QJsonValue& x : v.toArray())
+            if (hasLoneSurrogate(x, depth + 1)) return true;
+        return false;
+    }
+    if (v.isObject()) {
+        const QJsonObject o = v.toObject();
+        for (auto it = o.begin(); it != o.end(); ++it)
+            if (hasLoneSurrogate(QJsonValue(it.key()), depth + 1) || hasLoneSurrogate(it.value(), depth + 1)) return true;
+    }
+    return false;
+}
+
 std::variant<Message, DecodeError> decode(const QByteArray& frame, Direction expected)
 {
     // The limit guards the server against what clients send; what a server sends (a welcome with
@@ -522,6 +550,8 @@ std::variant<Message, DecodeError> decode(const QByteArray& frame, Direction exp
             if (it.key() != QLatin1String("type") &&
                 std::none_of(fields.begin(), fields.end(), [&](const Field& f) { return it.key() == QLatin1String(f.name); }))
                 return DecodeError{codes::BadMessage, QString("%1: unknown field \"%2\"").arg(type, it.key().left(64))};
+    if (expected == Direction::ClientToServer && hasLoneSurrogate(o))
+        return DecodeError{codes::BadMessage, QString("%1: a text field is not valid Unicode (a lone UTF-16 surrogate)").arg(type)};
     for (const Field& f : fields) {
         const QJsonValue v = o.value(QLatin1String(f.name));
         if (v.isUndefined()) {

@@ -120,6 +120,13 @@ class TestMessages : public QObject {
             const auto r = decode(QJsonDocument(o).toJson(), Direction::ClientToServer);
             QVERIFY2(std::holds_alternative<DecodeError>(r) && std::get<DecodeError>(r).message.contains("zzz_undeclared"), m.name);
         }
+        // Text that is not Unicode: a lone surrogate in any string (names, notes) is refused.
+        for (const char* bad : {R"({"type":"add_track","clientSeq":1,"id":"x","name":"a\ud800b"})",
+                                R"({"type":"add_note","clientSeq":1,"at":0,"text":"\udc00"})"}) {
+            const auto r = decode(bad, Direction::ClientToServer);
+            QVERIFY2(std::holds_alternative<DecodeError>(r) && std::get<DecodeError>(r).message.contains("surrogate"), bad);
+        }
+        QVERIFY(std::holds_alternative<Message>(decode(R"({"type":"add_note","clientSeq":1,"at":0,"text":"\ud83c\udfb8 ok"})", Direction::ClientToServer)));
         auto s = decode(R"({"type": "pong", "id": 1, "future": {"x": 1}})", Direction::ServerToClient);
         QVERIFY(std::holds_alternative<Message>(s));
     }
