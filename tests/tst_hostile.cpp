@@ -246,7 +246,9 @@ class TestHostile : public QObject {
         }
         QCOMPARE(f.srv->httpConnections(), 1);
         QCOMPARE(mix->state(), client::Connection::State::Connected);
+#ifndef __SANITIZE_ADDRESS__ // ASan keeps freed memory in quarantine: RSS says nothing there
         QVERIFY2(rssKiB() - before < 50 * 1024, qPrintable(QString("grew %1 KiB").arg(rssKiB() - before)));
+#endif
         QVERIFY(f.srv->metrics().render(1).contains("send_queue_full"));
     }
 
