@@ -2,7 +2,8 @@
 // The abuse benchmark: a real mixroomd (demo session) attacked, one scenario at a time, by a
 // separate attacker process (this program with --attack NAME), while this process measures a
 // well-behaved editor (a fader set at 50 Hz: ack latency) and a follow-mode listener (lost audio
-// frames). Per scenario it prints the editor's ack p50/p99/max, the listener's lost frames, the
+// frames). The attacker runs at the lowest CPU priority (it shares this machine's two cores; a
+// real one would not). Per scenario it prints the editor's ack p50/p99/max, the listener's lost frames, the
 // server's peak RSS and whether the server survived (still running, /health answers).
 // Targets (issue 12): survives every scenario, peak RSS < 300 MB, editor p99 < 30 ms.
 #include "BenchSupport.h"
@@ -41,7 +42,9 @@ QByteArray helloJson(const QString& token, const QString& clientId)
 
 struct Raw {
     std::unique_ptr<QTcpSocket> s = std::make_unique<QTcpSocket>();
-    bool open(quint16 port, const QString& from = "127.0.0.1")
+    // Attacks come from 127.0.0.2 and up (all of 127/8 is loopback), not from the measuring
+    // clients' address: failed logins ban an address, and the editor must not share the ban.
+    bool open(quint16 port, const QString& from = "127.0.0.2")
     {
         s->bind(QHostAddress(from), 0);
         s->connectToHost(QHostAddress::LocalHost, port);
@@ -308,8 +311,10 @@ int main(int argc, char** argv)
 
         QProcess attacker;
         attacker.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        attacker.start(QCoreApplication::applicationFilePath(),
-                       {"--seconds", QString::number(seconds), "--attack", scenario, QString::number(port), artistToken, clientToken, mixToken});
+        // At the lowest priority: a remote attacker's own work does not run on the server's cores;
+        // here it shares two, and it must not be what the editor measures.
+        attacker.start("nice", {"-n", "19", QCoreApplication::applicationFilePath(), "--seconds", QString::number(seconds), "--attack",
+                                scenario, QString::number(port), artistToken, clientToken, mixToken});
         qint64 peak = 0;
         qint64 seq = 0;
         QTimer edits, rss;
