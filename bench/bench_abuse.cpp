@@ -30,12 +30,13 @@ using namespace mixroom::bench;
 
 namespace {
 
-const QStringList kScenarios = {"quiet",     "big-body",    "big-header",  "patch-no-token", "slowloris", "idle-flood",
+const QStringList kScenarios = {"quiet",     "big-body",   "big-header",  "patch-no-token", "slowloris", "idle-flood",
                                 "unauth-ws", "edit-flood", "junk-fields", "non-readers",    "amplifier"};
 
 QByteArray helloJson(const QString& token, const QString& clientId)
 {
-    return QJsonDocument(QJsonObject{{"type", "hello"}, {"major", 1}, {"token", token}, {"clientId", clientId}}).toJson(QJsonDocument::Compact);
+    return QJsonDocument(QJsonObject{{"type", "hello"}, {"major", 1}, {"token", token}, {"clientId", clientId}})
+        .toJson(QJsonDocument::Compact);
 }
 
 // ---- the attacker (a child process) ----
@@ -102,8 +103,9 @@ int attack(const QString& name, quint16 port, const QString& artist, const QStri
         }
     } else if (name == "unauth-ws") {
         while (t.elapsed() < until) {
-            sockets.erase(std::remove_if(sockets.begin(), sockets.end(), [](auto& s) { return s->state() == QAbstractSocket::UnconnectedState; }),
-                          sockets.end());
+            sockets.erase(
+                std::remove_if(sockets.begin(), sockets.end(), [](auto& s) { return s->state() == QAbstractSocket::UnconnectedState; }),
+                sockets.end());
             while (sockets.size() < 32 * 16) {
                 auto s = std::make_unique<QWebSocket>();
                 // QWebSocket cannot bind a source address; these all come from 127.0.0.1 and wait.
@@ -168,8 +170,9 @@ int attack(const QString& name, quint16 port, const QString& artist, const QStri
             Raw r;
             r.open(port);
             waitFor([&] { return r.s->state() == QAbstractSocket::ConnectedState; }, 2000);
-            r.s->write("POST /uploads HTTP/1.1\r\nAuthorization: Bearer " + mix.toUtf8() + "\r\nUpload-Name: silence.flac\r\nUpload-Length: " +
-                       QByteArray::number(body.size()) + "\r\nContent-Length: 0\r\n\r\n");
+            r.s->write("POST /uploads HTTP/1.1\r\nAuthorization: Bearer " + mix.toUtf8() +
+                       "\r\nUpload-Name: silence.flac\r\nUpload-Length: " + QByteArray::number(body.size()) +
+                       "\r\nContent-Length: 0\r\n\r\n");
             QByteArray in;
             waitFor([&] { return (in += r.s->readAll()).contains("}"); }, 5000);
             const QString id = QRegularExpression("\"id\": *\"(u_[0-9a-f]+)\"").match(QString::fromUtf8(in)).captured(1);
@@ -299,7 +302,8 @@ int main(int argc, char** argv)
         const QUrl url(QString("ws://127.0.0.1:%1/").arg(port));
         editor.open(url);
         listener.open(url);
-        waitFor([&] { return editor.state() == QAbstractSocket::ConnectedState && listener.state() == QAbstractSocket::ConnectedState; }, 5000);
+        waitFor([&] { return editor.state() == QAbstractSocket::ConnectedState && listener.state() == QAbstractSocket::ConnectedState; },
+                5000);
         editor.sendTextMessage(QString::fromUtf8(helloJson(mixToken, "bench-editor")));
         listener.sendTextMessage(QString::fromUtf8(helloJson(clientToken, "bench-listener")));
         waitFor([&] { return editorIn && listenerIn; }, 5000);
@@ -321,9 +325,8 @@ int main(int argc, char** argv)
         QObject::connect(&edits, &QTimer::timeout, [&] {
             ++seq;
             pending[seq] = nowMs();
-            editor.sendTextMessage(QString(R"({"type":"set","clientSeq":%1,"path":"tracks/drums/fader","value":%2})")
-                                       .arg(seq)
-                                       .arg(-6.0 + (seq % 20) * 0.1));
+            editor.sendTextMessage(
+                QString(R"({"type":"set","clientSeq":%1,"path":"tracks/drums/fader","value":%2})").arg(seq).arg(-6.0 + (seq % 20) * 0.1));
         });
         QObject::connect(&rss, &QTimer::timeout, [&] { peak = std::max(peak, rssKiB(server.processId())); });
         edits.setTimerType(Qt::PreciseTimer);

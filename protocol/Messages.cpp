@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "protocol/Messages.h"
 
-#include <algorithm>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <algorithm>
 
 #include <cmath>
 #include <cstring>

@@ -15,8 +15,7 @@ class AuthThrottle {
   public:
     AuthThrottle(int failuresBeforeBan, qint64 banMs, qint64 windowMs = 10 * 60 * 1000)
         : m_limit(failuresBeforeBan), m_banMs(banMs), m_windowMs(windowMs)
-    {
-    }
+    {}
     bool banned(const QString& address) const { return m_bannedUntil.value(address) > now(); }
     void failed(const QString& address)
     {

@@ -58,7 +58,7 @@ class ClientSocket : public QObject {
     void message(mixroom::server::ClientSocket* self, const mixroom::protocol::Message& msg);
     void refused(mixroom::server::ClientSocket* self, const QString& code); // decode errors, for metrics
     void closed(mixroom::server::ClientSocket* self);
-    void received(mixroom::server::ClientSocket* self); // a message waits in the inbox
+    void received(mixroom::server::ClientSocket* self);                        // a message waits in the inbox
     void overflowed(mixroom::server::ClientSocket* self, const QString& code); // inbox or send queue past its bound
 
   private:

@@ -167,7 +167,7 @@ void HttpFront::setHeld(QTcpSocket* socket, bool held)
     auto it = m_conns.find(socket);
     if (it == m_conns.end()) return;
     it->second.held = held;
-    it->second.lastRead = m_clock.elapsed(); // the idle deadline starts again once released
+    it->second.lastRead = m_clock.elapsed();   // the idle deadline starts again once released
     if (!held && it->second.closeAfterRelease) // once the answer written right after release() is out
         QTimer::singleShot(0, socket, [this, socket] {
             if (auto c = m_conns.find(socket); c != m_conns.end()) c->second.closing = true;
@@ -234,9 +234,11 @@ void HttpFront::onHead(Conn& c, const HeadScan& scan)
     const Admission a = admission(head, c.peer);
     if (a.status != 0) return refuse(c, a.status, a.code, a.message);
     if (head.contentLength > a.maxBody)
-        return refuse(c, 413, "too_large",
-                      a.maxBody == 0 ? QString("%1 %2 takes no request body").arg(QString::fromLatin1(head.method), QString::fromLatin1(head.path().left(100)))
-                                     : QString("the request body may be at most %1 bytes").arg(a.maxBody));
+        return refuse(
+            c, 413, "too_large",
+            a.maxBody == 0
+                ? QString("%1 %2 takes no request body").arg(QString::fromLatin1(head.method), QString::fromLatin1(head.path().left(100)))
+                : QString("the request body may be at most %1 bytes").arg(a.maxBody));
     c.phase = Phase::Idle;
     c.head.clear();
     if (head.contentLength == 0) return;
@@ -282,9 +284,11 @@ void HttpFront::refuse(Conn& c, int status, const QByteArray& code, const QStrin
     emit refused(status, code, c.peer);
     // Qt's server must not parse what follows: this connection ends with the refusal.
     disconnect(s, &QTcpSocket::readyRead, this, nullptr);
-    const QByteArray body = QJsonDocument(QJsonObject{{"error", QString::fromLatin1(code)}, {"message", message}}).toJson(QJsonDocument::Compact);
+    const QByteArray body =
+        QJsonDocument(QJsonObject{{"error", QString::fromLatin1(code)}, {"message", message}}).toJson(QJsonDocument::Compact);
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) +
-                     "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+                     "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) +
+                     "\r\n";
     if (retryAfter > 0) out += "Retry-After: " + QByteArray::number(retryAfter) + "\r\n";
     out += "\r\n" + body;
     s->write(out);

@@ -73,10 +73,7 @@ class HttpFront : public QAbstractHttpServer {
     void get(const QString& path, Route route) { m_get[path] = std::move(route); }
     // Any method under a path prefix ("/uploads"); the handler checks the method. `admit` decides
     // from the head whether a body may follow (none when absent).
-    void prefix(const QString& prefix, Route route, Admit admit = {})
-    {
-        m_prefix[prefix] = {std::move(route), std::move(admit)};
-    }
+    void prefix(const QString& prefix, Route route, Admit admit = {}) { m_prefix[prefix] = {std::move(route), std::move(admit)}; }
     // A route answering later (after a worker job) holds its connection: no idle deadline, not
     // evicted, until release().
     void hold(QTcpSocket* socket) { setHeld(socket, true); }

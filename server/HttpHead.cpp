@@ -12,8 +12,7 @@ namespace {
 bool isToken(char c)
 {
     // RFC 9110 tchar
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
 }
 HeadScan bad(int status, const QString& message)
 {
@@ -64,8 +63,7 @@ HeadScan scanRequestHead(QByteArrayView data, const HttpHeadLimits& limits)
         return {};
     }
     const qsizetype headBytes = end + 4;
-    if (headBytes > limits.maxHeadBytes)
-        return bad(431, QString("the request head is larger than %1 bytes").arg(limits.maxHeadBytes));
+    if (headBytes > limits.maxHeadBytes) return bad(431, QString("the request head is larger than %1 bytes").arg(limits.maxHeadBytes));
 
     HeadScan scan;
     scan.status = HeadScan::Complete;
@@ -93,8 +91,7 @@ HeadScan scanRequestHead(QByteArrayView data, const HttpHeadLimits& limits)
         const qsizetype start = lineEnd + 2;
         lineEnd = head.indexOf(QByteArrayView("\r\n"), start);
         const QByteArrayView line = lineEnd < 0 ? head.sliced(start) : head.sliced(start, lineEnd - start);
-        if (h.headers.size() >= limits.maxHeaders)
-            return bad(431, QString("more than %1 header fields").arg(limits.maxHeaders));
+        if (h.headers.size() >= limits.maxHeaders) return bad(431, QString("more than %1 header fields").arg(limits.maxHeaders));
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0) return bad(400, "a header line without a name");
         QByteArray name = line.first(colon).toByteArray().toLower();

@@ -22,11 +22,11 @@ struct HttpHeadLimits {
 
 struct RequestHead {
     QByteArray method;
-    QByteArray target; // as sent: path and query
+    QByteArray target;                                // as sent: path and query
     QList<std::pair<QByteArray, QByteArray>> headers; // names lower-case, values trimmed
     qint64 contentLength = 0;
     bool expectContinue = false;
-    bool websocket = false; // Upgrade: websocket
+    bool websocket = false;                      // Upgrade: websocket
     QByteArray value(QByteArrayView name) const; // first header of that name, empty if absent
     QByteArray path() const;                     // target up to '?'
 };

@@ -253,7 +253,8 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
         const double at = b.value("at").toDouble(-1), from = b.value("from").toDouble(-1), to = b.value("to").toDouble(-1);
         const double length = m_host.lengthMs ? m_host.lengthMs(m_host.state()) : 1e12;
         if (action == "seek" && (at < 0 || at > length))
-            return refuse(c, clientSeq, codes::OutOfRange, QString("seek needs at between 0 and the song's end, %1 ms").arg(length, 0, 'f', 0));
+            return refuse(c, clientSeq, codes::OutOfRange,
+                          QString("seek needs at between 0 and the song's end, %1 ms").arg(length, 0, 'f', 0));
         if (action == "loop" && (from < 0 || to <= from || to > length))
             return refuse(c, clientSeq, codes::OutOfRange,
                           QString("loop needs 0 <= from < to <= the song's end, %1 ms").arg(length, 0, 'f', 0));

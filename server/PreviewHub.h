@@ -35,7 +35,7 @@ class PreviewHub : public QObject {
         engine::StemStore* stems = nullptr;
         PreviewEngine* engine = nullptr;
         std::function<void(const QString& kind, double ms)> jobDone; // durations of worker jobs, for /metrics
-        std::function<double(const engine::Session&)> lengthMs;       // a song's length
+        std::function<double(const engine::Session&)> lengthMs;      // a song's length
     };
     static bool handles(protocol::Kind kind);
     static constexpr double kQueueBudgetSeconds = 0.3;

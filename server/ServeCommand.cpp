@@ -15,9 +15,9 @@
 #include <QTimer>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
-#include <cstdio>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -125,7 +125,8 @@ int runServe(const QStringList& args)
             if (i.token.isEmpty())
                 std::printf("  %-10s (revoked by the session's owner)\n", qPrintable(i.role));
             else
-                std::printf("  %-10s mixroom login %s --token %s && mixroom state\n", qPrintable(i.role), qPrintable(url), qPrintable(i.token));
+                std::printf("  %-10s mixroom login %s --token %s && mixroom state\n", qPrintable(i.role), qPrintable(url),
+                            qPrintable(i.token));
         std::printf("Try: mixroom set tracks/bass/fader -3   (as mix or artist)   and   mixroom watch   (in another terminal)\n\n");
     }
     std::printf("mixroomd listening on %s (HTTP: http://%s:%d/health, /metrics); data in %s\n", qPrintable(url),

@@ -23,14 +23,14 @@ using namespace protocol;
 
 Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* parent)
     : QObject(parent), m_store(store), m_dataDir(std::move(dataDir)), m_limits(limits), m_stems((m_dataDir + "/stems").toStdString()),
-      m_http(limits.http), m_uploads(store, m_stems, m_dataDir + "/uploads",
-                [this](const QString& session) {
-                    SessionRoom* r = room(session);
-                    return r ? r->state().sampleRate : 48000;
-                },
-                m_http),
-      m_review(store), m_renders(m_dataDir + "/renders", m_stems),
-      m_throttle(limits.failuresBeforeBan, limits.banSeconds * 1000LL)
+      m_http(limits.http), m_uploads(
+                               store, m_stems, m_dataDir + "/uploads",
+                               [this](const QString& session) {
+                                   SessionRoom* r = room(session);
+                                   return r ? r->state().sampleRate : 48000;
+                               },
+                               m_http),
+      m_review(store), m_renders(m_dataDir + "/renders", m_stems), m_throttle(limits.failuresBeforeBan, limits.banSeconds * 1000LL)
 {
     auto route = [this](quint32 stream) -> PreviewHub* {
         const QString session = m_streamSessions.value(stream);

@@ -16,11 +16,11 @@
 #include "server/Store.h"
 
 #include <QElapsedTimer>
-#include <QList>
 #include <QJsonArray>
+#include <QList>
 #include <QObject>
-#include <QTimer>
 #include <QPointer>
+#include <QTimer>
 
 #include <memory>
 

@@ -10,8 +10,8 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRegularExpression>
 #include <QPointer>
+#include <QRegularExpression>
 #include <QStorageInfo>
 #include <QTcpSocket>
 
@@ -94,7 +94,8 @@ Admission UploadService::admit(const RequestHead& head) const
     const auto match = idRe.match(QString::fromLatin1(head.path()));
     if (!match.hasMatch()) return Admission::refuse(404, "not_found", "no such upload");
     QFile metaFile(m_dir + "/" + match.captured(1) + ".json");
-    if (!metaFile.open(QIODevice::ReadOnly)) return Admission::refuse(404, "not_found", "no such upload (finished, rejected or never started)");
+    if (!metaFile.open(QIODevice::ReadOnly))
+        return Admission::refuse(404, "not_found", "no such upload (finished, rejected or never started)");
     const QJsonObject meta = QJsonDocument::fromJson(metaFile.read(4096)).object();
     if (meta.value("session").toString() != m->session) return Admission::refuse(404, "not_found", "no such upload in your session");
     const qint64 length = static_cast<qint64>(meta.value("length").toDouble());

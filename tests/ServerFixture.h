@@ -158,6 +158,16 @@ struct RawSocket {
     }
 };
 
+// This process's resident set (the in-process server included), in KiB.
+inline qint64 rssKiB()
+{
+    QFile f("/proc/self/status");
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').first().toLongLong();
+    return 0;
+}
+
 // Sends a request and waits (up to 10 s, woken by every message) for the answer addressed to it:
 // a reply, an ack ({"type": "ack", "seq"}) or an error.
 inline QJsonObject call(client::Connection& c, protocol::Kind kind, const QJsonObject& fields)

@@ -49,7 +49,8 @@ struct NonReader {
         }
         if (!in.startsWith("HTTP/1.1 101")) return false;
         if (!hello) return true; // waits, unauthenticated
-        sendText(QJsonDocument(QJsonObject{{"type", "hello"}, {"major", 1}, {"token", token}, {"clientId", clientId}}).toJson(QJsonDocument::Compact));
+        sendText(QJsonDocument(QJsonObject{{"type", "hello"}, {"major", 1}, {"token", token}, {"clientId", clientId}})
+                     .toJson(QJsonDocument::Compact));
         s.setReadBufferSize(1); // from now on nothing is read
         return true;
     }
@@ -72,14 +73,6 @@ struct NonReader {
     }
 };
 
-qint64 rssKiB()
-{
-    QFile f("/proc/self/status");
-    if (!f.open(QIODevice::ReadOnly)) return 0;
-    for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').first().toLongLong();
-    return 0;
-}
 } // namespace
 
 class TestHostile : public QObject {
@@ -95,12 +88,9 @@ class TestHostile : public QObject {
         QCOMPARE(raw.hello(f.tokens["mix"]).value("type").toString(), QString("welcome"));
         const qint64 seqBefore = f.store->session(f.sessionId)->seq;
         const QString junk(60 * 1000, QChar('j'));
-        const QJsonObject answer = raw.exchange(QJsonDocument(QJsonObject{{"type", "set"},
-                                                                          {"clientSeq", 1},
-                                                                          {"path", "tracks/bass/fader"},
-                                                                          {"value", -3.0},
-                                                                          {"junk", junk}})
-                                                    .toJson(QJsonDocument::Compact));
+        const QJsonObject answer = raw.exchange(
+            QJsonDocument(QJsonObject{{"type", "set"}, {"clientSeq", 1}, {"path", "tracks/bass/fader"}, {"value", -3.0}, {"junk", junk}})
+                .toJson(QJsonDocument::Compact));
         QCOMPARE(answer.value("code").toString(), QString("bad_message"));
         QVERIFY(answer.value("message").toString().contains("\"junk\""));
         f.srv->room(f.sessionId)->flush();
@@ -353,7 +343,8 @@ class TestHostile : public QObject {
         QVERIFY(editor);
         const int flood = 3000;
         for (int i = 0; i < flood; ++i)
-            flooder.ws.sendTextMessage(QString(R"({"type":"set","clientSeq":%1,"path":"tracks/vox/pan","value":%2})").arg(i + 1).arg((i % 100) / 100.0));
+            flooder.ws.sendTextMessage(
+                QString(R"({"type":"set","clientSeq":%1,"path":"tracks/vox/pan","value":%2})").arg(i + 1).arg((i % 100) / 100.0));
         flooder.ws.flush();
         QTest::qWait(20); // let the flood reach the server first
         int answersWhenAcked = -1;
@@ -398,7 +389,8 @@ class TestHostile : public QObject {
         server.start(qEnvironmentVariable("MIXROOMD"), {"serve", "--data", data.path(), "--listen", "127.0.0.1:0"});
         QByteArray out;
         QVERIFY(QTest::qWaitFor([&] { return (out += server.readAllStandardOutput()).contains("listening on"); }, 20000));
-        const quint16 port = static_cast<quint16>(QRegularExpression("listening on ws://[0-9.]+:([0-9]+)").match(QString::fromUtf8(out)).captured(1).toInt());
+        const quint16 port = static_cast<quint16>(
+            QRegularExpression("listening on ws://[0-9.]+:([0-9]+)").match(QString::fromUtf8(out)).captured(1).toInt());
         QVERIFY(port != 0);
         for (int round = 0; round < 8; ++round) { // 50 at a time: within one address's share
             std::vector<std::unique_ptr<QTcpSocket>> socks;
@@ -407,7 +399,11 @@ class TestHostile : public QObject {
                 s->connectToHost(QHostAddress::LocalHost, port);
                 socks.push_back(std::move(s));
             }
-            QVERIFY(QTest::qWaitFor([&] { return std::all_of(socks.begin(), socks.end(), [](auto& s) { return s->state() == QAbstractSocket::ConnectedState; }); }, 10000));
+            QVERIFY(QTest::qWaitFor(
+                [&] {
+                    return std::all_of(socks.begin(), socks.end(), [](auto& s) { return s->state() == QAbstractSocket::ConnectedState; });
+                },
+                10000));
             for (auto& s : socks)
                 s->write("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");

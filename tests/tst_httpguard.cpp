@@ -50,14 +50,6 @@ struct Raw {
     int status() const { return in.startsWith("HTTP/1.1 ") ? in.mid(9, 3).toInt() : 0; }
 };
 
-qint64 rssKiB()
-{
-    QFile f("/proc/self/status");
-    if (!f.open(QIODevice::ReadOnly)) return 0;
-    for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').first().toLongLong();
-    return 0;
-}
 } // namespace
 
 class TestHttpGuard : public QObject {
@@ -312,9 +304,10 @@ class TestHttpGuard : public QObject {
         QVERIFY(scan.head.expectContinue);
         QCOMPARE(scan.headBytes, 71);
         QCOMPARE(server::scanRequestHead("GET / HTTP/1.1\r\nHost: x\r\n").status, HeadScan::Incomplete);
-        for (const char* bad : {"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-                                "GET / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n",
-                                "GET / HTTP/2\r\n\r\n", "GET / HTTP/1.1\r\n folded\r\n\r\n", "GET / HTTP/1.1\r\nX: a\x01\r\n\r\n"})
+        for (const char* bad :
+             {"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+              "GET / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n", "GET / HTTP/2\r\n\r\n",
+              "GET / HTTP/1.1\r\n folded\r\n\r\n", "GET / HTTP/1.1\r\nX: a\x01\r\n\r\n"})
             QVERIFY2(server::scanRequestHead(bad).status == HeadScan::Bad, bad);
     }
 
@@ -325,7 +318,7 @@ class TestHttpGuard : public QObject {
         QCOMPARE(r("bytes=90-", 100)->start, 90);
         QCOMPARE(r("bytes=-10", 100)->start, 90);
         QCOMPARE(r("bytes=-1000", 100)->start, 0);
-        QVERIFY(!r("bytes=99999999999999999999999-", 100)); // past the end: 416, not the whole file
+        QVERIFY(!r("bytes=99999999999999999999999-", 100));           // past the end: 416, not the whole file
         QCOMPARE(r("bytes=0-99999999999999999999999", 100)->end, 99); // the whole file, not one byte
         QCOMPARE(r("bytes=-99999999999999999999999", 100)->start, 0);
         QVERIFY(!r("bytes=100-", 100));

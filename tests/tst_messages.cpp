@@ -126,7 +126,8 @@ class TestMessages : public QObject {
             const auto r = decode(bad, Direction::ClientToServer);
             QVERIFY2(std::holds_alternative<DecodeError>(r) && std::get<DecodeError>(r).message.contains("surrogate"), bad);
         }
-        QVERIFY(std::holds_alternative<Message>(decode(R"({"type":"add_note","clientSeq":1,"at":0,"text":"\ud83c\udfb8 ok"})", Direction::ClientToServer)));
+        QVERIFY(std::holds_alternative<Message>(
+            decode(R"({"type":"add_note","clientSeq":1,"at":0,"text":"\ud83c\udfb8 ok"})", Direction::ClientToServer)));
         auto s = decode(R"({"type": "pong", "id": 1, "future": {"x": 1}})", Direction::ServerToClient);
         QVERIFY(std::holds_alternative<Message>(s));
     }

@@ -82,8 +82,7 @@ CompressorDsp::Consts CompressorDsp::consts() const
 
 // Pass 1: detector level (the RMS average is itself a recursion) and the static gain computer
 // (Giannoulis et al.): the wanted reduction is input minus the curve, 0 below the knee.
-MIXROOM_CLONES void CompressorDsp::detect(const Consts& k, const float* L, const float* R, int m,
-                                                                             float* buf)
+MIXROOM_CLONES void CompressorDsp::detect(const Consts& k, const float* L, const float* R, int m, float* buf)
 {
     if (k.rms) {
         const float aRms = m_aRms;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "engine/dsp/FastMath.h"
 #include "engine/dsp/TruePeak.h"
+#include "engine/dsp/FastMath.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "engine/dsp/FastMath.h"
 #include "engine/render/AudioFileWriter.h"
+#include "engine/dsp/FastMath.h"
 
 #include <sndfile.h>
 

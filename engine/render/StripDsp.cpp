@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "engine/dsp/FastMath.h"
 #include "engine/render/StripDsp.h"
+#include "engine/dsp/FastMath.h"
 
 #include <algorithm>
 #include <cmath>
@@ -114,8 +114,8 @@ void StripDsp::processInput(float* left, float* right, int n)
 }
 
 // AVX2 clone: its loops vectorise eight-wide; every value is the same (no FMA, same order).
-MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, float* outL, float* outR,
-                                                                               float* const* sendL, float* const* sendR)
+MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, float* outL, float* outR, float* const* sendL,
+                                            float* const* sendR)
 {
     meter.reduction.store(std::max(meter.reduction.load(std::memory_order_relaxed), m_comp.takeMaxReduction()), std::memory_order_relaxed);
 

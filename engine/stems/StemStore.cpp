@@ -286,7 +286,8 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
         framesIn += got;
         // A header can also understate: the decoded audio is held to the same limit.
         if (static_cast<double>(framesIn) / sfi.samplerate > m_limits.maxSeconds + 1.0)
-            return Error{"stem_too_long", file + " decodes to more than the limit of " + std::to_string(int(m_limits.maxSeconds / 60)) + " min"};
+            return Error{"stem_too_long",
+                         file + " decodes to more than the limit of " + std::to_string(int(m_limits.maxSeconds / 60)) + " min"};
         bool okWrite = true;
         if (soxr) {
             // Feed the chunk; at the end (got == 0) a null input flushes the resampler.

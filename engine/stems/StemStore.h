@@ -27,9 +27,9 @@ struct StemLimits {
     int maxChannels = 2;
     int minRate = 8000;
     int maxRate = 384000;
-    double maxSeconds = 30 * 60.0;                      // longest stem (a compressed file's header says it)
-    int64_t maxBytes = int64_t(4) << 30;                // largest source file
-    int64_t maxDecodedBytes = int64_t(3) << 29;          // largest canonical stem (float at the session rate): 1.5 GiB
+    double maxSeconds = 30 * 60.0;              // longest stem (a compressed file's header says it)
+    int64_t maxBytes = int64_t(4) << 30;        // largest source file
+    int64_t maxDecodedBytes = int64_t(3) << 29; // largest canonical stem (float at the session rate): 1.5 GiB
 };
 
 class StemStore {
