@@ -41,6 +41,7 @@ class ClientSocket : public QObject {
     // Handles the oldest received message (decode, then `message` or a refusal); true while more wait.
     bool handleNext();
     bool hasInbox() const { return !m_inbox.isEmpty(); }
+    qsizetype inboxSize() const { return m_inbox.size(); }
     void close(QWebSocketProtocol::CloseCode code, const QString& reason);
     QString peerAddress() const { return m_peer; }
     bool closing() const { return m_closing; }

@@ -224,8 +224,10 @@ void Server::drain()
     QElapsedTimer slice;
     slice.start();
     while (!m_ready.isEmpty() && slice.elapsed() < kDrainSliceMs) {
-        // One round: every waiting socket's oldest message, in turn.
-        const QList<ClientSocket*> round = std::exchange(m_ready, {});
+        // One round: every waiting socket's oldest message, in turn, the shortest inboxes first (a
+        // member with one message waiting is served before one with a thousand).
+        QList<ClientSocket*> round = std::exchange(m_ready, {});
+        std::stable_sort(round.begin(), round.end(), [](ClientSocket* a, ClientSocket* b) { return a->inboxSize() < b->inboxSize(); });
         for (qsizetype i = 0; i < round.size(); ++i) {
             ClientSocket* c = round[i];
             if (!m_sockets.contains(c)) continue; // closed meanwhile

@@ -71,7 +71,7 @@ class Server : public QObject {
     // Fair turns: one message of each socket with a waiting message per round, rounds of at most
     // kDrainSliceMs, the event loop running between them (so acks go out and sockets are read).
     void drain();
-    static constexpr int kDrainSliceMs = 4;
+    static constexpr int kDrainSliceMs = 1;
     QList<ClientSocket*> m_ready;
     bool m_drainScheduled = false;
     void hello(ClientSocket* c, const protocol::Message& msg);

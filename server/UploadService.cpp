@@ -20,9 +20,12 @@ namespace mixroom::server {
 namespace {
 using Status = QHttpServerResponder::StatusCode;
 
+// Upload answers close their connection: after a large body the server closes it anyway (Qt keeps
+// a request's body until the connection's next request), and a client told so in advance never
+// sends its next request on a connection that is about to close.
 void reply(QHttpServerResponder& r, Status status, const QJsonObject& body)
 {
-    r.write(QJsonDocument(body), status);
+    r.write(QJsonDocument(body), {{"Connection", "close"}}, status);
 }
 void error(QHttpServerResponder& r, Status status, const QString& code, const QString& message)
 {
