@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang, ASan and UBSan (./build-fuzz) and runs each for
 # FUZZ_SECONDS (default 60) from its seed corpus in tests/fuzz/corpus/<target>. Prints executions
-# per target; fails on any crash, leaving the reproducer in build-fuzz/crashes/<target>/.
+# per target; fails on any crash, leaving the reproducer in build-fuzz/crashes/<target>/. The seed
+# is fixed (FUZZ_SEED, default 1) so that a CI run is repeatable; change it to explore further.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh test
@@ -21,7 +22,7 @@ for t in "${targets[@]}"; do
   if ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
      UBSAN_OPTIONS=print_stacktrace=1 \
      "./build-fuzz/tests/fuzz/$t" "$work" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
-       -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1; then
+       -seed="${FUZZ_SEED:-1}" -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
     echo "$t: $runs executions in ${seconds} s, no crash"
   else
