@@ -16,10 +16,9 @@ done
 [ "$quick" = 1 ] && exit 0
 
 echo "== the tests again under ASan+UBSan (build-asan)"
-extra=()
-[ "${CI:-}" = "true" ] && extra+=(-DMIXROOM_WERROR=ON)
+# Warnings are enforced by the first build; sanitizer instrumentation adds false positives of its own.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIXROOM_SANITIZER=address,undefined \
-  -DMIXROOM_BUILD_BENCH=OFF "${extra[@]}" >/dev/null
+  -DMIXROOM_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan --parallel "$(nproc)"
 # Leak checking is off: Qt keeps process-lifetime allocations LeakSanitizer would report.
 (cd build-asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
