@@ -58,6 +58,17 @@ class TestStemStore : public QObject {
         QCOMPARE(StemLimits{}.maxDecodedBytes, int64_t(3) << 29);
     }
 
+    // Found by fuzz_stem: a header claiming ~10^13 minutes made the refusal's sentence overflow an
+    // int (undefined behaviour; the sanitizer build of this test catches it).
+    void absurdFrameCountsAreRefusedCleanly()
+    {
+        QTemporaryDir dir;
+        StemStore store((dir.path() + "/stems").toStdString());
+        auto r = store.import(MIXROOM_SOURCE_DIR "/tests/fuzz/corpus/fuzz_stem/huge-frame-count", 48000);
+        QVERIFY(!r.ok());
+        QVERIFY(!r.error().message.empty());
+    }
+
     // What a crash during an import left behind is removed at the next start.
     void staleTemporariesAreRemoved()
     {

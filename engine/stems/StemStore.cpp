@@ -8,6 +8,7 @@
 #include <sndfile.h>
 #include <soxr.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -210,11 +211,14 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
     // hour of silence (a decompression amplifier).
     const double seconds = static_cast<double>(sfi.frames) / sfi.samplerate;
     if (seconds > m_limits.maxSeconds)
-        return Error{"stem_too_long", file + " is " + std::to_string(int(seconds / 60)) + " min long; the limit is " +
+        // A header may claim anything up to 2^63 frames: the minutes are said without overflowing.
+        return Error{"stem_too_long", file + " is " + std::to_string(static_cast<long long>(std::min(seconds / 60, 1e15))) +
+                                          " min long; the limit is " +
                                           std::to_string(int(m_limits.maxSeconds / 60)) + " min"};
     const double decodedBytes = seconds * sessionRate * sfi.channels * sizeof(float);
     if (decodedBytes > static_cast<double>(m_limits.maxDecodedBytes))
-        return Error{"stem_too_large", file + " would decode to " + std::to_string(int64_t(decodedBytes) >> 20) + " MiB; the limit is " +
+        return Error{"stem_too_large", file + " would decode to " +
+                                           std::to_string(static_cast<long long>(std::min(decodedBytes / (1 << 20), 1e15))) + " MiB; the limit is " +
                                            std::to_string(m_limits.maxDecodedBytes >> 20) + " MiB"};
     if (fmt.bytesPerSample > 0) {
         const double claimed = static_cast<double>(sfi.frames) * sfi.channels * fmt.bytesPerSample;
