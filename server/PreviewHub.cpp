@@ -96,7 +96,6 @@ void PreviewHub::peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& b)
     m_pool.start([this, key, doc, stems = m_host.stems, cancel = m_cancel] {
         QElapsedTimer took;
         took.start();
-        constexpr int kChunk = 256;
         auto chunks = std::make_shared<PeakChunks>();
         chunks->rate = doc.sampleRate;
         float peak = 0;
@@ -113,7 +112,7 @@ void PreviewHub::peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& b)
                     for (int i = 0; i < n; ++i) {
                         peak = std::max(peak, std::max(std::abs(l[i]), std::abs(r[i])));
                         sq += double(l[i]) * l[i] + double(r[i]) * r[i];
-                        if (++inChunk == kChunk) {
+                        if (++inChunk == PeakChunks::kFrames) {
                             chunks->peak.push_back(peak);
                             chunks->sq.push_back(sq);
                             peak = 0, sq = 0, inChunk = 0;
@@ -128,7 +127,7 @@ void PreviewHub::peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& b)
                 chunks->peak.push_back(peak);
                 chunks->sq.push_back(sq);
             }
-            chunks->lastChunkFrames = inChunk > 0 ? inChunk : kChunk;
+            chunks->lastChunkFrames = inChunk > 0 ? inChunk : PeakChunks::kFrames;
         }
         const double ms = static_cast<double>(took.nsecsElapsed()) / 1e6;
         QMetaObject::invokeMethod(
@@ -143,7 +142,6 @@ void PreviewHub::peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& b)
 
 QJsonObject PreviewHub::foldPeaks(const PeakChunks& c, int bins)
 {
-    constexpr int kChunk = 256;
     const size_t chunks = c.peak.size();
     QJsonArray peaks, rms;
     for (int i = 0; i < bins; ++i) {
@@ -155,7 +153,7 @@ QJsonObject PreviewHub::foldPeaks(const PeakChunks& c, int bins)
         for (size_t k = a; k < std::min(z, chunks); ++k) {
             p = std::max(p, c.peak[k]);
             s += c.sq[k];
-            n += k + 1 == chunks ? c.lastChunkFrames : kChunk;
+            n += k + 1 == chunks ? c.lastChunkFrames : PeakChunks::kFrames;
         }
         peaks.append(std::round(p * 1e4) / 1e4);
         rms.append(n > 0 ? std::round(std::sqrt(s / (2.0 * n)) * 1e4) / 1e4 : 0.0);

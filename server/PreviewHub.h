@@ -98,6 +98,7 @@ class PreviewHub : public QObject {
     // cached by document; any bin count is folded from that, so requests differing only in `bins`
     // never render again.
     struct PeakChunks {
+        static constexpr int kFrames = 256; // frames per chunk
         std::vector<float> peak;
         std::vector<double> sq;
         int lastChunkFrames = 0;

@@ -213,13 +213,12 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
     if (seconds > m_limits.maxSeconds)
         // A header may claim anything up to 2^63 frames: the minutes are said without overflowing.
         return Error{"stem_too_long", file + " is " + std::to_string(static_cast<long long>(std::min(seconds / 60, 1e15))) +
-                                          " min long; the limit is " +
-                                          std::to_string(int(m_limits.maxSeconds / 60)) + " min"};
+                                          " min long; the limit is " + std::to_string(int(m_limits.maxSeconds / 60)) + " min"};
     const double decodedBytes = seconds * sessionRate * sfi.channels * sizeof(float);
     if (decodedBytes > static_cast<double>(m_limits.maxDecodedBytes))
         return Error{"stem_too_large", file + " would decode to " +
-                                           std::to_string(static_cast<long long>(std::min(decodedBytes / (1 << 20), 1e15))) + " MiB; the limit is " +
-                                           std::to_string(m_limits.maxDecodedBytes >> 20) + " MiB"};
+                                           std::to_string(static_cast<long long>(std::min(decodedBytes / (1 << 20), 1e15))) +
+                                           " MiB; the limit is " + std::to_string(m_limits.maxDecodedBytes >> 20) + " MiB"};
     if (fmt.bytesPerSample > 0) {
         const double claimed = static_cast<double>(sfi.frames) * sfi.channels * fmt.bytesPerSample;
         if (claimed > static_cast<double>(st.st_size))
