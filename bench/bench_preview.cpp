@@ -15,7 +15,7 @@
 #include "server/Store.h"
 #include "server/Tokens.h"
 
-#include "bench/BenchSupport.h"
+#include "bench/BenchServer.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -43,106 +43,10 @@ using mixroom::bench::percentile;
 using mixroom::bench::waitFor;
 
 namespace {
-// Writes `tracks` stereo stems of `seconds` into the store, a session using them, and tokens.
-struct Prepared {
-    QString sessionId = "bench";
-    QString mixToken;
-    QStringList listenerTokens;
-};
-Prepared prepare(const QString& dir, int tracks, double seconds, int listeners, bool processing)
-{
-    Prepared p;
-    QString error;
-    auto store = server::Store::open(dir, &error);
-    engine::StemStore stems((dir + "/stems").toStdString());
-    engine::Session s;
-    s.tail = 0;
-    for (int t = 0; t < tracks; ++t) {
-        const QString file = dir + QString("/src%1.wav").arg(t);
-        SF_INFO info{};
-        info.samplerate = 48000;
-        info.channels = 2;
-        info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-        SNDFILE* f = sf_open(file.toLocal8Bit().constData(), SFM_WRITE, &info);
-        std::vector<float> buf(2 * 48000);
-        const double freq = 110.0 * (t + 1);
-        for (int sec = 0; sec < static_cast<int>(seconds); ++sec) {
-            for (int i = 0; i < 48000; ++i) {
-                const double x = 0.1 * std::sin(2 * M_PI * freq * (sec * 48000 + i) / 48000.0);
-                buf[static_cast<size_t>(2 * i)] = static_cast<float>(x);
-                buf[static_cast<size_t>(2 * i + 1)] = static_cast<float>(x * 0.9);
-            }
-            sf_writef_float(f, buf.data(), 48000);
-        }
-        sf_close(f);
-        auto imported = stems.import(file.toStdString(), 48000);
-        engine::Track tr;
-        tr.id = "t" + std::to_string(t);
-        tr.name = tr.id;
-        tr.stem = imported->hash;
-        if (processing) {
-            tr.eq = {engine::EqBand{engine::EqType::LowShelf, 100, 2, 0.7071, true}, engine::EqBand{engine::EqType::Peak, 400, -3, 1, true},
-                     engine::EqBand{engine::EqType::Peak, 3000, 2, 1, true},
-                     engine::EqBand{engine::EqType::HighShelf, 10000, 1, 0.7071, true}};
-            tr.comp = engine::Compressor{true, -20, 3, 0, 10, 100, 0, engine::Detector::Peak};
-            tr.fader = -2;
-            tr.pan = (t % 5 - 2) * 0.3;
-        }
-        s.tracks.push_back(tr);
-    }
-    s.master.limiter = engine::Limiter{true, -1, 5, 100};
-    p.mixToken = server::newToken();
-    store->createSession(server::SessionRow{p.sessionId, "bench", 0, 0, protocol::encodeSession(s)},
-                         server::MemberRow{"mix", p.sessionId, "mix", "mix", server::tokenHash(p.mixToken), false});
-    for (int i = 0; i < listeners; ++i) {
-        p.listenerTokens << server::newToken();
-        store->addMember(
-            server::MemberRow{QString("l%1").arg(i), p.sessionId, "listener", "client", server::tokenHash(p.listenerTokens.last()), false});
-    }
-    return p;
-}
-
-struct Peer {
-    QWebSocket ws;
-    bool welcomed = false;
-    qint64 seq = 100;
-    void open(const QString& url, const QString& token, const QString& id)
-    {
-        QObject::connect(&ws, &QWebSocket::connected, [this, token, id] {
-            send({{"type", "hello"}, {"major", 1}, {"token", token}, {"clientId", id}});
-        });
-        QObject::connect(&ws, &QWebSocket::textMessageReceived, [this](const QString& t) {
-            if (t.contains(QLatin1String("\"welcome\""))) welcomed = true;
-        });
-        ws.open(QUrl(url));
-    }
-    void send(QJsonObject o)
-    {
-        if (o.value("type") != "hello") o.insert("clientSeq", ++seq);
-        ws.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
-    }
-};
-
-struct Daemon {
-    QProcess proc;
-    QString url;
-    bool start(const QString& dir)
-    {
-        proc.setProcessChannelMode(QProcess::MergedChannels);
-        proc.start(QCoreApplication::applicationDirPath() + "/../server/mixroomd", {"serve", "--data", dir, "--listen", "127.0.0.1:0"});
-        QString out;
-        static const QRegularExpression re("listening on (ws://[0-9.:]+)");
-        while (!re.match(out).hasMatch() && proc.waitForReadyRead(20000))
-            out += QString::fromUtf8(proc.readAll());
-        url = re.match(out).captured(1);
-        return !url.isEmpty();
-    }
-    ~Daemon()
-    {
-        proc.terminate();
-        proc.waitForFinished(5000);
-    }
-};
+using bench::Daemon;
+using bench::Peer;
+using bench::prepare;
+using bench::Prepared;
 
 int latency(int edits, int bufferMs)
 {

@@ -79,11 +79,29 @@ void MixPull::attempt()
             m_total = m_reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
             m_file->resize(0); // the server sent the whole file
         }
+        // The hash runs along with the download; a resumed part is hashed once, first.
+        m_hash = std::make_unique<QCryptographicHash>(QCryptographicHash::Sha256);
+        m_written = 0;
+        if (m_status == 206) {
+            QFile earlier(m_file->fileName());
+            if (earlier.open(QIODevice::ReadOnly)) m_hash->addData(&earlier);
+            m_written = earlier.size();
+        }
+        m_lastProgress.start();
     });
     connect(m_reply, &QNetworkReply::readyRead, this, [this] {
-        if (m_status != 200 && m_status != 206) return;
-        m_file->write(m_reply->readAll());
-        if (m_total > 0) emit progress(m_file->size(), m_total);
+        if ((m_status != 200 && m_status != 206) || !m_hash) return;
+        const QByteArray data = m_reply->readAll();
+        if (m_file->write(data) != data.size()) {
+            m_reply->abort(); // reported by done(): the disk is full or gone
+            return;
+        }
+        m_hash->addData(data);
+        m_written += data.size();
+        if (m_total > 0 && (m_lastProgress.elapsed() >= 100 || m_written == m_total)) { // ten times a second is enough to watch
+            m_lastProgress.restart();
+            emit progress(m_written, m_total);
+        }
     });
     connect(m_reply, &QNetworkReply::finished, this, &MixPull::done);
 }
@@ -117,13 +135,16 @@ void MixPull::done()
         emit failed(e.value("error").toString(QString::number(status)), e.value("message").toString(), 1);
         return;
     }
+    if (reply->error() != QNetworkReply::NoError) { // cut off, or our disk refused the bytes
+        const QString why = m_file->error() != QFileDevice::NoError ? m_file->errorString() : reply->errorString();
+        emit failed(m_file->error() != QFileDevice::NoError ? "write_failed" : "unreachable",
+                    why + QString(" (pull again to resume from %1 bytes)").arg(QFileInfo(part).size()), 3);
+        return;
+    }
     // Verify the whole file against the server's hash before reporting success.
-    QFile whole(part);
-    whole.open(QIODevice::ReadOnly);
-    QCryptographicHash h(QCryptographicHash::Sha256);
-    h.addData(&whole);
-    whole.close();
-    const QByteArray got = h.result().toHex();
+    if (m_total > 0) emit progress(m_written, m_total);
+    const QByteArray got = m_hash ? m_hash->result().toHex() : QByteArray();
+    m_hash.reset();
     if (got != m_expected) {
         QFile::remove(part);
         emit failed("hash_mismatch",

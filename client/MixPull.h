@@ -5,11 +5,15 @@
 // verifying the whole file against the server's SHA-256 before renaming it to OUT. Used by
 // `mixroom pull` and by the desk's versions panel.
 // Thread: the thread that owns it (event-driven).
+#include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
 #include <QUrl>
+
+#include <memory>
 
 class QFile;
 class QNetworkReply;
@@ -48,6 +52,10 @@ class MixPull : public QObject {
     QNetworkAccessManager m_nam;
     QPointer<QNetworkReply> m_reply;
     QFile* m_file = nullptr;
+    // SHA-256 of the part file, kept as the bytes arrive (the whole file is not read again).
+    std::unique_ptr<QCryptographicHash> m_hash;
+    qint64 m_written = 0;
+    QElapsedTimer m_lastProgress;
     qint64 m_total = -1;
     int m_status = 0, m_attempts = 0;
     QByteArray m_expected;

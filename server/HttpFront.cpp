@@ -3,6 +3,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -175,6 +176,14 @@ void HttpFront::setHeld(QTcpSocket* socket, bool held)
         });
 }
 
+bool HttpFront::sendFile(QTcpSocket* socket, QByteArray head, const QString& path, qint64 start, qint64 length)
+{
+    auto it = m_conns.find(socket);
+    if (it == m_conns.end() || !m_sender.send(socket, std::move(head), path, start, length)) return false;
+    it->second.phase = Phase::Sending; // Qt's parser reads nothing more from it; no idle deadline
+    return true;
+}
+
 void HttpFront::markAuthenticated(const QHostAddress& peer, quint16 port)
 {
     for (auto& [s, c] : m_conns)
@@ -184,6 +193,10 @@ void HttpFront::markAuthenticated(const QHostAddress& peer, quint16 port)
 void HttpFront::onReadyRead(Conn& c)
 {
     if (c.phase == Phase::WebSocket || c.closing || !c.socket->isOpen()) return;
+    if (c.phase == Phase::Sending) { // the connection ends with the file: what the peer sends is dropped
+        c.socket->skip(c.socket->bytesAvailable());
+        return;
+    }
     // The bytes Qt's server has not read yet: this slot runs before its own.
     const QByteArray data = c.socket->peek(c.socket->bytesAvailable());
     const qint64 now = m_clock.elapsed();
@@ -315,7 +328,7 @@ void HttpFront::tick()
     std::vector<QTcpSocket*> idle;
     prune();
     for (auto& [s, c] : m_conns) {
-        if (c.closing || c.phase == Phase::WebSocket || c.held) continue;
+        if (c.closing || c.phase == Phase::WebSocket || c.phase == Phase::Sending || c.held) continue;
         if (s->bytesToWrite() > 0) {
             if (c.writePendingSince == 0) c.writePendingSince = now;
             if (now - c.writePendingSince > m_limits.writeStallMs) {
@@ -342,6 +355,13 @@ void HttpFront::tick()
 
 bool HttpFront::handleRequest(const QHttpServerRequest& request, QTcpSocket* socket)
 {
+    QElapsedTimer took;
+    took.start();
+    const auto slow = qScopeGuard([&] {
+        if (const double ms = took.nsecsElapsed() / 1e6; ms > 20)
+            qWarning("mixroomd: %s %s took %.0f ms on the control thread",
+                     request.method() == QHttpServerRequest::Method::Get ? "GET" : "HTTP", qPrintable(request.url().path().left(60)), ms);
+    });
     if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
         return true; // accepted: Qt 6.4 hands the socket to its WebSocket server (newWebSocketConnection)
     if (auto it = m_conns.find(socket); it != m_conns.end()) it->second.lastRead = m_clock.elapsed();

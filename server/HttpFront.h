@@ -19,6 +19,7 @@
 //    shares: when full, a newcomer from an address holding fewer connections than the heaviest one
 //    evicts that address's oldest connection that is idle or not yet authenticated.
 // Thread: control thread.
+#include "server/FileSender.h"
 #include "server/HttpHead.h"
 
 #include <QAbstractHttpServer>
@@ -78,6 +79,11 @@ class HttpFront : public QAbstractHttpServer {
     // evicted, until release().
     void hold(QTcpSocket* socket) { setHeld(socket, true); }
     void release(QTcpSocket* socket) { setHeld(socket, false); }
+    // Answers with a file window from a transfer thread (FileSender.h): `head` is the complete
+    // response head (it should say "Connection: close"); the connection ends after the body.
+    // False when the file cannot be opened (nothing was sent; answer otherwise).
+    bool sendFile(QTcpSocket* socket, QByteArray head, const QString& path, qint64 start, qint64 length);
+    FileSender& fileSender() { return m_sender; }
     // A WebSocket on this connection authenticated: no longer evicted to make room for others.
     void markAuthenticated(const QHostAddress& peer, quint16 port);
     int connectionCount() const { return static_cast<int>(m_conns.size()); }
@@ -94,7 +100,7 @@ class HttpFront : public QAbstractHttpServer {
 
   private:
     friend class GuardedTcpServer;
-    enum class Phase { Idle, Head, Body, WebSocket };
+    enum class Phase { Idle, Head, Body, WebSocket, Sending };
     struct Conn {
         QTcpSocket* socket = nullptr;
         QPointer<QTcpSocket> alive; // null once deleted
@@ -129,6 +135,7 @@ class HttpFront : public QAbstractHttpServer {
     std::unordered_map<QTcpSocket*, Conn> m_conns;
     QElapsedTimer m_clock;
     QTimer m_tick;
+    FileSender m_sender;
 };
 
 } // namespace mixroom::server

@@ -31,11 +31,13 @@ class Metrics {
     void loopLag(double ms);
     // A job that ran on a worker (kind: preview_graph, ab_prepare, peaks, render ...).
     void jobDone(const QString& kind, double ms);
+    void bytesPulled(qint64 n) { m_pulledBytes += n; }
     QString render(int sessionsLoaded) const;
 
   private:
     qint64 m_connections = 0;
     qint64 m_ops = 0;
+    qint64 m_pulledBytes = 0;
     QMap<QString, qint64> m_errors;
     MsHistogram m_ack, m_lag;
     struct Job {

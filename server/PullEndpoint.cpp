@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // GET /sessions/<session>/versions/<version>/mix?format=wav24|wav32f|flac24 — the mastering pull.
 // Bearer token of a member; role and approval checks in ReviewService::pull(); the render is
-// streamed from disk with Content-Length, X-Mixroom-SHA256 and byte ranges (206) for resuming.
+// sent from disk by a transfer thread (FileSender.h) with Content-Length, X-Mixroom-SHA256 and byte ranges (206) for resuming.
 // 202 while the render is still being made.
 #include "server/Server.h"
 
@@ -19,29 +19,6 @@ namespace mixroom::server {
 
 namespace {
 using Status = QHttpServerResponder::StatusCode;
-
-// A read-only window [start, start + length) of a file, so a range streams without copying.
-class FileWindow : public QIODevice {
-  public:
-    FileWindow(const QString& path, qint64 start, qint64 length) : m_file(path), m_start(start), m_length(length) {}
-    bool open(OpenMode mode) override { return m_file.open(QIODevice::ReadOnly) && m_file.seek(m_start) && QIODevice::open(mode); }
-    qint64 size() const override { return m_length; }
-    bool isSequential() const override { return false; }
-    bool seek(qint64 pos) override { return QIODevice::seek(pos) && m_file.seek(m_start + pos); }
-
-  protected:
-    qint64 readData(char* data, qint64 max) override
-    {
-        const qint64 left = m_length - pos();
-        if (left <= 0) return 0;
-        return m_file.read(data, std::min(max, left));
-    }
-    qint64 writeData(const char*, qint64) override { return -1; }
-
-  private:
-    QFile m_file;
-    qint64 m_start, m_length;
-};
 
 void error(QHttpServerResponder& r, Status status, const QString& code, const QString& message)
 {
@@ -103,28 +80,19 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
         r.writeBody(QByteArray());
         return;
     }
-    auto* window = new FileWindow(p.file, start, end - start + 1);
-    if (!window->open(QIODevice::ReadOnly)) {
-        delete window;
-        return error(r, Status::InternalServerError, "internal", "the render could not be read");
-    }
     const QByteArray filename = "attachment; filename=\"" + QUrl::toPercentEncoding(version) + "-" + format.toLatin1() +
                                 (format.startsWith("flac") ? ".flac\"" : ".wav\"");
+    QByteArray out = partial ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n";
+    out += "Content-Type: " + mime + "\r\nContent-Length: " + QByteArray::number(end - start + 1) +
+           "\r\nX-Mixroom-SHA256: " + p.sha256.toLatin1() + "\r\nAccept-Ranges: bytes\r\nContent-Disposition: " + filename +
+           "\r\nConnection: close\r\n";
     if (partial)
-        r.write(window,
-                {{"Content-Type", mime},
-                 {"X-Mixroom-SHA256", p.sha256.toLatin1()},
-                 {"Accept-Ranges", "bytes"},
-                 {"Content-Disposition", filename},
-                 {"Content-Range", "bytes " + QByteArray::number(start) + "-" + QByteArray::number(end) + "/" + QByteArray::number(total)}},
-                Status::PartialContent);
-    else
-        r.write(window,
-                {{"Content-Type", mime},
-                 {"X-Mixroom-SHA256", p.sha256.toLatin1()},
-                 {"Accept-Ranges", "bytes"},
-                 {"Content-Disposition", filename}},
-                Status::Ok);
+        out +=
+            "Content-Range: bytes " + QByteArray::number(start) + "-" + QByteArray::number(end) + "/" + QByteArray::number(total) + "\r\n";
+    out += "\r\n";
+    // The body goes from a transfer thread in large blocks (FileSender.h), not through the control thread.
+    if (!m_http.sendFile(r.socket(), out, p.file, start, end - start + 1))
+        return error(r, Status::InternalServerError, "internal", "the render could not be read");
 }
 
 } // namespace mixroom::server

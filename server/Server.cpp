@@ -12,6 +12,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
+#include <QScopeGuard>
 
 #ifndef MIXROOM_VERSION
 #define MIXROOM_VERSION "dev"
@@ -22,14 +23,20 @@ namespace mixroom::server {
 using namespace protocol;
 
 Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* parent)
-    : QObject(parent), m_store(store), m_dataDir(std::move(dataDir)), m_limits(limits), m_stems((m_dataDir + "/stems").toStdString()),
-      m_http(limits.http), m_uploads(
-                               store, m_stems, m_dataDir + "/uploads",
-                               [this](const QString& session) {
-                                   SessionRoom* r = room(session);
-                                   return r ? r->state().sampleRate : 48000;
-                               },
-                               m_http),
+    : QObject(parent), m_store(store), m_writer([&store] {
+          QString error;
+          auto w = OpLogWriter::open(store.path(), &error);
+          if (!w) qFatal("mixroomd: cannot open the op log for writing: %s", qPrintable(error)); // Store::open opened it a moment ago
+          return w;
+      }()),
+      m_dataDir(std::move(dataDir)), m_limits(limits), m_stems((m_dataDir + "/stems").toStdString()), m_http(limits.http),
+      m_uploads(
+          store, m_stems, m_dataDir + "/uploads",
+          [this](const QString& session) {
+              SessionRoom* r = room(session);
+              return r ? r->state().sampleRate : 48000;
+          },
+          m_http),
       m_review(store), m_renders(m_dataDir + "/renders", m_stems), m_throttle(limits.failuresBeforeBan, limits.banSeconds * 1000LL)
 {
     auto route = [this](quint32 stream) -> PreviewHub* {
@@ -63,6 +70,11 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
         m_metrics.error(QString::fromLatin1(code));
         if (status == 401) m_throttle.failed(peer.toString());
     });
+    connect(&m_http.fileSender(), &FileSender::finished, this, [this](qint64 bytes, bool complete, double seconds) {
+        m_metrics.jobDone("pull", seconds * 1000);
+        m_metrics.bytesPulled(bytes);
+        if (!complete) m_metrics.error("pull_incomplete");
+    });
     m_http.get("/health", [](const QHttpServerRequest&, QHttpServerResponder& r) {
         r.write(QJsonDocument(QJsonObject{{"ok", true}, {"version", MIXROOM_VERSION}, {"protocol", kProtocolMajor}}));
     });
@@ -95,6 +107,8 @@ Server::~Server()
 {
     for (ClientSocket* c : m_sockets)
         c->disconnect(this);
+    for (auto& [id, room] : m_rooms)
+        room->flushNow(); // the writer holds pointers to the rooms until their batches are committed
 }
 
 quint16 Server::listen(const QHostAddress& address, quint16 port)
@@ -114,6 +128,7 @@ SessionRoom* Server::room(const QString& sessionId)
     if (it != m_rooms.end()) return it->second.get();
     QString error;
     const SessionRoom::Services services{m_store,
+                                         *m_writer,
                                          m_review,
                                          m_renders,
                                          m_metrics,
@@ -260,6 +275,15 @@ void Server::authFailed(ClientSocket* c, const QString& code, const QString& mes
 
 void Server::onMessage(ClientSocket* c, const Message& msg)
 {
+    // A handler that holds the control thread long is what everyone else waits for: named in the log.
+    QElapsedTimer took;
+    took.start();
+    const auto slow = qScopeGuard([&] {
+        if (const double ms = took.nsecsElapsed() / 1e6; ms > kSlowHandlerMs) {
+            m_metrics.error("slow_handler");
+            qWarning("mixroomd: %s took %.0f ms on the control thread", qPrintable(protocol::spec(msg.kind).name), ms);
+        }
+    });
     if (msg.kind == Kind::Hello) {
         if (c->authenticated) {
             m_metrics.error(codes::BadMessage);
@@ -354,7 +378,7 @@ void Server::adminRequest(ClientSocket* c, const Message& msg)
     case Kind::DeleteSession: {
         const QString id = b.value("session").toString();
         if (auto it = m_rooms.find(id); it != m_rooms.end()) {
-            it->second->flush();
+            it->second->flushNow();
             it->second->disconnectAll(QWebSocketProtocol::CloseCodeNormal, "the session was deleted");
             m_rooms.erase(it);
         }
@@ -370,7 +394,7 @@ void Server::shutdown()
 {
     m_stopping = true;
     for (auto& [id, room] : m_rooms)
-        room->flush();
+        room->flushNow();
     for (ClientSocket* c : QList<ClientSocket*>(m_sockets))
         c->close(QWebSocketProtocol::CloseCodeGoingAway, "the server is shutting down");
 }

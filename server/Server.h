@@ -18,6 +18,7 @@
 #include "server/UploadService.h"
 
 #include "server/HttpFront.h"
+#include "server/OpLogWriter.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -72,6 +73,8 @@ class Server : public QObject {
     // kDrainSliceMs, the event loop running between them (so acks go out and sockets are read).
     void drain();
     static constexpr int kDrainSliceMs = 1;
+    // A message handled for longer than this is logged by name (and counted as slow_handler).
+    static constexpr double kSlowHandlerMs = 20;
     QList<ClientSocket*> m_ready;
     bool m_drainScheduled = false;
     void hello(ClientSocket* c, const protocol::Message& msg);
@@ -80,6 +83,7 @@ class Server : public QObject {
     bool stemExists(const QString& hash) const;
 
     Store& m_store;
+    std::unique_ptr<OpLogWriter> m_writer; // outlives the rooms (declared before them)
     QString m_dataDir;
     ServerLimits m_limits;
     engine::StemStore m_stems;

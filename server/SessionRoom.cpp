@@ -4,6 +4,7 @@
 #include "protocol/SessionCodec.h"
 #include "server/Tokens.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -72,7 +73,7 @@ std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, const Services
 
 void SessionRoom::join(ClientSocket* c, qint64 lastSeq)
 {
-    flush(); // the welcome carries committed state only
+    // The welcome carries committed state; edits committed later reach the newcomer as broadcasts.
     m_clients.append(c);
     QJsonObject w{{"major", kProtocolMajor},
                   {"features", QJsonArray{"edits", "structure", "presence", "replay"}},
@@ -111,7 +112,35 @@ void SessionRoom::refuse(ClientSocket* c, const QString& code, const QString& me
     c->sendError(code, message, extra);
 }
 
+namespace {
+// Requests answered from committed state: they wait for the edits before them to be committed.
+bool readsCommitted(Kind k)
+{
+    return k == Kind::SaveVersion || k == Kind::Approve || k == Kind::SetPolicy || PreviewHub::handles(k) || ReviewService::handles(k);
+}
+} // namespace
+
 void SessionRoom::handle(ClientSocket* c, const Message& msg)
+{
+    // Once one request waits, everything after it waits too: requests keep their order.
+    if (!m_deferred.isEmpty() || (readsCommitted(msg.kind) && uncommitted())) {
+        m_deferred.append(Deferred{c, msg});
+        scheduleFlush();
+        return;
+    }
+    dispatch(c, msg);
+}
+
+void SessionRoom::runDeferred()
+{
+    while (!m_deferred.isEmpty()) {
+        if (readsCommitted(m_deferred.first().msg.kind) && uncommitted()) return; // after the next commit
+        const Deferred d = m_deferred.takeFirst();
+        if (d.client) dispatch(d.client, d.msg);
+    }
+}
+
+void SessionRoom::dispatch(ClientSocket* c, const Message& msg)
 {
     const QJsonObject& b = msg.body;
     switch (msg.kind) {
@@ -136,8 +165,7 @@ void SessionRoom::handle(ClientSocket* c, const Message& msg)
     case Kind::SetPolicy:
         if (!m_limiter.take(c->memberId + "/structure", kStructureRule))
             return refuse(c, codes::RateLimited, "too many requests; slow down", {{"clientSeq", b.value("clientSeq")}});
-        flush(); // versions capture committed state
-        m_review->handle(c, msg);
+        m_review->handle(c, msg); // committed state: handle() made it wait for the edits before it
         return;
     default:
         if (PreviewHub::handles(msg.kind)) {
@@ -145,14 +173,12 @@ void SessionRoom::handle(ClientSocket* c, const Message& msg)
                 return refuse(c, codes::RateLimited, "too many requests; slow down", {{"clientSeq", b.value("clientSeq")}});
             if (!m_preview)
                 return refuse(c, codes::Internal, "previews are not available on this server", {{"clientSeq", b.value("clientSeq")}});
-            flush();
             m_preview->handle(c, msg);
             return;
         }
         if (ReviewService::handles(msg.kind)) {
             if (!m_limiter.take(c->memberId + "/other", kOtherRule))
                 return refuse(c, codes::RateLimited, "too many requests; slow down", {{"clientSeq", b.value("clientSeq")}});
-            flush();
             m_review->handle(c, msg);
             return;
         }
@@ -208,6 +234,11 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
     // Idempotent retries: a resend of an op already applied gets its original answer. The key is
     // the member's own (member, clientId, clientSeq): nobody can claim another member's op.
     const QString opClient = c->memberId + "/" + c->clientId;
+    for (const Pending& p : m_committing) // in flight: answered with its batch
+        if (p.row.clientId == opClient && p.row.clientSeq == clientSeq) {
+            m_committing.append(Pending{p.row, c, m_clock.nsecsElapsed(), true});
+            return;
+        }
     for (const Pending& p : m_pending)
         if (p.row.clientId == opClient && p.row.clientSeq == clientSeq) {
             m_pending.append(Pending{p.row, c, m_clock.nsecsElapsed(), true});
@@ -262,35 +293,56 @@ void SessionRoom::scheduleFlush()
     QTimer::singleShot(0, this, [this] { flush(); });
 }
 
-bool SessionRoom::flush()
+void SessionRoom::flush()
 {
     m_flushScheduled = false;
-    if (m_pending.isEmpty()) return true;
-    QList<OpRow> rows;
-    for (const Pending& p : m_pending)
-        if (!p.duplicate) rows.append(p.row);
-    QByteArray snapshot;
-    const bool snap = m_seq - m_snapshotSeq >= kSnapshotEvery;
-    if (snap) snapshot = encodeSession(m_state);
-    const QList<Pending> batch = std::move(m_pending);
-    m_pending.clear();
-    if (!m_store.appendOps(rows, snap ? m_id : QString(), m_seq, snapshot)) {
-        // Nothing of the batch is durable: go back to the committed state and tell the senders.
+    if (m_inFlight || m_pending.isEmpty()) return; // the batch in flight hands over the next
+    QList<Pending> batch = std::exchange(m_pending, {});
+    OpBatch ops;
+    for (const Pending& p : batch)
+        if (!p.duplicate) ops.rows.append(p.row);
+    m_committingSnapshot = m_seq - m_snapshotSeq >= kSnapshotEvery;
+    if (m_committingSnapshot) {
+        ops.snapshotSession = m_id;
+        ops.snapshotSeq = m_seq;
+        ops.snapshot = encodeSession(m_state);
+    }
+    m_committing = std::move(batch);
+    m_committingState = m_state;
+    m_committingSeq = m_seq;
+    m_inFlight = true;
+    m_writer.submit(std::move(ops), this, [this](bool ok, const QString& error) { onCommitted(ok, error); });
+}
+
+void SessionRoom::onCommitted(bool ok, const QString& error)
+{
+    m_inFlight = false;
+    const QList<Pending> batch = std::exchange(m_committing, {});
+    if (!ok) {
+        // Nothing of the batch is durable: back to the committed state. The edits applied after it
+        // were applied on top of it, so they go too; their senders are told.
+        m_failed = true;
         m_state = m_committed;
         m_seq = m_committedSeq;
-        for (const Pending& p : batch)
-            if (p.sender)
-                p.sender->sendError(codes::Internal, "the edit could not be stored: " + m_store.lastError(),
-                                    {{"clientSeq", p.row.clientSeq}});
+        const QList<Pending> dropped = std::exchange(m_pending, {});
+        for (const QList<Pending>* list : {&batch, &dropped})
+            for (const Pending& p : *list)
+                if (p.sender)
+                    p.sender->sendError(codes::Internal, "the edit could not be stored: " + error, {{"clientSeq", p.row.clientSeq}});
         m_metrics.error(codes::Internal);
-        return false;
+        qWarning("mixroomd: session %s: a commit failed: %s", qPrintable(m_id), qPrintable(error));
+        runDeferred();
+        return;
     }
-    if (snap) m_snapshotSeq = m_seq;
+    if (m_committingSnapshot) m_snapshotSeq = m_committingSeq;
+    QList<OpRow> rows;
+    for (const Pending& p : batch)
+        if (!p.duplicate) rows.append(p.row);
     // Only now, committed, does a restore make its version the parent of the next one.
     for (const OpRow& r : rows)
         if (r.op == "restore") m_review->restored(r.args.value("version").toString());
-    m_committed = m_state;
-    m_committedSeq = m_seq;
+    m_committed = std::move(m_committingState);
+    m_committedSeq = m_committingSeq;
     if (m_preview)
         m_preview->committed(
             std::any_of(rows.begin(), rows.end(), [](const OpRow& r) { return protocol::isStructuralEdit(r.op, r.args); }));
@@ -303,7 +355,20 @@ bool SessionRoom::flush()
     }
     for (const OpRow& r : rows)
         broadcast(encode(Kind::Edit, {{"seq", r.seq}, {"op", r.op}, {"args", r.args}, {"member", r.member}, {"time", r.time}}));
-    return true;
+    flush(); // what arrived meanwhile
+    runDeferred();
+}
+
+bool SessionRoom::flushNow()
+{
+    m_failed = false;
+    while (uncommitted()) {
+        flush();
+        m_writer.waitIdle();
+        QCoreApplication::sendPostedEvents(this); // onCommitted()
+    }
+    runDeferred();
+    return !m_failed;
 }
 
 void SessionRoom::handleMembers(ClientSocket* c, const Message& msg)

@@ -2,14 +2,18 @@
 #pragma once
 // One open session: the authoritative state, its sequence number, the connected members. Requests
 // are checked (role, path, range, rate), applied in arrival order, given the next sequence
-// number, appended to the op log and committed in batches (one commit per event-loop pass); only
-// then is the sender acknowledged and the edit broadcast to every member.
+// number, appended to the op log and committed in batches by the op-log writer's thread
+// (OpLogWriter.h; one batch in flight per room, the edits arriving meanwhile form the next);
+// only when its batch is committed is a sender acknowledged and the edit broadcast to every member.
+// Requests that read committed state (versions, approvals, previews, notes) wait, in arrival order
+// with everything after them, until the edits before them are committed.
 // Thread: control thread.
 #include "engine/model/Session.h"
 #include "protocol/Messages.h"
 #include "protocol/SessionOps.h"
 #include "server/ClientSocket.h"
 #include "server/Metrics.h"
+#include "server/OpLogWriter.h"
 #include "server/PreviewHub.h"
 #include "server/RateLimiter.h"
 #include "server/ReviewService.h"
@@ -35,6 +39,7 @@ class SessionRoom : public QObject {
     // Loads the session: the latest snapshot plus the ops after it, replayed.
     struct Services {
         Store& store;
+        OpLogWriter& writer;
         ReviewStore& review;
         RenderCache& renders;
         Metrics& metrics;
@@ -63,13 +68,15 @@ class SessionRoom : public QObject {
     // Closes the sockets of a member (revoked) or of everyone (session deleted, shutdown).
     void disconnectMember(const QString& memberId, const QString& reason);
     void disconnectAll(QWebSocketProtocol::CloseCode code, const QString& reason);
-    // Commits what is pending now (before shutdown). Returns false if the commit failed.
-    bool flush();
+    // Commits what is pending and waits for it (deleting the session, shutdown): blocks on the
+    // disk, so never on a request's path. Returns false if a commit failed.
+    bool flushNow();
 
     static constexpr int kPresenceIntervalMs = 200; // presence: at most one message this often
 
   private:
-    explicit SessionRoom(const Services& s) : m_store(s.store), m_stems(s.stemExists), m_metrics(s.metrics), m_stemFrames(s.stemFrames)
+    explicit SessionRoom(const Services& s)
+        : m_store(s.store), m_writer(s.writer), m_stems(s.stemExists), m_metrics(s.metrics), m_stemFrames(s.stemFrames)
     {
         m_presenceTimer.setSingleShot(true);
         m_presenceTimer.setInterval(kPresenceIntervalMs);
@@ -86,6 +93,14 @@ class SessionRoom : public QObject {
     std::pair<QStringList, QHash<QString, QJsonObject>> presenceNow() const;
     static QJsonArray presenceList(const std::pair<QStringList, QHash<QString, QJsonObject>>& p);
     void scheduleFlush();
+    // Hands the pending edits to the writer unless a batch is in flight already.
+    void flush();
+    void onCommitted(bool ok, const QString& error);
+    // Edits applied but not yet committed (pending or in flight).
+    bool uncommitted() const { return !m_pending.isEmpty() || m_inFlight; }
+    // Handles the requests that waited for a commit, in order, until one must wait again.
+    void runDeferred();
+    void dispatch(ClientSocket* c, const protocol::Message& msg);
     void refuse(ClientSocket* c, const QString& code, const QString& message, const QJsonObject& extra = {});
 
     struct Pending {
@@ -96,6 +111,7 @@ class SessionRoom : public QObject {
     };
 
     Store& m_store;
+    OpLogWriter& m_writer;
     protocol::StemExists m_stems;
     Metrics& m_metrics;
     QString m_id, m_name;
@@ -105,8 +121,17 @@ class SessionRoom : public QObject {
     qint64 m_committedSeq = 0;
     qint64 m_snapshotSeq = 0;
     QList<ClientSocket*> m_clients;
-    QList<Pending> m_pending;
-    bool m_flushScheduled = false;
+    QList<Pending> m_pending;          // applied, not yet handed to the writer
+    QList<Pending> m_committing;       // the batch in flight
+    engine::Session m_committingState; // m_state as of the batch in flight's last op
+    qint64 m_committingSeq = 0;
+    bool m_inFlight = false, m_committingSnapshot = false, m_flushScheduled = false;
+    bool m_failed = false; // a commit failed since the last flushNow()
+    struct Deferred {
+        QPointer<ClientSocket> client;
+        protocol::Message msg;
+    };
+    QList<Deferred> m_deferred; // requests waiting for a commit, in arrival order
     QTimer m_presenceTimer;
     QHash<QString, QJsonObject> m_presenceSent;
     RateLimiter m_limiter;

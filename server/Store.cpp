@@ -33,17 +33,8 @@ std::unique_ptr<Store> Store::open(const QString& dir, QString* error)
     }
     std::unique_ptr<Store> s(new Store);
     s->m_connection = "mixroom-" + QUuid::createUuid().toString(QUuid::WithoutBraces);
-    QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", s->m_connection);
-    db.setDatabaseName(dir + "/mixroom.sqlite");
-    if (!db.open()) {
-        *error = "cannot open the database: " + db.lastError().text();
-        return nullptr;
-    }
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"})
-        if (!s->exec(pragma)) {
-            *error = s->m_error;
-            return nullptr;
-        }
+    s->m_path = dir + "/mixroom.sqlite";
+    if (!openConnection(s->m_connection, s->m_path, error)) return nullptr;
     for (const char* sql : kSchema)
         if (!s->exec(sql)) {
             *error = s->m_error;
@@ -209,18 +200,14 @@ bool Store::setMemberToken(const QString& memberId, const QByteArray& tokenHash)
     return q.exec() && q.numRowsAffected() > 0;
 }
 
-bool Store::appendOps(const QList<OpRow>& ops, const QString& snapshotSession, qint64 snapshotSeq, const QByteArray& snapshot)
+bool Store::writeOps(const QString& connection, const OpBatch& batch, QString* error)
 {
-    QSqlDatabase db = QSqlDatabase::database(m_connection);
-    if (!db.transaction()) {
-        m_error = db.lastError().text();
-        return false;
-    }
+    QSqlDatabase db = QSqlDatabase::database(connection);
     QSqlQuery ins(db);
     ins.prepare("INSERT INTO ops (session, seq, client_id, client_seq, member, op, args, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     QSqlQuery upd(db);
     upd.prepare("UPDATE sessions SET seq = ? WHERE id = ?");
-    for (const OpRow& o : ops) {
+    for (const OpRow& o : batch.rows) {
         ins.addBindValue(o.session);
         ins.addBindValue(o.seq);
         ins.addBindValue(o.clientId);
@@ -232,22 +219,57 @@ bool Store::appendOps(const QList<OpRow>& ops, const QString& snapshotSession, q
         upd.addBindValue(o.seq);
         upd.addBindValue(o.session);
         if (!ins.exec() || !upd.exec()) {
-            m_error = ins.lastError().text() + upd.lastError().text();
-            db.rollback();
+            *error = ins.lastError().text() + upd.lastError().text();
+            return false;
+        }
+        if (upd.numRowsAffected() != 1) {
+            *error = QString("session %1 no longer exists").arg(o.session);
             return false;
         }
     }
-    if (!snapshotSession.isEmpty()) {
+    if (!batch.snapshotSession.isEmpty()) {
         QSqlQuery snap(db);
         snap.prepare("UPDATE sessions SET snapshot_seq = ?, snapshot = ? WHERE id = ?");
-        snap.addBindValue(snapshotSeq);
-        snap.addBindValue(snapshot);
-        snap.addBindValue(snapshotSession);
+        snap.addBindValue(batch.snapshotSeq);
+        snap.addBindValue(batch.snapshot);
+        snap.addBindValue(batch.snapshotSession);
         if (!snap.exec()) {
-            m_error = snap.lastError().text();
-            db.rollback();
+            *error = snap.lastError().text();
             return false;
         }
+    }
+    return true;
+}
+
+bool Store::openConnection(const QString& connection, const QString& path, QString* error)
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", connection);
+    db.setDatabaseName(path);
+    if (!db.open()) {
+        *error = "cannot open the database: " + db.lastError().text();
+        return false;
+    }
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+        QSqlQuery q(db);
+        if (!q.exec(pragma)) {
+            *error = QString("%1: %2").arg(pragma, q.lastError().text());
+            return false;
+        }
+    }
+    return true;
+}
+
+bool Store::appendOps(const QList<OpRow>& ops, const QString& snapshotSession, qint64 snapshotSeq, const QByteArray& snapshot)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    if (!db.transaction()) {
+        m_error = db.lastError().text();
+        return false;
+    }
+    if (!writeOps(m_connection, OpBatch{ops, snapshotSession, snapshotSeq, snapshot}, &m_error)) {
+        db.rollback();
+        return false;
     }
     if (!db.commit()) {
         m_error = db.lastError().text();

@@ -40,6 +40,14 @@ struct OpRow {
     double time = 0;
 };
 
+// Ops committed together (and optionally a state snapshot).
+struct OpBatch {
+    QList<OpRow> rows;
+    QString snapshotSession; // empty: no snapshot with this batch
+    qint64 snapshotSeq = 0;
+    QByteArray snapshot;
+};
+
 class Store {
   public:
     static std::unique_ptr<Store> open(const QString& dir, QString* error);
@@ -67,6 +75,11 @@ class Store {
     // Replaces a member's token (the demo re-issues its invite tokens at each start).
     bool setMemberToken(const QString& memberId, const QByteArray& tokenHash);
 
+    QString path() const { return m_path; } // the database file
+    // Opens a connection named `connection` on the calling thread with the store's settings.
+    static bool openConnection(const QString& connection, const QString& path, QString* error);
+    // Writes a batch through an open connection, inside the caller's transaction.
+    static bool writeOps(const QString& connection, const OpBatch& batch, QString* error);
     // Appends ops (and optionally a snapshot) in one transaction.
     bool appendOps(const QList<OpRow>& ops, const QString& snapshotSession = {}, qint64 snapshotSeq = 0, const QByteArray& snapshot = {});
     // The ops after `seq`, oldest first; nullopt if the log could not be read.
@@ -80,6 +93,7 @@ class Store {
     bool exec(const QString& sql);
     bool readFailed(const char* what, const QString& error); // records and logs a failed read
     QString m_connection;
+    QString m_path;
     QString m_error;
 };
 

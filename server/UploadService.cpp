@@ -39,10 +39,12 @@ UploadService::UploadService(Store& store, engine::StemStore& stems, QString dir
 {
     QDir().mkpath(m_dir);
     m_imports.setMaxThreadCount(2);
+    m_writes.setMaxThreadCount(2);
 }
 
 UploadService::~UploadService()
 {
+    m_writes.waitForDone(); // may start imports
     m_imports.waitForDone();
 }
 
@@ -194,40 +196,50 @@ void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& 
     const QByteArray chunk = req.body();
     if (chunk.size() > kMaxChunkBytes || offset + chunk.size() > length)
         return error(r, Status::PayloadTooLarge, "too_large", "the chunk is too large or goes past Upload-Length");
-    QFile part(partPath);
-    if (!part.open(QIODevice::Append) || part.write(chunk) != chunk.size() || !part.flush()) {
-        part.close();
-        part.resize(offset); // nothing half-written: back to the last good offset
-        return error(r, Status::InsufficientStorage, "disk_full", "the chunk could not be written: " + part.errorString());
+    if (m_writing.contains(id)) {
+        QJsonObject body = state;
+        body.insert("error", "conflict");
+        body.insert("message", "a chunk of this upload is still being written; send the next one after its answer");
+        return reply(r, Status::Conflict, body);
     }
-    part.close();
-    const qint64 now = offset + chunk.size();
-    if (now < length)
-        return reply(r, Status::Ok, QJsonObject{{"id", id}, {"offset", static_cast<double>(now)}, {"length", static_cast<double>(length)}});
-
-    // Complete: import (validation, decode, resample) on a worker and drop the upload either way;
-    // the connection waits for the answer, nobody else does.
-    const QString name = meta.value("name").toString();
-    const QString suffix = QFileInfo(name).suffix().toLower();
-    const QString named = m_dir + "/" + id + (suffix.isEmpty() ? QString() : "." + suffix);
-    QFile::rename(partPath, named);
-    const int rate = m_sessionRate(member->session);
+    // The chunk is written (and a complete upload imported) on a worker; the connection waits for
+    // its answer, nobody else does.
+    m_writing.insert(id);
     QPointer<QTcpSocket> socket = r.socket();
     m_http.hold(socket);
     auto responder = std::make_shared<QHttpServerResponder>(std::move(r));
-    m_imports.start([this, named, name, id, now, length, rate, socket, responder] {
-        auto info = m_stems.import(named.toStdString(), rate);
-        QFile::remove(named);
-        QFile::remove(m_dir + "/" + id + ".json");
-        QMetaObject::invokeMethod(
-            &m_context,
-            [this, info = std::move(info), named, name, id, now, length, socket, responder]() mutable {
-                if (!socket || socket->state() != QAbstractSocket::ConnectedState) return; // the client left
-                m_http.release(socket);
+    const QString name = meta.value("name").toString();
+    const int rate = m_sessionRate(member->session);
+    m_writes.start([this, chunk, partPath, offset, length, id, name, rate, socket, responder] {
+        QFile part(partPath);
+        if (!part.open(QIODevice::Append) || part.write(chunk) != chunk.size() || !part.flush()) {
+            const QString why = part.errorString();
+            part.close();
+            part.resize(offset); // nothing half-written: back to the last good offset
+            return answer(socket, responder, id, [why](QHttpServerResponder& r) {
+                error(r, Status::InsufficientStorage, "disk_full", "the chunk could not be written: " + why);
+            });
+        }
+        part.close();
+        const qint64 now = offset + chunk.size();
+        if (now < length)
+            return answer(socket, responder, id, [id, now, length](QHttpServerResponder& r) {
+                reply(r, Status::Ok,
+                      QJsonObject{{"id", id}, {"offset", static_cast<double>(now)}, {"length", static_cast<double>(length)}});
+            });
+        // Complete: import (validation, decode, resample) and drop the upload either way.
+        const QString suffix = QFileInfo(name).suffix().toLower();
+        const QString named = m_dir + "/" + id + (suffix.isEmpty() ? QString() : "." + suffix);
+        QFile::rename(partPath, named);
+        m_imports.start([this, named, name, id, now, length, rate, socket, responder] {
+            auto info = m_stems.import(named.toStdString(), rate);
+            QFile::remove(named);
+            QFile::remove(m_dir + "/" + id + ".json");
+            answer(socket, responder, id, [info = std::move(info), named, name, id, now, length](QHttpServerResponder& r) {
                 if (!info)
-                    return error(*responder, Status::UnprocessableEntity, QString::fromStdString(info.error().code),
+                    return error(r, Status::UnprocessableEntity, QString::fromStdString(info.error().code),
                                  QString::fromStdString(info.error().message).replace(named, name));
-                reply(*responder, Status::Ok,
+                reply(r, Status::Ok,
                       QJsonObject{{"id", id},
                                   {"offset", static_cast<double>(now)},
                                   {"length", static_cast<double>(length)},
@@ -237,9 +249,23 @@ void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& 
                                                        {"sampleRate", info->sampleRate},
                                                        {"sourceRate", info->sourceRate},
                                                        {"sourceFormat", QString::fromStdString(info->sourceFormat)}}}});
-            },
-            Qt::QueuedConnection);
+            });
+        });
     });
+}
+
+void UploadService::answer(QPointer<QTcpSocket> socket, std::shared_ptr<QHttpServerResponder> responder, const QString& id,
+                           std::function<void(QHttpServerResponder&)> write)
+{
+    QMetaObject::invokeMethod(
+        &m_context,
+        [this, socket, responder, id, write = std::move(write)] {
+            m_writing.remove(id);
+            if (!socket || socket->state() != QAbstractSocket::ConnectedState) return; // the client left
+            m_http.release(socket);
+            write(*responder);
+        },
+        Qt::QueuedConnection);
 }
 
 } // namespace mixroom::server

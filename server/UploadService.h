@@ -14,10 +14,14 @@
 #include "server/HttpFront.h"
 #include "server/Store.h"
 
+#include <QPointer>
+#include <QSet>
 #include <QString>
+#include <QTcpSocket>
 #include <QThreadPool>
 
 #include <functional>
+#include <memory>
 
 namespace mixroom::server {
 
@@ -50,6 +54,12 @@ class UploadService {
     QString m_dir;
     std::function<int(const QString&)> m_sessionRate;
     HttpFront& m_http;
+    // Queues a job's answer to the control thread: written unless the client has left.
+    void answer(QPointer<QTcpSocket> socket, std::shared_ptr<QHttpServerResponder> responder, const QString& id,
+                std::function<void(QHttpServerResponder&)> write);
+    // Chunks are appended to their upload's file here (a 16 MiB write may wait on the disk).
+    QThreadPool m_writes;
+    QSet<QString> m_writing; // uploads with a chunk being written or imported
     // Imports (decode, resample, hash) run here, never on the control thread; the answer is written
     // when the job is done.
     QThreadPool m_imports;

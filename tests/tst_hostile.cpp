@@ -93,7 +93,7 @@ class TestHostile : public QObject {
                 .toJson(QJsonDocument::Compact));
         QCOMPARE(answer.value("code").toString(), QString("bad_message"));
         QVERIFY(answer.value("message").toString().contains("\"junk\""));
-        f.srv->room(f.sessionId)->flush();
+        f.srv->room(f.sessionId)->flushNow();
         QCOMPARE(f.store->session(f.sessionId)->seq, seqBefore);
         for (const auto& op : f.store->opsAfter(f.sessionId, 0).value_or(QList<server::OpRow>{}))
             QVERIFY(!op.args.contains("junk"));
