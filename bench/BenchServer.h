@@ -115,10 +115,11 @@ struct Peer {
 struct Daemon {
     QProcess proc;
     QString url;
-    bool start(const QString& dir)
+    bool start(const QString& dir, const QStringList& extra = {})
     {
         proc.setProcessChannelMode(QProcess::MergedChannels);
-        proc.start(QCoreApplication::applicationDirPath() + "/../server/mixroomd", {"serve", "--data", dir, "--listen", "127.0.0.1:0"});
+        proc.start(QCoreApplication::applicationDirPath() + "/../server/mixroomd",
+                   QStringList{"serve", "--data", dir, "--listen", "127.0.0.1:0"} + extra);
         QString out;
         static const QRegularExpression re("listening on (ws://[0-9.:]+)");
         while (!re.match(out).hasMatch() && proc.waitForReadyRead(20000))

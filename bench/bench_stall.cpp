@@ -14,7 +14,7 @@
 // Then the pull on an otherwise idle server, three times with `mixroom pull` and three with
 // curl (when installed), beside a plain copy of the same file on the same disk.
 // The helpers (upload, pull, curl) run at nice 19: on a real deployment they are other machines.
-//   bench_stall [--stem-minutes 20] [--skip-throughput]
+//   bench_stall [--stem-minutes 20] [--skip-throughput] [--durable power|crash]
 #include "bench/BenchServer.h"
 #include "protocol/Messages.h"
 
@@ -109,6 +109,7 @@ int main(int argc, char** argv)
     p.addHelpOption();
     p.addOption({"stem-minutes", "length of the uploaded stem (default 20)", "N", "20"});
     p.addOption({"skip-throughput", "do not time the idle pulls afterwards"});
+    p.addOption({"durable", "mixroomd serve --durable: power (default) or crash", "MODE", "power"});
     p.process(app);
     const int minutes = p.value("stem-minutes").toInt();
     if (minutes < 1 || minutes > 30) {
@@ -129,7 +130,7 @@ int main(int argc, char** argv)
         return 1;
     }
     Daemon d;
-    if (!d.start(data)) {
+    if (!d.start(data, {"--durable", p.value("durable")})) {
         std::fprintf(stderr, "bench_stall: mixroomd did not start\n");
         return 1;
     }

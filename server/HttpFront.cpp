@@ -197,11 +197,21 @@ void HttpFront::onReadyRead(Conn& c)
         c.socket->skip(c.socket->bytesAvailable());
         return;
     }
-    // The bytes Qt's server has not read yet: this slot runs before its own.
-    const QByteArray data = c.socket->peek(c.socket->bytesAvailable());
+    // The bytes Qt's server has not read yet: this slot runs before its own, which reads them all.
+    const qint64 available = c.socket->bytesAvailable();
     const qint64 now = m_clock.elapsed();
-    if (!data.isEmpty()) c.lastRead = now;
-    qsizetype i = 0;
+    if (available > 0) c.lastRead = now;
+    // A body is only counted, never copied: peeking at megabytes on every read made the control
+    // thread copy an upload many times over.
+    qint64 counted = 0;
+    if (c.phase == Phase::Body) {
+        counted = std::min(c.bodyLeft, available);
+        c.bodyLeft -= counted;
+        if (c.bodyLeft == 0) endBody(c);
+        if (counted == available) return;
+    }
+    const QByteArray data = c.socket->peek(available); // a head (small), or what follows a body
+    qsizetype i = counted;
     while (i < data.size() && !c.closing && c.phase != Phase::WebSocket) {
         if (c.phase == Phase::Body) {
             const qint64 n = std::min<qint64>(c.bodyLeft, data.size() - i);

@@ -8,12 +8,12 @@
 
 namespace mixroom::server {
 
-std::unique_ptr<OpLogWriter> OpLogWriter::open(const QString& databasePath, QString* error)
+std::unique_ptr<OpLogWriter> OpLogWriter::open(const QString& databasePath, Store::Durability durability, QString* error)
 {
     std::unique_ptr<OpLogWriter> w(new OpLogWriter);
     std::promise<QString> opened;
     auto result = opened.get_future();
-    w->m_thread = std::thread([p = w.get(), databasePath, &opened] { p->run(databasePath, &opened); });
+    w->m_thread = std::thread([p = w.get(), databasePath, durability, &opened] { p->run(databasePath, durability, &opened); });
     if (const QString e = result.get(); !e.isEmpty()) {
         *error = e;
         w->m_thread.join();
@@ -47,12 +47,12 @@ void OpLogWriter::waitIdle()
     m_idle.wait(guard, [this] { return m_queue.empty() && !m_busy; });
 }
 
-void OpLogWriter::run(const QString& path, std::promise<QString>* opened)
+void OpLogWriter::run(const QString& path, Store::Durability durability, std::promise<QString>* opened)
 {
     const QString connection = "mixroom-oplog-" + QUuid::createUuid().toString(QUuid::WithoutBraces);
     {
         QString error;
-        const bool ok = Store::openConnection(connection, path, &error);
+        const bool ok = Store::openConnection(connection, path, durability, &error);
         opened->set_value(ok ? QString() : error);
         if (!ok) {
             QSqlDatabase::removeDatabase(connection);

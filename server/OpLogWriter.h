@@ -29,7 +29,7 @@ namespace mixroom::server {
 class OpLogWriter {
   public:
     // Opens a connection to `databasePath` on the writer's thread; null with *error when it cannot.
-    static std::unique_ptr<OpLogWriter> open(const QString& databasePath, QString* error);
+    static std::unique_ptr<OpLogWriter> open(const QString& databasePath, Store::Durability durability, QString* error);
     ~OpLogWriter(); // commits what is queued, then stops
     OpLogWriter(const OpLogWriter&) = delete;
     OpLogWriter& operator=(const OpLogWriter&) = delete;
@@ -44,7 +44,7 @@ class OpLogWriter {
 
   private:
     OpLogWriter() = default;
-    void run(const QString& path, std::promise<QString>* opened);
+    void run(const QString& path, Store::Durability durability, std::promise<QString>* opened);
     struct Job {
         OpBatch batch;
         QObject* context = nullptr;

@@ -66,7 +66,13 @@ int runServe(const QStringList& args)
     QCommandLineOption demo("demo", "Create the demo session if absent and print a token per role.");
     QCommandLineOption origin("allow-origin", "Allow WebSockets from this browser origin (repeatable).", "ORIGIN");
     QCommandLineOption expiry("upload-expiry", "Remove unfinished uploads idle this long (hours, default 24).", "HOURS", "24");
-    p.addOptions({listen, data, demo, origin, expiry});
+    QCommandLineOption durable("durable",
+                               "When an acknowledged edit is safe: 'power' (default; each commit is synced to the disk and "
+                               "survives a power cut) or 'crash' (survives mixroomd crashing or being killed; commits do not wait "
+                               "for the disk, so acks stay fast while the disk is busy, but the last moments before a power cut "
+                               "may be lost).",
+                               "power|crash", "power");
+    p.addOptions({listen, data, demo, origin, expiry, durable});
     if (!p.parse(QStringList{"mixroomd serve"} + args) || !p.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "mixroomd serve: %s\n", p.positionalArguments().isEmpty() ? qPrintable(p.errorText()) : "unexpected argument");
         return 2;
@@ -84,7 +90,11 @@ int runServe(const QStringList& args)
     if (dir.isEmpty()) dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + "/mixroom";
 
     QString error;
-    auto store = Store::open(dir, &error);
+    if (p.value(durable) != "power" && p.value(durable) != "crash") {
+        std::fprintf(stderr, "mixroomd serve: --durable %s: give power or crash\n", qPrintable(p.value(durable)));
+        return 2;
+    }
+    auto store = Store::open(dir, &error, p.value(durable) == "power" ? Store::Durability::Power : Store::Durability::Crash);
     if (!store) {
         std::fprintf(stderr, "mixroomd: %s\n", qPrintable(error));
         return 1;

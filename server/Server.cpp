@@ -25,7 +25,7 @@ using namespace protocol;
 Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* parent)
     : QObject(parent), m_store(store), m_writer([&store] {
           QString error;
-          auto w = OpLogWriter::open(store.path(), &error);
+          auto w = OpLogWriter::open(store.path(), store.durability(), &error);
           if (!w) qFatal("mixroomd: cannot open the op log for writing: %s", qPrintable(error)); // Store::open opened it a moment ago
           return w;
       }()),

@@ -25,7 +25,7 @@ const char* kSchema[] = {
 };
 } // namespace
 
-std::unique_ptr<Store> Store::open(const QString& dir, QString* error)
+std::unique_ptr<Store> Store::open(const QString& dir, QString* error, Durability durability)
 {
     if (!QDir().mkpath(dir)) {
         *error = QString("cannot create the data folder %1").arg(dir);
@@ -34,7 +34,8 @@ std::unique_ptr<Store> Store::open(const QString& dir, QString* error)
     std::unique_ptr<Store> s(new Store);
     s->m_connection = "mixroom-" + QUuid::createUuid().toString(QUuid::WithoutBraces);
     s->m_path = dir + "/mixroom.sqlite";
-    if (!openConnection(s->m_connection, s->m_path, error)) return nullptr;
+    s->m_durability = durability;
+    if (!openConnection(s->m_connection, s->m_path, durability, error)) return nullptr;
     for (const char* sql : kSchema)
         if (!s->exec(sql)) {
             *error = s->m_error;
@@ -241,7 +242,7 @@ bool Store::writeOps(const QString& connection, const OpBatch& batch, QString* e
     return true;
 }
 
-bool Store::openConnection(const QString& connection, const QString& path, QString* error)
+bool Store::openConnection(const QString& connection, const QString& path, Durability durability, QString* error)
 {
     QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", connection);
     db.setDatabaseName(path);
@@ -249,8 +250,8 @@ bool Store::openConnection(const QString& connection, const QString& path, QStri
         *error = "cannot open the database: " + db.lastError().text();
         return false;
     }
-    for (const char* pragma :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+    const char* sync = durability == Durability::Power ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", sync, "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
         QSqlQuery q(db);
         if (!q.exec(pragma)) {
             *error = QString("%1: %2").arg(pragma, q.lastError().text());

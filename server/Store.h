@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The server's durable state in SQLite (Qt SQL): admin token hash, sessions, members (token
-// hashes only), the op log and state snapshots. WAL with synchronous=FULL: a call that returns
-// true has committed. Session state = latest snapshot + the ops after it.
+// hashes only), the op log and state snapshots. WAL, synchronous=FULL by default (Durability): a
+// call that returns true has committed. Session state = latest snapshot + the ops after it.
 // Reads report failure (a query that fails is not an empty answer): optional results are
 // nullopt and lastError() says why; list reads that have no failure channel log it.
 // Thread: the thread that opened it (one writer connection).
@@ -50,7 +50,13 @@ struct OpBatch {
 
 class Store {
   public:
-    static std::unique_ptr<Store> open(const QString& dir, QString* error);
+    // How a commit reaches the disk. Power: fsync per commit (synchronous=FULL; an acknowledged
+    // edit survives a power cut). Crash: the WAL is written but not synced at each commit
+    // (synchronous=NORMAL; an acknowledged edit survives mixroomd crashing or being killed, but the
+    // last moments before a power cut or kernel crash may be lost; commits do not wait for the disk).
+    enum class Durability { Power, Crash };
+    static std::unique_ptr<Store> open(const QString& dir, QString* error, Durability durability = Durability::Power);
+    Durability durability() const { return m_durability; }
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -77,7 +83,7 @@ class Store {
 
     QString path() const { return m_path; } // the database file
     // Opens a connection named `connection` on the calling thread with the store's settings.
-    static bool openConnection(const QString& connection, const QString& path, QString* error);
+    static bool openConnection(const QString& connection, const QString& path, Durability durability, QString* error);
     // Writes a batch through an open connection, inside the caller's transaction.
     static bool writeOps(const QString& connection, const OpBatch& batch, QString* error);
     // Appends ops (and optionally a snapshot) in one transaction.
@@ -95,6 +101,7 @@ class Store {
     QString m_connection;
     QString m_path;
     QString m_error;
+    Durability m_durability = Durability::Power;
 };
 
 } // namespace mixroom::server

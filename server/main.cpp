@@ -13,7 +13,7 @@ namespace {
 const char* kUsage = "Usage: mixroomd <command> [options]\n"
                      "\n"
                      "Commands:\n"
-                     "  serve [--listen HOST:PORT] [--data DIR] [--demo] [--allow-origin ORIGIN]...\n"
+                     "  serve [--listen HOST:PORT] [--data DIR] [--demo] [--allow-origin ORIGIN]... [--durable power|crash]\n"
                      "      Run the session server (HTTP and WebSocket on one port; default 127.0.0.1:7870).\n"
                      "      --demo creates the demo session and prints a token and join command per role.\n"
                      "  render SESSION.json --out FILE [--format wav16|wav24|wav32f|flac16|flac24] [--json]\n"
