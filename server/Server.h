@@ -64,6 +64,7 @@ class Server : public QObject {
     const Metrics& metrics() const { return m_metrics; }
     int unauthenticatedCount() const;
     int httpConnections() const { return m_http.connectionCount(); } // TCP connections, WebSockets included
+    int activeTransfers() { return m_http.fileSender().active(); }   // pulls being sent
 
   private:
     void onNewWebSocket();

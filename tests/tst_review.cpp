@@ -12,6 +12,7 @@
 #include <QNetworkReply>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QTcpSocket>
 
 using namespace mixroom;
 using namespace mixroom::test;
@@ -274,6 +275,87 @@ class TestReview : public QObject {
         // The owner may pull any version (rendering on demand answers 202 first).
         Http any = get(base + "v2/mix", f.tokens["mix"]);
         QTRY_VERIFY_WITH_TIMEOUT((any = get(base + "v2/mix", f.tokens["mix"])).status == 200, 30000);
+    }
+
+    // The pull is sent by a transfer thread: a reader that stops half-way frees it; a request sent
+    // behind the pull on the same connection is not answered into the file's bytes.
+    void pullsEndCleanly()
+    {
+        ServerFixture f;
+        f.stemSeconds = 60; // ~23 MB of wav32f: more than the socket buffers hold
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        QVERIFY(mix);
+        call(*mix, Kind::SaveVersion, {{"name", "v1"}});
+        const QString url = QString("http://127.0.0.1:%1/sessions/%2/versions/v1/mix?format=wav32f").arg(f.port).arg(f.sessionId);
+        Http whole;
+        QTRY_VERIFY_WITH_TIMEOUT((whole = get(url, f.tokens["mix"])).status == 200, 30000);
+        QVERIFY(whole.body.size() > 20 << 20);
+        QCOMPARE(sha(whole.body), QString::fromLatin1(whole.headers.value("x-mixroom-sha256")));
+        QCOMPARE(whole.headers.value("connection"), QByteArray("close"));
+
+        const QByteArray request = "GET /sessions/" + f.sessionId.toUtf8() +
+                                   "/versions/v1/mix?format=wav32f HTTP/1.1\r\nHost: x\r\n"
+                                   "Authorization: Bearer " +
+                                   f.tokens["mix"].toUtf8() + "\r\n\r\n";
+        {
+            // Reads 64 KiB, then goes away.
+            QTcpSocket quitter;
+            quitter.setReadBufferSize(64 << 10);
+            quitter.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 16 << 10);
+            quitter.connectToHost(QHostAddress::LocalHost, f.port);
+            QVERIFY(quitter.waitForConnected(5000));
+            quitter.write(request);
+            QTRY_VERIFY_WITH_TIMEOUT(quitter.bytesAvailable() >= 64 << 10, 10000);
+            QCOMPARE(f.srv->activeTransfers(), 1);
+            quitter.abort();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->activeTransfers(), 0, 10000);
+
+        // A second request pipelined behind the pull: the answer is the file and nothing else.
+        QTcpSocket pipelined;
+        pipelined.connectToHost(QHostAddress::LocalHost, f.port);
+        QVERIFY(pipelined.waitForConnected(5000));
+        pipelined.write(request + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+        QByteArray got;
+        QObject::connect(&pipelined, &QTcpSocket::readyRead, [&] { got += pipelined.readAll(); });
+        QTRY_VERIFY_WITH_TIMEOUT(pipelined.state() == QAbstractSocket::UnconnectedState, 20000);
+        got += pipelined.readAll();
+        const qsizetype split = got.indexOf("\r\n\r\n");
+        QVERIFY(split > 0);
+        QCOMPARE(got.mid(split + 4).size(), whole.body.size());
+        QCOMPARE(sha(got.mid(split + 4)), sha(whole.body));
+        QCOMPARE(f.srv->activeTransfers(), 0);
+    }
+
+    // Edits commit on the op-log writer's thread; a request that reads committed state waits for
+    // the edits sent before it, so a version saved right after an edit (no wait for its ack) has it.
+    void requestsWaitForTheEditsBeforeThem()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        RawSocket raw;
+        QVERIFY(raw.open(f.url()));
+        QCOMPARE(raw.hello(f.tokens["mix"]).value("type").toString(), QString("welcome"));
+        for (int i = 1; i <= 20; ++i)
+            raw.ws.sendTextMessage(QString(R"({"type":"set","clientSeq":%1,"path":"tracks/vox/pan","value":%2})").arg(i).arg(i / 100.0));
+        raw.ws.sendTextMessage(R"({"type":"save_version","clientSeq":21,"name":"right-after"})");
+        QList<qint64> order;
+        QJsonObject saved;
+        while (order.size() < 21) {
+            const QJsonObject m = raw.next();
+            QVERIFY2(!m.isEmpty(), "an answer is missing");
+            if (m.value("type") == "ack" || m.value("type") == "version") order.append(m.value("clientSeq").toInteger());
+            if (m.value("type") == "version") saved = m;
+            QVERIFY2(m.value("type") != "error", QJsonDocument(m).toJson().constData());
+        }
+        QCOMPARE(order.last(), 21); // answered after every edit before it was acknowledged
+        const auto state = f.srv->room(f.sessionId)->review().versionState("right-after");
+        QVERIFY(state);
+        const auto vox = std::find_if(state->tracks.begin(), state->tracks.end(), [](const engine::Track& t) { return t.id == "vox"; });
+        QVERIFY(vox != state->tracks.end());
+        QCOMPARE(vox->pan, 0.2);
+        QVERIFY(f.srv->room(f.sessionId)->flushNow());
     }
 
     void statusesOfManyVersions()
