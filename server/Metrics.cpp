@@ -53,6 +53,9 @@ QString Metrics::render(int sessionsLoaded) const
     s += QString("mixroom_ops_total %1\n").arg(m_ops);
     s += "# HELP mixroom_pulled_bytes_total File bytes sent by mastering pulls.\n# TYPE mixroom_pulled_bytes_total counter\n";
     s += QString("mixroom_pulled_bytes_total %1\n").arg(m_pulledBytes);
+    s += "# HELP mixroom_reclaimed_bytes_total Disk freed by removing unreferenced stems and renders.\n"
+         "# TYPE mixroom_reclaimed_bytes_total counter\n";
+    s += QString("mixroom_reclaimed_bytes_total %1\n").arg(m_reclaimedBytes);
     s += m_ack.render("mixroom_ack_latency_ms", "Time from receiving an edit to its ack, after the commit.");
     s += m_lag.render("mixroom_event_loop_lag_ms", "How late the control thread's 50 ms probe timer fired (a freeze shows here).");
     s += "# HELP mixroom_event_loop_lag_max_ms The largest lag since start.\n# TYPE mixroom_event_loop_lag_max_ms gauge\n";

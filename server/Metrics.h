@@ -32,12 +32,14 @@ class Metrics {
     // A job that ran on a worker (kind: preview_graph, ab_prepare, peaks, render ...).
     void jobDone(const QString& kind, double ms);
     void bytesPulled(qint64 n) { m_pulledBytes += n; }
+    void bytesReclaimed(qint64 n) { m_reclaimedBytes += n; }
     QString render(int sessionsLoaded) const;
 
   private:
     qint64 m_connections = 0;
     qint64 m_ops = 0;
     qint64 m_pulledBytes = 0;
+    qint64 m_reclaimedBytes = 0;
     QMap<QString, qint64> m_errors;
     MsHistogram m_ack, m_lag;
     struct Job {

@@ -7,6 +7,7 @@
 #include "protocol/SessionCodec.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -36,7 +37,8 @@ const QStringList& RenderCache::formats()
     return f;
 }
 
-RenderCache::RenderCache(QString dir, engine::StemStore& stems, QObject* parent) : QObject(parent), m_dir(std::move(dir)), m_stems(stems)
+RenderCache::RenderCache(QString dir, engine::StemStore& stems, qint64 maxBytes, QObject* parent)
+    : QObject(parent), m_dir(std::move(dir)), m_stems(stems), m_maxBytes(maxBytes)
 {
     QDir().mkpath(m_dir);
 }
@@ -62,6 +64,38 @@ std::optional<QJsonObject> RenderCache::hashes(const QString& key) const
 QString RenderCache::file(const QString& key, const QString& format) const
 {
     return m_dir + "/" + key + "/mix-" + format + extension(format);
+}
+
+void RenderCache::touch(const QString& key) const
+{
+    QFile f(m_dir + "/" + key + "/hashes.json");
+    if (f.open(QIODevice::ReadWrite)) f.setFileTime(QDateTime::currentDateTimeUtc(), QFileDevice::FileModificationTime);
+}
+
+qint64 RenderCache::evict(const QString& dir, qint64 maxBytes, const QString& keep)
+{
+    struct Entry {
+        QString path;
+        QDateTime used;
+        qint64 bytes = 0;
+    };
+    std::vector<Entry> entries;
+    qint64 total = 0;
+    for (const QFileInfo& d : QDir(dir).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        if (d.fileName().endsWith(".part")) continue; // being made
+        Entry e{d.filePath(), QFileInfo(d.filePath() + "/hashes.json").lastModified(), 0};
+        for (const QFileInfo& f : QDir(d.filePath()).entryInfoList(QDir::Files))
+            e.bytes += f.size();
+        total += e.bytes;
+        if (d.fileName() != keep) entries.push_back(e);
+    }
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+    qint64 removed = 0;
+    for (const Entry& e : entries) {
+        if (total - removed <= maxBytes) break;
+        if (QDir(e.path).removeRecursively()) removed += e.bytes; // a pull in progress keeps its open file
+    }
+    return removed;
 }
 
 void RenderCache::start(const QString& key, const engine::Session& session)
@@ -121,6 +155,7 @@ void RenderCache::start(const QString& key, const engine::Session& session)
                     error = "cannot write the render's hashes";
                 h.close();
                 if (error.isEmpty() && !QDir().rename(tmp, final)) error = "cannot publish the render";
+                if (error.isEmpty()) evict(m_dir, m_maxBytes, key);
             }
         }
         if (!error.isEmpty()) QDir(tmp).removeRecursively();

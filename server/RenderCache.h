@@ -24,13 +24,20 @@ class RenderCache : public QObject {
     Q_OBJECT
   public:
     static const QStringList& formats(); // wav24, wav32f, flac24
-    RenderCache(QString dir, engine::StemStore& stems, QObject* parent = nullptr);
+    // At most `maxBytes` of renders are kept: after each new render the least recently made or
+    // pulled ones are removed (they are made again, bit for bit, when pulled again).
+    RenderCache(QString dir, engine::StemStore& stems, qint64 maxBytes = qint64(20) << 30, QObject* parent = nullptr);
     ~RenderCache() override;
     static QString keyOf(const engine::Session& session);
     // SHA-256 per format when the render exists.
     std::optional<QJsonObject> hashes(const QString& key) const;
     QString file(const QString& key, const QString& format) const;
     bool running(const QString& key) const { return m_running.contains(key); }
+    // Marks a render as used now (a pull): the last to be evicted.
+    void touch(const QString& key) const;
+    // Removes the least recently used renders until at most maxBytes remain, never `keep`.
+    // Returns the bytes removed. Any thread (the render job calls it).
+    static qint64 evict(const QString& dir, qint64 maxBytes, const QString& keep);
     // Starts rendering unless it exists or runs already.
     void start(const QString& key, const engine::Session& session);
 
@@ -41,6 +48,7 @@ class RenderCache : public QObject {
   private:
     QString m_dir;
     engine::StemStore& m_stems;
+    qint64 m_maxBytes;
     QSet<QString> m_running;
     QThreadPool m_pool;                // renders run here; the destructor waits for them
     std::atomic<bool> m_cancel{false}; // set by the destructor: running renders stop early

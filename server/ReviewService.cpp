@@ -467,6 +467,7 @@ ReviewService::Pull ReviewService::pull(const MemberRow& member, const QString& 
                 0};
     }
     p.file = m_renders.file(key, format);
+    m_renders.touch(key); // recently used: the last to be evicted
     p.sha256 = recorded.isEmpty() ? onDisk : recorded;
     return p;
 }

@@ -72,7 +72,8 @@ int runServe(const QStringList& args)
                                "for the disk, so acks stay fast while the disk is busy, but the last moments before a power cut "
                                "may be lost).",
                                "power|crash", "power");
-    p.addOptions({listen, data, demo, origin, expiry, durable});
+    QCommandLineOption cacheGb("render-cache-gb", "Keep at most this much of full-resolution renders (GB, default 20).", "GB", "20");
+    p.addOptions({listen, data, demo, origin, expiry, durable, cacheGb});
     if (!p.parse(QStringList{"mixroomd serve"} + args) || !p.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "mixroomd serve: %s\n", p.positionalArguments().isEmpty() ? qPrintable(p.errorText()) : "unexpected argument");
         return 2;
@@ -117,6 +118,13 @@ int runServe(const QStringList& args)
         return 2;
     }
     limits.uploadExpiryMs = static_cast<qint64>(hours * 3600 * 1000);
+    bool cacheOk = false;
+    const double gb = p.value(cacheGb).toDouble(&cacheOk);
+    if (!cacheOk || gb < 0.1 || gb > 1e6) {
+        std::fprintf(stderr, "mixroomd serve: --render-cache-gb %s: give a size in GB, at least 0.1\n", qPrintable(p.value(cacheGb)));
+        return 2;
+    }
+    limits.renderCacheBytes = static_cast<qint64>(gb * 1e9);
     Server server(*store, dir, limits);
     const quint16 bound = server.listen(host, static_cast<quint16>(port));
     if (bound == 0) {

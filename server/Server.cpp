@@ -5,6 +5,7 @@
 #include "engine/stems/StemSource.h"
 
 #include "protocol/SessionCodec.h"
+#include "server/DiskCollector.h"
 #include "server/Tokens.h"
 
 #include <QDateTime>
@@ -37,7 +38,8 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
               return r ? r->state().sampleRate : 48000;
           },
           m_http),
-      m_review(store), m_renders(m_dataDir + "/renders", m_stems), m_throttle(limits.failuresBeforeBan, limits.banSeconds * 1000LL)
+      m_review(store), m_renders(m_dataDir + "/renders", m_stems, limits.renderCacheBytes),
+      m_throttle(limits.failuresBeforeBan, limits.banSeconds * 1000LL)
 {
     auto route = [this](quint32 stream) -> PreviewHub* {
         const QString session = m_streamSessions.value(stream);
@@ -90,6 +92,10 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
     m_uploadSweep.setInterval(static_cast<int>(std::clamp<qint64>(m_limits.uploadExpiryMs / 4, 50, 10 * 60 * 1000)));
     connect(&m_uploadSweep, &QTimer::timeout, this, [this] { m_uploads.sweep(m_limits.uploadExpiryMs); });
     m_uploadSweep.start();
+    m_gcPool.setMaxThreadCount(1);
+    m_gcTimer.setInterval(static_cast<int>(std::clamp<qint64>(m_limits.gcIntervalMs, 1000, 24 * 3600 * 1000)));
+    connect(&m_gcTimer, &QTimer::timeout, this, &Server::collectGarbage);
+    m_gcTimer.start();
     m_lagProbe.setTimerType(Qt::PreciseTimer);
     m_lagProbe.setInterval(50);
     connect(&m_lagProbe, &QTimer::timeout, this, [this] {
@@ -384,10 +390,38 @@ void Server::adminRequest(ClientSocket* c, const Message& msg)
         }
         if (!m_store.deleteSession(id)) return refuse(codes::NotFound, QString("no session \"%1\"").arg(id.left(40)));
         c->send(encode(Kind::SessionDeleted, {{"clientSeq", clientSeq}, {"session", id}}));
+        QTimer::singleShot(5000, this, &Server::collectGarbage); // its stems and renders, once past the grace period
         return;
     }
     default: return refuse(codes::Forbidden, QString("%1 needs a member token of a session, not the admin token").arg(spec(msg.kind).name));
     }
+}
+
+void Server::collectGarbage()
+{
+    if (m_gcRunning) return;
+    m_gcRunning = true;
+    const QString dir = m_dataDir;
+    const qint64 grace = m_limits.gcGraceMs;
+    m_gcPool.start([this, dir, grace] {
+        QElapsedTimer t;
+        t.start();
+        const DiskReport r = collectDisk(dir, false, grace);
+        const double ms = t.nsecsElapsed() / 1e6;
+        QMetaObject::invokeMethod(
+            this,
+            [this, r, ms] {
+                m_gcRunning = false;
+                m_metrics.jobDone("gc", ms);
+                m_metrics.bytesReclaimed(r.bytes);
+                if (!r.error.isEmpty())
+                    qWarning("mixroomd: gc: %s; nothing was removed", qPrintable(r.error));
+                else if (r.bytes > 0)
+                    qInfo("mixroomd: gc removed %lld stem(s) and %lld render(s), %.1f MB", static_cast<long long>(r.stems.size()),
+                          static_cast<long long>(r.renders.size()), r.bytes / 1e6);
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void Server::shutdown()

@@ -24,6 +24,7 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <map>
@@ -42,6 +43,12 @@ struct ServerLimits {
     QStringList allowedOrigins;
     // Unfinished uploads idle this long are removed (their partial file and its record).
     qint64 uploadExpiryMs = qint64(24) * 3600 * 1000;
+    // Disk: unreferenced stems and renders are removed (DiskCollector.h) every gcIntervalMs and
+    // shortly after a session is deleted, once older than gcGraceMs; renders beyond
+    // renderCacheBytes are evicted least recently used first.
+    qint64 gcIntervalMs = qint64(3600) * 1000;
+    qint64 gcGraceMs = qint64(3600) * 1000;
+    qint64 renderCacheBytes = qint64(20) << 30;
     // Bytes queued towards one socket before it is closed as not reading (ClientSocket.h).
     qint64 sendQueueBytes = ClientSocket::kMaxSendQueueBytes;
     // HTTP bounds: head size, deadlines, connection shares (HttpFront.h).
@@ -99,12 +106,16 @@ class Server : public QObject {
     void pull(const QHttpServerRequest& req, QHttpServerResponder& r);
     Metrics m_metrics;
     QTimer m_uploadSweep; // removes expired partial uploads
-    QTimer m_lagProbe;    // fires every 50 ms; how late it fires is the event loop's lag
+    QTimer m_gcTimer;     // reclaims unreferenced stems and renders
+    bool m_gcRunning = false;
+    void collectGarbage();
+    QTimer m_lagProbe; // fires every 50 ms; how late it fires is the event loop's lag
     QElapsedTimer m_lagClock;
     std::map<QString, std::unique_ptr<SessionRoom>> m_rooms;
     QList<ClientSocket*> m_sockets;
     AuthThrottle m_throttle;
     bool m_stopping = false;
+    QThreadPool m_gcPool; // last: destroyed (and waited for) first
 };
 
 } // namespace mixroom::server

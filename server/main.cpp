@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // mixroomd: the Mixroom session server. Only argument dispatch lives here.
 #include "protocol/Messages.h"
+#include "server/DiskCollector.h"
 #include "server/ParamsCommand.h"
 #include "server/RenderCommand.h"
 #include "server/ServeCommand.h"
@@ -14,6 +15,7 @@ const char* kUsage = "Usage: mixroomd <command> [options]\n"
                      "\n"
                      "Commands:\n"
                      "  serve [--listen HOST:PORT] [--data DIR] [--demo] [--allow-origin ORIGIN]... [--durable power|crash]\n"
+                     "        [--upload-expiry HOURS] [--render-cache-gb GB]\n"
                      "      Run the session server (HTTP and WebSocket on one port; default 127.0.0.1:7870).\n"
                      "      --demo creates the demo session and prints a token and join command per role.\n"
                      "  render SESSION.json --out FILE [--format wav16|wav24|wav32f|flac16|flac24] [--json]\n"
@@ -21,6 +23,8 @@ const char* kUsage = "Usage: mixroomd <command> [options]\n"
                      "      Render a session file offline and print its loudness report.\n"
                      "  render --demo --out FILE [--demo-dir DIR] [...]\n"
                      "      Synthesise the built-in demo song and render its mix.\n"
+                     "  gc [--data DIR] [--dry-run] [--grace-hours H] [--json]\n"
+                     "      Remove stems and renders nothing refers to any more (deleted sessions, old caches).\n"
                      "  protocol-doc\n"
                      "      Print the message reference of protocol/PROTOCOL.md, generated from the message table.\n"
                      "  params [--json]\n"
@@ -69,6 +73,7 @@ int main(int argc, char** argv)
         }
         return mixroom::server::runServe(args);
     }
+    if (cmd == "gc") return mixroom::server::runGc(args);
     if (cmd == "protocol-doc") {
         std::printf("%s", mixroom::protocol::messageReferenceMarkdown().toUtf8().constData());
         return 0;

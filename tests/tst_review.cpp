@@ -5,14 +5,18 @@
 #include "ServerFixture.h"
 #include "engine/render/Renderer.h"
 #include "engine/stems/SessionStems.h"
+#include "server/DiskCollector.h"
+#include "server/Tokens.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QJsonArray>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 
 using namespace mixroom;
 using namespace mixroom::test;
@@ -356,6 +360,104 @@ class TestReview : public QObject {
         QVERIFY(vox != state->tracks.end());
         QCOMPARE(vox->pan, 0.2);
         QVERIFY(f.srv->room(f.sessionId)->flushNow());
+    }
+
+    // gc removes exactly what nothing refers to: a stem never used, a deleted session's stem, a
+    // render no version hashes to, and the import shortcut of a removed stem; it keeps the session's
+    // stem and the render of a saved version (still pulled bit for bit afterwards).
+    void diskCollection()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        QVERIFY(mix);
+        call(*mix, Kind::SaveVersion, {{"name", "v1"}});
+        const QString url = QString("http://127.0.0.1:%1/sessions/%2/versions/v1/mix?format=wav24").arg(f.port).arg(f.sessionId);
+        Http before;
+        QTRY_VERIFY_WITH_TIMEOUT((before = get(url, f.tokens["mix"])).status == 200, 30000);
+
+        const QString dir = f.dir.path();
+        engine::StemStore stems((dir + "/stems").toStdString());
+        auto importTone = [&](double freq) {
+            writeAudio((dir + "/tone.wav").toStdString(), SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, sine(freq, 48000, 0.2, 4800));
+            auto info = stems.import((dir + "/tone.wav").toStdString(), 48000);
+            return info ? QString::fromStdString(info->hash) : QString();
+        };
+        const QString unused = importTone(330), gone = importTone(440);
+        QVERIFY(!unused.isEmpty() && !gone.isEmpty());
+        // A session that used `gone`, deleted.
+        engine::Session doc;
+        engine::Track t;
+        t.id = t.name = "t";
+        t.stem = gone.toStdString();
+        doc.tracks.push_back(t);
+        QVERIFY(
+            f.store->createSession(server::SessionRow{"s_gone", "Gone", 0, 0, protocol::encodeSession(doc)},
+                                   server::MemberRow{"m_gone", "s_gone", "Owner", "mix", server::tokenHash(server::newToken()), false}));
+        QVERIFY(f.store->deleteSession("s_gone"));
+        // A render folder no version hashes to (a copy of v1's under another key).
+        const QStringList renders = QDir(dir + "/renders").entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        QCOMPARE(renders.size(), 1);
+        const QString orphan = QString(64, QChar('a'));
+        QVERIFY(QDir().mkpath(dir + "/renders/" + orphan));
+        for (const QString& file : QDir(dir + "/renders/" + renders[0]).entryList(QDir::Files))
+            QVERIFY(QFile::copy(dir + "/renders/" + renders[0] + "/" + file, dir + "/renders/" + orphan + "/" + file));
+        auto stemFiles = [&] { return QDir(dir + "/stems").entryList({"*.f32"}, QDir::Files); };
+        QCOMPARE(stemFiles().size(), 3);
+
+        // Everything is younger than the grace period: nothing goes.
+        server::DiskReport r = server::collectDisk(dir, false, 3600 * 1000);
+        QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+        QVERIFY(r.stems.isEmpty() && r.renders.isEmpty());
+        QCOMPARE(r.young, 3);
+        // A dry run lists exactly the unreferenced files and removes nothing.
+        r = server::collectDisk(dir, true, 0);
+        QCOMPARE(QSet<QString>(r.stems.begin(), r.stems.end()), (QSet<QString>{unused + ".f32", gone + ".f32"}));
+        QCOMPARE(r.renders, QStringList{orphan});
+        QCOMPARE(r.refs.size(), 2);
+        QCOMPARE(r.keptStems, 1);
+        QCOMPARE(r.keptRenders, 1);
+        QCOMPARE(stemFiles().size(), 3);
+        QVERIFY(QFileInfo::exists(dir + "/renders/" + orphan));
+        // The real run.
+        r = server::collectDisk(dir, false, 0);
+        QCOMPARE(r.stems.size(), 2);
+        QVERIFY(r.bytes > 0);
+        QCOMPARE(stemFiles(), QStringList{f.stemHash + ".f32"});
+        QCOMPARE(QDir(dir + "/renders").entryList(QDir::Dirs | QDir::NoDotAndDotDot), renders);
+        QCOMPARE(QDir(dir + "/stems").entryList({"src-*.ref"}, QDir::Files).size(), 1); // the kept stem's import shortcut
+        // What is referenced still works: the session edits, the version is pulled bit for bit.
+        QCOMPARE(call(*mix, Kind::Set, {{"path", "tracks/vox/fader"}, {"value", -2.0}}).value("type").toString(), QString("ack"));
+        const Http after = get(url, f.tokens["mix"]);
+        QCOMPARE(after.status, 200);
+        QCOMPARE(sha(after.body), sha(before.body));
+        // And a missing data folder is an error, not an empty store.
+        QVERIFY(!server::collectDisk(dir + "/nowhere", true).error.isEmpty());
+    }
+
+    // The render cache keeps at most its size: the least recently used render goes first, never
+    // the one just made.
+    void renderCacheEvictsLeastRecentlyUsed()
+    {
+        QTemporaryDir dir;
+        auto make = [&](const QString& key, int kb, int ageSeconds) {
+            QDir().mkpath(dir.path() + "/" + key);
+            QFile data(dir.path() + "/" + key + "/mix-wav24.wav");
+            QVERIFY(data.open(QIODevice::WriteOnly));
+            data.write(QByteArray(kb * 1024, 'x'));
+            QFile h(dir.path() + "/" + key + "/hashes.json");
+            QVERIFY(h.open(QIODevice::WriteOnly));
+            h.write("{}");
+            h.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-ageSeconds), QFileDevice::FileModificationTime);
+        };
+        make("old", 400, 300);
+        make("used", 400, 10);
+        make("new", 400, 200); // just made (kept whatever its time says)
+        QDir().mkpath(dir.path() + "/running.part");
+        QCOMPARE(server::RenderCache::evict(dir.path(), 900 * 1024, "new"), qint64(400 * 1024) + 2);
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Dirs | QDir::NoDotAndDotDot), (QStringList{"new", "running.part", "used"}));
+        QCOMPARE(server::RenderCache::evict(dir.path(), 0, "new"), qint64(400 * 1024) + 2);
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Dirs | QDir::NoDotAndDotDot), (QStringList{"new", "running.part"}));
     }
 
     void statusesOfManyVersions()

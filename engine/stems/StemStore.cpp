@@ -165,6 +165,9 @@ Result<StemInfo> StemStore::import(const std::string& file, int sessionRate, con
         in >> hash;
         if (auto p = pathOf(hash); p.ok()) {
             if (auto src = StemSource::open(p.value()); src.ok()) {
+                // Found again: its grace period against garbage collection starts again (the
+                // track that will name it may not be added yet).
+                fs::last_write_time(p.value(), fs::file_time_type::clock::now(), ec);
                 if (progress) progress(1.0);
                 return StemInfo{hash, p.value(), src.value()->channels(), src.value()->sampleRate(), src.value()->frames(), 0, "cached"};
             }
