@@ -73,6 +73,7 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
         r.writeHeader("Content-Type", mime);
         r.writeHeader("Content-Length", QByteArray::number(end - start + 1));
         r.writeHeader("X-Mixroom-SHA256", p.sha256.toLatin1());
+        r.writeHeader("X-Mixroom-Canonical-SHA256", p.canonicalSha256.toLatin1());
         r.writeHeader("Accept-Ranges", "bytes");
         if (partial)
             r.writeHeader("Content-Range",
@@ -84,8 +85,8 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
                                 (format.startsWith("flac") ? ".flac\"" : ".wav\"");
     QByteArray out = partial ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n";
     out += "Content-Type: " + mime + "\r\nContent-Length: " + QByteArray::number(end - start + 1) +
-           "\r\nX-Mixroom-SHA256: " + p.sha256.toLatin1() + "\r\nAccept-Ranges: bytes\r\nContent-Disposition: " + filename +
-           "\r\nConnection: close\r\n";
+           "\r\nX-Mixroom-SHA256: " + p.sha256.toLatin1() + "\r\nX-Mixroom-Canonical-SHA256: " + p.canonicalSha256.toLatin1() +
+           "\r\nAccept-Ranges: bytes\r\nContent-Disposition: " + filename + "\r\nConnection: close\r\n";
     if (partial)
         out +=
             "Content-Range: bytes " + QByteArray::number(start) + "-" + QByteArray::number(end) + "/" + QByteArray::number(total) + "\r\n";

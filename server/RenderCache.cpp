@@ -13,6 +13,11 @@
 #include <QJsonDocument>
 #include <QThreadPool>
 
+#include <sndfile.h>
+
+#include <cstdio>
+#include <mutex>
+
 namespace mixroom::server {
 
 namespace {
@@ -66,6 +71,78 @@ QString RenderCache::file(const QString& key, const QString& format) const
     return m_dir + "/" + key + "/mix-" + format + extension(format);
 }
 
+void RenderCache::derive(const QString& key, const QString& format)
+{
+    const QString job = key + "/" + format;
+    if (m_running.contains(job) || m_running.contains(key) || !hashes(key) || hashes(key)->contains(format)) return;
+    m_running.insert(job);
+    const QString folder = m_dir + "/" + key;
+    m_pool.start([this, key, job, format, folder] {
+        QString error;
+        const QString source = folder + "/mix-" + canonical() + extension(canonical());
+        const QString target = folder + "/mix-" + format + extension(format);
+        SF_INFO info{};
+        SNDFILE* in = sf_open(QFile::encodeName(source).constData(), SFM_READ, &info);
+        if (!in || info.channels != 2) {
+            error = QString("cannot read the canonical render: %1").arg(sf_strerror(in));
+        } else {
+            auto w = engine::AudioFileWriter::create(target.toStdString(), engine::parseFileFormat(format.toStdString()).value(),
+                                                     info.samplerate);
+            if (!w) {
+                error = QString::fromStdString(w.error().message);
+            } else {
+                constexpr int kBlock = 1024;
+                std::vector<float> frames(2 * kBlock), l(kBlock), r(kBlock);
+                for (;;) {
+                    if (m_cancel) {
+                        error = "the server is shutting down";
+                        break;
+                    }
+                    const sf_count_t n = sf_readf_float(in, frames.data(), kBlock);
+                    if (n <= 0) break;
+                    for (sf_count_t i = 0; i < n; ++i) {
+                        l[static_cast<size_t>(i)] = frames[static_cast<size_t>(2 * i)];
+                        r[static_cast<size_t>(i)] = frames[static_cast<size_t>(2 * i + 1)];
+                    }
+                    if (auto ok = w.value()->write(l.data(), r.data(), static_cast<int>(n)); !ok) {
+                        error = QString::fromStdString(ok.error().message);
+                        break;
+                    }
+                }
+                if (error.isEmpty())
+                    if (auto ok = w.value()->finish(); !ok) error = QString::fromStdString(ok.error().message);
+            }
+        }
+        if (in) sf_close(in);
+        QJsonObject all;
+        if (error.isEmpty()) {
+            const QString hash = fileHash(target);
+            // hashes.json is rewritten whole (temporary file, rename); one writer at a time.
+            static std::mutex lock;
+            std::lock_guard guard(lock);
+            QFile h(folder + "/hashes.json");
+            if (h.open(QIODevice::ReadOnly)) all = QJsonDocument::fromJson(h.readAll()).object();
+            h.close();
+            all.insert(format, hash);
+            QFile tmp(folder + "/hashes.json.tmp");
+            if (!tmp.open(QIODevice::WriteOnly) || tmp.write(QJsonDocument(all).toJson()) < 0 || !tmp.flush())
+                error = "cannot write the render's hashes";
+            tmp.close();
+            if (error.isEmpty() &&
+                ::rename(QFile::encodeName(tmp.fileName()).constData(), QFile::encodeName(h.fileName()).constData()) != 0)
+                error = "cannot publish the render's hashes";
+        }
+        if (!error.isEmpty()) QFile::remove(target);
+        QMetaObject::invokeMethod(
+            this,
+            [this, key, job, all, error] {
+                m_running.remove(job);
+                emit finished(key, all, error);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
 void RenderCache::touch(const QString& key) const
 {
     QFile f(m_dir + "/" + key + "/hashes.json");
@@ -114,7 +191,7 @@ void RenderCache::start(const QString& key, const engine::Session& session)
             error = QString::fromStdString(stems.error().message);
         } else {
             std::vector<std::unique_ptr<engine::AudioFileWriter>> writers;
-            for (const QString& f : formats()) {
+            for (const QString& f : {canonical()}) {
                 auto w = engine::AudioFileWriter::create((tmp + "/mix-" + f + extension(f)).toStdString(),
                                                          engine::parseFileFormat(f.toStdString()).value(), session.sampleRate);
                 if (!w) {
@@ -148,8 +225,7 @@ void RenderCache::start(const QString& key, const engine::Session& session)
                         if (auto ok = w->finish(); !ok) error = QString::fromStdString(ok.error().message);
             }
             if (error.isEmpty()) {
-                for (const QString& f : formats())
-                    hashes.insert(f, fileHash(tmp + "/mix-" + f + extension(f)));
+                hashes.insert(canonical(), fileHash(tmp + "/mix-" + canonical() + extension(canonical())));
                 QFile h(tmp + "/hashes.json");
                 if (!h.open(QIODevice::WriteOnly) || h.write(QJsonDocument(hashes).toJson()) < 0)
                     error = "cannot write the render's hashes";

@@ -2,8 +2,11 @@
 #pragma once
 // Full-resolution renders of session documents, cached on disk by content: the key is the SHA-256
 // of the document (which names its stems by content hash), so equal mixes share one render. A
-// render writes wav32f, wav24 (TPDF) and flac24 (TPDF) in one pass on a worker thread, hashes each
-// file (SHA-256) and publishes the folder atomically (temporary folder, then rename).
+// render writes the canonical file, wav32f (the engine's float output, bit for bit), on a worker
+// thread, hashes it (SHA-256) and publishes the folder atomically (temporary folder, then rename).
+// The delivery formats (wav24, flac24; TPDF dither from a fixed seed) are made from the canonical
+// file on demand, the first time one is pulled: the same samples through the same writer, so they
+// are the bytes a direct render would give. Their hashes join hashes.json as they are made.
 // Thread: control thread; the render itself runs on QThreadPool and reports back queued.
 #include "engine/model/Session.h"
 #include "engine/stems/StemStore.h"
@@ -24,6 +27,7 @@ class RenderCache : public QObject {
     Q_OBJECT
   public:
     static const QStringList& formats(); // wav24, wav32f, flac24
+    static QString canonical() { return "wav32f"; }
     // At most `maxBytes` of renders are kept: after each new render the least recently made or
     // pulled ones are removed (they are made again, bit for bit, when pulled again).
     RenderCache(QString dir, engine::StemStore& stems, qint64 maxBytes = qint64(20) << 30, QObject* parent = nullptr);
@@ -33,6 +37,9 @@ class RenderCache : public QObject {
     std::optional<QJsonObject> hashes(const QString& key) const;
     QString file(const QString& key, const QString& format) const;
     bool running(const QString& key) const { return m_running.contains(key); }
+    // Makes `format` from the canonical render (which must exist) unless it exists or is being made.
+    void derive(const QString& key, const QString& format);
+    bool deriving(const QString& key, const QString& format) const { return m_running.contains(key + "/" + format); }
     // Marks a render as used now (a pull): the last to be evicted.
     void touch(const QString& key) const;
     // Removes the least recently used renders until at most maxBytes remain, never `keep`.

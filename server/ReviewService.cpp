@@ -397,18 +397,29 @@ void ReviewService::startRender(const VersionRow& v)
 void ReviewService::onRendered(const QString& key, const QJsonObject& hashes, const QString& error)
 {
     QStringList names = m_renderWaiters.take(key);
-    if (names.isEmpty()) // a cached render: find the versions with this content
+    if (names.isEmpty()) // a cached render, or a format made later: the versions with this content
         for (const VersionRow& v : m_review.versionList(m_session))
-            if (v.hashes.isEmpty() && renderKeyOf(v) == key) names.append(v.name);
+            if (renderKeyOf(v) == key && std::any_of(hashes.begin(), hashes.end(), [&](const QJsonValue&) { return true; }))
+                for (auto it = hashes.begin(); it != hashes.end(); ++it)
+                    if (!v.hashes.contains(it.key())) {
+                        names.append(v.name);
+                        break;
+                    }
     for (const QString& name : names) {
         if (!error.isEmpty()) {
             m_host.broadcast(encode(Kind::Render, {{"version", name}, {"progress", 0}, {"done", true}, {"error", error}}));
             continue;
         }
-        m_review.setVersionHashes(m_session, name, hashes);
-        m_host.broadcast(encode(Kind::Render, {{"version", name}, {"progress", 1}, {"done", true}, {"hashes", hashes}}));
-        if (const auto v = m_review.version(m_session, name))
-            m_host.broadcast(encode(Kind::Version, {{"event", "rendered"}, {"version", versionJson(*v, statuses())}}));
+        const auto v = m_review.version(m_session, name);
+        if (!v) continue;
+        // A hash recorded with the version stays: a file that differs from it is refused at the pull.
+        QJsonObject merged = v->hashes;
+        for (auto it = hashes.begin(); it != hashes.end(); ++it)
+            if (!merged.contains(it.key())) merged.insert(it.key(), it.value());
+        m_review.setVersionHashes(m_session, name, merged);
+        m_host.broadcast(encode(Kind::Render, {{"version", name}, {"progress", 1}, {"done", true}, {"hashes", merged}}));
+        if (const auto after = m_review.version(m_session, name))
+            m_host.broadcast(encode(Kind::Version, {{"event", "rendered"}, {"version", versionJson(*after, statuses())}}));
     }
 }
 
@@ -418,21 +429,22 @@ ReviewService::Pull ReviewService::pull(const MemberRow& member, const QString& 
     const Role role = roleFromName(member.role).value_or(Role::Client);
     const auto v = m_review.version(m_session, version);
     if (!RenderCache::formats().contains(format))
-        return {400, "bad_format", QString("format \"%1\" is not wav24, wav32f or flac24").arg(format.left(20)), {}, {}, 0};
-    if (!v) return {404, "not_found", QString("no version '%1' in this session").arg(version.left(64)), {}, {}, 0};
+        return {400, "bad_format", QString("format \"%1\" is not wav24, wav32f or flac24").arg(format.left(20)), {}, {}, {}, 0};
+    if (!v) return {404, "not_found", QString("no version '%1' in this session").arg(version.left(64)), {}, {}, {}, 0};
     if (!allowed(role, Action::PullAny)) {
         if (!allowed(role, Action::PullApproved))
-            return {403, "forbidden", QString("the %1 role may not pull mixes").arg(member.role), {}, {}, 0};
+            return {403, "forbidden", QString("the %1 role may not pull mixes").arg(member.role), {}, {}, {}, 0};
         const Statuses all = statuses();
         const QStringList waiting = all.waiting.value(version);
         const QString st = all.status.value(version);
         if (st == "superseded")
-            return {403, "forbidden", QString("version '%1' is superseded by a later approved version").arg(version), {}, {}, 0};
+            return {403, "forbidden", QString("version '%1' is superseded by a later approved version").arg(version), {}, {}, {}, 0};
         if (st != "approved")
             return {403,
                     "forbidden",
                     QString("version '%1' is not approved: waiting for %2")
                         .arg(version, waiting.isEmpty() ? "an approval" : waiting.join(", ")),
+                    {},
                     {},
                     {},
                     0};
@@ -442,33 +454,48 @@ ReviewService::Pull ReviewService::pull(const MemberRow& member, const QString& 
         m_metrics.error("internal");
         return {
             500, "internal", QString("version '%1' is stored unreadably: %2").arg(version, QString::fromStdString(state.error().message)),
-            {},  {},         0};
+            {},  {},         {},
+            0};
     }
     const QString key = RenderCache::keyOf(state.value());
     const auto hashes = m_renders.hashes(key);
     if (!hashes) {
         startRender(*v);
-        return {202, "rendering", QString("version '%1' is being rendered; retry shortly").arg(version), {}, {}, 0};
+        return {202, "rendering", QString("version '%1' is being rendered; retry shortly").arg(version), {}, {}, {}, 0};
     }
-    // What is pulled must be what was approved: the render on disk against the hash recorded
-    // with the version (approvals are bound to it).
-    const QString recorded = v->hashes.value(format).toString(), onDisk = hashes->value(format).toString();
-    if (v->hashes.isEmpty())
-        m_review.setVersionHashes(m_session, version, *hashes);
-    else if (recorded != onDisk) {
+    // What is pulled must be what was approved: the canonical render on disk against the hash
+    // recorded with the version (approvals are bound to it), and a delivery format against its own
+    // hash once one has been recorded (the first one made is recorded).
+    const QString canonical = RenderCache::canonical();
+    for (const QString& f : {canonical, format}) {
+        const QString recorded = v->hashes.value(f).toString(), onDisk = hashes->value(f).toString();
+        if (recorded.isEmpty() || onDisk.isEmpty() || recorded == onDisk) continue;
         m_metrics.error("hash_mismatch");
         return {500,
                 "hash_mismatch",
                 QString("the %1 render of version '%2' on this server (SHA-256 %3) is not the one recorded with the version (%4); "
                         "it is not served")
-                    .arg(format, version, onDisk.left(16), recorded.isEmpty() ? QString("none") : recorded.left(16)),
+                    .arg(f, version, onDisk.left(16), recorded.left(16)),
+                {},
                 {},
                 {},
                 0};
     }
+    if (!hashes->contains(format)) { // made from the canonical render the first time it is asked for
+        m_renders.derive(key, format);
+        return {202, "rendering", QString("the %1 file of version '%2' is being made from its render; retry shortly").arg(format, version),
+                {},  {},          {},
+                0};
+    }
+    QJsonObject merged = v->hashes;
+    for (auto it = hashes->begin(); it != hashes->end(); ++it)
+        if (!merged.contains(it.key())) merged.insert(it.key(), it.value());
+    if (merged != v->hashes) m_review.setVersionHashes(m_session, version, merged);
+    p.canonicalSha256 = merged.value(canonical).toString();
+    const QString recorded = merged.value(format).toString();
     p.file = m_renders.file(key, format);
     m_renders.touch(key); // recently used: the last to be evicted
-    p.sha256 = recorded.isEmpty() ? onDisk : recorded;
+    p.sha256 = recorded;
     return p;
 }
 

@@ -42,7 +42,8 @@ class ReviewService : public QObject {
         int httpStatus = 200;
         QString code, message;
         QString file, sha256;
-        double progress = 0; // while rendering (202)
+        QString canonicalSha256; // of the canonical render (wav32f) the file was made from
+        double progress = 0;     // while rendering (202)
     };
     Pull pull(const MemberRow& member, const QString& version, const QString& format);
 
