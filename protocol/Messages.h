@@ -132,6 +132,7 @@ inline constexpr const char* BadToken = "bad_token";
 inline constexpr const char* NotFound = "not_found";
 inline constexpr const char* Conflict = "conflict";
 inline constexpr const char* Internal = "internal";
+inline constexpr const char* AtCapacity = "at_capacity";
 } // namespace codes
 
 struct DecodeError {

@@ -4,6 +4,7 @@
 #include "server/PreviewStream.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QTimer>
 
 namespace mixroom::server {
@@ -66,6 +67,7 @@ void PreviewEngine::create(quint32 id, std::shared_ptr<MixGraph> graph, const St
 
 void PreviewEngine::destroy(quint32 id)
 {
+    m_playingIds.erase(id);
     m_prefetch.forget(id);
     m_playheads.erase(id);
     Worker* w = &workerOf(id);
@@ -97,6 +99,8 @@ void PreviewEngine::swapGraph(quint32 id, std::shared_ptr<MixGraph> graph, int64
 
 void PreviewEngine::transport(quint32 id, const QString& action, double atMs, double fromMs, double toMs)
 {
+    if (action == "play") m_playingIds.insert(id);
+    if (action == "pause") m_playingIds.erase(id);
     Worker* w = &workerOf(id);
     QMetaObject::invokeMethod(w->context, [this, w, id, action, atMs, fromMs, toMs] {
         if (auto it = w->streams.find(id); it != w->streams.end()) {
@@ -106,9 +110,48 @@ void PreviewEngine::transport(quint32 id, const QString& action, double atMs, do
     });
 }
 
+PreviewEngine::Load PreviewEngine::load() const
+{
+    Load l;
+    l.threads = static_cast<int>(m_workers.size());
+    for (const auto& w : m_workers) {
+        l.busy += w->load.load(std::memory_order_relaxed);
+        l.playing += w->playing.load(std::memory_order_relaxed);
+    }
+    return l;
+}
+
+bool PreviewEngine::admit(quint32 id, QString* why) const
+{
+    if (id != 0 && m_playingIds.count(id)) return true; // playing already
+    const Load l = load();
+    const int others = static_cast<int>(m_playingIds.size());
+    const bool fits = l.playing == 0 ? others < kUnmeasured : (l.busy / l.playing) * (others + 1) <= m_budget * l.threads;
+    if (!fits)
+        *why = QString("at capacity: %1 stream(s) playing use %2 % of the render time; follow mode is available")
+                   .arg(others)
+                   .arg(qRound(100 * l.busy / l.threads));
+    return fits;
+}
+
 void PreviewEngine::tick(Worker& w)
 {
     const qint64 now = clock().nsecsElapsed();
+    const auto measure = qScopeGuard([&w, now] {
+        const qint64 end = clock().nsecsElapsed();
+        w.busyNs += end - now;
+        if (w.windowStart == 0) w.windowStart = now;
+        if (end - w.windowStart >= 250'000'000) { // a quarter second: blended into a ~1 s average
+            const double share = static_cast<double>(w.busyNs) / static_cast<double>(end - w.windowStart);
+            w.load.store(0.75 * w.load.load(std::memory_order_relaxed) + 0.25 * share, std::memory_order_relaxed);
+            w.busyNs = 0;
+            w.windowStart = end;
+            int playing = 0;
+            for (const auto& [id, stream] : w.streams)
+                playing += stream->playing() ? 1 : 0;
+            w.playing.store(playing, std::memory_order_relaxed);
+        }
+    });
     QList<quint32> ids;
     QList<QByteArray> frames;
     std::vector<quint32> ended, meterIds;

@@ -15,8 +15,10 @@
 #include <QObject>
 #include <QThread>
 
+#include <atomic>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 namespace mixroom::server {
@@ -49,6 +51,23 @@ class PreviewEngine : public QObject {
 
     const engine::StemPrefetcher& prefetcher() const { return m_prefetch; }
 
+    // Admission against a measured render budget. Each render thread measures the share of its
+    // time spent rendering and encoding (about a one-second average). The cost of one stream is
+    // that load over the streams playing; a stream may start playing (or an own listener join)
+    // while the streams told to play, plus this one, at that cost fit in `budget` (a share of the
+    // render threads' time). Before anything is measured, kUnmeasured streams are let in. A refused
+    // stream never starts, so the admitted ones keep their time. Control thread.
+    static constexpr int kUnmeasured = 4;
+    void setBudget(double fraction) { m_budget = fraction; }
+    struct Load {
+        double busy = 0; // render threads' time in use, in threads (0 .. thread count)
+        int playing = 0; // streams playing when it was measured
+        int threads = 1;
+    };
+    Load load() const;
+    // Whether stream `id` (0: a new one) may start playing; if not, *why says so for the listener.
+    bool admit(quint32 id, QString* why) const;
+
   signals:
     // The frames one render tick produced, in order (frames[i] belongs to streams[i]): one queued
     // call per tick instead of one per frame, so the control thread wakes (and polls its
@@ -63,6 +82,10 @@ class PreviewEngine : public QObject {
         QThread thread;
         QObject* context = nullptr;                                // lives in `thread`; runs the timer and the commands
         std::map<quint32, std::unique_ptr<PreviewStream>> streams; // touched on `thread` only
+        // Measured on `thread`, read by the control thread.
+        std::atomic<double> load{0}; // share of the thread's time spent in tick(), ~1 s average
+        std::atomic<int> playing{0};
+        qint64 windowStart = 0, busyNs = 0; // `thread` only
     };
     Worker& workerOf(quint32 id) { return *m_workers[id % m_workers.size()]; }
     void tick(Worker& w);
@@ -73,6 +96,8 @@ class PreviewEngine : public QObject {
     // Reads the stems ahead of every stream's playhead, so no render thread waits on the disk.
     engine::StemPrefetcher m_prefetch;
     std::map<quint32, std::shared_ptr<engine::StemPrefetcher::Cursor>> m_playheads; // control thread
+    double m_budget = 0.35;
+    std::set<quint32> m_playingIds; // told to play and not paused or destroyed since (control thread)
 };
 
 } // namespace mixroom::server

@@ -203,6 +203,9 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
             if (!m_follow) m_follow = startStream(192, 20, &error); // one shared render and encoder
             id = m_follow;
         } else {
+            // A stream of its own costs render time: admitted only within the measured budget,
+            // so the listeners already in keep clean audio.
+            if (QString why; !m_host.engine->admit(0, &why)) return refuse(c, clientSeq, codes::AtCapacity, why);
             id = startStream(bitrate, frameMs, &error);
         }
         if (!id) return refuse(c, clientSeq, codes::Internal, "the preview could not start: " + error);
@@ -256,6 +259,9 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
         if (action == "loop" && (from < 0 || to <= from || to > length))
             return refuse(c, clientSeq, codes::OutOfRange,
                           QString("loop needs 0 <= from < to <= the song's end, %1 ms").arg(length, 0, 'f', 0));
+        // Playing is what costs render time: an own stream starts playing only within the budget.
+        if (QString why; action == "play" && target == "own" && !m_host.engine->admit(id, &why))
+            return refuse(c, clientSeq, codes::AtCapacity, why);
         m_host.engine->transport(id, action, at, from, to);
         c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", 0}}));
         return;

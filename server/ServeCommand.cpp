@@ -73,7 +73,11 @@ int runServe(const QStringList& args)
                                "may be lost).",
                                "power|crash", "power");
     QCommandLineOption cacheGb("render-cache-gb", "Keep at most this much of full-resolution renders (GB, default 20).", "GB", "20");
-    p.addOptions({listen, data, demo, origin, expiry, durable, cacheGb});
+    QCommandLineOption perAddress("max-per-address",
+                                  "Connections one address may hold (default 64; raise it behind a proxy or NAT that many "
+                                  "people share, or for load tests from one machine).",
+                                  "N", "64");
+    p.addOptions({listen, data, demo, origin, expiry, durable, cacheGb, perAddress});
     if (!p.parse(QStringList{"mixroomd serve"} + args) || !p.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "mixroomd serve: %s\n", p.positionalArguments().isEmpty() ? qPrintable(p.errorText()) : "unexpected argument");
         return 2;
@@ -125,6 +129,14 @@ int runServe(const QStringList& args)
         return 2;
     }
     limits.renderCacheBytes = static_cast<qint64>(gb * 1e9);
+    bool perOk = false;
+    const int per = p.value(perAddress).toInt(&perOk);
+    if (!perOk || per < 1 || per > 100000) {
+        std::fprintf(stderr, "mixroomd serve: --max-per-address %s: give a count from 1 to 100000\n", qPrintable(p.value(perAddress)));
+        return 2;
+    }
+    limits.http.maxConnectionsPerAddress = per;
+    limits.maxUnauthenticatedPerAddress = std::max(limits.maxUnauthenticatedPerAddress, std::min(per, limits.maxUnauthenticated));
     Server server(*store, dir, limits);
     const quint16 bound = server.listen(host, static_cast<quint16>(port));
     if (bound == 0) {

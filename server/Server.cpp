@@ -81,7 +81,17 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
         r.write(QJsonDocument(QJsonObject{{"ok", true}, {"version", MIXROOM_VERSION}, {"protocol", kProtocolMajor}}));
     });
     m_http.get("/metrics", [this](const QHttpServerRequest&, QHttpServerResponder& r) {
-        r.write(m_metrics.render(static_cast<int>(m_rooms.size())).toUtf8(), "text/plain; version=0.0.4");
+        const PreviewEngine::Load load = m_previews.load();
+        QString text = m_metrics.render(static_cast<int>(m_rooms.size()));
+        text += QString("# HELP mixroom_preview_render_load Render threads' time in use (threads; admission budget %1 of %2).\n"
+                        "# TYPE mixroom_preview_render_load gauge\nmixroom_preview_render_load %3\n"
+                        "# HELP mixroom_preview_streams_playing Preview streams playing when the load was measured.\n"
+                        "# TYPE mixroom_preview_streams_playing gauge\nmixroom_preview_streams_playing %4\n")
+                    .arg(m_limits.previewBudget)
+                    .arg(load.threads)
+                    .arg(load.busy)
+                    .arg(load.playing);
+        r.write(text.toUtf8(), "text/plain; version=0.0.4");
     });
     connect(&m_http, &QAbstractHttpServer::newWebSocketConnection, this, &Server::onNewWebSocket);
     // What a crash in the middle of an import left behind goes first.
@@ -93,6 +103,7 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
     connect(&m_uploadSweep, &QTimer::timeout, this, [this] { m_uploads.sweep(m_limits.uploadExpiryMs); });
     m_uploadSweep.start();
     m_gcPool.setMaxThreadCount(1);
+    m_previews.setBudget(m_limits.previewBudget);
     m_gcTimer.setInterval(static_cast<int>(std::clamp<qint64>(m_limits.gcIntervalMs, 1000, 24 * 3600 * 1000)));
     connect(&m_gcTimer, &QTimer::timeout, this, &Server::collectGarbage);
     m_gcTimer.start();

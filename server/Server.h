@@ -49,6 +49,9 @@ struct ServerLimits {
     qint64 gcIntervalMs = qint64(3600) * 1000;
     qint64 gcGraceMs = qint64(3600) * 1000;
     qint64 renderCacheBytes = qint64(20) << 30;
+    // Own-mode preview streams are admitted while the render threads' measured load stays within
+    // this share of their time (PreviewEngine::admit).
+    double previewBudget = 0.35;
     // Bytes queued towards one socket before it is closed as not reading (ClientSocket.h).
     qint64 sendQueueBytes = ClientSocket::kMaxSendQueueBytes;
     // HTTP bounds: head size, deadlines, connection shares (HttpFront.h).
@@ -71,7 +74,8 @@ class Server : public QObject {
     const Metrics& metrics() const { return m_metrics; }
     int unauthenticatedCount() const;
     int httpConnections() const { return m_http.connectionCount(); } // TCP connections, WebSockets included
-    int activeTransfers() { return m_http.fileSender().active(); }   // pulls being sent
+    PreviewEngine& previews() { return m_previews; }
+    int activeTransfers() { return m_http.fileSender().active(); } // pulls being sent
 
   private:
     void onNewWebSocket();

@@ -175,6 +175,42 @@ class TestPreview : public QObject {
         QCOMPARE(call(*o, Kind::Listen, {{"mode", "own"}, {"bitrate", 512}}).value("code").toString(), QString("out_of_range"));
     }
 
+    // Own streams are admitted against the measured render budget: past it a newcomer is refused
+    // with the reason, the admitted listener keeps its frames, and follow mode still works.
+    void ownListenersBeyondTheBudgetAreRefused()
+    {
+        ServerFixture f;
+        f.stemSeconds = 4;
+        server::ServerLimits limits;
+        limits.previewBudget = 1e-6; // one playing stream fills it
+        QVERIFY(f.start(limits));
+        auto first = f.connect("mastering", "ear-first");
+        auto late = f.connect("client", "ear-late");
+        Ear e1(*first), e2(*late);
+        QCOMPARE(call(*first, Kind::Listen, {{"mode", "own"}}).value("type").toString(), QString("listening")); // nothing measured yet
+        QCOMPARE(call(*late, Kind::Listen, {{"mode", "own"}}).value("type").toString(), QString("listening"));
+        call(*first, Kind::Transport, {{"target", "own"}, {"action", "loop"}, {"from", 0.0}, {"to", 3000.0}});
+        call(*first, Kind::Transport, {{"target", "own"}, {"action", "play"}});
+        QTRY_VERIFY_WITH_TIMEOUT(e1.positions.size() >= 10, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(f.srv->previews().load().playing == 1, 10000); // measured
+        // Joining is refused now, and so is starting to play a stream joined before.
+        auto third = f.connect("artist", "ear-third");
+        const QJsonObject refusedJoin = call(*third, Kind::Listen, {{"mode", "own"}});
+        QCOMPARE(refusedJoin.value("code").toString(), QString("at_capacity"));
+        const QJsonObject refused = call(*late, Kind::Transport, {{"target", "own"}, {"action", "play"}});
+        QCOMPARE(refused.value("code").toString(), QString("at_capacity"));
+        QVERIFY2(refused.value("message").toString().contains("at capacity: 1 stream(s) playing") &&
+                     refused.value("message").toString().contains("follow mode is available"),
+                 qPrintable(refused.value("message").toString()));
+        QCOMPARE(e2.positions.size(), size_t(0));
+        // The one playing may pause and play again.
+        QCOMPARE(call(*first, Kind::Transport, {{"target", "own"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+        // The admitted listener goes on; the refused one may follow the room.
+        const size_t before = e1.positions.size();
+        QTRY_VERIFY_WITH_TIMEOUT(e1.positions.size() >= before + 10, 10000);
+        QCOMPARE(call(*late, Kind::Listen, {{"mode", "follow"}}).value("type").toString(), QString("listening"));
+    }
+
     void metersArrive()
     {
         ServerFixture f;
