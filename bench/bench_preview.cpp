@@ -104,14 +104,16 @@ int latency(int edits, int bufferMs)
     return 0;
 }
 
-int capacity(const QString& mode, int listeners, int seconds, int bufferMs)
+int capacity(const QString& mode, int listeners, int seconds, int bufferMs, const QString& budget)
 {
     QTemporaryDir dir;
     std::printf("preparing 16 stereo stems x 20 s and %d listeners...\n", listeners);
     std::fflush(stdout);
     const Prepared p = prepare(dir.path(), 16, 20, listeners, true);
     Daemon d;
-    if (!d.start(dir.path(), {"--max-per-address", "5000"})) { // every listener comes from 127.0.0.1
+    QStringList serverArgs{"--max-per-address", "5000"}; // every listener comes from 127.0.0.1
+    if (!budget.isEmpty()) serverArgs << "--preview-budget" << budget;
+    if (!d.start(dir.path(), serverArgs)) {
         std::fprintf(stderr, "mixroomd did not start\n");
         return 1;
     }
@@ -199,14 +201,15 @@ int main(int argc, char** argv)
         return i > 0 && i + 1 < a.size() ? a[i + 1] : def;
     };
     if (a.size() < 2 || a.contains("--help")) {
-        std::printf("Usage: bench_preview latency [--edits 200] [--buffer-ms 40]\n"
-                    "       bench_preview capacity --mode own|follow --listeners N [--seconds 60] [--buffer-ms 100]\n");
+        std::printf(
+            "Usage: bench_preview latency [--edits 200] [--buffer-ms 40]\n"
+            "       bench_preview capacity --mode own|follow --listeners N [--seconds 60] [--buffer-ms 100] [--preview-budget SHARE]\n");
         return a.contains("--help") ? 0 : 2;
     }
     if (a[1] == "latency") return latency(opt("--edits", "200").toInt(), opt("--buffer-ms", "40").toInt());
     if (a[1] == "capacity")
         return capacity(opt("--mode", "own"), opt("--listeners", "10").toInt(), opt("--seconds", "60").toInt(),
-                        opt("--buffer-ms", "100").toInt());
+                        opt("--buffer-ms", "100").toInt(), opt("--preview-budget", ""));
     std::fprintf(stderr, "bench_preview: unknown benchmark %s\n", qPrintable(a[1]));
     return 2;
 }

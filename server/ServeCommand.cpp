@@ -77,7 +77,11 @@ int runServe(const QStringList& args)
                                   "Connections one address may hold (default 64; raise it behind a proxy or NAT that many "
                                   "people share, or for load tests from one machine).",
                                   "N", "64");
-    p.addOptions({listen, data, demo, origin, expiry, durable, cacheGb, perAddress});
+    QCommandLineOption budget("preview-budget",
+                              "Share of the render threads' time own-mode previews may use before new ones are refused "
+                              "(0.05-1, default 0.35).",
+                              "SHARE", "0.35");
+    p.addOptions({listen, data, demo, origin, expiry, durable, cacheGb, perAddress, budget});
     if (!p.parse(QStringList{"mixroomd serve"} + args) || !p.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "mixroomd serve: %s\n", p.positionalArguments().isEmpty() ? qPrintable(p.errorText()) : "unexpected argument");
         return 2;
@@ -136,6 +140,13 @@ int runServe(const QStringList& args)
         return 2;
     }
     limits.http.maxConnectionsPerAddress = per;
+    bool budgetOk = false;
+    const double share = p.value(budget).toDouble(&budgetOk);
+    if (!budgetOk || share < 0.05 || share > 1) {
+        std::fprintf(stderr, "mixroomd serve: --preview-budget %s: give a share from 0.05 to 1\n", qPrintable(p.value(budget)));
+        return 2;
+    }
+    limits.previewBudget = share;
     limits.maxUnauthenticatedPerAddress = std::max(limits.maxUnauthenticatedPerAddress, std::min(per, limits.maxUnauthenticated));
     Server server(*store, dir, limits);
     const quint16 bound = server.listen(host, static_cast<quint16>(port));
