@@ -68,7 +68,7 @@ ReviewService::ReviewService(QString session, Store& store, ReviewStore& review,
     : QObject(parent), m_session(std::move(session)), m_store(store), m_review(review), m_renders(renders), m_metrics(metrics),
       m_host(std::move(host))
 {
-    const auto all = m_review.versionList(m_session);
+    const auto all = versions();
     if (!all.isEmpty()) m_lastVersion = all.last().name;
     connect(&m_renders, &RenderCache::finished, this, &ReviewService::onRendered);
     connect(&m_renders, &RenderCache::progress, this, [this](const QString& key, double f) {
@@ -213,7 +213,7 @@ std::optional<engine::Session> ReviewService::versionState(const QString& name)
 ReviewService::Statuses ReviewService::statuses()
 {
     Statuses out;
-    const QList<VersionRow> versions = m_review.versionList(m_session);
+    const QList<VersionRow>& versions = this->versions();
     out.members = m_store.members(m_session);
     out.approvers = m_review.approvalsByVersion(m_session);
     const QStringList roles = m_review.policyRoles(m_session);
@@ -280,7 +280,7 @@ void ReviewService::versions(ClientSocket* c, const Message& msg, qint64 clientS
     if (msg.kind == Kind::ListVersions) {
         QJsonArray out;
         const Statuses st = statuses();
-        for (const VersionRow& v : m_review.versionList(m_session))
+        for (const VersionRow& v : versions())
             out.append(versionJson(v, st));
         c->send(
             encode(Kind::VersionList, {{"clientSeq", clientSeq},
@@ -335,6 +335,11 @@ void ReviewService::versions(ClientSocket* c, const Message& msg, qint64 clientS
                  {}};
     if (const auto cached = m_renders.hashes(RenderCache::keyOf(m_host.state()))) v.hashes = *cached;
     if (!m_review.addVersion(v)) return refuse(c, clientSeq, codes::Internal, "the version could not be stored: " + m_review.lastError());
+    if (m_versionsLoaded) { // the list keeps its order (by seq): a new version is the latest
+        VersionRow listed = v;
+        listed.state.clear();
+        m_versions.append(listed);
+    }
     m_lastVersion = name;
     sendEvent(c, clientSeq, Kind::Version, {{"event", "saved"}, {"version", versionJson(v, statuses())}});
 }
@@ -353,7 +358,7 @@ void ReviewService::approvals(ClientSocket* c, const Message& msg, qint64 client
         }
         if (!m_review.setPolicyRoles(m_session, roles)) return refuse(c, clientSeq, codes::Internal, "the policy could not be stored");
         const Statuses st = statuses();
-        for (const VersionRow& v : m_review.versionList(m_session))
+        for (const VersionRow& v : versions())
             m_host.broadcast(encode(Kind::Version, {{"event", "status"}, {"version", versionJson(v, st)}}));
         c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", m_host.seq()}}));
         return;
@@ -375,7 +380,7 @@ void ReviewService::approvals(ClientSocket* c, const Message& msg, qint64 client
                {"status", after.status.value(name)},
                {"waiting", QJsonArray::fromStringList(after.waiting.value(name))}});
     // Other versions whose status moved (superseded, or no longer): only those are announced.
-    for (const VersionRow& other : m_review.versionList(m_session))
+    for (const VersionRow& other : versions())
         if (other.name != name && before.status.value(other.name) != after.status.value(other.name))
             m_host.broadcast(encode(Kind::Version, {{"event", "status"}, {"version", versionJson(other, after)}}));
     if (approved && v->hashes.isEmpty()) startRender(*v);
@@ -398,29 +403,49 @@ void ReviewService::onRendered(const QString& key, const QJsonObject& hashes, co
 {
     QStringList names = m_renderWaiters.take(key);
     if (names.isEmpty()) // a cached render, or a format made later: the versions with this content
-        for (const VersionRow& v : m_review.versionList(m_session))
+        for (const VersionRow& v : versions())
             if (renderKeyOf(v) == key && std::any_of(hashes.begin(), hashes.end(), [&](const QJsonValue&) { return true; }))
                 for (auto it = hashes.begin(); it != hashes.end(); ++it)
                     if (!v.hashes.contains(it.key())) {
                         names.append(v.name);
                         break;
                     }
+    std::optional<Statuses> st; // computed once for all the versions announced
     for (const QString& name : names) {
         if (!error.isEmpty()) {
             m_host.broadcast(encode(Kind::Render, {{"version", name}, {"progress", 0}, {"done", true}, {"error", error}}));
             continue;
         }
-        const auto v = m_review.version(m_session, name);
-        if (!v) continue;
+        const auto& all = versions();
+        const auto v = std::find_if(all.begin(), all.end(), [&](const VersionRow& r) { return r.name == name; });
+        if (v == all.end()) continue;
         // A hash recorded with the version stays: a file that differs from it is refused at the pull.
         QJsonObject merged = v->hashes;
         for (auto it = hashes.begin(); it != hashes.end(); ++it)
             if (!merged.contains(it.key())) merged.insert(it.key(), it.value());
-        m_review.setVersionHashes(m_session, name, merged);
+        if (merged == v->hashes) continue;
+        setHashes(name, merged);
         m_host.broadcast(encode(Kind::Render, {{"version", name}, {"progress", 1}, {"done", true}, {"hashes", merged}}));
-        if (const auto after = m_review.version(m_session, name))
-            m_host.broadcast(encode(Kind::Version, {{"event", "rendered"}, {"version", versionJson(*after, statuses())}}));
+        if (!st) st = statuses();
+        for (const VersionRow& after : versions())
+            if (after.name == name) m_host.broadcast(encode(Kind::Version, {{"event", "rendered"}, {"version", versionJson(after, *st)}}));
     }
+}
+
+const QList<VersionRow>& ReviewService::versions()
+{
+    if (!m_versionsLoaded) {
+        m_versions = m_review.versionList(m_session);
+        m_versionsLoaded = true;
+    }
+    return m_versions;
+}
+
+void ReviewService::setHashes(const QString& name, const QJsonObject& hashes)
+{
+    m_review.setVersionHashes(m_session, name, hashes);
+    for (VersionRow& v : m_versions)
+        if (v.name == name) v.hashes = hashes;
 }
 
 ReviewService::Pull ReviewService::pull(const MemberRow& member, const QString& version, const QString& format)
@@ -490,7 +515,7 @@ ReviewService::Pull ReviewService::pull(const MemberRow& member, const QString& 
     QJsonObject merged = v->hashes;
     for (auto it = hashes->begin(); it != hashes->end(); ++it)
         if (!merged.contains(it.key())) merged.insert(it.key(), it.value());
-    if (merged != v->hashes) m_review.setVersionHashes(m_session, version, merged);
+    if (merged != v->hashes) setHashes(version, merged);
     p.canonicalSha256 = merged.value(canonical).toString();
     const QString recorded = merged.value(format).toString();
     p.file = m_renders.file(key, format);

@@ -61,6 +61,13 @@ class ReviewService : public QObject {
     Statuses statuses();
     QJsonObject versionJson(const VersionRow& v, const Statuses& st);
     QString renderKeyOf(const VersionRow& v); // versions are immutable: computed once per name
+    // Every version without its document, oldest first, read once and kept up to date here (a
+    // version's row is immutable but for its hashes): listing 1,000 versions read every document's
+    // pages from SQLite to reach the hashes stored after it.
+    const QList<VersionRow>& versions();
+    void setHashes(const QString& name, const QJsonObject& hashes);
+    QList<VersionRow> m_versions;
+    bool m_versionsLoaded = false;
     void startRender(const VersionRow& v);
     void onRendered(const QString& key, const QJsonObject& hashes, const QString& error);
     void notes(ClientSocket* c, const protocol::Message& msg, qint64 clientSeq);
