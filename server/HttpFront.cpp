@@ -255,7 +255,7 @@ void HttpFront::onHead(Conn& c, const HeadScan& scan)
         return;
     }
     const Admission a = admission(head, c.peer);
-    if (a.status != 0) return refuse(c, a.status, a.code, a.message);
+    if (a.status != 0) return refuse(c, a.status, a.code, a.message, a.retryAfter, a.extra);
     if (head.contentLength > a.maxBody)
         return refuse(
             c, 413, "too_large",
@@ -300,15 +300,17 @@ void HttpFront::endBody(Conn& c)
     });
 }
 
-void HttpFront::refuse(Conn& c, int status, const QByteArray& code, const QString& message, int retryAfter)
+void HttpFront::refuse(Conn& c, int status, const QByteArray& code, const QString& message, int retryAfter, const QJsonObject& extra)
 {
     c.closing = true;
     QTcpSocket* s = c.socket;
     emit refused(status, code, c.peer);
     // Qt's server must not parse what follows: this connection ends with the refusal.
     disconnect(s, &QTcpSocket::readyRead, this, nullptr);
-    const QByteArray body =
-        QJsonDocument(QJsonObject{{"error", QString::fromLatin1(code)}, {"message", message}}).toJson(QJsonDocument::Compact);
+    QJsonObject json = extra;
+    json.insert("error", QString::fromLatin1(code));
+    json.insert("message", message);
+    const QByteArray body = QJsonDocument(json).toJson(QJsonDocument::Compact);
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) +
                      "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) +
                      "\r\n";

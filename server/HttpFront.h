@@ -27,6 +27,7 @@
 #include <QHostAddress>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
+#include <QJsonObject>
 #include <QPointer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -57,8 +58,13 @@ struct Admission {
     QByteArray code;
     QString message;
     qint64 maxBody = 0;
-    static Admission refuse(int status, QByteArray code, QString message) { return {status, std::move(code), std::move(message), 0}; }
-    static Admission admit(qint64 maxBody) { return {0, {}, {}, maxBody}; }
+    QJsonObject extra;  // more fields for the refusal's JSON body (409: where an upload stands)
+    int retryAfter = 0; // seconds, for 503
+    static Admission refuse(int status, QByteArray code, QString message, QJsonObject extra = {}, int retryAfter = 0)
+    {
+        return {status, std::move(code), std::move(message), 0, std::move(extra), retryAfter};
+    }
+    static Admission admit(qint64 maxBody) { return {0, {}, {}, maxBody, {}, 0}; }
 };
 
 class HttpFront : public QAbstractHttpServer {
@@ -115,7 +121,7 @@ class HttpFront : public QAbstractHttpServer {
     bool admitConnection(QTcpSocket* socket);
     void onReadyRead(Conn& c);
     void onHead(Conn& c, const HeadScan& scan);
-    void refuse(Conn& c, int status, const QByteArray& code, const QString& message, int retryAfter = 0);
+    void refuse(Conn& c, int status, const QByteArray& code, const QString& message, int retryAfter = 0, const QJsonObject& extra = {});
     void endBody(Conn& c);
     void tick();
     void prune();

@@ -104,10 +104,15 @@ Admission UploadService::admit(const RequestHead& head) const
     const QJsonObject meta = QJsonDocument::fromJson(metaFile.read(4096)).object();
     if (meta.value("session").toString() != m->session) return Admission::refuse(404, "not_found", "no such upload in your session");
     const qint64 length = static_cast<qint64>(meta.value("length").toDouble());
+    // A chunk still being written (its client may have gone): where the upload stands is known
+    // once it is done.
+    if (m_writing.contains(match.captured(1)))
+        return Admission::refuse(503, "busy", "a chunk of this upload is still being written; retry shortly", {}, 1);
     const qint64 offset = QFileInfo(m_dir + "/" + match.captured(1) + ".part").size();
     const auto at = parseDecimal(head.value("upload-offset"), kMaxUploadBytes);
     if (!at || *at != offset)
-        return Admission::refuse(409, "conflict", QString("Upload-Offset must be %1, where the upload stands").arg(offset));
+        return Admission::refuse(409, "conflict", QString("Upload-Offset must be %1, where the upload stands").arg(offset),
+                                 QJsonObject{{"offset", static_cast<double>(offset)}, {"length", static_cast<double>(length)}});
     const qint64 room = std::min(kMaxChunkBytes, length - offset);
     if (head.contentLength > room)
         return Admission::refuse(413, "too_large",
@@ -178,6 +183,11 @@ void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& 
     const qint64 offset = QFileInfo(partPath).size();
     const QJsonObject state{
         {"id", id}, {"offset", static_cast<double>(offset)}, {"length", static_cast<double>(length)}, {"name", meta.value("name")}};
+    if (m_writing.contains(id) && req.method() != QHttpServerRequest::Method::Patch) {
+        r.write(QJsonDocument(QJsonObject{{"error", "busy"}, {"message", "a chunk of this upload is still being written; retry shortly"}}),
+                {{"Connection", "close"}, {"Retry-After", "1"}}, Status::ServiceUnavailable);
+        return;
+    }
     if (req.method() == QHttpServerRequest::Method::Get) return reply(r, Status::Ok, state);
     if (req.method() == QHttpServerRequest::Method::Delete) {
         QFile::remove(partPath);
