@@ -124,6 +124,9 @@ void SessionRoom::handle(ClientSocket* c, const Message& msg)
 {
     // Once one request waits, everything after it waits too: requests keep their order.
     if (!m_deferred.isEmpty() || (readsCommitted(msg.kind) && uncommitted())) {
+        if (m_deferred.size() >= kMaxDeferred) // a slow disk and a flood: bounded like every inbox
+            return refuse(c, codes::RateLimited, "the session is waiting for the disk; this request was not handled, send it again",
+                          {{"clientSeq", msg.body.value("clientSeq")}});
         m_deferred.append(Deferred{c, msg});
         scheduleFlush();
         return;

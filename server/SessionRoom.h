@@ -35,6 +35,7 @@ class SessionRoom : public QObject {
   public:
     static constexpr int kSnapshotEvery = 200; // ops between state snapshots in the store
     static constexpr int kMaxReplay = 1000;    // further behind than this: a snapshot instead
+    static constexpr int kMaxDeferred = 4096;  // requests waiting for a commit, per session
 
     // Loads the session: the latest snapshot plus the ops after it, replayed.
     struct Services {
