@@ -57,6 +57,16 @@ std::unique_ptr<client::Connection> twoVersions(ServerFixture& f)
     return mix;
 }
 
+// Saves v1 as the mix engineer (who may pull any version) and pulls it once rendered.
+Http saveAndPull(ServerFixture& f, client::Connection& mix, const QString& format, QString* url)
+{
+    call(mix, Kind::SaveVersion, {{"name", "v1"}});
+    *url = QString("http://127.0.0.1:%1/sessions/%2/versions/v1/mix?format=%3").arg(f.port).arg(f.sessionId).arg(format);
+    Http h;
+    (void)QTest::qWaitFor([&] { return (h = get(*url, f.tokens["mix"])).status != 202; }, 30000); // 202 while rendering
+    return h;
+}
+
 QString sha(const QByteArray& b)
 {
     return QString::fromLatin1(QCryptographicHash::hash(b, QCryptographicHash::Sha256).toHex());
@@ -304,10 +314,9 @@ class TestReview : public QObject {
         QVERIFY(f.start());
         auto mix = f.connect("mix");
         QVERIFY(mix);
-        call(*mix, Kind::SaveVersion, {{"name", "v1"}});
-        const QString url = QString("http://127.0.0.1:%1/sessions/%2/versions/v1/mix?format=wav32f").arg(f.port).arg(f.sessionId);
-        Http whole;
-        QTRY_VERIFY_WITH_TIMEOUT((whole = get(url, f.tokens["mix"])).status == 200, 30000);
+        QString url;
+        const Http whole = saveAndPull(f, *mix, "wav32f", &url);
+        QCOMPARE(whole.status, 200);
         QVERIFY(whole.body.size() > 20 << 20);
         QCOMPARE(sha(whole.body), QString::fromLatin1(whole.headers.value("x-mixroom-sha256")));
         QCOMPARE(whole.headers.value("connection"), QByteArray("close"));
@@ -385,10 +394,9 @@ class TestReview : public QObject {
         QVERIFY(f.start());
         auto mix = f.connect("mix");
         QVERIFY(mix);
-        call(*mix, Kind::SaveVersion, {{"name", "v1"}});
-        const QString url = QString("http://127.0.0.1:%1/sessions/%2/versions/v1/mix?format=wav24").arg(f.port).arg(f.sessionId);
-        Http before;
-        QTRY_VERIFY_WITH_TIMEOUT((before = get(url, f.tokens["mix"])).status == 200, 30000);
+        QString url;
+        const Http before = saveAndPull(f, *mix, "wav24", &url);
+        QCOMPARE(before.status, 200);
 
         const QString dir = f.dir.path();
         engine::StemStore stems((dir + "/stems").toStdString());
