@@ -59,7 +59,7 @@ FileSender::FileSender(FileSendLimits limits, QObject* parent) : QObject(parent)
 
 FileSender::~FileSender()
 {
-    *m_shutdown = true;
+    m_shutdown = true;
     m_pool.waitForDone();
 }
 
@@ -100,15 +100,14 @@ void FileSender::begin(const std::shared_ptr<Transfer>& t)
     const qintptr sd = t->socket ? t->socket->socketDescriptor() : -1;
     t->fd = sd >= 0 ? ::fcntl(static_cast<int>(sd), F_DUPFD_CLOEXEC, 0) : -1;
     const FileSendLimits limits = m_limits;
-    auto shutdown = m_shutdown;
     // `this` outlives the job: the destructor sets the shutdown flag and waits for the pool, and a
     // call queued to a deleted object is dropped with it.
-    m_pool.start([this, t, limits, shutdown] {
+    m_pool.start([this, t, limits] {
         QElapsedTimer clock;
         clock.start();
         qint64 sent = 0;
         Sent result =
-            t->fd < 0 ? Sent::Failed : sendAll(t->fd, t->head.constData(), t->head.size(), t->cancel, *shutdown, limits.writeStallMs);
+            t->fd < 0 ? Sent::Failed : sendAll(t->fd, t->head.constData(), t->head.size(), t->cancel, m_shutdown, limits.writeStallMs);
         std::vector<char> block(static_cast<size_t>(std::min(limits.blockBytes, std::max<qint64>(t->length, 1))));
         while (result == Sent::Ok && sent < t->length) {
             const qint64 want = std::min<qint64>(static_cast<qint64>(block.size()), t->length - sent);
@@ -118,7 +117,7 @@ void FileSender::begin(const std::shared_ptr<Transfer>& t)
                 result = Sent::Failed; // the file shrank or cannot be read: the peer sees a short body
                 break;
             }
-            result = sendAll(t->fd, block.data(), n, t->cancel, *shutdown, limits.writeStallMs);
+            result = sendAll(t->fd, block.data(), n, t->cancel, m_shutdown, limits.writeStallMs);
             if (result == Sent::Ok) sent += n;
         }
         ::close(t->file);
@@ -128,7 +127,7 @@ void FileSender::begin(const std::shared_ptr<Transfer>& t)
         }
         const bool complete = result == Sent::Ok;
         const double seconds = clock.nsecsElapsed() / 1e9;
-        if (*shutdown) return;
+        if (m_shutdown) return;
         QMetaObject::invokeMethod(
             this,
             [this, t, sent, complete, seconds] {

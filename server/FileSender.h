@@ -56,7 +56,7 @@ class FileSender : public QObject {
 
     FileSendLimits m_limits;
     QThreadPool m_pool;
-    std::shared_ptr<std::atomic<bool>> m_shutdown = std::make_shared<std::atomic<bool>>(false);
+    std::atomic<bool> m_shutdown{false}; // set by the destructor, which then waits for the transfers
     int m_active = 0;
 };
 

@@ -404,12 +404,11 @@ void ReviewService::onRendered(const QString& key, const QJsonObject& hashes, co
     QStringList names = m_renderWaiters.take(key);
     if (names.isEmpty()) // a cached render, or a format made later: the versions with this content
         for (const VersionRow& v : versions())
-            if (renderKeyOf(v) == key && std::any_of(hashes.begin(), hashes.end(), [&](const QJsonValue&) { return true; }))
-                for (auto it = hashes.begin(); it != hashes.end(); ++it)
-                    if (!v.hashes.contains(it.key())) {
-                        names.append(v.name);
-                        break;
-                    }
+            if (renderKeyOf(v) == key) {
+                const QStringList known = hashes.keys();
+                if (std::any_of(known.begin(), known.end(), [&](const QString& format) { return !v.hashes.contains(format); }))
+                    names.append(v.name);
+            }
     std::optional<Statuses> st; // computed once for all the versions announced
     for (const QString& name : names) {
         if (!error.isEmpty()) {
