@@ -3,6 +3,7 @@
 // input refused with a reason and nothing stored.
 #include "TestFiles.h"
 #include "TestSignals.h"
+#include "engine/demo/DemoSong.h"
 #include "engine/stems/StemPrefetcher.h"
 #include "engine/stems/StemSource.h"
 #include "engine/stems/StemStore.h"
@@ -23,6 +24,19 @@ namespace {
 QStringList storedFiles(const QString& dir)
 {
     return QDir(dir).entryList(QDir::Files | QDir::NoDotAndDotDot);
+}
+
+// The whole file as interleaved floats, read by libsndfile (not by our store).
+std::vector<float> readWhole(const std::string& path, int* channels)
+{
+    SF_INFO info{};
+    SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
+    if (!f) return {};
+    std::vector<float> x(static_cast<size_t>(info.frames * info.channels));
+    sf_readf_float(f, x.data(), info.frames);
+    sf_close(f);
+    *channels = info.channels;
+    return x;
 }
 } // namespace
 
@@ -144,6 +158,81 @@ class TestStemStore : public QObject {
         stem.value()->read(n - 2, 4, gl.data(), gr.data());
         QCOMPARE(gl[2], 0.0f);
         QCOMPARE(gl[3], 0.0f);
+    }
+
+    // The demo's stems are generated above full scale in places (drum onsets). Each file, read by
+    // libsndfile, and what the store keeps of it must hold what the generator made, within a 24-bit
+    // step: an integer file would have wrapped those samples around by two full scales.
+    void demoStemsHoldWhatWasGenerated()
+    {
+        QTemporaryDir tmp;
+        auto demo = writeDemoSong(tmp.path().toStdString());
+        QVERIFY2(demo.ok(), demo.ok() ? "" : demo.error().message.c_str());
+        StemStore store((tmp.path() + "/store").toStdString());
+        float loudest = 0;
+        for (const auto& gen : demoStems()) {
+            const std::string path = tmp.path().toStdString() + "/stems/" + gen.name + ".wav";
+            int channels = 0;
+            const auto file = readWhole(path, &channels);
+            QCOMPARE(channels, gen.channels);
+            const size_t frames = file.size() / static_cast<size_t>(channels);
+            QCOMPARE(frames, size_t(kDemoSeconds * kDemoRate));
+            auto info = store.import(path, kDemoRate);
+            QVERIFY(info.ok());
+            auto stem = StemSource::open(info->path);
+            QVERIFY(stem.ok());
+            std::vector<float> sl(frames), sr(frames);
+            stem.value()->read(0, static_cast<int>(frames), sl.data(), sr.data());
+            int wrong = 0, firstWrong = -1;
+            for (size_t i = 0; i < frames; ++i) {
+                float l = 0, r = 0;
+                gen.next(static_cast<double>(i) / kDemoRate, l, r);
+                if (channels == 1) r = l;
+                loudest = std::max({loudest, std::abs(l), std::abs(r)});
+                const float fl = file[i * static_cast<size_t>(channels)];
+                const float fr = file[i * static_cast<size_t>(channels) + static_cast<size_t>(channels - 1)];
+                const float tol = 1.0f / (1 << 23); // a 24-bit step: only a wrap or a clip counts
+                if (std::abs(fl - l) > tol || std::abs(fr - r) > tol || std::abs(sl[i] - l) > tol || std::abs(sr[i] - r) > tol) {
+                    if (wrong++ == 0) firstWrong = static_cast<int>(i);
+                }
+            }
+            QVERIFY2(wrong == 0, qPrintable(QString("%1: %2 samples differ from the generator's, the first at %3 s")
+                                                .arg(QString::fromStdString(gen.name))
+                                                .arg(wrong)
+                                                .arg(firstWrong / double(kDemoRate))));
+        }
+        QVERIFY2(loudest > 1.0f, "the demo no longer goes past full scale: this test lost its point");
+    }
+
+    // A float stem beyond full scale keeps its samples through import and resampling: nothing is
+    // clipped or wrapped.
+    void floatStemsBeyondFullScaleKeepTheirPeaks_data()
+    {
+        QTest::addColumn<int>("rate");
+        QTest::newRow("48 kHz") << 48000;
+        QTest::newRow("44.1 kHz, resampled") << 44100;
+    }
+    void floatStemsBeyondFullScaleKeepTheirPeaks()
+    {
+        QFETCH(int, rate);
+        QTemporaryDir tmp;
+        const int n = rate;
+        auto l = sine(440, rate, 2.0, n); // +6 dBFS
+        auto r = sine(1000, rate, 1.5, n);
+        const std::string src = (tmp.path() + "/hot.wav").toStdString();
+        QVERIFY(writeAudio(src, SF_FORMAT_WAV | SF_FORMAT_FLOAT, rate, 2, interleave(l, r)));
+        StemStore store((tmp.path() + "/store").toStdString());
+        auto info = store.import(src, 48000);
+        QVERIFY(info.ok());
+        auto stem = StemSource::open(info->path);
+        QVERIFY(stem.ok());
+        const int m = static_cast<int>(info->frames);
+        std::vector<float> gl(static_cast<size_t>(m)), gr(static_cast<size_t>(m));
+        stem.value()->read(0, m, gl.data(), gr.data());
+        const float peakL = *std::max_element(gl.begin() + m / 10, gl.end() - m / 10);
+        const float peakR = *std::max_element(gr.begin() + m / 10, gr.end() - m / 10);
+        QVERIFY2(std::abs(peakL - 2.0f) < 0.01f, qPrintable(QString::number(peakL)));
+        QVERIFY2(std::abs(peakR - 1.5f) < 0.01f, qPrintable(QString::number(peakR)));
     }
 
     void resamples44kTo48k()

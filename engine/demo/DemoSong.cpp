@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <numbers>
 #include <vector>
 
@@ -13,7 +14,7 @@ namespace mixroom::engine {
 
 namespace {
 
-constexpr int kRate = 48000;
+constexpr int kRate = kDemoRate;
 constexpr double kBeat = 0.5; // 120 BPM
 constexpr double kBar = 4 * kBeat;
 constexpr double kTwoPi = 2 * std::numbers::pi;
@@ -172,11 +173,19 @@ class Lead {
 Result<Ok> writeStem(const std::string& path, int channels, const std::function<void(double, float&, float&)>& gen,
                      const std::function<void(double)>& progress)
 {
-    if (std::filesystem::exists(path)) return Ok{};
+    // Float, not 24-bit: the drums peak above full scale (the mix brings them down), and an integer
+    // file would wrap those samples around. A stem an earlier version wrote as integers is rewritten.
+    constexpr int kFormat = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    if (std::filesystem::exists(path)) {
+        SF_INFO old{};
+        SNDFILE* f = sf_open(path.c_str(), SFM_READ, &old);
+        if (f) sf_close(f);
+        if (f && old.format == kFormat && old.channels == channels) return Ok{};
+    }
     SF_INFO info{};
     info.samplerate = kRate;
     info.channels = channels;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_24;
+    info.format = kFormat;
     const std::string part = path + ".part";
     SNDFILE* snd = sf_open(part.c_str(), SFM_WRITE, &info);
     if (!snd) return Error{"demo_io", "cannot write " + path + ": " + sf_strerror(nullptr)};
@@ -210,31 +219,32 @@ EqBand band(EqType type, double f, double g, double q)
 
 } // namespace
 
+std::vector<DemoStem> demoStems()
+{
+    // Each generator owns its instrument, so every call starts the song from its first sample.
+    auto drums = std::make_shared<Drums>();
+    auto bass = std::make_shared<Bass>();
+    auto keys = std::make_shared<Keys>();
+    auto pad = std::make_shared<Pad>();
+    auto lead = std::make_shared<Lead>();
+    return {
+        {"drums", 2, [drums](double t, float& l, float& r) { drums->next(t, l, r); }},
+        {"bass", 1, [bass](double t, float& l, float&) { l = bass->next(t); }},
+        {"keys", 2, [keys](double t, float& l, float& r) { keys->next(t, l, r); }},
+        {"pad", 2, [pad](double t, float& l, float& r) { pad->next(t, l, r); }},
+        {"lead", 1, [lead](double t, float& l, float&) { l = lead->next(t); }},
+    };
+}
+
 Result<Session> writeDemoSong(const std::string& dir, const std::function<void(double)>& progress)
 {
     std::error_code ec;
     std::filesystem::create_directories(dir + "/stems", ec);
     if (ec) return Error{"demo_io", "cannot create " + dir + "/stems: " + ec.message()};
-    Drums drums;
-    Bass bass;
-    Keys keys;
-    Pad pad;
-    Lead lead;
-    struct Spec {
-        const char* name;
-        int channels;
-        std::function<void(double, float&, float&)> gen;
-    };
-    const std::vector<Spec> specs = {
-        {"drums", 2, [&](double t, float& l, float& r) { drums.next(t, l, r); }},
-        {"bass", 1, [&](double t, float& l, float&) { l = bass.next(t); }},
-        {"keys", 2, [&](double t, float& l, float& r) { keys.next(t, l, r); }},
-        {"pad", 2, [&](double t, float& l, float& r) { pad.next(t, l, r); }},
-        {"lead", 1, [&](double t, float& l, float&) { l = lead.next(t); }},
-    };
-    for (size_t i = 0; i < specs.size(); ++i) {
-        auto ok = writeStem(dir + "/stems/" + specs[i].name + ".wav", specs[i].channels, specs[i].gen, [&](double f) {
-            if (progress) progress((static_cast<double>(i) + f) / static_cast<double>(specs.size()));
+    const auto stems = demoStems();
+    for (size_t i = 0; i < stems.size(); ++i) {
+        auto ok = writeStem(dir + "/stems/" + stems[i].name + ".wav", stems[i].channels, stems[i].next, [&](double f) {
+            if (progress) progress((static_cast<double>(i) + f) / static_cast<double>(stems.size()));
         });
         if (!ok) return ok.error();
     }

@@ -144,7 +144,7 @@ void addEqAndComp(Row r, Locate<std::vector<EqBand>> eqOf, Locate<Compressor> co
     r.choice("eq/*/type", kEqTypes, 6, "band type", at<EqBand>(band, [](EqBand& b) { return enumRef(b.type, kEqTypes); }));
     r.num("eq/*/freq", "Hz", 20, 20000, 1000, "band frequency", at<EqBand>(band, [](EqBand& b) { return refOf(b.freq); }));
     r.num("eq/*/gain", "dB", -24, 24, 0, "shelf/peak gain", at<EqBand>(band, [](EqBand& b) { return refOf(b.gain); }));
-    r.num("eq/*/q", "", 0.1, 18, 0.7071, "Q (peak bandwidth, shelf slope, filter resonance)",
+    r.num("eq/*/q", "", 0.1, 18, 0.7071, "Q: peak bandwidth, shelf slope (lowshelf, highshelf), resonance (hp12, lp12); hp24/lp24 are fixed Butterworth and ignore it",
           at<EqBand>(band, [](EqBand& b) { return refOf(b.q); }));
     r.flag("eq/*/enabled", true, "band in circuit", at<EqBand>(band, [](EqBand& b) { return refOf(b.enabled); }));
     r.flag("comp/enabled", false, "compressor in circuit", at<Compressor>(compOf, [](Compressor& c) { return refOf(c.enabled); }));
