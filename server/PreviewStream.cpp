@@ -45,6 +45,24 @@ PreviewStream::PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const 
     m_outL.assign(static_cast<size_t>(m_frameSamples), 0.0f);
     m_outR.assign(static_cast<size_t>(m_frameSamples), 0.0f);
     m_fifo.reserve(static_cast<size_t>(8 * m_frameSamples));
+    seekTo(m_player.position());
+}
+
+int PreviewStream::latency() const
+{
+    return m_player.current()->latency();
+}
+
+void PreviewStream::seekTo(int64_t frame)
+{
+    // The graph runs `latency` frames ahead of what is heard (the limiter's lookahead): render
+    // them now and drop them, so the next frame out is the audio at `frame`, as in a render.
+    m_player.seek(frame);
+    for (int left = latency(); left > 0;) {
+        const int n = std::min(left, kBlock);
+        m_player.process(m_l.data(), m_r.data(), n);
+        left -= n;
+    }
 }
 
 PreviewStream::~PreviewStream()
@@ -53,9 +71,14 @@ PreviewStream::~PreviewStream()
     if (m_soxr) soxr_delete(m_soxr);
 }
 
+int64_t PreviewStream::heardPosition() const
+{
+    return std::max<int64_t>(0, m_player.position() - latency());
+}
+
 double PreviewStream::positionMs() const
 {
-    return 1000.0 * static_cast<double>(m_player.position()) / m_s.sessionRate;
+    return 1000.0 * static_cast<double>(heardPosition()) / m_s.sessionRate;
 }
 
 QJsonObject PreviewStream::state() const
@@ -79,24 +102,24 @@ void PreviewStream::transport(const QString& action, double atMs, double fromMs,
         if (!m_playing) {
             m_playing = true;
             m_nextDueNs = nowNs;
-            if (m_player.position() >= m_s.lengthFrames) m_player.seek(m_loopFrom >= 0 ? m_loopFrom : 0);
+            if (heardPosition() >= m_s.lengthFrames) seekTo(m_loopFrom >= 0 ? m_loopFrom : 0);
         }
     } else if (action == "pause") {
         m_playing = false;
     } else if (action == "seek") {
-        m_player.seek(frames(atMs));
+        seekTo(frames(atMs));
         m_discontinuity = true;
     } else if (action == "loop") {
         m_loopFrom = frames(fromMs);
         m_loopTo = std::max(m_loopFrom + 1, frames(toMs));
-        if (m_player.position() < m_loopFrom || m_player.position() >= m_loopTo) {
-            m_player.seek(m_loopFrom);
+        if (heardPosition() < m_loopFrom || heardPosition() >= m_loopTo) {
+            seekTo(m_loopFrom);
             m_discontinuity = true;
         }
     } else if (action == "unloop") {
         m_loopFrom = m_loopTo = -1;
     }
-    m_outPosition = static_cast<quint64>(m_player.position()) * kOutRate / static_cast<quint64>(m_s.sessionRate);
+    m_outPosition = static_cast<quint64>(heardPosition()) * kOutRate / static_cast<quint64>(m_s.sessionRate);
     m_playhead->store(m_player.position(), std::memory_order_relaxed); // a seek: read ahead from there
 }
 
@@ -116,7 +139,9 @@ void PreviewStream::renderSession(float* l, float* r, int n)
     int done = 0;
     while (done < n) {
         int64_t pos = m_player.position();
-        int64_t stop = m_loopFrom >= 0 ? m_loopTo : m_s.lengthFrames;
+        // A loop wraps where the graph reads (the delay line plays the loop's end out first); the
+        // song ends when its last frame has been heard.
+        int64_t stop = m_loopFrom >= 0 ? m_loopTo : m_s.lengthFrames + latency();
         if (pos >= stop) {
             if (m_loopFrom >= 0) {
                 m_player.seek(m_loopFrom);
@@ -159,10 +184,10 @@ QByteArray PreviewStream::encodeFrame()
             m_fifo.insert(m_fifo.end(), out, out + 2 * produced);
         }
     }
-    // The frame's first sample: the graph's position minus what waits in the FIFO, at 48 kHz,
-    // folded back into the loop when the FIFO spans a wrap.
+    // The frame's first sample: the graph's position minus its latency and what waits in the FIFO,
+    // at 48 kHz, folded back into the loop when the FIFO or the delay line spans a wrap.
     const int64_t rate = m_s.sessionRate;
-    int64_t pos = m_player.position() * kOutRate / rate - static_cast<int64_t>(m_fifo.size() / 2);
+    int64_t pos = (m_player.position() - latency()) * kOutRate / rate - static_cast<int64_t>(m_fifo.size() / 2);
     if (m_loopFrom >= 0) {
         const int64_t from = m_loopFrom * kOutRate / rate, to = m_loopTo * kOutRate / rate;
         while (pos < from && to > from)

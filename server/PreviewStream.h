@@ -46,6 +46,10 @@ class PreviewStream {
     QByteArray encodeFrame(); // renders one frame of 48 kHz audio and encodes it
     void renderSession(float* l, float* r, int n);
     double positionMs() const;
+    int latency() const; // the graph's, in session frames
+    // Seeks the graph and renders through its latency, so the next frame heard is `frame`'s.
+    void seekTo(int64_t frame);
+    int64_t heardPosition() const; // session frames
 
     quint32 m_id;
     engine::GraphPlayer m_player;

@@ -5,102 +5,141 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <vector>
 
 namespace mixroom::engine {
 
-TruePeakDetector::TruePeakDetector()
+namespace {
+// The peak of the parabola through (-1, a), (0, b), (1, c) when b is a local maximum; b otherwise.
+// Branch-free so the loop vectorises.
+inline float vertex(float a, float b, float c)
 {
-    // Phase p interpolates at (n - kLatency + p/4): tap j weights x[n - j] by
-    // sinc(kLatency - j - p/4), Kaiser-windowed (beta 6) over the span of the filter.
-    const double half = kTaps / 2.0;
-    const double beta = 6.0;
-    std::array<std::array<float, kTaps>, 4> phase{};
+    const float den = std::max(2.0f * b - a - c, 1e-30f);
+    const float d = a - c;
+    const float v = b + d * d / (8.0f * den);
+    return ((b >= a) & (b >= c)) ? v : b;
+}
+
+// The taps of a Kaiser-windowed sinc that interpolates half-way between the two middle inputs of
+// `n` (n even), oldest input first, normalised to unity gain at DC. `cutoff` is relative to Nyquist.
+std::vector<float> halfSampleTaps(int taps, double beta)
+{
+    const size_t N = static_cast<size_t>(taps);
     auto bessel0 = [](double x) {
         double sum = 1.0, term = 1.0;
-        for (int k = 1; k < 30; ++k) {
+        for (int k = 1; k < 60; ++k) {
             term *= (x / (2.0 * k)) * (x / (2.0 * k));
             sum += term;
         }
         return sum;
     };
-    for (int p = 0; p < 4; ++p) {
-        double norm = 0.0;
-        for (int j = 0; j < kTaps; ++j) {
-            const double t = kLatency - j - p / 4.0;
-            const double sinc = t == 0.0 ? 1.0 : std::sin(std::numbers::pi * t) / (std::numbers::pi * t);
-            const double r = t / half;
-            const double w = std::abs(r) >= 1.0 ? 0.0 : bessel0(beta * std::sqrt(1.0 - r * r)) / bessel0(beta);
-            phase[static_cast<size_t>(p)][static_cast<size_t>(j)] = static_cast<float>(sinc * w);
-            norm += sinc * w;
-        }
-        for (auto& c : phase[static_cast<size_t>(p)])
-            c = static_cast<float>(c / norm); // unity DC gain per phase
+    const double half = N / 2.0;
+    std::vector<double> h(N);
+    double norm = 0.0;
+    for (size_t k = 0; k < N; ++k) {
+        const double t = static_cast<double>(k) - (half - 0.5); // distance from the midpoint, in samples
+        const double sinc = std::sin(std::numbers::pi * t) / (std::numbers::pi * t);
+        const double r = t / half;
+        h[k] = sinc * bessel0(beta * std::sqrt(1.0 - r * r)) / bessel0(beta);
+        norm += h[k];
     }
-    for (size_t j = 0; j < static_cast<size_t>(kTaps); ++j)
-        m_lanes[j] = F4{phase[1][j], phase[2][j], phase[3][j], 0.0f};
+    std::vector<float> out(N);
+    for (size_t k = 0; k < N; ++k)
+        out[k] = static_cast<float>(h[k] / norm);
+    return out;
+}
+} // namespace
+
+TruePeakDetector::TruePeakDetector(Use use) : m_tapsA(use == Use::Meter ? 128 : kMaxTapsA)
+{
+    const auto a = halfSampleTaps(m_tapsA, 7.5);
+    std::copy(a.begin(), a.end(), m_a.begin());
+    const auto b = halfSampleTaps(kTapsB, 5.0);
+    std::copy(b.begin(), b.end(), m_b.begin());
 }
 
 void TruePeakDetector::reset()
 {
-    m_hist.fill(0.0f);
-    m_pos = 0;
+    m_histX.fill(0.0f);
+    m_histP.fill(0.0f);
+    m_histM.fill(0.0f);
+    m_lastQ = 0.0f;
 }
 
 float TruePeakDetector::push(float x)
 {
-    // History stored twice so that m_hist[m_pos .. m_pos + kTaps) is the newest-first window.
-    m_pos = (m_pos + kTaps - 1) % kTaps;
-    m_hist[static_cast<size_t>(m_pos)] = x;
-    m_hist[static_cast<size_t>(m_pos + kTaps)] = x;
-    const float* w = &m_hist[static_cast<size_t>(m_pos)];
-    // The three interpolated points at once, one per lane; each lane sums its taps in order, so
-    // the values are those of three separate scalar loops.
-    F4 acc{0.0f, 0.0f, 0.0f, 0.0f};
-    for (int j = 0; j < kTaps; ++j)
-        acc += m_lanes[static_cast<size_t>(j)] * w[j];
-    float peak = std::abs(w[kLatency]);
-    for (int p = 0; p < 3; ++p)
-        peak = std::max(peak, std::abs(acc[p]));
+    float peak;
+    pushBlock(&x, 1, &peak);
     return peak;
 }
 
-MIXROOM_CLONES void TruePeakDetector::pushBlock(const float* x, int n, float* peaks)
+// The hot loop of every render and preview stream: AVX-512 and AVX2 clones besides the baseline.
+// Each lane sums its taps in the same order in every clone, so the values are the same bits.
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void TruePeakDetector::pushBlock(const float* x, int n, float* peaks)
 {
     constexpr int kChunk = 256;
-    constexpr int kOld = kTaps - 1;
-    float lin[kOld + kChunk]; // the kTaps - 1 samples before the chunk, oldest first, then the chunk
-    float acc[3][kChunk];
+    const int tapsA = m_tapsA;
+    const int kOldX = tapsA - 1;
+    constexpr int kH = kTapsB / 2; // history of the two 2x streams kept for stage B
+    constexpr int kLag = kTapsB / 4;
+    float lin[kMaxTapsA - 1 + kChunk]; // inputs: the tapsA - 1 before the chunk, then the chunk
+    float p[kH + kChunk];      // the 2x signal's even points (delayed inputs), history first
+    float mid[kH + kChunk];    // its odd points: half-way after each p
+    float qe[kChunk], qoBuf[1 + kChunk]; // qoBuf[0]: the previous chunk's last qo
+    float* qo = qoBuf + 1;
     for (int base = 0; base < n; base += kChunk) {
         const int m = std::min(kChunk, n - base);
-        const float* w = &m_hist[static_cast<size_t>(m_pos)]; // newest first
-        for (int k = 0; k < kOld; ++k)
-            lin[k] = w[kOld - 1 - k];
-        std::copy(x + base, x + base + m, lin + kOld);
-        // Output i's window, newest first, is lin[kOld + i - j], j = 0 .. kTaps - 1; each phase
-        // sums its taps in push()'s order, so the values are the same.
-        for (int p = 0; p < 3; ++p) {
-            for (int i = 0; i < m; ++i)
-                acc[p][i] = 0.0f;
-            for (int j = 0; j < kTaps; ++j) {
-                const float c = m_lanes[static_cast<size_t>(j)][p];
-                const float* src = lin + kOld - j;
-                for (int i = 0; i < m; ++i)
-                    acc[p][i] += c * src[i];
-            }
-        }
+        std::copy(m_histX.begin(), m_histX.begin() + kOldX, lin);
+        std::copy(x + base, x + base + m, lin + kOldX);
+        std::copy(m_histP.begin(), m_histP.end(), p);
+        std::copy(m_histM.begin(), m_histM.end(), mid);
+        // Stage A: mid[kH + i] lies half-way between lin[i + tapsA/2 - 1] (= p[kH + i]) and the next.
         for (int i = 0; i < m; ++i) {
-            float peak = std::abs(lin[kOld + i - kLatency]);
-            for (int p = 0; p < 3; ++p)
-                peak = std::max(peak, std::abs(acc[p][i]));
-            peaks[base + i] = peak;
+            mid[kH + i] = 0.0f;
+            p[kH + i] = lin[i + tapsA / 2 - 1];
         }
-        // The history as push() would have left it.
-        const int keep = std::min(m, kTaps);
-        for (int k = m - keep; k < m; ++k) {
-            m_pos = (m_pos + kTaps - 1) % kTaps;
-            m_hist[static_cast<size_t>(m_pos)] = x[base + k];
-            m_hist[static_cast<size_t>(m_pos + kTaps)] = x[base + k];
+        for (int k = 0; k < tapsA; ++k) {
+            const float c = m_a[static_cast<size_t>(k)];
+            const float* src = lin + k;
+            float* dst = mid + kH;
+            for (int i = 0; i < m; ++i)
+                dst[i] += c * src[i];
         }
+        // Stage B on the interleaved 2x signal p0 mid0 p1 mid1 ..., split by the parity of each tap:
+        // qe is half-way between p[c] and mid[c], qo between mid[c] and p[c + 1], c = j + kH - kLag.
+        qoBuf[0] = m_lastQ;
+        for (int j = 0; j < m; ++j)
+            qe[j] = qo[j] = 0.0f;
+        for (int t = 0; t < kTapsB; ++t) {
+            const float c = m_b[static_cast<size_t>(t)];
+            // The tap's input for qe: z[2c - kH + 1 + t]; for qo: z[2c - kH + 2 + t].
+            const bool oddE = ((t + 1 - kH) & 1) != 0;
+            const int offE = (t + 1 - kH - (oddE ? 1 : 0)) / 2;
+            const float* srcE = (oddE ? mid : p) + kH - kLag + offE;
+            const bool oddO = ((t - kH) & 1) != 0;
+            const int offO = (t + 2 - kH - (oddO ? 1 : 0)) / 2;
+            const float* srcO = (oddO ? mid : p) + kH - kLag + offO;
+            for (int j = 0; j < m; ++j)
+                qe[j] += c * srcE[j];
+            for (int j = 0; j < m; ++j)
+                qo[j] += c * srcO[j];
+        }
+        // Sample j's four points p[c], qe[j], mid[c], qo[j]; neighbours qo[j - 1] and p[c + 1].
+        const float* pc = p + kH - kLag;
+        const float* mc = mid + kH - kLag;
+        for (int j = 0; j < m; ++j) {
+            const float a = std::abs(qoBuf[j]);
+            const float o0 = std::abs(pc[j]), o1 = std::abs(qe[j]), o2 = std::abs(mc[j]), o3 = std::abs(qo[j]);
+            const float next = std::abs(pc[j + 1]);
+            peaks[base + j] = std::max(std::max(vertex(a, o0, o1), vertex(o0, o1, o2)), std::max(vertex(o1, o2, o3), vertex(o2, o3, next)));
+        }
+        m_lastQ = qo[m - 1];
+        std::copy(lin + m, lin + m + kOldX, m_histX.begin());
+        std::copy(p + m, p + m + kH, m_histP.begin());
+        std::copy(mid + m, mid + m + kH, m_histM.begin());
     }
 }
 

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// True-peak detection at 4x oversampling (ITU-R BS.1770-4 Annex 2 style): a 4-phase polyphase
-// windowed-sinc interpolator, 12 taps per phase. For each input sample it returns the largest
-// absolute value among the sample and the three interpolated points after it, for a point
-// kLatency samples in the past.
+// True-peak detection (ITU-R BS.1770-4 Annex 2, with a far better interpolator than its example).
+// 4x oversampling in two half-band stages: the half-sample points by a Kaiser-windowed sinc of
+// 128 or 256 taps (flat within 0.001 dB to 0.95 or 0.975 of Nyquist, images 80 dB down), then the quarter
+// points of that 2x signal by a short one of kTapsB taps (its content is below half its Nyquist,
+// so a short filter is exact enough). A parabola through each local maximum of the 4x magnitude
+// and its two neighbours then recovers the peak between the 4x points: 4x points alone miss up
+// to 0.69 dB near Nyquist, the parabola leaves at most 0.073 dB (at Nyquist), under 0.01 dB below
+// half Nyquist. For each input sample it returns the peak of the interval from x[n - latency()] to
+// the next sample. Checked against an independent 16x reference in tst_limiter.
 // Thread: audio thread (no allocation).
 #include <array>
 
@@ -11,21 +16,30 @@ namespace mixroom::engine {
 
 class TruePeakDetector {
   public:
-    static constexpr int kTaps = 12;
-    static constexpr int kLatency = kTaps / 2;
-    TruePeakDetector();
+    static constexpr int kMaxTapsA = 256;
+    static constexpr int kTapsB = 16;
+    // Meter: 128 taps in stage A (within 0.04 dB of the 16x reference on white noise, exact on
+    // tones). Limiter: 256 taps, flat to 0.975 of Nyquist. On broadband content the last few
+    // percent below Nyquist decide the peak, and a longer filter reads them higher; a limiter must
+    // read at least as high as whoever checks it.
+    enum class Use { Meter, Limiter };
+    explicit TruePeakDetector(Use use = Use::Meter);
+    // The detector's delay: peaks[i] is about x[i - latency()].
+    int latency() const { return m_tapsA / 2 + kTapsB / 4; }
     void reset();
-    // Pushes one sample; returns the oversampled peak magnitude around x[n - kLatency].
+    // Pushes one sample; returns the peak magnitude of the interval after x[n - latency()].
     float push(float x);
-    // Pushes n samples; peaks[i] is what push(x[i]) would return, bit for bit. The filter runs
-    // across time (vectorised over samples) instead of across phases.
+    // Pushes n samples; peaks[i] is what push(x[i]) would return, bit for bit.
     void pushBlock(const float* x, int n, float* peaks);
 
   private:
-    using F4 = float __attribute__((vector_size(16)));
-    std::array<F4, kTaps> m_lanes{};       // tap j of phases 1, 2, 3 (and 0) side by side: one vector per tap
-    std::array<float, 2 * kTaps> m_hist{}; // doubled history: a contiguous window without wrapping
-    int m_pos = 0;
+    int m_tapsA = 128;
+    std::array<float, kMaxTapsA> m_a{};     // half-sample taps, oldest input first
+    std::array<float, kTapsB> m_b{};        // quarter-sample taps on the 2x signal, oldest first
+    std::array<float, kMaxTapsA - 1> m_histX{}; // the last m_tapsA - 1 inputs, oldest first
+    std::array<float, kTapsB / 2> m_histP{}; // the 2x signal's last even points (delayed inputs)
+    std::array<float, kTapsB / 2> m_histM{}; // and its last odd points (half-sample points)
+    float m_lastQ = 0.0f;                    // the last 4x point of the previous sample
 };
 
 } // namespace mixroom::engine

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // EBU R 128 / ITU-R BS.1770 loudness through libebur128: momentary, short-term, integrated
-// loudness, loudness range, sample peak and true peak of a stereo signal.
+// loudness and loudness range of a stereo signal; sample peak and true peak (TruePeakDetector,
+// 4x with a long filter and parabolic peaks: within 0.05 dB of a 16x reference) are ours.
 // Thread: one non-audio thread (libebur128 may allocate).
 #include <cmath>
 #include <memory>
