@@ -6,11 +6,14 @@
 // brings it under the stage's ceiling; a sliding minimum over the lookahead window, a one-pole
 // release and a moving average over the same window make a smooth gain that has reached the
 // required value when the sample leaves the stage's delay line.
-// - Stage 1 (the user's lookahead and release) aims 0.1 dB under the ceiling.
-// - Stage 2, a safety stage with a fixed 1 ms window, measures stage 1's *output* and takes off
-//   what is still over (0.05 dB under the ceiling): a gain that moves also moves the peaks between
-//   samples, by up to a few tenths of a dB with short lookaheads and fast releases. Its
-//   corrections are small, so its own movement is too.
+// - Stage 1 (the user's lookahead and release, the standard 128-tap detector) aims 0.2 dB under
+//   the ceiling.
+// - Stage 2, a safety stage with a fixed 2 ms window and the long 256-tap detector, measures
+//   stage 1's *output* and takes off what is still over (aiming 0.12 dB under the ceiling): a gain
+//   that moves also moves the peaks between samples, by up to a few tenths of a dB with short
+//   lookaheads and fast releases, and a detector misses most where its own filter is weakest,
+//   which a second, different one does not share. Its corrections are small, so its own movement
+//   is too.
 // Fixed latency: latencySamples(). The lookahead is fixed at prepare() (changing it changes
 // latency, so it is structural).
 // Thread: prepare() off the audio thread; setParams()/process() on the audio thread.
@@ -49,11 +52,13 @@ class LimiterDsp {
     struct Stage {
         int window = 1;
         float releaseCoef = 1.0f; // 1: the gain follows the held minimum at once
-        TruePeakDetector tpL{TruePeakDetector::Use::Limiter}, tpR{TruePeakDetector::Use::Limiter};
+        explicit Stage(TruePeakDetector::Filter filter) : tpL(filter), tpR(filter) {}
+        TruePeakDetector tpL, tpR;
         std::vector<float> delayL, delayR; // window - 1 + the detector's latency
         int delayPos = 0;
-        std::vector<float> dqVal; // sliding minimum: a monotonic deque in a ring of window + 1
+        std::vector<float> dqVal; // sliding minimum: a monotonic deque in a power-of-two ring
         std::vector<long long> dqIdx;
+        int dqMask = 0;
         int dqHead = 0, dqSize = 0;
         long long n = 0;
         std::vector<float> avgRing; // moving average of the released gain
@@ -75,7 +80,8 @@ class LimiterDsp {
     Ramp m_ceiling;       // stage 1's aim, linear
     Ramp m_safetyCeiling; // stage 2's
     Ramp m_mix;           // 1 = limiting, 0 = bypassed (delay is kept for constant latency)
-    Stage m_main, m_safety;
+    Stage m_main{TruePeakDetector::Filter::Standard}; // its misses are the safety stage's work
+    Stage m_safety{TruePeakDetector::Filter::Long};
     float m_minGain = 1.0f; // smallest gain since takeMaxReduction()
     int m_rampSamples = 0;
 };

@@ -50,7 +50,7 @@ std::vector<float> halfSampleTaps(int taps, double beta)
 }
 } // namespace
 
-TruePeakDetector::TruePeakDetector(Use use) : m_tapsA(use == Use::Meter ? 128 : kMaxTapsA)
+TruePeakDetector::TruePeakDetector(Filter filter) : m_tapsA(filter == Filter::Standard ? 128 : kMaxTapsA)
 {
     const auto a = halfSampleTaps(m_tapsA, 7.5);
     std::copy(a.begin(), a.end(), m_a.begin());
@@ -101,12 +101,19 @@ void TruePeakDetector::pushBlock(const float* x, int n, float* peaks)
             mid[kH + i] = 0.0f;
             p[kH + i] = lin[i + tapsA / 2 - 1];
         }
-        for (int k = 0; k < tapsA; ++k) {
-            const float c = m_a[static_cast<size_t>(k)];
-            const float* src = lin + k;
+        // Eight taps per pass over the accumulator (one load and store of it per eight taps), summed
+        // as a fixed tree: the same order in every clone, so the same bits.
+        for (int k = 0; k < tapsA; k += 8) {
+            const float* c = m_a.data() + k;
+            const float* s = lin + k;
             float* dst = mid + kH;
-            for (int i = 0; i < m; ++i)
-                dst[i] += c * src[i];
+            for (int i = 0; i < m; ++i) {
+                const float a = c[0] * s[i] + c[1] * s[i + 1];
+                const float b = c[2] * s[i + 2] + c[3] * s[i + 3];
+                const float d = c[4] * s[i + 4] + c[5] * s[i + 5];
+                const float e = c[6] * s[i + 6] + c[7] * s[i + 7];
+                dst[i] += (a + b) + (d + e);
+            }
         }
         // Stage B on the interleaved 2x signal p0 mid0 p1 mid1 ..., split by the parity of each tap:
         // qe is half-way between p[c] and mid[c], qo between mid[c] and p[c + 1], c = j + kH - kLag.

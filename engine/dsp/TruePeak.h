@@ -18,12 +18,13 @@ class TruePeakDetector {
   public:
     static constexpr int kMaxTapsA = 256;
     static constexpr int kTapsB = 16;
-    // Meter: 128 taps in stage A (within 0.04 dB of the 16x reference on white noise, exact on
-    // tones). Limiter: 256 taps, flat to 0.975 of Nyquist. On broadband content the last few
-    // percent below Nyquist decide the peak, and a longer filter reads them higher; a limiter must
-    // read at least as high as whoever checks it.
-    enum class Use { Meter, Limiter };
-    explicit TruePeakDetector(Use use = Use::Meter);
+    // Standard: 128 taps in stage A (within 0.04 dB of the 16x reference on white noise, exact
+    // on tones). Long: 256 taps, flat to 0.975 of Nyquist, for the limiter's safety stage. On
+    // broadband content the last few percent below Nyquist decide the peak, and filters of
+    // different lengths read them differently; the stage that guarantees the ceiling uses the
+    // longer one.
+    enum class Filter { Standard, Long };
+    explicit TruePeakDetector(Filter filter = Filter::Standard);
     // The detector's delay: peaks[i] is about x[i - latency()].
     int latency() const { return m_tapsA / 2 + kTapsB / 4; }
     void reset();

@@ -106,12 +106,12 @@ void LoudnessMeter::add(const float* left, const float* right, int n)
         d->sinceMomentary += take;
         if (d->sinceMomentary == slice) {
             d->sinceMomentary = 0;
-            if (d->live) {
-                d->sliceDone();
-                continue;
-            }
-            if (d->frames >= d->rate * 4 / 10) d->maxM = std::max(d->maxM, momentary());
-            if (d->frames >= d->rate * 3) d->maxS = std::max(d->maxS, shortTerm());
+            // The maxima from the slice energies too: asking libebur128 for its short-term
+            // loudness every 100 ms re-sums 3 s of audio each time (most of a report's cost).
+            d->sliceDone();
+            if (d->live) continue;
+            if (d->frames >= d->rate * 4 / 10) d->maxM = std::max(d->maxM, d->momentary);
+            if (d->frames >= d->rate * 3) d->maxS = std::max(d->maxS, d->shortTerm);
         }
     }
 }
