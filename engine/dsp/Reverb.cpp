@@ -7,20 +7,56 @@
 namespace mixroom::engine {
 
 namespace {
-// Line lengths in ms at size 1: mutually prime at 48 kHz, spread so modes interleave.
-constexpr double kLineMs[ReverbDsp::kLines] = {29.7, 37.1, 41.1, 43.7, 53.9, 61.3, 67.1, 79.3};
-constexpr double kDiffMs[4] = {4.77, 3.59, 2.73, 1.87};
-constexpr float kDiffGain = 0.62f;
-constexpr double kMinSize = 0.25; // size 0 still gives a small room, not a comb
+// Line lengths in ms at size 1, spread geometrically from 31 to 97 ms; each is rounded to a prime
+// number of samples at the running rate, so no two share a period.
+constexpr double kLineMs[ReverbDsp::kLines] = {31.0, 33.4, 35.9, 38.6, 41.6, 44.8, 48.2, 51.9,
+                                               55.8, 60.1, 64.7, 69.6, 74.9, 80.6, 86.8, 93.4};
+constexpr double kDiffMs[4] = {11.3, 7.9, 5.3, 3.1};
+constexpr float kDiffGain = 0.7f;
+constexpr double kMinSize = 0.3; // size 0: lines of 9-28 ms, a small room rather than a comb
 constexpr double kMaxPreDelayMs = 250.0;
-// Output taps: signs per line for left and right (orthogonal patterns decorrelate the channels).
-constexpr float kTapL[ReverbDsp::kLines] = {1, -1, 1, -1, 1, -1, 1, -1};
-constexpr float kTapR[ReverbDsp::kLines] = {1, 1, -1, -1, 1, 1, -1, -1};
-constexpr float kInSign[ReverbDsp::kLines] = {1, -1, -1, 1, 1, 1, -1, -1};
+constexpr float kOutGain = 0.117f;
+// Which lines feed each output, with signs: disjoint halves of different parities decorrelate
+// the channels; reading the line inputs (after the mix) includes the input itself at time 0.
+constexpr float kTapL[ReverbDsp::kLines] = {1, -1, 1, 1, -1, 1, -1, -1, 1, 1, -1, 1, -1, -1, 1, -1};
+constexpr float kTapR[ReverbDsp::kLines] = {1, 1, -1, 1, 1, -1, -1, 1, -1, 1, 1, -1, 1, -1, -1, -1};
+constexpr float kInSign[ReverbDsp::kLines] = {1, -1, 1, -1, -1, 1, 1, -1, 1, 1, -1, -1, 1, -1, 1, 1};
+
+bool isPrime(int n)
+{
+    if (n < 2) return false;
+    for (int d = 2; d * d <= n; ++d)
+        if (n % d == 0) return false;
+    return true;
+}
+
+// The prime nearest to x (bounded work: primes are dense at these sizes).
+int nearestPrime(double x)
+{
+    const int c = std::max(2, static_cast<int>(std::lround(x)));
+    for (int k = 0;; ++k) {
+        if (isPrime(c - k)) return c - k;
+        if (isPrime(c + k)) return c + k;
+    }
+}
 
 double lineSamples(int i, double size, double fs)
 {
-    return kLineMs[i] * 0.001 * fs * (kMinSize + (1.0 - kMinSize) * size);
+    return nearestPrime(kLineMs[i] * 0.001 * fs * (kMinSize + (1.0 - kMinSize) * size));
+}
+
+// In-place fast Walsh-Hadamard transform of 16 values, scaled to be orthogonal (1/4).
+inline void hadamard16(float* v)
+{
+    for (int len = 1; len < 16; len <<= 1)
+        for (int i = 0; i < 16; i += 2 * len)
+            for (int j = i; j < i + len; ++j) {
+                const float a = v[j], b = v[j + len];
+                v[j] = a + b;
+                v[j + len] = a - b;
+            }
+    for (int i = 0; i < 16; ++i)
+        v[i] *= 0.25f;
 }
 } // namespace
 
@@ -34,7 +70,7 @@ void ReverbDsp::prepare(double sampleRate)
         m_diffuser[static_cast<size_t>(i)].prepare(m_diffLen[static_cast<size_t>(i)] + 2);
     }
     for (int i = 0; i < kLines; ++i)
-        m_line[static_cast<size_t>(i)].prepare(static_cast<int>(lineSamples(i, 1.0, sampleRate)) + 4);
+        m_line[static_cast<size_t>(i)].prepare(static_cast<int>(lineSamples(i, 1.0, sampleRate)) + 64);
     m_first = true;
     reset();
 }
@@ -49,17 +85,25 @@ void ReverbDsp::reset()
     m_lpState.fill(0.0f);
 }
 
-void ReverbDsp::updateLoop()
+void ReverbDsp::updateLoop(int ramp)
 {
-    // Damping: one-pole low-pass per line; its pole moves up with `damping`. Both glide.
-    const int ramp = m_first ? 0 : m_rampSamples;
-    const double damp = 0.7 * m_params.damping;
-    m_first ? m_damp.reset(damp) : m_damp.setTarget(damp, ramp);
+    // Jot's absorption: H(z) = g (1 - p) / (1 - p z^-1). At DC |H| = g, the RT60 gain for the
+    // line's length; at Nyquist g (1 - p) / (1 + p), the gain for the shorter high RT60.
+    const double highT60 = m_params.decay * std::pow(10.0, -m_params.damping);
     for (int i = 0; i < kLines; ++i) {
         const double d = lineSamples(i, m_params.size, m_fs);
         const double g = std::pow(10.0, -3.0 * d / (m_params.decay * m_fs));
-        Ramp& r = m_gain[static_cast<size_t>(i)];
-        m_first ? r.reset(g) : r.setTarget(g, ramp);
+        const double gHigh = std::pow(10.0, -3.0 * d / (highT60 * m_fs));
+        const double ratio = gHigh / g;
+        const double p = (1.0 - ratio) / (1.0 + ratio);
+        const auto k = static_cast<size_t>(i);
+        if (ramp == 0) {
+            m_gain[k].reset(g);
+            m_pole[k].reset(p);
+        } else {
+            m_gain[k].setTarget(g, ramp);
+            m_pole[k].setTarget(p, ramp);
+        }
     }
 }
 
@@ -75,47 +119,49 @@ void ReverbDsp::setParams(const Reverb& r)
         else
             m_len[static_cast<size_t>(i)].setTarget(len, ramp);
     }
-    const double pre = std::max(1.0, r.predelay * 0.001 * m_fs);
+    // Whole samples, so the pre-delay does not filter either once it has settled.
+    const double pre = static_cast<double>(std::lround(r.predelay * 0.001 * m_fs));
     if (m_first)
         m_preDelay.reset(pre);
     else
         m_preDelay.setTarget(pre, ramp);
-    updateLoop();
+    updateLoop(ramp);
     m_first = false;
 }
 
 void ReverbDsp::process(float* left, float* right, int n)
 {
-    constexpr float kHouseholder = 2.0f / kLines;
     for (int s = 0; s < n; ++s) {
-        const float damp = static_cast<float>(m_damp.next());
         m_pre.push(0.5f * (left[s] + right[s]));
-        float x = m_pre.read(m_preDelay.next());
+        // read(1) is the sample just pushed: a pre-delay of 0 adds no delay.
+        float x = m_pre.read(m_preDelay.next() + 1.0);
         for (size_t d = 0; d < 4; ++d) {
             const float delayed = m_diffuser[d].readInt(m_diffLen[d]);
             const float v = x + kDiffGain * delayed;
             m_diffuser[d].push(v);
             x = delayed - kDiffGain * v;
         }
-        float out[kLines];
-        float sum = 0.0f;
+        float v[kLines];
         for (size_t i = 0; i < kLines; ++i) {
-            float y = m_line[i].read(m_len[i].next());
-            // Damping low-pass inside the loop, then the RT60 gain.
-            m_lpState[i] += (1.0f - damp) * (y - m_lpState[i]);
-            y = m_lpState[i] * static_cast<float>(m_gain[i].next());
-            out[i] = y;
-            sum += y;
+            const double len = m_len[i].next();
+            // Settled lengths are whole samples: an exact read, no interpolation loss in the loop.
+            float y = m_len[i].active() ? m_line[i].read(len) : m_line[i].readInt(static_cast<int>(len));
+            const float p = static_cast<float>(m_pole[i].next());
+            const float g = static_cast<float>(m_gain[i].next());
+            m_lpState[i] = g * (1.0f - p) * y + p * m_lpState[i];
+            v[i] = m_lpState[i];
         }
+        hadamard16(v);
         float l = 0.0f, r = 0.0f;
-        const float h = kHouseholder * sum;
         for (size_t i = 0; i < kLines; ++i) {
-            l += kTapL[i] * out[i];
-            r += kTapR[i] * out[i];
-            m_line[i].push(out[i] - h + kInSign[i] * x);
+            const float in = v[i] + kInSign[i] * x;
+            m_line[i].push(in);
+            l += kTapL[i] * in;
+            r += kTapR[i] * in;
         }
-        left[s] = 0.35f * l;
-        right[s] = 0.35f * r;
+        // Scaled so that a send sounds as loud as through the reverb this one replaced.
+        left[s] = kOutGain * l;
+        right[s] = kOutGain * r;
     }
 }
 
