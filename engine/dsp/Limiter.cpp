@@ -49,25 +49,36 @@ void LimiterDsp::Stage::reset()
 
 float LimiterDsp::Stage::process(float* left, float* right, int count, Ramp& ceilingRamp, Ramp* mixRamp)
 {
-    float tpLeft[256], tpRight[256];
+    // Per chunk: the required gains (vectorisable), then the sliding minimum, release and moving
+    // average (the recurrences, scalar), then the delay line by contiguous runs and the gain
+    // (vectorisable). The values are those of one per-sample loop.
+    float tpLeft[256], tpRight[256], req[256], gain[256];
     tpL.pushBlock(left, count, tpLeft);
     tpR.pushBlock(right, count, tpRight);
-    const size_t delayLen = delayL.size();
-    float minGain = 1.0f;
+    // True peak of the interval around the detector's sample (both neighbours' intervals).
+    float prev = prevTp;
     for (int i = 0; i < count; ++i) {
-        const float inL = left[i], inR = right[i];
-        // True peak of the interval around the detector's sample (both neighbours' intervals).
         const float tp = std::max(tpLeft[i], tpRight[i]);
-        const float tp2 = std::max(tp, prevTp);
-        prevTp = tp;
-        const float ceiling = static_cast<float>(ceilingRamp.next());
-        const float req = tp2 > ceiling ? ceiling / tp2 : 1.0f;
+        tpLeft[i] = std::max(tp, prev);
+        prev = tp;
+    }
+    prevTp = prev;
+    if (ceilingRamp.active()) {
+        for (int i = 0; i < count; ++i)
+            req[i] = static_cast<float>(ceilingRamp.next());
+    } else {
+        std::fill(req, req + count, static_cast<float>(ceilingRamp.value()));
+    }
+    for (int i = 0; i < count; ++i)
+        req[i] = tpLeft[i] > req[i] ? req[i] / tpLeft[i] : 1.0f;
 
+    for (int i = 0; i < count; ++i) {
         // Sliding minimum of req over the last `window` samples.
-        while (dqSize > 0 && dqVal[static_cast<size_t>((dqHead + dqSize - 1) & dqMask)] >= req)
+        const float r = req[i];
+        while (dqSize > 0 && dqVal[static_cast<size_t>((dqHead + dqSize - 1) & dqMask)] >= r)
             --dqSize;
         const int tail = (dqHead + dqSize) & dqMask;
-        dqVal[static_cast<size_t>(tail)] = req;
+        dqVal[static_cast<size_t>(tail)] = r;
         dqIdx[static_cast<size_t>(tail)] = n;
         ++dqSize;
         while (dqIdx[static_cast<size_t>(dqHead)] <= n - window) {
@@ -76,25 +87,34 @@ float LimiterDsp::Stage::process(float* left, float* right, int count, Ramp& cei
         }
         const float held = dqVal[static_cast<size_t>(dqHead)];
         ++n;
-
         // Instant attack to the held minimum, one-pole release above it.
         env = held < env ? held : env + releaseCoef * (held - env);
         avgSum += env - avgRing[static_cast<size_t>(avgPos)];
         avgRing[static_cast<size_t>(avgPos)] = env;
         avgPos = avgPos + 1 == window ? 0 : avgPos + 1;
-        const float gain = std::min(static_cast<float>(avgSum / window), 1.0f);
+        gain[i] = std::min(static_cast<float>(avgSum / window), 1.0f);
+    }
+    if (mixRamp && (mixRamp->active() || mixRamp->value() != 1.0)) {
+        for (int i = 0; i < count; ++i) {
+            const float mix = static_cast<float>(mixRamp->next());
+            gain[i] = 1.0f + mix * (gain[i] - 1.0f);
+        }
+    }
 
-        const float outL = delayL[static_cast<size_t>(delayPos)];
-        const float outR = delayR[static_cast<size_t>(delayPos)];
-        delayL[static_cast<size_t>(delayPos)] = inL;
-        delayR[static_cast<size_t>(delayPos)] = inR;
-        delayPos = delayPos + 1 == static_cast<int>(delayLen) ? 0 : delayPos + 1;
-
-        const float mix = mixRamp ? static_cast<float>(mixRamp->next()) : 1.0f;
-        const float g = 1.0f + mix * (gain - 1.0f);
-        minGain = std::min(minGain, g);
-        left[i] = outL * g;
-        right[i] = outR * g;
+    // The delay line: swap the chunk with the ring in contiguous runs (out: the delayed samples).
+    const int len = static_cast<int>(delayL.size());
+    for (int i = 0; i < count;) {
+        const int run = std::min(count - i, len - delayPos);
+        std::swap_ranges(left + i, left + i + run, delayL.data() + delayPos);
+        std::swap_ranges(right + i, right + i + run, delayR.data() + delayPos);
+        i += run;
+        delayPos = delayPos + run == len ? 0 : delayPos + run;
+    }
+    float minGain = 1.0f;
+    for (int i = 0; i < count; ++i) {
+        left[i] *= gain[i];
+        right[i] *= gain[i];
+        minGain = std::min(minGain, gain[i]);
     }
     return minGain;
 }

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <vector>
 
 namespace mixroom::engine {
 
 namespace {
+using V16 = float __attribute__((vector_size(64)));
+
 // The peak of the parabola through (-1, a), (0, b), (1, c) when b is a local maximum; b otherwise.
 // Branch-free so the loop vectorises.
 inline float vertex(float a, float b, float c)
@@ -60,7 +63,8 @@ TruePeakDetector::TruePeakDetector(Filter filter) : m_tapsA(filter == Filter::St
 
 void TruePeakDetector::reset()
 {
-    m_histX.fill(0.0f);
+    m_in.fill(0.0f);
+    m_fill = kMaxTapsA - 1;
     m_histP.fill(0.0f);
     m_histM.fill(0.0f);
     m_lastQ = 0.0f;
@@ -85,35 +89,43 @@ void TruePeakDetector::pushBlock(const float* x, int n, float* peaks)
     const int kOldX = tapsA - 1;
     constexpr int kH = kTapsB / 2; // history of the two 2x streams kept for stage B
     constexpr int kLag = kTapsB / 4;
-    float lin[kMaxTapsA - 1 + kChunk]; // inputs: the tapsA - 1 before the chunk, then the chunk
+    constexpr int kPadA = 128; // whole 128-output blocks may read past the chunk
     float p[kH + kChunk];      // the 2x signal's even points (delayed inputs), history first
-    float mid[kH + kChunk];    // its odd points: half-way after each p
+    float mid[kH + kChunk + kPadA]; // its odd points: half-way after each p
     float qe[kChunk], qoBuf[1 + kChunk]; // qoBuf[0]: the previous chunk's last qo
     float* qo = qoBuf + 1;
     for (int base = 0; base < n; base += kChunk) {
         const int m = std::min(kChunk, n - base);
-        std::copy(m_histX.begin(), m_histX.begin() + kOldX, lin);
-        std::copy(x + base, x + base + m, lin + kOldX);
+        // The inputs accumulate in m_in; the last tapsA - 1 move to its front only when it is full,
+        // so the history is not copied in and out for every chunk.
+        if (m_fill + m > kInCapacity) {
+            std::memmove(m_in.data(), m_in.data() + m_fill - kOldX, sizeof(float) * static_cast<size_t>(kOldX));
+            m_fill = kOldX;
+        }
+        std::copy(x + base, x + base + m, m_in.data() + m_fill);
+        float* lin = m_in.data() + m_fill - kOldX; // the tapsA - 1 inputs before the chunk, then the chunk
+        m_fill += m;
         std::copy(m_histP.begin(), m_histP.end(), p);
         std::copy(m_histM.begin(), m_histM.end(), mid);
         // Stage A: mid[kH + i] lies half-way between lin[i + tapsA/2 - 1] (= p[kH + i]) and the next.
-        for (int i = 0; i < m; ++i) {
-            mid[kH + i] = 0.0f;
+        for (int i = 0; i < m; ++i)
             p[kH + i] = lin[i + tapsA / 2 - 1];
-        }
-        // Eight taps per pass over the accumulator (one load and store of it per eight taps), summed
-        // as a fixed tree: the same order in every clone, so the same bits.
-        for (int k = 0; k < tapsA; k += 8) {
-            const float* c = m_a.data() + k;
-            const float* s = lin + k;
-            float* dst = mid + kH;
-            for (int i = 0; i < m; ++i) {
-                const float a = c[0] * s[i] + c[1] * s[i + 1];
-                const float b = c[2] * s[i + 2] + c[3] * s[i + 3];
-                const float d = c[4] * s[i + 4] + c[5] * s[i + 5];
-                const float e = c[6] * s[i + 6] + c[7] * s[i + 7];
-                dst[i] += (a + b) + (d + e);
+        // 128 outputs at a time in eight 16-lane accumulators kept in registers across all taps:
+        // one broadcast and eight loads per eight multiply-adds, eight independent sums in flight.
+        // Each lane sums its taps in order, the same in every clone, so the same bits. Past m the
+        // window reads m_in's slack or older inputs (always initialised): computed, never used.
+        for (int i0 = 0; i0 < m; i0 += 128) {
+            V16 acc[8] = {};
+            for (int k = 0; k < tapsA; ++k) {
+                const float c = m_a[static_cast<size_t>(k)];
+                for (int j = 0; j < 8; ++j) {
+                    V16 x;
+                    std::memcpy(&x, lin + i0 + 16 * j + k, sizeof x);
+                    acc[j] += c * x;
+                }
             }
+            for (int j = 0; j < 8; ++j)
+                std::memcpy(mid + kH + i0 + 16 * j, &acc[j], sizeof(V16));
         }
         // Stage B on the interleaved 2x signal p0 mid0 p1 mid1 ..., split by the parity of each tap:
         // qe is half-way between p[c] and mid[c], qo between mid[c] and p[c + 1], c = j + kH - kLag.
@@ -144,7 +156,6 @@ void TruePeakDetector::pushBlock(const float* x, int n, float* peaks)
             peaks[base + j] = std::max(std::max(vertex(a, o0, o1), vertex(o0, o1, o2)), std::max(vertex(o1, o2, o3), vertex(o2, o3, next)));
         }
         m_lastQ = qo[m - 1];
-        std::copy(lin + m, lin + m + kOldX, m_histX.begin());
         std::copy(p + m, p + m + kH, m_histP.begin());
         std::copy(mid + m, mid + m + kH, m_histM.begin());
     }

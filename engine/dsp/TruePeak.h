@@ -37,7 +37,11 @@ class TruePeakDetector {
     int m_tapsA = 128;
     std::array<float, kMaxTapsA> m_a{};     // half-sample taps, oldest input first
     std::array<float, kTapsB> m_b{};        // quarter-sample taps on the 2x signal, oldest first
-    std::array<float, kMaxTapsA - 1> m_histX{}; // the last m_tapsA - 1 inputs, oldest first
+    // Inputs, oldest first: the last m_tapsA - 1 before m_fill are the history; slack after the
+    // capacity lets whole 128-output blocks read past a chunk's end.
+    static constexpr int kInCapacity = 4096;
+    std::array<float, kInCapacity + 128> m_in{};
+    int m_fill = kMaxTapsA - 1;
     std::array<float, kTapsB / 2> m_histP{}; // the 2x signal's last even points (delayed inputs)
     std::array<float, kTapsB / 2> m_histM{}; // and its last odd points (half-sample points)
     float m_lastQ = 0.0f;                    // the last 4x point of the previous sample
