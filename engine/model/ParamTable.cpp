@@ -223,7 +223,7 @@ std::vector<ParamSpec> buildTable()
     Row fx{t, "returns/*/effect/", ParamScope::Effect};
     fx.num("size", "", 0, 1, 0.7, "reverb size", at<Return>(ret, [](Return& r) { return refOf(r.reverb.size); }));
     fx.num("decay", "s", 0.1, 20, 2, "reverb decay time (RT60)", at<Return>(ret, [](Return& r) { return refOf(r.reverb.decay); }));
-    fx.num("damping", "", 0, 1, 0.4, "reverb high-frequency damping", at<Return>(ret, [](Return& r) { return refOf(r.reverb.damping); }));
+    fx.num("damping", "", 0, 1, 0.4, "reverb high-frequency damping (RT60 at Nyquist: decay x 10^-damping)", at<Return>(ret, [](Return& r) { return refOf(r.reverb.damping); }));
     fx.num("predelay", "ms", 0, 250, 20, "reverb pre-delay", at<Return>(ret, [](Return& r) { return refOf(r.reverb.predelay); }));
     fx.num("time", "ms", 1, 2000, 375, "delay time when not synced", at<Return>(ret, [](Return& r) { return refOf(r.delay.time); }));
     fx.choice("sync", kSync, 0, "delay note value synced to tempo",
