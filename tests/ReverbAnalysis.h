@@ -118,8 +118,10 @@ inline TailMode loudestTailMode(const std::vector<float>& x, double fs, double f
     const double binHz = fs / kN;
     for (size_t k = static_cast<size_t>(100 / binHz); k < static_cast<size_t>(16000 / binHz) && k < power.size(); ++k) {
         const double f = static_cast<double>(k) * binHz;
-        const size_t lo = static_cast<size_t>(f * std::pow(2.0, -1.0 / 6) / binHz), hi = static_cast<size_t>(f * std::pow(2.0, 1.0 / 6) / binHz);
-        std::vector<double> local(power.begin() + static_cast<std::ptrdiff_t>(lo), power.begin() + static_cast<std::ptrdiff_t>(std::min(hi + 1, power.size())));
+        const size_t lo = static_cast<size_t>(f * std::pow(2.0, -1.0 / 6) / binHz),
+                     hi = static_cast<size_t>(f * std::pow(2.0, 1.0 / 6) / binHz);
+        std::vector<double> local(power.begin() + static_cast<std::ptrdiff_t>(lo),
+                                  power.begin() + static_cast<std::ptrdiff_t>(std::min(hi + 1, power.size())));
         std::nth_element(local.begin(), local.begin() + static_cast<std::ptrdiff_t>(local.size() / 2), local.end());
         const double median = local[local.size() / 2];
         const double excess = 10 * std::log10(power[k] / median);

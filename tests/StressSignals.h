@@ -20,9 +20,8 @@ struct StereoSignal {
 
 inline const std::vector<std::string>& stressSignalNames()
 {
-    static const std::vector<std::string> names = {"white noise", "pink noise", "naive square", "band-limited square",
-                                                   "impulses",    "clicks",     "fs/4 at 45 degrees", "19 kHz sine",
-                                                   "near Nyquist", "loud mix"};
+    static const std::vector<std::string> names = {"white noise", "pink noise",         "naive square", "band-limited square", "impulses",
+                                                   "clicks",      "fs/4 at 45 degrees", "19 kHz sine",  "near Nyquist",        "loud mix"};
     return names;
 }
 

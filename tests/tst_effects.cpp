@@ -27,6 +27,15 @@ std::pair<std::vector<float>, std::vector<float>> impulse(auto& fx, int n)
     return {l, r};
 }
 
+// The impulse response of a reverb with `params`, `seconds` long at 48 kHz.
+std::pair<std::vector<float>, std::vector<float>> reverbImpulse(const Reverb& params, double seconds)
+{
+    ReverbDsp rv;
+    rv.prepare(48000);
+    rv.setParams(params);
+    return impulse(rv, static_cast<int>(48000 * seconds));
+}
+
 // RT60 from the Schroeder backward integral, fitted between -5 and -25 dB (T20 x 3).
 double rt60(const std::vector<float>& x, double fs)
 {
@@ -65,10 +74,7 @@ class TestEffects : public QObject {
         QFETCH(double, decay);
         QFETCH(double, size);
         const double fs = 48000;
-        ReverbDsp rv;
-        rv.prepare(fs);
-        rv.setParams(Reverb{size, decay, 0.0, 0.0});
-        auto [l, r] = impulse(rv, int(fs * decay * 1.5));
+        auto [l, r] = reverbImpulse(Reverb{size, decay, 0.0, 0.0}, decay * 1.5);
         const double measured = rt60(l, fs);
         QVERIFY2(std::abs(measured / decay - 1) < 0.15, qPrintable(QString("RT60 %1 s for decay %2 s").arg(measured).arg(decay)));
     }
@@ -89,10 +95,7 @@ class TestEffects : public QObject {
         QFETCH(double, decay);
         QFETCH(double, size);
         const double fs = 48000;
-        ReverbDsp rv;
-        rv.prepare(fs);
-        rv.setParams(Reverb{size, decay, 0.0, 0.0});
-        auto [l, r] = impulse(rv, int(fs * (0.7 * decay + 0.3)));
+        auto [l, r] = reverbImpulse(Reverb{size, decay, 0.0, 0.0}, 0.7 * decay + 0.3);
         for (double centre = 125; centre <= 8000; centre *= 2) {
             const double t = t30(octaveBand(l, fs, centre), fs);
             QVERIFY2(std::abs(t / decay - 1) <= 0.10,
@@ -105,10 +108,7 @@ class TestEffects : public QObject {
     void reverbDampingShortensTheHighs()
     {
         const double fs = 48000;
-        ReverbDsp rv;
-        rv.prepare(fs);
-        rv.setParams(Reverb{0.7, 3.0, 0.6, 0.0});
-        auto [l, r] = impulse(rv, int(fs * 2.5));
+        auto [l, r] = reverbImpulse(Reverb{0.7, 3.0, 0.6, 0.0}, 2.5);
         const double low = t30(octaveBand(l, fs, 125), fs), mid = t30(octaveBand(l, fs, 500), fs);
         const double high = t30(octaveBand(l, fs, 8000), fs);
         QVERIFY2(std::abs(low / 3.0 - 1) <= 0.10, qPrintable(QString("125 Hz T30 %1 s").arg(low)));
@@ -131,15 +131,13 @@ class TestEffects : public QObject {
         QFETCH(double, size);
         QFETCH(double, damping);
         const double fs = 48000, decay = 4.0;
-        ReverbDsp rv;
-        rv.prepare(fs);
-        rv.setParams(Reverb{size, decay, damping, 0.0});
-        auto [l, r] = impulse(rv, int(fs * 3.0));
+        auto [l, r] = reverbImpulse(Reverb{size, decay, damping, 0.0}, 3.0);
         for (const auto* ch : {&l, &r}) {
             // With damping the highs decay faster; compensating the mid decay is enough for a
             // local (third-octave) comparison.
             const TailMode m = loudestTailMode(*ch, fs, 1.0, 3.0, decay);
-            QVERIFY2(m.excessDb <= 12.0, qPrintable(QString("a mode at %1 Hz stands %2 dB above its neighbours").arg(m.freq).arg(m.excessDb)));
+            QVERIFY2(m.excessDb <= 12.0,
+                     qPrintable(QString("a mode at %1 Hz stands %2 dB above its neighbours").arg(m.freq).arg(m.excessDb)));
         }
     }
 
@@ -148,10 +146,7 @@ class TestEffects : public QObject {
     {
         const double fs = 48000;
         for (double pre : {0.0, 20.0, 100.0}) {
-            ReverbDsp rv;
-            rv.prepare(fs);
-            rv.setParams(Reverb{0.7, 2.0, 0.4, pre});
-            auto [l, r] = impulse(rv, int(fs * 0.3));
+            auto [l, r] = reverbImpulse(Reverb{0.7, 2.0, 0.4, pre}, 0.3);
             float peak = 0;
             for (size_t i = 0; i < l.size(); ++i)
                 peak = std::max({peak, std::abs(l[i]), std::abs(r[i])});

@@ -224,8 +224,10 @@ class TestGraphPlayer : public QObject {
                     step = std::abs((*ch)[i] - (*ch)[i - 1]);
                     where = i;
                 }
-            QVERIFY2(step <= p999,
-                     qPrintable(QString("step %1 at frame %2 (edit heard at %3), 99.9th percentile %4").arg(step).arg(where).arg(heard).arg(p999)));
+            QVERIFY2(
+                step <= p999,
+                qPrintable(
+                    QString("step %1 at frame %2 (edit heard at %3), 99.9th percentile %4").arg(step).arg(where).arg(heard).arg(p999)));
         }
     }
 

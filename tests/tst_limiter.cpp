@@ -52,7 +52,8 @@ class TestLimiter : public QObject {
         for (double rate : {44100.0, 48000.0, 96000.0})
             for (const auto& name : stressSignalNames())
                 for (double ceiling : {-1.0, -0.3})
-                    QTest::addRow("%s, %g kHz, %g dBTP", name.c_str(), rate / 1000, ceiling) << QString::fromStdString(name) << rate << ceiling;
+                    QTest::addRow("%s, %g kHz, %g dBTP", name.c_str(), rate / 1000, ceiling)
+                        << QString::fromStdString(name) << rate << ceiling;
     }
     void holdsTheCeilingByAnIndependentMeter()
     {
@@ -76,8 +77,10 @@ class TestLimiter : public QObject {
         }
         static const ReferenceTruePeak reference;
         const double peak = std::max(reference.peakDb(s.l), reference.peakDb(s.r));
-        QVERIFY2(peak <= ceiling, qPrintable(QString("%1 dBTP out of the limiter, over its %2 dBTP ceiling").arg(peak, 0, 'f', 3).arg(ceiling)));
-        QVERIFY2(peak > ceiling - 0.6, qPrintable(QString("%1 dBTP: limiting far harder than the %2 dBTP ceiling needs").arg(peak, 0, 'f', 3).arg(ceiling)));
+        QVERIFY2(peak <= ceiling,
+                 qPrintable(QString("%1 dBTP out of the limiter, over its %2 dBTP ceiling").arg(peak, 0, 'f', 3).arg(ceiling)));
+        QVERIFY2(peak > ceiling - 0.6,
+                 qPrintable(QString("%1 dBTP: limiting far harder than the %2 dBTP ceiling needs").arg(peak, 0, 'f', 3).arg(ceiling)));
     }
 
     void quietSignalPassesUntouched()

@@ -99,8 +99,10 @@ class TestLoudnessMeter : public QObject {
                 m.add(s.l.data(), s.r.data(), int(s.l.size()));
                 const double ours = m.report().truePeak;
                 const double ref = std::max(reference.peakDb(s.l), reference.peakDb(s.r));
-                QVERIFY2(std::abs(ours - ref) <= 0.1,
-                         qPrintable(QString("%1 at %2 Hz: %3 dBTP, the reference %4").arg(QString::fromStdString(name)).arg(rate).arg(ours).arg(ref)));
+                QVERIFY2(
+                    std::abs(ours - ref) <= 0.1,
+                    qPrintable(
+                        QString("%1 at %2 Hz: %3 dBTP, the reference %4").arg(QString::fromStdString(name)).arg(rate).arg(ours).arg(ref)));
             }
         // A click in the very last sample is measured too.
         std::vector<float> last(4800, 0.0f);

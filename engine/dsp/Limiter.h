@@ -38,10 +38,7 @@ class LimiterDsp {
     // Each stage's gain for a sample is settled over its window - 1 samples after detection; a
     // shorter stage-1 window is padded by delaying the input, so the latency does not depend on
     // the lookahead.
-    int latencySamples() const
-    {
-        return m_maxWindow - 1 + m_main.tpL.latency() + m_safety.window - 1 + m_safety.tpL.latency();
-    }
+    int latencySamples() const { return m_maxWindow - 1 + m_main.tpL.latency() + m_safety.window - 1 + m_safety.tpL.latency(); }
     // Whether `other` was prepared with the same rate and lookahead, so its state fits this one.
     bool sameShape(const LimiterDsp& other) const { return m_fs == other.m_fs && m_main.window == other.m_main.window; }
     // Largest gain reduction (dB, >= 0) since the last call. [audio thread]
@@ -77,9 +74,9 @@ class LimiterDsp {
     std::vector<float> m_padL, m_padR; // input delay of m_maxWindow - m_main.window samples
     int m_padPos = 0;
     bool m_first = true;
-    Ramp m_ceiling;       // stage 1's aim, linear
-    Ramp m_safetyCeiling; // stage 2's
-    Ramp m_mix;           // 1 = limiting, 0 = bypassed (delay is kept for constant latency)
+    Ramp m_ceiling;                                   // stage 1's aim, linear
+    Ramp m_safetyCeiling;                             // stage 2's
+    Ramp m_mix;                                       // 1 = limiting, 0 = bypassed (delay is kept for constant latency)
     Stage m_main{TruePeakDetector::Filter::Standard}; // its misses are the safety stage's work
     Stage m_safety{TruePeakDetector::Filter::Long};
     float m_minGain = 1.0f; // smallest gain since takeMaxReduction()

@@ -89,9 +89,9 @@ void TruePeakDetector::pushBlock(const float* x, int n, float* peaks)
     const int kOldX = tapsA - 1;
     constexpr int kH = kTapsB / 2; // history of the two 2x streams kept for stage B
     constexpr int kLag = kTapsB / 4;
-    constexpr int kPadA = 128; // whole 128-output blocks may read past the chunk
-    float p[kH + kChunk];      // the 2x signal's even points (delayed inputs), history first
-    float mid[kH + kChunk + kPadA]; // its odd points: half-way after each p
+    constexpr int kPadA = 128;           // whole 128-output blocks may read past the chunk
+    float p[kH + kChunk];                // the 2x signal's even points (delayed inputs), history first
+    float mid[kH + kChunk + kPadA];      // its odd points: half-way after each p
     float qe[kChunk], qoBuf[1 + kChunk]; // qoBuf[0]: the previous chunk's last qo
     float* qo = qoBuf + 1;
     for (int base = 0; base < n; base += kChunk) {

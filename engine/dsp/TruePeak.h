@@ -35,8 +35,8 @@ class TruePeakDetector {
 
   private:
     int m_tapsA = 128;
-    std::array<float, kMaxTapsA> m_a{};     // half-sample taps, oldest input first
-    std::array<float, kTapsB> m_b{};        // quarter-sample taps on the 2x signal, oldest first
+    std::array<float, kMaxTapsA> m_a{}; // half-sample taps, oldest input first
+    std::array<float, kTapsB> m_b{};    // quarter-sample taps on the 2x signal, oldest first
     // Inputs, oldest first: the last m_tapsA - 1 before m_fill are the history; slack after the
     // capacity lets whole 128-output blocks read past a chunk's end.
     static constexpr int kInCapacity = 4096;

@@ -144,7 +144,8 @@ void addEqAndComp(Row r, Locate<std::vector<EqBand>> eqOf, Locate<Compressor> co
     r.choice("eq/*/type", kEqTypes, 6, "band type", at<EqBand>(band, [](EqBand& b) { return enumRef(b.type, kEqTypes); }));
     r.num("eq/*/freq", "Hz", 20, 20000, 1000, "band frequency", at<EqBand>(band, [](EqBand& b) { return refOf(b.freq); }));
     r.num("eq/*/gain", "dB", -24, 24, 0, "shelf/peak gain", at<EqBand>(band, [](EqBand& b) { return refOf(b.gain); }));
-    r.num("eq/*/q", "", 0.1, 18, 0.7071, "Q: peak bandwidth, shelf slope (lowshelf, highshelf), resonance (hp12, lp12); hp24/lp24 are fixed Butterworth and ignore it",
+    r.num("eq/*/q", "", 0.1, 18, 0.7071,
+          "Q: peak bandwidth, shelf slope (lowshelf, highshelf), resonance (hp12, lp12); hp24/lp24 are fixed Butterworth and ignore it",
           at<EqBand>(band, [](EqBand& b) { return refOf(b.q); }));
     r.flag("eq/*/enabled", true, "band in circuit", at<EqBand>(band, [](EqBand& b) { return refOf(b.enabled); }));
     r.flag("comp/enabled", false, "compressor in circuit", at<Compressor>(compOf, [](Compressor& c) { return refOf(c.enabled); }));
@@ -223,7 +224,8 @@ std::vector<ParamSpec> buildTable()
     Row fx{t, "returns/*/effect/", ParamScope::Effect};
     fx.num("size", "", 0, 1, 0.7, "reverb size", at<Return>(ret, [](Return& r) { return refOf(r.reverb.size); }));
     fx.num("decay", "s", 0.1, 20, 2, "reverb decay time (RT60)", at<Return>(ret, [](Return& r) { return refOf(r.reverb.decay); }));
-    fx.num("damping", "", 0, 1, 0.4, "reverb high-frequency damping (RT60 at Nyquist: decay x 10^-damping)", at<Return>(ret, [](Return& r) { return refOf(r.reverb.damping); }));
+    fx.num("damping", "", 0, 1, 0.4, "reverb high-frequency damping (RT60 at Nyquist: decay x 10^-damping)",
+           at<Return>(ret, [](Return& r) { return refOf(r.reverb.damping); }));
     fx.num("predelay", "ms", 0, 250, 20, "reverb pre-delay", at<Return>(ret, [](Return& r) { return refOf(r.reverb.predelay); }));
     fx.num("time", "ms", 1, 2000, 375, "delay time when not synced", at<Return>(ret, [](Return& r) { return refOf(r.delay.time); }));
     fx.choice("sync", kSync, 0, "delay note value synced to tempo",
