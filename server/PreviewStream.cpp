@@ -58,6 +58,7 @@ void PreviewStream::seekTo(int64_t frame)
     // The graph runs `latency` frames ahead of what is heard (the limiter's lookahead): render
     // them now and drop them, so the next frame out is the audio at `frame`, as in a render.
     m_player.seek(frame);
+    m_playhead->store(frame, std::memory_order_relaxed); // the prefetcher reads ahead from here
     for (int left = latency(); left > 0;) {
         const int n = std::min(left, kBlock);
         m_player.process(m_l.data(), m_r.data(), n);
