@@ -74,7 +74,11 @@ PreviewStream::~PreviewStream()
 
 int64_t PreviewStream::heardPosition() const
 {
-    return std::max<int64_t>(0, m_player.position() - latency());
+    int64_t pos = m_player.position() - latency();
+    // Just after a loop wrap the delay line still plays the loop's end.
+    if (m_loopFrom >= 0 && pos < m_loopFrom && m_player.position() >= m_loopFrom && m_loopTo > m_loopFrom)
+        pos += m_loopTo - m_loopFrom;
+    return std::max<int64_t>(0, pos);
 }
 
 double PreviewStream::positionMs() const
