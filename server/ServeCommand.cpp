@@ -72,6 +72,10 @@ int runServe(const QStringList& args)
                                "for the disk, so acks stay fast while the disk is busy, but the last moments before a power cut "
                                "may be lost).",
                                "power|crash", "power");
+    QCommandLineOption keepFree("keep-free-gb",
+                                "Refuse uploads (507) that would leave less than this free on the data disk, counting what "
+                                "unfinished uploads still have to write (GB, default 1).",
+                                "GB", "1");
     QCommandLineOption cacheGb("render-cache-gb", "Keep at most this much of full-resolution renders (GB, default 20).", "GB", "20");
     QCommandLineOption perAddress("max-per-address",
                                   "Connections one address may hold (default 64; raise it behind a proxy or NAT that many "
@@ -81,7 +85,7 @@ int runServe(const QStringList& args)
                               "Share of the render threads' time own-mode previews may use before new ones are refused "
                               "(0.05-1, default 0.35).",
                               "SHARE", "0.35");
-    p.addOptions({listen, data, demo, origin, expiry, durable, cacheGb, perAddress, budget});
+    p.addOptions({listen, data, demo, origin, expiry, durable, keepFree, cacheGb, perAddress, budget});
     if (!p.parse(QStringList{"mixroomd serve"} + args) || !p.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "mixroomd serve: %s\n", p.positionalArguments().isEmpty() ? qPrintable(p.errorText()) : "unexpected argument");
         return 2;
@@ -133,6 +137,13 @@ int runServe(const QStringList& args)
         return 2;
     }
     limits.renderCacheBytes = static_cast<qint64>(gb * 1e9);
+    bool keepOk = false;
+    const double keepGb = p.value(keepFree).toDouble(&keepOk);
+    if (!keepOk || keepGb < 0 || keepGb > 1e6) {
+        std::fprintf(stderr, "mixroomd serve: --keep-free-gb %s: give a size in GB, 0 or more\n", qPrintable(p.value(keepFree)));
+        return 2;
+    }
+    limits.keepFreeBytes = static_cast<qint64>(keepGb * 1e9);
     bool perOk = false;
     const int per = p.value(perAddress).toInt(&perOk);
     if (!perOk || per < 1 || per > 100000) {

@@ -41,6 +41,7 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
       m_review(store), m_renders(m_dataDir + "/renders", m_stems, limits.renderCacheBytes),
       m_throttle(limits.failuresBeforeBan, limits.banSeconds * 1000LL)
 {
+    m_uploads.setKeepFree(limits.keepFreeBytes);
     auto route = [this](quint32 stream) -> PreviewHub* {
         const QString session = m_streamSessions.value(stream);
         auto it = m_rooms.find(session);

@@ -43,6 +43,9 @@ struct ServerLimits {
     QStringList allowedOrigins;
     // Unfinished uploads idle this long are removed (their partial file and its record).
     qint64 uploadExpiryMs = qint64(24) * 3600 * 1000;
+    // Uploads are refused (507) when they would leave less than this free on the data disk, counting
+    // what unfinished uploads still have to write (`mixroomd serve --keep-free-gb`, default 1 GB).
+    qint64 keepFreeBytes = 0;
     // Disk: unreferenced stems and renders are removed (DiskCollector.h) every gcIntervalMs and
     // shortly after a session is deleted, once older than gcGraceMs; renders beyond
     // renderCacheBytes are evicted least recently used first.

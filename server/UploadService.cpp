@@ -117,7 +117,7 @@ Admission UploadService::admit(const RequestHead& head) const
     if (head.contentLength > room)
         return Admission::refuse(413, "too_large",
                                  QString("a chunk may be at most %1 bytes here (16 MiB, and no further than Upload-Length)").arg(room));
-    if (QStorageInfo(m_dir).bytesAvailable() < head.contentLength)
+    if (QStorageInfo(m_dir).bytesAvailable() - m_keepFree < head.contentLength)
         return Admission::refuse(507, "disk_full", "not enough disk space for this chunk");
     return Admission::admit(head.contentLength);
 }
@@ -155,10 +155,11 @@ void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& 
         // Space for this upload and every unfinished one, so twenty 2 GiB uploads cannot all be
         // accepted against the same free space.
         const qint64 reserved = reservedBytes();
-        if (QStorageInfo(m_dir).bytesAvailable() < length + reserved)
+        const qint64 usable = QStorageInfo(m_dir).bytesAvailable() - m_keepFree;
+        if (usable < length + reserved)
             return error(r, Status::InsufficientStorage, "disk_full",
-                         QString("not enough disk space for this upload (%1 MB free, %2 MB promised to unfinished uploads)")
-                             .arg(QStorageInfo(m_dir).bytesAvailable() >> 20)
+                         QString("not enough disk space for this upload (%1 MB usable, %2 MB promised to unfinished uploads)")
+                             .arg(std::max<qint64>(0, usable) >> 20)
                              .arg(reserved >> 20));
         const QString id = newId("u_");
         QJsonObject meta{{"name", name}, {"length", static_cast<double>(length)}, {"session", member->session}, {"member", member->id}};

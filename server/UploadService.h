@@ -34,6 +34,8 @@ class UploadService {
     UploadService(Store& store, engine::StemStore& stems, QString dir, std::function<int(const QString& session)> sessionRate,
                   HttpFront& http);
     ~UploadService();
+    // Bytes every upload must leave free on the disk (ServerLimits::keepFreeBytes).
+    void setKeepFree(qint64 bytes) { m_keepFree = bytes; }
     void handle(const QHttpServerRequest& request, QHttpServerResponder& responder);
     // Decides from a request's head alone, before its body is read: the token (401), the role
     // (403), the upload (404), the offset (409), the chunk's size (413) and the disk (507). A PATCH
@@ -51,6 +53,7 @@ class UploadService {
     std::optional<MemberRow> member(const QByteArray& authorization) const;
     Store& m_store;
     engine::StemStore& m_stems;
+    qint64 m_keepFree = 0;
     QString m_dir;
     std::function<int(const QString&)> m_sessionRate;
     HttpFront& m_http;

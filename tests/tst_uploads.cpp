@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QStorageInfo>
 
 using namespace mixroom;
 using namespace mixroom::test;
@@ -194,6 +195,39 @@ class TestUploads : public QObject {
         QSignalSpy tdone(t, &QNetworkReply::finished);
         QVERIFY(tdone.wait(5000));
         QCOMPARE(t->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 400);
+    }
+
+    // Space is promised to unfinished uploads: with room for one and a half uploads of L bytes
+    // (beyond what the server keeps free), a second upload of L is refused while the first is
+    // unfinished, and accepted once it is gone. Only declared lengths: nothing is written.
+    void unfinishedUploadsReserveTheirSpace()
+    {
+        const qint64 free = QStorageInfo(QDir::tempPath()).bytesAvailable();
+        const qint64 length = std::min<qint64>(qint64(2) << 30, free / 4);
+        server::ServerLimits limits;
+        limits.keepFreeBytes = free - length * 3 / 2;
+        ServerFixture f;
+        QVERIFY(f.start(limits));
+        QNetworkAccessManager nam;
+        auto request = [&](const QByteArray& method, const QString& path) {
+            QNetworkRequest req(QUrl(QString("http://127.0.0.1:%1%2").arg(f.port).arg(path)));
+            req.setRawHeader("Authorization", "Bearer " + f.tokens["mix"].toUtf8());
+            req.setRawHeader("Upload-Name", "big.wav");
+            req.setRawHeader("Upload-Length", QByteArray::number(length));
+            QNetworkReply* r = nam.sendCustomRequest(req, method, QByteArray());
+            QSignalSpy done(r, &QNetworkReply::finished);
+            done.wait(5000);
+            r->deleteLater();
+            return std::make_pair(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), QJsonDocument::fromJson(r->readAll()).object());
+        };
+        const auto [firstStatus, first] = request("POST", "/uploads");
+        QCOMPARE(firstStatus, 201);
+        const auto [secondStatus, second] = request("POST", "/uploads");
+        QCOMPARE(secondStatus, 507);
+        QCOMPARE(second.value("error").toString(), QString("disk_full"));
+        QVERIFY2(second.value("message").toString().contains("promised to unfinished uploads"), qPrintable(second.value("message").toString()));
+        QCOMPARE(request("DELETE", "/uploads/" + first.value("id").toString()).first, 200);
+        QCOMPARE(request("POST", "/uploads").first, 201);
     }
 };
 
