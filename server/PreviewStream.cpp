@@ -76,8 +76,7 @@ int64_t PreviewStream::heardPosition() const
 {
     int64_t pos = m_player.position() - latency();
     // Just after a loop wrap the delay line still plays the loop's end.
-    if (m_loopFrom >= 0 && pos < m_loopFrom && m_player.position() >= m_loopFrom && m_loopTo > m_loopFrom)
-        pos += m_loopTo - m_loopFrom;
+    if (m_loopFrom >= 0 && pos < m_loopFrom && m_player.position() >= m_loopFrom && m_loopTo > m_loopFrom) pos += m_loopTo - m_loopFrom;
     return std::max<int64_t>(0, pos);
 }
 

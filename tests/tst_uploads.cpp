@@ -218,14 +218,16 @@ class TestUploads : public QObject {
             QSignalSpy done(r, &QNetworkReply::finished);
             done.wait(5000);
             r->deleteLater();
-            return std::make_pair(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), QJsonDocument::fromJson(r->readAll()).object());
+            return std::make_pair(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
+                                  QJsonDocument::fromJson(r->readAll()).object());
         };
         const auto [firstStatus, first] = request("POST", "/uploads");
         QCOMPARE(firstStatus, 201);
         const auto [secondStatus, second] = request("POST", "/uploads");
         QCOMPARE(secondStatus, 507);
         QCOMPARE(second.value("error").toString(), QString("disk_full"));
-        QVERIFY2(second.value("message").toString().contains("promised to unfinished uploads"), qPrintable(second.value("message").toString()));
+        QVERIFY2(second.value("message").toString().contains("promised to unfinished uploads"),
+                 qPrintable(second.value("message").toString()));
         QCOMPARE(request("DELETE", "/uploads/" + first.value("id").toString()).first, 200);
         QCOMPARE(request("POST", "/uploads").first, 201);
     }
