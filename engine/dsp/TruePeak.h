@@ -33,12 +33,20 @@ class TruePeakDetector {
     // Pushes n samples; peaks[i] is what push(x[i]) would return, bit for bit.
     void pushBlock(const float* x, int n, float* peaks);
 
+    // The half-sample filter's implementations. They do the same operations per output (fused
+    // multiply-adds in one order), so every one gives the same bits; Auto picks the fastest this
+    // CPU runs. Portable is std::fma per sample (slow where the CPU has no FMA). For tests.
+    enum class Kernel { Auto, Avx512, Avx2, Portable };
+    static bool kernelAvailable(Kernel kernel);
+    bool useKernel(Kernel kernel); // false (and unchanged) when this CPU cannot run it
+
   private:
     int m_tapsA = 128;
+    void (*m_halfSample)(const float* x, const float* a, int taps, float* out, int m) = nullptr;
     std::array<float, kMaxTapsA> m_a{}; // half-sample taps, oldest input first
     std::array<float, kTapsB> m_b{};    // quarter-sample taps on the 2x signal, oldest first
     // Inputs, oldest first: the last m_tapsA - 1 before m_fill are the history; slack after the
-    // capacity lets whole 128-output blocks read past a chunk's end.
+    // capacity lets stage A's whole blocks read past a chunk's end.
     static constexpr int kInCapacity = 4096;
     std::array<float, kInCapacity + 128> m_in{};
     int m_fill = kMaxTapsA - 1;

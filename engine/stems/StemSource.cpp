@@ -62,6 +62,9 @@ void StemSource::read(int64_t pos, int n, float* left, float* right) const
             left[i + k] = right[i + k] = src[k];
     } else {
         const float* src = m_data + 2 * start;
+        // The stems are far larger than the caches: ask for the lines ahead before they are needed.
+        for (int k = 0; k < avail; k += 8)
+            __builtin_prefetch(src + 2 * k + 1024);
         for (int k = 0; k < avail; ++k) {
             left[i + k] = src[2 * k];
             right[i + k] = src[2 * k + 1];
