@@ -145,6 +145,9 @@ int main(int argc, char** argv)
     Timing mixT, plainT, ffT;
     std::optional<RenderReport> rep, plain;
     for (int r = 0; r < runs; ++r) {
+        // Every run writes a new file: removing the last one is outside the timing, on both sides.
+        fs::remove(dir / "mixroom.wav");
+        fs::remove(dir / "mixroom-plain.wav");
         opt.measureLoudness = true;
         const double t1 = now();
         auto withReport = renderToFile(s, stems.value(), (dir / "mixroom.wav").string(), opt);
@@ -201,6 +204,7 @@ int main(int argc, char** argv)
             const std::string full = cmd + " -filter_complex '" + graph + (report ? ",ebur128=peak=true" : "") +
                                      "[out]' -map '[out]' -c:a pcm_s24le " + (dir / "ffmpeg.wav").string();
             for (int r = 0; r < runs; ++r) {
+                fs::remove(dir / "ffmpeg.wav");
                 const double t2 = now();
                 const int rc = std::system(full.c_str());
                 (report ? ffReportT : ffT).add(now() - t2);

@@ -221,6 +221,8 @@ void CompressorDsp::processGroup(CompressorDsp* const* comps, float* const* left
         for (int c = 0; c < live; ++c)
             active[c]->detect(k[c], L[c] + base, R[c] + base, m, b[c]);
         int c = 0;
+        for (; c + 16 <= live; c += 16)
+            smoothQuads<4>(active + c, b + c, m);
         for (; c + 8 <= live; c += 8)
             smoothQuads<2>(active + c, b + c, m);
         for (; c + 4 <= live; c += 4)

@@ -20,7 +20,7 @@ class CompressorDsp {
     void process(float* left, float* right, int n);
     // Several compressors over their own buffers, bit-identical to calling process() on each; the
     // serial smoothing runs four strips per SIMD register. count <= kMaxGroup.
-    static constexpr int kMaxGroup = 8;
+    static constexpr int kMaxGroup = 16;
     static void processGroup(CompressorDsp* const* comps, float* const* left, float* const* right, int count, int n);
     void reset();
     bool bypassed() const { return !m_params.enabled && !m_mix.active() && m_mix.value() == 0.0; }

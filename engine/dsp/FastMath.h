@@ -8,7 +8,7 @@
 // Hot loops compiled twice (AVX2 and baseline), picked at load time. GCC only: clang requires the
 // attribute on a member function's first declaration, and the fuzz build (clang) does not need it.
 #if defined(__GNUC__) && !defined(__clang__)
-#define MIXROOM_CLONES __attribute__((target_clones("avx2", "default")))
+#define MIXROOM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define MIXROOM_CLONES
 #endif

@@ -53,6 +53,7 @@ float LimiterDsp::Stage::process(float* left, float* right, int count, Ramp& cei
     // average (the recurrences, scalar), then the delay line by contiguous runs and the gain
     // (vectorisable). The values are those of one per-sample loop.
     float tpLeft[256], tpRight[256], req[256], gain[256];
+    double sums[256];
     tpL.pushBlock(left, count, tpLeft);
     tpR.pushBlock(right, count, tpRight);
     // True peak of the interval around the detector's sample (both neighbours' intervals).
@@ -72,28 +73,50 @@ float LimiterDsp::Stage::process(float* left, float* right, int count, Ramp& cei
     for (int i = 0; i < count; ++i)
         req[i] = tpLeft[i] > req[i] ? req[i] / tpLeft[i] : 1.0f;
 
+    // The state in locals: the compiler cannot tell the members from the arrays the loop stores
+    // to, and would keep them in memory, in the recurrence's critical path.
+    float* const dqV = dqVal.data();
+    long long* const dqI = dqIdx.data();
+    float* const ring = avgRing.data();
+    int head = dqHead, size = dqSize, pos = avgPos;
+    long long t = n;
+    float e = env;
+    double sum = avgSum;
+    const float release = releaseCoef;
+    const int mask = dqMask, w = window;
     for (int i = 0; i < count; ++i) {
         // Sliding minimum of req over the last `window` samples.
         const float r = req[i];
-        while (dqSize > 0 && dqVal[static_cast<size_t>((dqHead + dqSize - 1) & dqMask)] >= r)
-            --dqSize;
-        const int tail = (dqHead + dqSize) & dqMask;
-        dqVal[static_cast<size_t>(tail)] = r;
-        dqIdx[static_cast<size_t>(tail)] = n;
-        ++dqSize;
-        while (dqIdx[static_cast<size_t>(dqHead)] <= n - window) {
-            dqHead = (dqHead + 1) & dqMask;
-            --dqSize;
+        while (size > 0 && dqV[(head + size - 1) & mask] >= r)
+            --size;
+        const int tail = (head + size) & mask;
+        dqV[tail] = r;
+        dqI[tail] = t;
+        ++size;
+        while (dqI[head] <= t - w) {
+            head = (head + 1) & mask;
+            --size;
         }
-        const float held = dqVal[static_cast<size_t>(dqHead)];
-        ++n;
-        // Instant attack to the held minimum, one-pole release above it.
-        env = held < env ? held : env + releaseCoef * (held - env);
-        avgSum += env - avgRing[static_cast<size_t>(avgPos)];
-        avgRing[static_cast<size_t>(avgPos)] = env;
-        avgPos = avgPos + 1 == window ? 0 : avgPos + 1;
-        gain[i] = std::min(static_cast<float>(avgSum / window), 1.0f);
+        const float held = dqV[head];
+        ++t;
+        // Instant attack to the held minimum, one-pole release above it (branch-free: below the
+        // hold, the release step lands above it and min() picks the hold).
+        e = std::min(held, e + release * (held - e));
+        sum += e - ring[pos];
+        ring[pos] = e;
+        pos = pos + 1 == w ? 0 : pos + 1;
+        sums[i] = sum;
     }
+    dqHead = head;
+    dqSize = size;
+    avgPos = pos;
+    n = t;
+    env = e;
+    avgSum = sum;
+    // The moving average's divisions out of the recurrence, where they vectorise.
+    const double width = window;
+    for (int i = 0; i < count; ++i)
+        gain[i] = std::min(static_cast<float>(sums[i] / width), 1.0f);
     if (mixRamp && (mixRamp->active() || mixRamp->value() != 1.0)) {
         for (int i = 0; i < count; ++i) {
             const float mix = static_cast<float>(mixRamp->next());

@@ -13,6 +13,10 @@
 
 namespace mixroom::engine {
 
+namespace {
+constexpr int64_t kWritebackBytes = 1 << 20;
+}
+
 Result<FileFormat> parseFileFormat(const std::string& name)
 {
     if (name == "wav16") return FileFormat::Wav16;
@@ -43,6 +47,8 @@ struct AudioFileWriter::Impl {
     std::vector<int> ints;
     std::vector<float> floats;
     bool finished = false;
+    int fd = -1;
+    int64_t unflushed = 0; // bytes written since writeback was last started
 
     // xorshift64*: deterministic, fast, good enough for dither.
     double uniform()
@@ -84,8 +90,14 @@ Result<std::unique_ptr<AudioFileWriter>> AudioFileWriter::create(const std::stri
     w->d->path = path;
     w->d->part = path + ".part";
     w->d->bits = bits;
-    w->d->snd = sf_open(w->d->part.c_str(), SFM_WRITE, &info);
-    if (!w->d->snd) return Error{"write_failed", "cannot write " + path + ": " + sf_strerror(nullptr)};
+    w->d->fd = ::open(w->d->part.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->d->fd < 0) return Error{"write_failed", "cannot write " + path + ": " + std::strerror(errno)};
+    w->d->snd = sf_open_fd(w->d->fd, SFM_WRITE, &info, SF_FALSE);
+    if (!w->d->snd) {
+        ::close(w->d->fd);
+        std::remove(w->d->part.c_str());
+        return Error{"write_failed", "cannot write " + path + ": " + sf_strerror(nullptr)};
+    }
     // libsndfile's PEAK chunk (float WAV) carries the wall-clock time: the same audio would not
     // give the same bytes. Renders must be bit-identical, so it is left out.
     sf_command(w->d->snd, SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
@@ -95,6 +107,7 @@ Result<std::unique_ptr<AudioFileWriter>> AudioFileWriter::create(const std::stri
 AudioFileWriter::~AudioFileWriter()
 {
     if (d && d->snd) sf_close(d->snd);
+    if (d && d->fd >= 0) ::close(d->fd);
     if (d && !d->finished) std::remove(d->part.c_str());
 }
 
@@ -127,21 +140,28 @@ MIXROOM_CLONES Result<Ok> AudioFileWriter::write(const float* left, const float*
         wrote = sf_writef_int(d->snd, d->ints.data(), n);
     }
     if (wrote != n) return Error{"write_failed", "cannot write " + d->path + ": " + sf_strerror(d->snd)};
+    // Start the disk writing as the file grows (it does not wait), so that finish()'s fsync has
+    // only the last few megabytes left to wait for.
+    d->unflushed += int64_t{n} * 8;
+    if (d->unflushed >= kWritebackBytes) {
+        d->unflushed = 0;
+#if defined(__linux__)
+        ::sync_file_range(d->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+    }
     return Ok{};
 }
 
 Result<Ok> AudioFileWriter::finish()
 {
-    sf_write_sync(d->snd);
-    if (sf_close(d->snd) != 0) {
-        d->snd = nullptr;
-        return Error{"write_failed", "cannot finish " + d->path};
-    }
+    // Closing writes the final header; then one fsync for the header and what writeback has not
+    // written yet.
+    const int closed = sf_close(d->snd);
     d->snd = nullptr;
-    if (int fd = ::open(d->part.c_str(), O_RDONLY); fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
+    const int synced = ::fsync(d->fd);
+    ::close(d->fd);
+    d->fd = -1;
+    if (closed != 0 || synced != 0) return Error{"write_failed", "cannot finish " + d->path};
     if (std::rename(d->part.c_str(), d->path.c_str()) != 0)
         return Error{"write_failed", "cannot rename " + d->part + " to " + d->path + ": " + std::strerror(errno)};
     d->finished = true;

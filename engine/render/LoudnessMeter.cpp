@@ -78,17 +78,22 @@ void LoudnessMeter::add(const float* left, const float* right, int n)
 {
     if (!d->live) {
         d->peaks.resize(static_cast<size_t>(std::min(n, 4096)));
+        // The maxima in locals (vectorised), not in members the compiler must keep in memory.
+        float truePeak = d->truePeak, samplePeak = d->samplePeak;
+        const float* peaks = d->peaks.data();
         for (int done = 0; done < n;) {
             const int m = std::min(n - done, 4096);
             for (const auto& [x, tp] : {std::pair{left + done, &d->tpL}, std::pair{right + done, &d->tpR}}) {
                 tp->pushBlock(x, m, d->peaks.data());
                 for (int i = 0; i < m; ++i) {
-                    d->truePeak = std::max(d->truePeak, d->peaks[static_cast<size_t>(i)]);
-                    d->samplePeak = std::max(d->samplePeak, std::abs(x[i]));
+                    truePeak = std::max(truePeak, peaks[i]);
+                    samplePeak = std::max(samplePeak, std::abs(x[i]));
                 }
             }
             done += m;
         }
+        d->truePeak = truePeak;
+        d->samplePeak = samplePeak;
     }
     // Feed in 100 ms slices so the maximum momentary and short-term loudness are tracked.
     const int slice = d->rate / 10;
@@ -96,9 +101,10 @@ void LoudnessMeter::add(const float* left, const float* right, int n)
     while (done < n) {
         const int take = std::min(n - done, slice - d->sinceMomentary);
         d->interleaved.resize(static_cast<size_t>(2 * take));
+        float* inter = d->interleaved.data();
         for (int i = 0; i < take; ++i) {
-            d->interleaved[static_cast<size_t>(2 * i)] = left[done + i];
-            d->interleaved[static_cast<size_t>(2 * i + 1)] = right[done + i];
+            inter[2 * i] = left[done + i];
+            inter[2 * i + 1] = right[done + i];
         }
         ebur128_add_frames_float(d->st, d->interleaved.data(), static_cast<size_t>(take));
         d->frames += take;

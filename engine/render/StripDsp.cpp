@@ -133,17 +133,16 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
         }
     }
 
-    // Mute, fader and pan.
+    // Mute, fader and pan. Settled gains are applied in the summing and metering loop below.
     const bool unity =
         muteSettled && m_mute.value() == 1.0 && !m_gainL.active() && !m_gainR.active() && m_gainL.value() == 1.0 && m_gainR.value() == 1.0;
-    if (!unity && muteSettled && !m_gainL.active() && !m_gainR.active()) {
-        // Settled: the same per-sample products as below, computed once (the loop vectorises).
+    const bool settled = muteSettled && !m_gainL.active() && !m_gainR.active();
+    float gl = 1.0f, gr = 1.0f;
+    if (!unity && settled) {
+        // The same per-sample products as below, computed once.
         const double m = m_mute.value();
-        const float gl = static_cast<float>(m * m_gainL.value()), gr = static_cast<float>(m * m_gainR.value());
-        for (int i = 0; i < n; ++i) {
-            left[i] *= gl;
-            right[i] *= gr;
-        }
+        gl = static_cast<float>(m * m_gainL.value());
+        gr = static_cast<float>(m * m_gainR.value());
     } else if (!unity) {
         for (int i = 0; i < n; ++i) {
             const double m = m_mute.next();
@@ -151,35 +150,11 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
             right[i] *= static_cast<float>(m * m_gainR.next());
         }
     }
+    const bool scale = !unity && settled;
 
-    for (size_t r = 0; r < m_send.size(); ++r) {
-        Ramp& g = m_send[r];
-        if (!g.active() && g.value() == 0.0) continue;
-        const float* srcL = m_sendPre[r] ? m_preL.data() : left;
-        const float* srcR = m_sendPre[r] ? m_preR.data() : right;
-        float* dl = sendL[r];
-        float* dr = sendR[r];
-        if (!g.active()) {
-            const float s = static_cast<float>(g.value());
-            for (int i = 0; i < n; ++i) {
-                dl[i] += srcL[i] * s;
-                dr[i] += srcR[i] * s;
-            }
-            continue;
-        }
-        for (int i = 0; i < n; ++i) {
-            const float s = static_cast<float>(g.next());
-            dl[i] += srcL[i] * s;
-            dr[i] += srcR[i] * s;
-        }
-    }
-
-    for (int i = 0; i < n; ++i) {
-        outL[i] += left[i];
-        outR[i] += right[i];
-    }
-    // Meters: eight partial accumulators, one per lane of explicit vectors (the compiler does
-    // not vectorise this reduction by itself).
+    // Settled gains, the sum into the output and the meters in one pass. Meters: eight partial
+    // accumulators, one per lane of explicit vectors (the compiler does not vectorise this
+    // reduction by itself).
     using F8 = float __attribute__((vector_size(32)));
     using I8 = int __attribute__((vector_size(32)));
     using D4 = double __attribute__((vector_size(32)));
@@ -188,9 +163,21 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
     D4 sqLo{}, sqHi{};
     int i = 0;
     for (; i + kLanes <= n; i += kLanes) {
-        F8 a, b;
+        F8 a, b, oa, ob;
         std::memcpy(&a, left + i, sizeof a);
         std::memcpy(&b, right + i, sizeof b);
+        if (scale) {
+            a *= gl;
+            b *= gr;
+            std::memcpy(left + i, &a, sizeof a);
+            std::memcpy(right + i, &b, sizeof b);
+        }
+        std::memcpy(&oa, outL + i, sizeof oa);
+        std::memcpy(&ob, outR + i, sizeof ob);
+        oa += a;
+        ob += b;
+        std::memcpy(outL + i, &oa, sizeof oa);
+        std::memcpy(outR + i, &ob, sizeof ob);
         const F8 absA = (F8)((I8)a & 0x7fffffff), absB = (F8)((I8)b & 0x7fffffff);
         const F8 m = absA > absB ? absA : absB;
         pkv = pkv > m ? pkv : m;
@@ -200,6 +187,36 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
         const D4 bHi = __builtin_convertvector(__builtin_shufflevector(b, b, 4, 5, 6, 7), D4);
         sqLo += aLo * aLo + bLo * bLo;
         sqHi += aHi * aHi + bHi * bHi;
+    }
+    for (int k = i; k < n; ++k) {
+        if (scale) {
+            left[k] *= gl;
+            right[k] *= gr;
+        }
+        outL[k] += left[k];
+        outR[k] += right[k];
+    }
+    // Post-fader sends read the strip after the loop above.
+    for (size_t r = 0; r < m_send.size(); ++r) {
+        Ramp& g = m_send[r];
+        if (!g.active() && g.value() == 0.0) continue;
+        const float* srcL = m_sendPre[r] ? m_preL.data() : left;
+        const float* srcR = m_sendPre[r] ? m_preR.data() : right;
+        float* dl = sendL[r];
+        float* dr = sendR[r];
+        if (!g.active()) {
+            const float s = static_cast<float>(g.value());
+            for (int j = 0; j < n; ++j) {
+                dl[j] += srcL[j] * s;
+                dr[j] += srcR[j] * s;
+            }
+            continue;
+        }
+        for (int j = 0; j < n; ++j) {
+            const float s = static_cast<float>(g.next());
+            dl[j] += srcL[j] * s;
+            dr[j] += srcR[j] * s;
+        }
     }
     float pk[kLanes];
     double sq[kLanes];
