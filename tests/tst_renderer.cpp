@@ -122,12 +122,33 @@ class TestRenderer : public QObject {
         std::vector<short> pcm(static_cast<size_t>(info.frames * 2));
         sf_readf_short(f, pcm.data(), info.frames);
         sf_close(f);
-        int nonzero = 0;
+        int up = 0, down = 0;
         for (short s : pcm) {
             QVERIFY(s >= -1 && s <= 1);
-            nonzero += s != 0;
+            up += s == 1;
+            down += s == -1;
         }
-        QVERIFY(nonzero > int(pcm.size()) / 4); // the dither is really there
+        // Triangular over (-1, 1) LSB, rounded: +1 and -1 each with probability 1/8.
+        const double n = static_cast<double>(pcm.size());
+        QVERIFY2(std::abs(up / n - 0.125) < 0.01 && std::abs(down / n - 0.125) < 0.01,
+                 qPrintable(QStringLiteral("+1: %1, -1: %2 of %3").arg(up).arg(down).arg(pcm.size())));
+        // Independent from sample to sample and between the channels.
+        auto correlation = [&](size_t lag) {
+            double sxy = 0, sxx = 0;
+            for (size_t i = 0; i + lag < pcm.size(); ++i) {
+                sxy += double(pcm[i]) * pcm[i + lag];
+                sxx += double(pcm[i]) * pcm[i];
+            }
+            return sxy / sxx;
+        };
+        for (size_t lag : {1, 2, 3})
+            QVERIFY2(std::abs(correlation(lag)) < 0.02, qPrintable(QStringLiteral("lag %1: %2").arg(lag).arg(correlation(lag))));
+        // The same bytes again.
+        const QString again = fx.dir.path() + "/z16b.wav";
+        QVERIFY(renderToFile(fx.session, fx.stems, again.toStdString(), opt).ok());
+        QFile a(out), b(again);
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        QVERIFY(a.readAll() == b.readAll());
     }
 };
 

@@ -15,7 +15,17 @@ namespace mixroom::engine {
 
 namespace {
 constexpr int64_t kWritebackBytes = 1 << 20;
+
+// splitmix64 of a sample's index: each sample's dither is independent of the others', so the loop
+// has no serial chain (a stepped generator's state would be one), and it is the same on every run.
+inline uint64_t mix(uint64_t z)
+{
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
 }
+} // namespace
 
 Result<FileFormat> parseFileFormat(const std::string& name)
 {
@@ -42,22 +52,13 @@ std::string formatName(FileFormat f)
 struct AudioFileWriter::Impl {
     SNDFILE* snd = nullptr;
     std::string path, part;
-    int bits = 0; // 0: float
-    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    int bits = 0;         // 0: float
+    uint64_t written = 0; // samples (both channels) written so far: the dither's counter
     std::vector<int> ints;
     std::vector<float> floats;
     bool finished = false;
     int fd = -1;
     int64_t unflushed = 0; // bytes written since writeback was last started
-
-    // xorshift64*: deterministic, fast, good enough for dither.
-    double uniform()
-    {
-        rng ^= rng >> 12;
-        rng ^= rng << 25;
-        rng ^= rng >> 27;
-        return static_cast<double>((rng * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
-    }
 };
 
 Result<std::unique_ptr<AudioFileWriter>> AudioFileWriter::create(const std::string& path, FileFormat format, int sampleRate)
@@ -132,12 +133,15 @@ MIXROOM_CLONES Result<Ok> AudioFileWriter::write(const float* left, const float*
             // Each channel indexed in its own branch: GCC 12 miscompiles the subscript of a
             // conditional pointer at -O0 with -fsanitize=undefined.
             const double x = (i & 1) != 0 ? static_cast<double>(right[i >> 1]) : static_cast<double>(left[i >> 1]);
-            const double dither = d->uniform() - d->uniform();
+            // TPDF: the difference of two uniforms in [0, 1), the two halves of one hash.
+            const uint64_t h = mix(d->written + static_cast<uint64_t>(i));
+            const double dither = (static_cast<double>(static_cast<uint32_t>(h)) - static_cast<double>(h >> 32)) * (1.0 / 4294967296.0);
             double q = std::floor(x * scale + dither + 0.5);
             q = std::min(maxQ, std::max(-scale, q));
             d->ints[static_cast<size_t>(i)] = static_cast<int>(static_cast<int64_t>(q) * (int64_t(1) << shift));
         }
         wrote = sf_writef_int(d->snd, d->ints.data(), n);
+        d->written += static_cast<uint64_t>(2 * n);
     }
     if (wrote != n) return Error{"write_failed", "cannot write " + d->path + ": " + sf_strerror(d->snd)};
     // Start the disk writing as the file grows (it does not wait), so that finish()'s fsync has

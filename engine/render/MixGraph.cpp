@@ -308,7 +308,13 @@ void MixGraph::process(float* left, float* right, int n)
             L[k] = t.inL.data();
             R[k] = t.inR.data();
         }
+        // The next block's stem frames come in while this group's EQs and compressors compute.
+        const size_t half = count / 2;
+        for (size_t k = 0; k < half; ++k)
+            m_tracks[first + k]->stem->warm(m_pos + n, n);
         Equalizer::processGroup(eqs, L, R, static_cast<int>(count), n);
+        for (size_t k = half; k < count; ++k)
+            m_tracks[first + k]->stem->warm(m_pos + n, n);
         CompressorDsp::processGroup(comps, L, R, static_cast<int>(count), n);
         for (size_t k = 0; k < count; ++k) {
             const size_t i = first + k;

@@ -78,6 +78,16 @@ void StemSource::read(int64_t pos, int n, float* left, float* right) const
         left[i] = right[i] = 0.0f;
 }
 
+void StemSource::warm(int64_t pos, int n) const
+{
+    pos = std::max<int64_t>(pos, 0);
+    const int64_t end = std::min<int64_t>(pos + n, m_frames);
+    const char* first = reinterpret_cast<const char*>(m_data + pos * m_channels);
+    const char* last = reinterpret_cast<const char*>(m_data + end * m_channels);
+    for (const char* p = first; p < last; p += 64)
+        __builtin_prefetch(p);
+}
+
 namespace {
 size_t pageSize()
 {

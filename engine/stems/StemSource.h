@@ -24,6 +24,9 @@ class StemSource {
     int64_t frames() const { return m_frames; }
     // Copies frames [pos, pos + n) into left/right (mono is copied to both); zeros outside the stem.
     void read(int64_t pos, int n, float* left, float* right) const;
+    // Asks the CPU to bring frames [pos, pos + n) into its caches, without waiting for them, so
+    // that a later read() of them overlaps the loads with other work. [audio thread]
+    void warm(int64_t pos, int n) const;
     // Brings frames [pos, pos + n) into memory (may block on the disk: never on the audio
     // thread; see StemPrefetcher). Returns the pages touched.
     int64_t prefetch(int64_t pos, int64_t n) const;
