@@ -106,17 +106,20 @@ class TestCompressor : public QObject {
 
     void groupIsBitIdenticalToOneAtATime()
     {
-        // Eight compressors (peak and RMS, with and without knee, one bypassed, one switched on
-        // mid-way): processGroup must give exactly the bits of process() on each.
+        // Sixteen compressors (peak and RMS, with and without knee, one bypassed, one switched on
+        // mid-way), in blocks whose lengths are not multiples of the transposed four: processGroup
+        // must give exactly the bits of process() on each.
         const double fs = 48000;
-        constexpr int kN = 8; // seven live (a quad and singles), then eight (two quads in one loop)
+        constexpr int kN = CompressorDsp::kMaxGroup; // 15 live (8 + 4 + singles), then 16 (one loop)
+        static_assert(kN == 16);
+        constexpr int kStart[5] = {0, 2500, 5001, 7503, 10000};
         CompressorDsp solo[kN], grouped[kN];
         std::mt19937 rng(testSeed());
         std::uniform_real_distribution<float> u(-1.0f, 1.0f);
         std::vector<float> aL[kN], aR[kN], bL[kN], bR[kN];
         for (int c = 0; c < kN; ++c) {
-            const Compressor p{c != 4,  -30.0 + 3 * c, 2.0 + c, c % 2 ? 6.0 : 0.0,
-                               1.0 + c, 50.0 + 20 * c, 1.5,     c == 3 ? Detector::Rms : Detector::Peak};
+            const Compressor p{c != 4,  -30.0 + 1.5 * c, 2.0 + c % 8, c % 2 ? 6.0 : 0.0,
+                               1.0 + c, 50.0 + 20 * c,   1.5,         c % 8 == 3 ? Detector::Rms : Detector::Peak};
             for (CompressorDsp* d : {&solo[c], &grouped[c]}) {
                 d->prepare(fs);
                 d->setParams(p);
@@ -137,12 +140,13 @@ class TestCompressor : public QObject {
             float* L[kN];
             float* R[kN];
             for (int c = 0; c < kN; ++c) {
-                solo[c].process(aL[c].data() + block * 2500, aR[c].data() + block * 2500, 2500);
+                const int at = kStart[block], len = kStart[block + 1] - at;
+                solo[c].process(aL[c].data() + at, aR[c].data() + at, len);
                 comps[c] = &grouped[c];
-                L[c] = bL[c].data() + block * 2500;
-                R[c] = bR[c].data() + block * 2500;
+                L[c] = bL[c].data() + at;
+                R[c] = bR[c].data() + at;
             }
-            CompressorDsp::processGroup(comps, L, R, kN, 2500);
+            CompressorDsp::processGroup(comps, L, R, kN, kStart[block + 1] - kStart[block]);
         }
         for (int c = 0; c < kN; ++c) {
             QVERIFY2(std::memcmp(aL[c].data(), bL[c].data(), aL[c].size() * 4) == 0, qPrintable(QString("compressor %1").arg(c)));

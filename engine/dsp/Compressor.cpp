@@ -138,17 +138,47 @@ template <int Q> void CompressorDsp::smoothQuads(CompressorDsp* const* c, float*
         red[h] = F4{q[0]->m_reduction, q[1]->m_reduction, q[2]->m_reduction, q[3]->m_reduction};
         maxRed[h] = F4{q[0]->m_maxReduction, q[1]->m_maxReduction, q[2]->m_maxReduction, q[3]->m_maxReduction};
     }
-    for (int i = 0; i < m; ++i) {
+    auto step = [&](int h, F4 target) {
+        const F4 a = target > red[h] ? aA[h] : aR[h];
+        red[h] = a * red[h] + (one - a) * target;
+        maxRed[h] = maxRed[h] < red[h] ? red[h] : maxRed[h];
+        return red[h];
+    };
+    // Four samples at a time: a 4x4 transpose turns four strips' runs into four samples' lane
+    // vectors (and back), instead of gathering and scattering lane by lane.
+    auto transpose = [](F4& r0, F4& r1, F4& r2, F4& r3) {
+        const F4 t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), t1 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
+        const F4 t2 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7), t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+        r0 = __builtin_shufflevector(t0, t1, 0, 1, 4, 5);
+        r1 = __builtin_shufflevector(t0, t1, 2, 3, 6, 7);
+        r2 = __builtin_shufflevector(t2, t3, 0, 1, 4, 5);
+        r3 = __builtin_shufflevector(t2, t3, 2, 3, 6, 7);
+    };
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        F4 v[Q][4];
+        for (int h = 0; h < Q; ++h) {
+            for (int j = 0; j < 4; ++j)
+                std::memcpy(&v[h][j], buf[4 * h + j] + i, sizeof(F4));
+            transpose(v[h][0], v[h][1], v[h][2], v[h][3]);
+        }
+        for (int t = 0; t < 4; ++t)
+            for (int h = 0; h < Q; ++h)
+                v[h][t] = step(h, v[h][t]);
+        for (int h = 0; h < Q; ++h) {
+            transpose(v[h][0], v[h][1], v[h][2], v[h][3]);
+            for (int j = 0; j < 4; ++j)
+                std::memcpy(buf[4 * h + j] + i, &v[h][j], sizeof(F4));
+        }
+    }
+    for (; i < m; ++i) {
         for (int h = 0; h < Q; ++h) {
             float* const* b = buf + 4 * h;
-            const F4 target{b[0][i], b[1][i], b[2][i], b[3][i]};
-            const F4 a = target > red[h] ? aA[h] : aR[h];
-            red[h] = a * red[h] + (one - a) * target;
-            maxRed[h] = maxRed[h] < red[h] ? red[h] : maxRed[h];
-            b[0][i] = red[h][0];
-            b[1][i] = red[h][1];
-            b[2][i] = red[h][2];
-            b[3][i] = red[h][3];
+            const F4 r = step(h, F4{b[0][i], b[1][i], b[2][i], b[3][i]});
+            b[0][i] = r[0];
+            b[1][i] = r[1];
+            b[2][i] = r[2];
+            b[3][i] = r[3];
         }
     }
     for (int k = 0; k < 4 * Q; ++k) {
