@@ -27,9 +27,15 @@ bool SessionMirror::applyWelcome(const QJsonObject& w, QString* error)
         m_hasState = true;
         return true;
     }
+    // The replay brings the mirror to the welcome's seq; edits after it come as broadcasts (which
+    // applyEdit skips if a replay already brought them). Never move the seq without the ops.
     for (const QJsonValue& e : w.value("replay").toArray())
         if (!applyEdit(e.toObject(), error)) return false;
-    m_seq = static_cast<qint64>(w.value("seq").toDouble());
+    const qint64 seq = static_cast<qint64>(w.value("seq").toDouble());
+    if (m_seq < seq) {
+        *error = QString("the replay ends at %1, before the welcome's %2").arg(m_seq).arg(seq);
+        return false;
+    }
     return true;
 }
 

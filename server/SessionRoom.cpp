@@ -83,10 +83,16 @@ void SessionRoom::join(ClientSocket* c, qint64 lastSeq)
                   {"permissions", permissionsOf(c->role)},
                   {"seq", m_committedSeq},
                   {"lengthMs", lengthMs(m_committed)}};
-    // A replay when the client is close behind and the log reads; otherwise the whole state.
-    const auto missed = lastSeq >= 0 && lastSeq <= m_committedSeq && m_committedSeq - lastSeq <= kMaxReplay
-                            ? m_store.opsAfter(m_id, lastSeq)
-                            : std::nullopt;
+    // A replay when the client is close behind and the log reads; otherwise the whole state. The
+    // replay stops at the committed seq the welcome names: the writer thread's next batch may
+    // already be in the database, but its ops reach the newcomer as broadcasts once the room has
+    // heard of the commit (replayed as well, they were applied twice). A log that does not hold
+    // every op in between (it always should) gets the whole state too.
+    auto missed = lastSeq >= 0 && lastSeq <= m_committedSeq && m_committedSeq - lastSeq <= kMaxReplay
+                      ? m_store.opsAfter(m_id, lastSeq, m_committedSeq)
+                      : std::nullopt;
+    if (missed && (missed->size() != m_committedSeq - lastSeq || (!missed->isEmpty() && missed->last().seq != m_committedSeq)))
+        missed.reset();
     if (missed) {
         QJsonArray replay;
         for (const OpRow& op : *missed)

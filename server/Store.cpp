@@ -280,15 +280,15 @@ bool Store::appendOps(const QList<OpRow>& ops, const QString& snapshotSession, q
     return true;
 }
 
-std::optional<QList<OpRow>> Store::opsAfter(const QString& session, qint64 seq, int limit)
+std::optional<QList<OpRow>> Store::opsAfter(const QString& session, qint64 seq, qint64 upTo)
 {
     QList<OpRow> out;
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(
-        "SELECT session, seq, client_id, client_seq, member, op, args, time FROM ops WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?");
+    q.prepare("SELECT session, seq, client_id, client_seq, member, op, args, time FROM ops WHERE session = ? AND seq > ? AND seq <= ? "
+              "ORDER BY seq");
     q.addBindValue(session);
     q.addBindValue(seq);
-    q.addBindValue(limit);
+    q.addBindValue(upTo);
     if (!q.exec()) {
         readFailed("the op log", q.lastError().text());
         return std::nullopt;

@@ -11,6 +11,7 @@
 #include <QList>
 #include <QString>
 
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -88,8 +89,9 @@ class Store {
     static bool writeOps(const QString& connection, const OpBatch& batch, QString* error);
     // Appends ops (and optionally a snapshot) in one transaction.
     bool appendOps(const QList<OpRow>& ops, const QString& snapshotSession = {}, qint64 snapshotSeq = 0, const QByteArray& snapshot = {});
-    // The ops after `seq`, oldest first; nullopt if the log could not be read.
-    std::optional<QList<OpRow>> opsAfter(const QString& session, qint64 seq, int limit = -1);
+    // The ops after `seq` up to `upTo`, oldest first; nullopt if the log could not be read. A room
+    // reads up to its committed seq: the writer's commit is in the database before the room hears of it.
+    std::optional<QList<OpRow>> opsAfter(const QString& session, qint64 seq, qint64 upTo = std::numeric_limits<qint64>::max());
     // The seq an op of (clientId, clientSeq) was stored with: found, absent, or unreadable.
     enum class Lookup { Found, Absent, Failed };
     Lookup seqOfClientOp(const QString& session, const QString& clientId, qint64 clientSeq, qint64* seq);
