@@ -4,8 +4,11 @@
 // running the equivalent filter graph single-threaded, and prints both wall times, realtime
 // factors and their ratio.
 //   bench_render [--tracks N] [--seconds S] [--runs N] [--keep DIR] [--no-ffmpeg]
-// Each render runs --runs times (default 3), Mixroom's and ffmpeg's alike; the best wall time
-// counts and the median is shown, so a noisy neighbour on a shared machine does not decide.
+// Each render runs --runs times (default 5), Mixroom's and ffmpeg's alike; the best wall time
+// counts and the median is shown, so a noisy neighbour on a shared machine does not decide, and
+// each run's own ratios are printed as a range. Before each run's Mixroom renders an untimed one
+// warms the machine up: on this 2-vCPU VM the first 0.3 s of work after any pause of a few
+// seconds (here: the ffmpeg runs) ran ~40% slower, which a 3 s ffmpeg run does not notice.
 #include "engine/render/Renderer.h"
 #include "engine/stems/SessionStems.h"
 
@@ -84,7 +87,7 @@ int main(int argc, char** argv)
     int tracks = 16;
     double seconds = 60;
     bool runFfmpeg = true;
-    int runs = 3;
+    int runs = 5;
     std::string keep;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -140,45 +143,12 @@ int main(int argc, char** argv)
     }
     const double importSecs = now() - t0;
 
-    RenderOptions opt;
-    opt.format = FileFormat::Wav24;
-    Timing mixT, plainT, ffT;
-    std::optional<RenderReport> rep, plain;
-    for (int r = 0; r < runs; ++r) {
-        // Every run writes a new file: removing the last one is outside the timing, on both sides.
-        fs::remove(dir / "mixroom.wav");
-        fs::remove(dir / "mixroom-plain.wav");
-        opt.measureLoudness = true;
-        const double t1 = now();
-        auto withReport = renderToFile(s, stems.value(), (dir / "mixroom.wav").string(), opt);
-        mixT.add(now() - t1);
-        if (!withReport) {
-            std::fprintf(stderr, "bench_render: %s\n", withReport.error().message.c_str());
-            return 1;
-        }
-        rep = withReport.value();
-        opt.measureLoudness = false;
-        const double t1b = now();
-        auto renderOnly = renderToFile(s, stems.value(), (dir / "mixroom-plain.wav").string(), opt);
-        plainT.add(now() - t1b);
-        if (!renderOnly) {
-            std::fprintf(stderr, "bench_render: %s\n", renderOnly.error().message.c_str());
-            return 1;
-        }
-    }
-    const double mixSecs = mixT.best(), plainSecs = plainT.best();
-    const double audio = static_cast<double>(rep->frames) / rate;
-    std::printf("\nImport (decode, canonical float32, hash): %.2f s\n", importSecs);
-    std::printf("Wall times: best of %d runs (median in brackets)\n", runs);
-    std::printf("Mixroom render (1 thread, incl. loudness report, wav24): %.3f s (%.3f), %.1fx realtime\n", mixSecs, mixT.median(),
-                audio / mixSecs);
-    std::printf("Mixroom render (1 thread, render only, wav24):               %.3f s (%.3f), %.1fx realtime\n", plainSecs, plainT.median(),
-                audio / plainSecs);
-    std::printf("  integrated %.2f LUFS, true peak %.2f dBTP\n", rep->loudness.integrated, rep->loudness.truePeak);
-
+    // The same chain in ffmpeg filters: bass/equalizer/treble are RBJ biquads; acompressor; volume;
+    // pan as balance; amix without normalisation; alimiter at -1 dBFS. Like for like twice: the
+    // chain alone, and the chain with ffmpeg's own EBU R 128 meter (integrated, LRA and true peak)
+    // on its output, as Mixroom's report measures its output.
+    std::string ffChain[2];
     if (runFfmpeg) {
-        // The same chain in ffmpeg filters: bass/equalizer/treble are RBJ biquads; acompressor;
-        // volume; pan as balance; amix without normalisation; alimiter at -1 dBFS.
         std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel error -y -threads 1 -filter_complex_threads 1";
         for (int t = 0; t < tracks; ++t)
             cmd += " -i " + (dir / ("stem" + std::to_string(t) + ".wav")).string();
@@ -197,23 +167,66 @@ int main(int argc, char** argv)
         for (int t = 0; t < tracks; ++t)
             graph += "[a" + std::to_string(t) + "]";
         graph += "amix=inputs=" + std::to_string(tracks) + ":normalize=0,alimiter=limit=0.891:level=false";
-        // Like for like twice: the chain alone, and the chain with ffmpeg's own EBU R 128 meter
-        // (integrated, LRA and true peak) on its output, as Mixroom's report measures its output.
-        Timing ffReportT;
+        for (const bool report : {false, true})
+            ffChain[report ? 1 : 0] = cmd + " -filter_complex '" + graph + (report ? ",ebur128=peak=true" : "") +
+                                      "[out]' -map '[out]' -c:a pcm_s24le " + (dir / "ffmpeg.wav").string();
+    }
+
+    // Each run times all four back to back, so that a machine that is slower for a while slows
+    // both sides of a run's ratios. Every run writes a new file: removing the last one is outside
+    // the timing, on both sides, and so is a sync() before each, so that no job waits for the
+    // disk writes of the one before (a Mixroom render ends in fsync, which on ext4 also waits for
+    // other files' data already on its way to the disk; ffmpeg's output is not synced).
+    RenderOptions opt;
+    opt.format = FileFormat::Wav24;
+    Timing mixT, plainT, ffT, ffReportT;
+    std::vector<double> ratioPlain, ratioReport;
+    std::optional<RenderReport> rep;
+    for (int r = 0; r < runs; ++r) {
+        opt.measureLoudness = false;
+        if (auto warm = renderToFile(s, stems.value(), (dir / "warm-up.wav").string(), opt); !warm) {
+            std::fprintf(stderr, "bench_render: %s\n", warm.error().message.c_str());
+            return 1;
+        }
+        for (const bool report : {true, false}) {
+            const fs::path out = dir / (report ? "mixroom.wav" : "mixroom-plain.wav");
+            fs::remove(out);
+            ::sync();
+            opt.measureLoudness = report;
+            const double t1 = now();
+            auto rendered = renderToFile(s, stems.value(), out.string(), opt);
+            (report ? mixT : plainT).add(now() - t1);
+            if (!rendered) {
+                std::fprintf(stderr, "bench_render: %s\n", rendered.error().message.c_str());
+                return 1;
+            }
+            if (report) rep = rendered.value();
+        }
+        if (!runFfmpeg) continue;
         for (const bool report : {false, true}) {
-            const std::string full = cmd + " -filter_complex '" + graph + (report ? ",ebur128=peak=true" : "") +
-                                     "[out]' -map '[out]' -c:a pcm_s24le " + (dir / "ffmpeg.wav").string();
-            for (int r = 0; r < runs; ++r) {
-                fs::remove(dir / "ffmpeg.wav");
-                const double t2 = now();
-                const int rc = std::system(full.c_str());
-                (report ? ffReportT : ffT).add(now() - t2);
-                if (rc != 0) {
-                    std::fprintf(stderr, "bench_render: ffmpeg failed (exit %d); is Debian's ffmpeg installed?\n", rc);
-                    return 1;
-                }
+            fs::remove(dir / "ffmpeg.wav");
+            ::sync();
+            const double t2 = now();
+            const int rc = std::system(ffChain[report ? 1 : 0].c_str());
+            (report ? ffReportT : ffT).add(now() - t2);
+            if (rc != 0) {
+                std::fprintf(stderr, "bench_render: ffmpeg failed (exit %d); is Debian's ffmpeg installed?\n", rc);
+                return 1;
             }
         }
+        ratioPlain.push_back(ffT.secs.back() / plainT.secs.back());
+        ratioReport.push_back(ffReportT.secs.back() / mixT.secs.back());
+    }
+    const double mixSecs = mixT.best(), plainSecs = plainT.best();
+    const double audio = static_cast<double>(rep->frames) / rate;
+    std::printf("\nImport (decode, canonical float32, hash): %.2f s\n", importSecs);
+    std::printf("Wall times: best of %d runs (median in brackets)\n", runs);
+    std::printf("Mixroom render (1 thread, incl. loudness report, wav24): %.3f s (%.3f), %.1fx realtime\n", mixSecs, mixT.median(),
+                audio / mixSecs);
+    std::printf("Mixroom render (1 thread, render only, wav24):               %.3f s (%.3f), %.1fx realtime\n", plainSecs, plainT.median(),
+                audio / plainSecs);
+    std::printf("  integrated %.2f LUFS, true peak %.2f dBTP\n", rep->loudness.integrated, rep->loudness.truePeak);
+    if (runFfmpeg) {
         const double ffSecs = ffT.best(), ffReportSecs = ffReportT.best();
         std::printf("ffmpeg (-filter_complex_threads 1, same chain, wav24):     %.3f s (%.3f), %.1fx realtime\n", ffSecs, ffT.median(),
                     audio / ffSecs);
@@ -221,6 +234,12 @@ int main(int argc, char** argv)
                     ffReportT.median(), audio / ffReportSecs);
         std::printf("Mixroom is %.1fx faster than ffmpeg like for like (render only), %.1fx with both measuring loudness and true peak\n",
                     ffSecs / plainSecs, ffReportSecs / mixSecs);
+        auto range = [](const std::vector<double>& v) {
+            return std::pair{*std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())};
+        };
+        const auto [pLo, pHi] = range(ratioPlain);
+        const auto [rLo, rHi] = range(ratioReport);
+        std::printf("  run by run: %.1f-%.1fx render only, %.1f-%.1fx with the reports\n", pLo, pHi, rLo, rHi);
     }
     if (keep.empty()) fs::remove_all(dir);
     return 0;
