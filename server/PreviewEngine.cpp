@@ -2,6 +2,7 @@
 #include "server/PreviewEngine.h"
 
 #include "server/PreviewStream.h"
+#include "server/SharedRender.h"
 
 #include <QElapsedTimer>
 #include <QScopeGuard>
@@ -21,7 +22,7 @@ QElapsedTimer& clock()
 }
 } // namespace
 
-PreviewEngine::PreviewEngine()
+PreviewEngine::PreviewEngine() : m_shared(std::make_unique<SharedRenderer>())
 {
     const int n = std::max(1, QThread::idealThreadCount());
     for (int i = 0; i < n; ++i) {
@@ -110,6 +111,37 @@ void PreviewEngine::transport(quint32 id, const QString& action, double atMs, do
     });
 }
 
+std::shared_ptr<SharedRender> PreviewEngine::sharedRender(const engine::Session& doc, const StreamSettings& settings,
+                                                         std::function<std::shared_ptr<MixGraph>(const engine::Session&, QString*)> build)
+{
+    return m_shared->renderFor(doc, settings, std::move(build));
+}
+
+void PreviewEngine::share(quint32 id, std::shared_ptr<SharedRender> render)
+{
+    auto cursor = std::make_shared<SharedRender::Cursor>(-1);
+    if (render) render->addCursor(cursor);
+    Worker* w = &workerOf(id);
+    QMetaObject::invokeMethod(w->context, [w, id, render = std::move(render), cursor]() mutable {
+        if (auto it = w->streams.find(id); it != w->streams.end()) it->second->setShared(std::move(render), std::move(cursor));
+    });
+    m_shared->wake();
+}
+
+PreviewEngine::SharedStats PreviewEngine::sharedStats() const
+{
+    SharedStats st;
+    for (const auto& w : m_workers) {
+        st.cachedFrames += w->cachedFrames.load(std::memory_order_relaxed);
+        st.liveFrames += w->liveFrames.load(std::memory_order_relaxed);
+    }
+    const auto r = m_shared->stats();
+    st.chunksRendered = r.chunksRendered;
+    st.prerollFrames = r.prerollFrames;
+    st.renders = r.renders;
+    return st;
+}
+
 PreviewEngine::Load PreviewEngine::load() const
 {
     Load l;
@@ -155,16 +187,29 @@ void PreviewEngine::tick(Worker& w)
     QList<quint32> ids;
     QList<QByteArray> frames;
     std::vector<quint32> ended, meterIds;
+    // Live slots: streams rendering themselves are counted as they go; a stream whose shared
+    // render is behind may join them while fewer than kLiveSlotsPerThread do.
+    int liveSlots = kLiveSlotsPerThread - w.liveNow;
+    int liveNow = 0;
+    qint64 cached = 0, live = 0;
     for (auto& [id, stream] : w.streams) {
         const bool wasPlaying = stream->playing();
-        stream->run(now, [&ids, &frames, sid = id](const QByteArray& frame) {
-            if (frame.isEmpty()) return;
-            ids.append(sid);
-            frames.append(frame);
-        });
+        stream->run(
+            now,
+            [&ids, &frames, &cached, &live, sid = id, s = stream.get()](const QByteArray& frame) {
+                if (frame.isEmpty()) return;
+                ids.append(sid);
+                frames.append(frame);
+                ++(s->cached() ? cached : live);
+            },
+            liveSlots);
+        liveNow += stream->playing() && !stream->cached() ? 1 : 0;
         if (wasPlaying && !stream->playing()) ended.push_back(id); // reached the end of the song
         if (stream->metersDue(now) && wasPlaying) meterIds.push_back(id);
     }
+    w.liveNow = liveNow;
+    w.cachedFrames.fetch_add(cached, std::memory_order_relaxed);
+    w.liveFrames.fetch_add(live, std::memory_order_relaxed);
     // Per stream the order stays: its frames, then its transport change, then its meters.
     if (!ids.isEmpty()) emit packets(ids, frames);
     for (quint32 id : ended)

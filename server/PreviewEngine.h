@@ -16,6 +16,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -34,6 +35,8 @@ struct StreamSettings {
 };
 
 class PreviewStream;
+class SharedRender;
+class SharedRenderer;
 
 class PreviewEngine : public QObject {
     Q_OBJECT
@@ -50,6 +53,21 @@ class PreviewEngine : public QObject {
     void transport(quint32 id, const QString& action, double atMs, double fromMs, double toMs);
 
     const engine::StemPrefetcher& prefetcher() const { return m_prefetch; }
+
+    // Own streams of the same document share one render (SharedRender.h): the render for `doc`
+    // (built with `build` on the producer thread), or null when these settings cannot share.
+    std::shared_ptr<SharedRender> sharedRender(const engine::Session& doc, const StreamSettings& settings,
+                                               std::function<std::shared_ptr<MixGraph>(const engine::Session&, QString*)> build);
+    // Stream `id` reads `render` (null: renders itself) from its next frame on.
+    void share(quint32 id, std::shared_ptr<SharedRender> render);
+    struct SharedStats {
+        qint64 cachedFrames = 0, liveFrames = 0; // own streams' frames since start, by origin
+        qint64 chunksRendered = 0, prerollFrames = 0, renders = 0;
+    };
+    SharedStats sharedStats() const;
+    // Streams a render thread lets render themselves while their shared render is behind (after
+    // an edit), beyond those already doing so; the rest play their old render's frames meanwhile.
+    static constexpr int kLiveSlotsPerThread = 12;
 
     // Admission against a measured render budget. Each render thread measures the share of its
     // time spent rendering and encoding (about a one-second average). The cost of one stream is
@@ -86,6 +104,8 @@ class PreviewEngine : public QObject {
         std::atomic<double> load{0}; // share of the thread's time spent in tick(), ~1 s average
         std::atomic<int> playing{0};
         qint64 windowStart = 0, busyNs = 0; // `thread` only
+        std::atomic<qint64> cachedFrames{0}, liveFrames{0};
+        int liveNow = 0; // `thread` only: streams playing that rendered themselves in the last tick
     };
     Worker& workerOf(quint32 id) { return *m_workers[id % m_workers.size()]; }
     void tick(Worker& w);
@@ -96,6 +116,7 @@ class PreviewEngine : public QObject {
     // Reads the stems ahead of every stream's playhead, so no render thread waits on the disk.
     engine::StemPrefetcher m_prefetch;
     std::map<quint32, std::shared_ptr<engine::StemPrefetcher::Cursor>> m_playheads; // control thread
+    std::unique_ptr<SharedRenderer> m_shared;
     double m_budget = 0.35;
     std::set<quint32> m_playingIds; // told to play and not paused or destroyed since (control thread)
 };

@@ -38,9 +38,10 @@ void PreviewHub::refuse(ClientSocket* c, qint64 clientSeq, const QString& code, 
     c->sendError(code, message, {{"clientSeq", clientSeq}});
 }
 
-std::shared_ptr<MixGraph> PreviewHub::buildGraph(const engine::Session& s, QString* error)
+namespace {
+std::shared_ptr<MixGraph> buildWith(engine::StemStore& store, const engine::Session& s, QString* error)
 {
-    auto stems = engine::loadSessionStems(s, "", *m_host.stems);
+    auto stems = engine::loadSessionStems(s, "", store);
     if (!stems) {
         *error = QString::fromStdString(stems.error().message);
         return nullptr;
@@ -51,6 +52,33 @@ std::shared_ptr<MixGraph> PreviewHub::buildGraph(const engine::Session& s, QStri
         return nullptr;
     }
     return std::shared_ptr<MixGraph>(std::move(graph.value()));
+}
+} // namespace
+
+std::shared_ptr<MixGraph> PreviewHub::buildGraph(const engine::Session& s, QString* error)
+{
+    return buildWith(*m_host.stems, s, error);
+}
+
+void PreviewHub::share(quint32 id, const Stream& st, double gainDb, QHash<QString, std::shared_ptr<SharedRender>>* memo)
+{
+    // Own streams only (the follow stream is one render for all already); a stream with a level
+    // match of its own (A/B) renders itself.
+    if (!st.own) return;
+    std::shared_ptr<SharedRender> render;
+    if (gainDb == 0.0 && st.graph) {
+        const StreamSettings settings{st.doc.sampleRate, st.bitrate, st.frameMs, engine::renderLength(st.doc, *st.graph), st.source};
+        const QString memoKey = QString("%1/%2/%3/%4").arg(settings.bitrateKbps).arg(settings.frameMs).arg(settings.lengthFrames).arg(st.source);
+        if (memo && memo->contains(memoKey)) {
+            render = memo->value(memoKey);
+        } else {
+            render = m_host.engine->sharedRender(st.doc, settings, [stems = m_host.stems](const engine::Session& doc, QString* error) {
+                return buildWith(*stems, doc, error);
+            });
+            if (memo) memo->insert(memoKey, render);
+        }
+    }
+    m_host.engine->share(id, std::move(render));
 }
 
 quint32 PreviewHub::startStream(int bitrate, int frameMs, QString* error)
@@ -207,6 +235,10 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
             // so the listeners already in keep clean audio.
             if (QString why; !m_host.engine->admit(0, &why)) return refuse(c, clientSeq, codes::AtCapacity, why);
             id = startStream(bitrate, frameMs, &error);
+            if (id) {
+                m_streams[id].own = true;
+                share(id, m_streams[id], 0.0, nullptr);
+            }
         }
         if (!id) return refuse(c, clientSeq, codes::Internal, "the preview could not start: " + error);
         m_listeners.insert(c, Listener{id, mode == "follow", 0, -1});
@@ -345,6 +377,7 @@ void PreviewHub::install(quint32 id, Stream& st, std::shared_ptr<MixGraph> graph
     st.doc = doc;
     st.source = source;
     m_host.engine->swapGraph(id, std::move(graph), engine::renderLength(doc, *st.graph), source, gainDb, crossfade);
+    share(id, st, gainDb, nullptr);
 }
 
 quint32 PreviewHub::ownStream(ClientSocket* c) const
@@ -379,6 +412,7 @@ void PreviewHub::committed(bool structural)
 {
     const engine::Session& s = m_host.state();
     std::optional<MixGraph::Params> params; // the commit's values, computed once for every stream
+    QHash<QString, std::shared_ptr<SharedRender>> renders; // the new document's shared renders, found once
     for (auto it = m_streams.begin(); it != m_streams.end(); ++it) {
         Stream& st = it.value();
         if (st.source != "live") continue;
@@ -386,6 +420,7 @@ void PreviewHub::committed(bool structural)
         if (!structural && !params) params = MixGraph::paramsOf(s);
         if (!structural && st.graph->setParams(*params)) {
             st.doc = s;
+            share(it.key(), st, 0.0, &renders);
             continue;
         }
         if (!structural && st.preparing) continue; // the graph on its way takes the newest values when it lands

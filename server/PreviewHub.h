@@ -61,6 +61,7 @@ class PreviewHub : public QObject {
         quint64 generation = 0;          // of the newest graph being prepared for it
         bool preparing = false;
         QString source = "live";
+        bool own = false; // a listener's own stream (reads shared renders), not the follow stream
         int bitrate = 192, frameMs = 20;
         QJsonObject transport;
     };
@@ -84,6 +85,9 @@ class PreviewHub : public QObject {
     // Plays `graph` (built from `doc`) on stream `id` from the next frame.
     void install(quint32 id, Stream& st, std::shared_ptr<MixGraph> graph, const engine::Session& doc, const QString& source, double gainDb,
                  bool abSwitch);
+    // Points own stream `id` at the shared render of its document (SharedRender.h); `memo` finds
+    // a commit's render once for all streams.
+    void share(quint32 id, const Stream& st, double gainDb, QHash<QString, std::shared_ptr<SharedRender>>* memo);
     void peaks(ClientSocket* c, qint64 clientSeq, const QJsonObject& request);
     quint32 startStream(int bitrate, int frameMs, QString* error);
     void stopListening(ClientSocket* c);

@@ -57,7 +57,12 @@ void PreviewStream::seekTo(int64_t frame)
 {
     // The graph runs `latency` frames ahead of what is heard (the limiter's lookahead): render
     // them now and drop them, so the next frame out is the audio at `frame`, as in a render.
+    m_cacheMode = false; // a seek leaves the shared render; the next frame may enter it again
+    m_reading = nullptr;
+    m_cachedMeters = {};
     m_player.seek(frame);
+    m_fifo.clear(); // audio from before the seek is never heard after it
+    if (m_soxr) soxr_clear(m_soxr);
     m_playhead->store(frame, std::memory_order_relaxed); // the prefetcher reads ahead from here
     for (int left = latency(); left > 0;) {
         const int n = std::min(left, kBlock);
@@ -74,6 +79,7 @@ PreviewStream::~PreviewStream()
 
 int64_t PreviewStream::heardPosition() const
 {
+    if (m_cacheMode) return std::min<int64_t>(m_s.lengthFrames, m_cacheFrame * gridFrames());
     int64_t pos = m_player.position() - latency();
     // Just after a loop wrap the delay line still plays the loop's end.
     if (m_loopFrom >= 0 && pos < m_loopFrom && m_player.position() >= m_loopFrom && m_loopTo > m_loopFrom) pos += m_loopTo - m_loopFrom;
@@ -100,7 +106,10 @@ QJsonObject PreviewStream::state() const
 void PreviewStream::transport(const QString& action, double atMs, double fromMs, double toMs, qint64 nowNs)
 {
     auto frames = [&](double ms) {
-        return std::clamp<int64_t>(static_cast<int64_t>(std::llround(ms * m_s.sessionRate / 1000.0)), 0, m_s.lengthFrames);
+        int64_t f = static_cast<int64_t>(std::llround(ms * m_s.sessionRate / 1000.0));
+        // On the frame grid (10 or 20 ms), where the shared render's frames start.
+        if (const int64_t grid = gridFrames(); grid > 0) f = (f + grid / 2) / grid * grid;
+        return std::clamp<int64_t>(f, 0, m_s.lengthFrames);
     };
     if (action == "play") {
         if (!m_playing) {
@@ -165,11 +174,123 @@ void PreviewStream::renderSession(float* l, float* r, int n)
     m_playhead->store(m_player.position(), std::memory_order_relaxed);
 }
 
-QByteArray PreviewStream::encodeFrame()
+int64_t PreviewStream::gridFrames() const
+{
+    const int64_t n = static_cast<int64_t>(m_s.sessionRate) * m_s.frameMs;
+    return n % 1000 == 0 ? n / 1000 : 0;
+}
+
+void PreviewStream::setShared(std::shared_ptr<SharedRender> render, std::shared_ptr<SharedRender::Cursor> cursor)
+{
+    // A render of another source (an A/B switch) is never played stale: leave it at once.
+    if (m_cacheMode && m_reading && (!render || render->settings().source != m_reading->settings().source)) leaveCache(m_cacheFrame);
+    m_shared = std::move(render);
+    if (!m_cacheMode) m_reading = nullptr;
+    m_cursor = std::move(cursor);
+}
+
+void PreviewStream::leaveCache(int64_t k)
+{
+    // The graph and the encoder have not run since the stream entered the cache: seek the graph
+    // a short pre-roll before the frame and render and encode the pre-roll (dropped), so its
+    // compressors and limiter are settled and the encoder's lookahead holds the audio just before
+    // frame k when it is heard.
+    const int64_t preroll = std::min<int64_t>(k, std::max(1, 200 / m_s.frameMs));
+    seekTo((k - preroll) * gridFrames());
+    protocol::AudioFrameHeader h;
+    QByteArray dropped;
+    for (int64_t i = 0; i < preroll; ++i)
+        liveFrame(h, dropped);
+}
+
+bool PreviewStream::cachedFrame(protocol::AudioFrameHeader& h, QByteArray& payload, int& liveSlots)
+{
+    if (!m_shared && !m_cacheMode) return false;
+    int64_t k = m_cacheFrame;
+    if (!m_cacheMode) {
+        // Only on the frame grid, with no loop and no gain of its own (A/B level match).
+        if (m_loopFrom >= 0 || m_gain.active() || m_gain.value() != 1.0 || m_player.crossfading() || gridFrames() == 0) return false;
+        const int64_t pos = (m_player.position() - latency()) * kOutRate / m_s.sessionRate - static_cast<int64_t>(m_fifo.size() / 2);
+        if (pos < 0 || pos % m_frameSamples != 0) return false;
+        k = pos / m_frameSamples;
+    } else if (m_loopFrom >= 0) {
+        leaveCache(k);
+        return false;
+    }
+    if (m_cursor) m_cursor->store(k, std::memory_order_relaxed);
+    const SharedFrame* f = m_shared ? m_shared->frame(k) : nullptr;
+    if (f) {
+        m_reading = m_shared;
+    } else if (m_cacheMode && m_reading && m_reading != m_shared && liveSlots <= 0) {
+        f = m_reading->frame(k); // the edit's render is behind and no slot is free: the old mix a little longer
+    }
+    if (!f) {
+        if (k >= (m_reading ? m_reading->frameCount() : m_shared ? m_shared->frameCount() : INT64_MAX) && m_cacheMode) {
+            m_playing = false; // the end of the song
+            return true;
+        }
+        if (m_cacheMode) {
+            leaveCache(k);
+            --liveSlots;
+        }
+        return false;
+    }
+    if (!m_cacheMode) {
+        m_cacheMode = true;
+        m_fifo.clear();
+    }
+    h.position = static_cast<quint64>(k * m_frameSamples);
+    h.flags |= f->flags;
+    payload = f->payload;
+    if (!f->meters.isEmpty()) m_cachedMeters = f->meters;
+    m_cacheFrame = k + 1;
+    m_outPosition = static_cast<quint64>(m_cacheFrame * m_frameSamples);
+    return true;
+}
+
+QByteArray PreviewStream::encodeFrame(int& liveSlots)
 {
     protocol::AudioFrameHeader h;
     h.stream = m_id;
     h.seq = m_seq++;
+    QByteArray payload;
+    if (!cachedFrame(h, payload, liveSlots)) {
+        if (!liveFrame(h, payload)) return {};
+        if (m_cursor) m_cursor->store(static_cast<int64_t>(h.position) / m_frameSamples + 1, std::memory_order_relaxed);
+    } else if (payload.isEmpty()) {
+        return {}; // the end of the song
+    }
+    if (m_discontinuity) {
+        h.flags |= protocol::AudioFrameHeader::Discontinuity;
+        m_discontinuity = false;
+    }
+    return h.encode(payload);
+}
+
+SharedFrame PreviewStream::produceFrame()
+{
+    protocol::AudioFrameHeader h;
+    SharedFrame f;
+    liveFrame(h, f.payload);
+    f.flags = h.flags & protocol::AudioFrameHeader::Silence;
+    if (++m_framesSinceMeters * m_s.frameMs >= 100) {
+        m_framesSinceMeters = 0;
+        f.meters = takeMeters(0);
+        f.meters.remove("stream");
+    }
+    return f;
+}
+
+void PreviewStream::seekFrame(int64_t sessionFrame)
+{
+    seekTo(sessionFrame);
+    m_fifo.clear();
+    if (m_soxr) soxr_clear(m_soxr);
+    m_outPosition = static_cast<quint64>(sessionFrame) * kOutRate / static_cast<quint64>(m_s.sessionRate);
+}
+
+bool PreviewStream::liveFrame(protocol::AudioFrameHeader& h, QByteArray& payload)
+{
     // Fill the FIFO with one frame of 48 kHz stereo.
     const size_t need = static_cast<size_t>(2 * m_frameSamples);
     while (m_fifo.size() < need) {
@@ -198,10 +319,6 @@ QByteArray PreviewStream::encodeFrame()
             pos += to - from;
     }
     h.position = static_cast<quint64>(std::max<int64_t>(0, pos));
-    if (m_discontinuity) {
-        h.flags |= protocol::AudioFrameHeader::Discontinuity;
-        m_discontinuity = false;
-    }
     const float* pcm = m_fifo.data();
     bool silent = true;
     for (int i = 0; i < 2 * m_frameSamples; ++i)
@@ -220,13 +337,19 @@ QByteArray PreviewStream::encodeFrame()
     const int bytes = opus_encode_float(m_opus, pcm, m_frameSamples, m_packet.data(), static_cast<opus_int32>(m_packet.size()));
     m_fifo.erase(m_fifo.begin(), m_fifo.begin() + static_cast<std::ptrdiff_t>(need));
     m_outPosition += static_cast<quint64>(m_frameSamples);
-    if (bytes < 0) return {};
-    return h.encode(QByteArray(reinterpret_cast<const char*>(m_packet.data()), bytes));
+    if (bytes < 0) return false;
+    payload = QByteArray(reinterpret_cast<const char*>(m_packet.data()), bytes);
+    return true;
 }
 
 QJsonObject PreviewStream::takeMeters(qint64 nowNs)
 {
     m_lastMetersNs = nowNs;
+    if (m_cacheMode && !m_cachedMeters.isEmpty()) { // measured by the shared render at this position
+        QJsonObject o = m_cachedMeters;
+        o.insert("stream", static_cast<double>(m_id));
+        return o;
+    }
     QJsonArray strips;
     for (const auto& s : m_player.graph().strips()) {
         auto* meter = const_cast<engine::StripMeter*>(s.meter);

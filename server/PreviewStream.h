@@ -7,7 +7,9 @@
 #include "engine/render/GraphPlayer.h"
 #include "engine/render/LoudnessMeter.h"
 #include "engine/stems/StemPrefetcher.h"
+#include "protocol/Messages.h"
 #include "server/PreviewEngine.h"
+#include "server/SharedRender.h"
 
 #include <QElapsedTimer>
 #include <QJsonObject>
@@ -29,8 +31,17 @@ class PreviewStream {
     PreviewStream(const PreviewStream&) = delete;
     PreviewStream& operator=(const PreviewStream&) = delete;
 
-    // Renders and encodes every frame due by `nowNs`; calls emitPacket for each.
-    template <typename Emit> void run(qint64 nowNs, Emit&& emitPacket);
+    // Renders and encodes every frame due by `nowNs` (or reads them from the shared render);
+    // calls emitPacket for each. `liveSlots`: how many more streams of this render thread may
+    // start rendering themselves when their shared render is behind (an edit); decremented here.
+    template <typename Emit> void run(qint64 nowNs, Emit&& emitPacket, int& liveSlots);
+    // The shared render of the stream's current document (null: none), and the cursor through
+    // which this stream tells the producer where it plays.
+    void setShared(std::shared_ptr<SharedRender> render, std::shared_ptr<SharedRender::Cursor> cursor);
+    bool cached() const { return m_cacheMode; } // the last frame came from a shared render
+    // Producer side (SharedRenderer): the next frame's packet and meters, and a seek by frame.
+    SharedFrame produceFrame();
+    void seekFrame(int64_t sessionFrame);
     // Plays `graph` from the next frame with the current graph's state (crossfaded when the sound
     // changes). A/B switches mark the next frame as a discontinuity.
     void swapGraph(std::shared_ptr<MixGraph> graph, int64_t lengthFrames, const QString& source, double gainDb, bool crossfade);
@@ -43,7 +54,14 @@ class PreviewStream {
     quint32 id() const { return m_id; }
 
   private:
-    QByteArray encodeFrame(); // renders one frame of 48 kHz audio and encodes it
+    QByteArray encodeFrame(int& liveSlots); // one frame: from the shared render, or rendered and encoded here
+    // Renders one frame of 48 kHz audio and encodes it into `payload`; sets the header's position and flags.
+    bool liveFrame(protocol::AudioFrameHeader& h, QByteArray& payload);
+    // The shared render's frame at this stream's position, when it may play it.
+    bool cachedFrame(protocol::AudioFrameHeader& h, QByteArray& payload, int& liveSlots);
+    // Back to rendering itself from shared frame k: the graph seeks there with a short pre-roll.
+    void leaveCache(int64_t k);
+    int64_t gridFrames() const; // session frames per output frame, 0 when they are not whole
     void renderSession(float* l, float* r, int n);
     double positionMs() const;
     int latency() const; // the graph's, in session frames
@@ -71,18 +89,27 @@ class PreviewStream {
     engine::TruePeakDetector m_tpL, m_tpR;
     float m_truePeak = 0;
     qint64 m_lastMetersNs = 0;
+    // Shared renders: m_shared is the current document's, m_reading the one frames come from
+    // (an older one while the current one is behind and this thread has no live slot left).
+    std::shared_ptr<SharedRender> m_shared, m_reading;
+    std::shared_ptr<SharedRender::Cursor> m_cursor;
+    bool m_cacheMode = false;
+    int64_t m_cacheFrame = 0;
+    QJsonObject m_cachedMeters;
+    int m_framesSinceMeters = 0; // producer: meters every 100 ms of frames
 };
 
-template <typename Emit> void PreviewStream::run(qint64 nowNs, Emit&& emitPacket)
+template <typename Emit> void PreviewStream::run(qint64 nowNs, Emit&& emitPacket, int& liveSlots)
 {
     const qint64 frameNs = static_cast<qint64>(m_s.frameMs) * 1'000'000;
     if (!m_playing) {
         m_nextDueNs = nowNs;
+        if (m_cursor) m_cursor->store(-1, std::memory_order_relaxed);
         return;
     }
     int guard = 0;
     while (m_nextDueNs <= nowNs && guard++ < 50) {
-        emitPacket(encodeFrame());
+        emitPacket(encodeFrame(liveSlots));
         m_nextDueNs += frameNs;
         if (!m_playing) break;
     }
