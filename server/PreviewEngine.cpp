@@ -149,16 +149,26 @@ PreviewEngine::Load PreviewEngine::load() const
     for (const auto& w : m_workers) {
         l.busy += w->load.load(std::memory_order_relaxed);
         l.playing += w->playing.load(std::memory_order_relaxed);
+        l.liveBusy += w->liveLoad.load(std::memory_order_relaxed);
+        l.cachedBusy += w->cachedLoad.load(std::memory_order_relaxed);
+        l.live += w->livePlaying.load(std::memory_order_relaxed);
+        l.cached += w->cachedPlaying.load(std::memory_order_relaxed);
     }
     return l;
 }
 
-bool PreviewEngine::admit(quint32 id, QString* why) const
+bool PreviewEngine::admit(quint32 id, QString* why, bool shared) const
 {
     if (id != 0 && m_playingIds.count(id)) return true; // playing already
     const Load l = load();
     const int others = static_cast<int>(m_playingIds.size());
-    const bool fits = l.playing == 0 ? others < kUnmeasured : (l.busy / l.playing) * (others + 1) <= m_budget * l.threads;
+    // The cost of one more stream: measured for its kind when streams of that kind play.
+    double cost = l.playing > 0 ? l.busy / l.playing : 0.0;
+    if (shared && l.cached > 0) cost = l.cachedBusy / l.cached;
+    else if (!shared && l.live > 0) cost = l.liveBusy / l.live;
+    // Streams told to play since the last measurement count at that cost too.
+    const int unmeasured = std::max(1, others + 1 - l.playing);
+    const bool fits = l.playing == 0 ? others < kUnmeasured : l.busy + cost * unmeasured <= m_budget * l.threads;
     if (!fits)
         *why = QString("at capacity: %1 stream(s) playing use %2 % of the render time; follow mode is available")
                    .arg(others)
@@ -174,14 +184,23 @@ void PreviewEngine::tick(Worker& w)
         w.busyNs += end - now;
         if (w.windowStart == 0) w.windowStart = now;
         if (end - w.windowStart >= 250'000'000) { // a quarter second: blended into a ~1 s average
-            const double share = static_cast<double>(w.busyNs) / static_cast<double>(end - w.windowStart);
-            w.load.store(0.75 * w.load.load(std::memory_order_relaxed) + 0.25 * share, std::memory_order_relaxed);
-            w.busyNs = 0;
+            const double window = static_cast<double>(end - w.windowStart);
+            auto blend = [window](std::atomic<double>& a, qint64& ns) {
+                a.store(0.75 * a.load(std::memory_order_relaxed) + 0.25 * static_cast<double>(ns) / window, std::memory_order_relaxed);
+                ns = 0;
+            };
+            blend(w.load, w.busyNs);
+            blend(w.liveLoad, w.liveNs);
+            blend(w.cachedLoad, w.cachedNs);
             w.windowStart = end;
-            int playing = 0;
-            for (const auto& [id, stream] : w.streams)
+            int playing = 0, cached = 0;
+            for (const auto& [id, stream] : w.streams) {
                 playing += stream->playing() ? 1 : 0;
+                cached += stream->playing() && stream->cached() ? 1 : 0;
+            }
             w.playing.store(playing, std::memory_order_relaxed);
+            w.cachedPlaying.store(cached, std::memory_order_relaxed);
+            w.livePlaying.store(playing - cached, std::memory_order_relaxed);
         }
     });
     QList<quint32> ids;
@@ -194,6 +213,7 @@ void PreviewEngine::tick(Worker& w)
     qint64 cached = 0, live = 0;
     for (auto& [id, stream] : w.streams) {
         const bool wasPlaying = stream->playing();
+        const qint64 t0 = wasPlaying ? clock().nsecsElapsed() : 0;
         stream->run(
             now,
             [&ids, &frames, &cached, &live, sid = id, s = stream.get()](const QByteArray& frame) {
@@ -203,6 +223,7 @@ void PreviewEngine::tick(Worker& w)
                 ++(s->cached() ? cached : live);
             },
             liveSlots);
+        if (wasPlaying) (stream->cached() ? w.cachedNs : w.liveNs) += clock().nsecsElapsed() - t0;
         liveNow += stream->playing() && !stream->cached() ? 1 : 0;
         if (wasPlaying && !stream->playing()) ended.push_back(id); // reached the end of the song
         if (stream->metersDue(now) && wasPlaying) meterIds.push_back(id);

@@ -81,10 +81,17 @@ class PreviewEngine : public QObject {
         double busy = 0; // render threads' time in use, in threads (0 .. thread count)
         int playing = 0; // streams playing when it was measured
         int threads = 1;
+        // The same split by where streams' frames came from: rendered by the stream itself, or
+        // read from a shared render (a small fraction of the cost).
+        double liveBusy = 0, cachedBusy = 0;
+        int live = 0, cached = 0;
     };
     Load load() const;
     // Whether stream `id` (0: a new one) may start playing; if not, *why says so for the listener.
-    bool admit(quint32 id, QString* why) const;
+    // A stream that will read a shared render (`shared`) is counted at the measured cost of
+    // such streams: its own render lasts only until the shared one reaches it, and streams that
+    // render themselves after an edit are bounded by kLiveSlotsPerThread.
+    bool admit(quint32 id, QString* why, bool shared = false) const;
 
   signals:
     // The frames one render tick produced, in order (frames[i] belongs to streams[i]): one queued
@@ -103,7 +110,9 @@ class PreviewEngine : public QObject {
         // Measured on `thread`, read by the control thread.
         std::atomic<double> load{0}; // share of the thread's time spent in tick(), ~1 s average
         std::atomic<int> playing{0};
-        qint64 windowStart = 0, busyNs = 0; // `thread` only
+        std::atomic<double> liveLoad{0}, cachedLoad{0};
+        std::atomic<int> livePlaying{0}, cachedPlaying{0};
+        qint64 windowStart = 0, busyNs = 0, liveNs = 0, cachedNs = 0; // `thread` only
         std::atomic<qint64> cachedFrames{0}, liveFrames{0};
         int liveNow = 0; // `thread` only: streams playing that rendered themselves in the last tick
     };

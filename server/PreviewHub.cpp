@@ -233,7 +233,7 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
         } else {
             // A stream of its own costs render time: admitted only within the measured budget,
             // so the listeners already in keep clean audio.
-            if (QString why; !m_host.engine->admit(0, &why)) return refuse(c, clientSeq, codes::AtCapacity, why);
+            if (QString why; !m_host.engine->admit(0, &why, true)) return refuse(c, clientSeq, codes::AtCapacity, why);
             id = startStream(bitrate, frameMs, &error);
             if (id) {
                 m_streams[id].own = true;
@@ -292,7 +292,7 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
             return refuse(c, clientSeq, codes::OutOfRange,
                           QString("loop needs 0 <= from < to <= the song's end, %1 ms").arg(length, 0, 'f', 0));
         // Playing is what costs render time: an own stream starts playing only within the budget.
-        if (QString why; action == "play" && target == "own" && !m_host.engine->admit(id, &why))
+        if (QString why; action == "play" && target == "own" && !m_host.engine->admit(id, &why, m_streams[id].gainDb == 0.0))
             return refuse(c, clientSeq, codes::AtCapacity, why);
         m_host.engine->transport(id, action, at, from, to);
         c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", 0}}));
@@ -376,6 +376,7 @@ void PreviewHub::install(quint32 id, Stream& st, std::shared_ptr<MixGraph> graph
     st.graph = graph;
     st.doc = doc;
     st.source = source;
+    st.gainDb = gainDb;
     m_host.engine->swapGraph(id, std::move(graph), engine::renderLength(doc, *st.graph), source, gainDb, crossfade);
     share(id, st, gainDb, nullptr);
 }

@@ -207,15 +207,23 @@ bool PreviewStream::cachedFrame(protocol::AudioFrameHeader& h, QByteArray& paylo
 {
     if (!m_shared && !m_cacheMode) return false;
     int64_t k = m_cacheFrame;
+    const int64_t grid = gridFrames();
+    // A loop on the grid (seeks and loops snap to it) wraps by frames: a discontinuity, as live.
+    const bool loopOnGrid = m_loopFrom >= 0 && grid > 0 && m_loopFrom % grid == 0 && m_loopTo % grid == 0;
     if (!m_cacheMode) {
-        // Only on the frame grid, with no loop and no gain of its own (A/B level match).
-        if (m_loopFrom >= 0 || m_gain.active() || m_gain.value() != 1.0 || m_player.crossfading() || gridFrames() == 0) return false;
-        const int64_t pos = (m_player.position() - latency()) * kOutRate / m_s.sessionRate - static_cast<int64_t>(m_fifo.size() / 2);
+        // Only on the frame grid, and with no gain of its own (A/B level match).
+        if ((m_loopFrom >= 0 && !loopOnGrid) || m_gain.active() || m_gain.value() != 1.0 || m_player.crossfading() || grid == 0)
+            return false;
+        int64_t pos = (m_player.position() - latency()) * kOutRate / m_s.sessionRate - static_cast<int64_t>(m_fifo.size() / 2);
         if (pos < 0 || pos % m_frameSamples != 0) return false;
         k = pos / m_frameSamples;
-    } else if (m_loopFrom >= 0) {
+        if (loopOnGrid && (k < m_loopFrom / grid || k >= m_loopTo / grid)) return false; // the delay line is across a wrap
+    } else if (m_loopFrom >= 0 && !loopOnGrid) {
         leaveCache(k);
         return false;
+    } else if (loopOnGrid && k >= m_loopTo / grid) {
+        k = m_loopFrom / grid;
+        m_discontinuity = true;
     }
     if (m_cursor) m_cursor->store(k, std::memory_order_relaxed);
     const SharedFrame* f = m_shared ? m_shared->frame(k) : nullptr;
@@ -267,11 +275,11 @@ QByteArray PreviewStream::encodeFrame(int& liveSlots)
     return h.encode(payload);
 }
 
-SharedFrame PreviewStream::produceFrame()
+SharedFrame PreviewStream::produceFrame(bool encode)
 {
     protocol::AudioFrameHeader h;
     SharedFrame f;
-    liveFrame(h, f.payload);
+    liveFrame(h, f.payload, encode);
     f.flags = h.flags & protocol::AudioFrameHeader::Silence;
     if (++m_framesSinceMeters * m_s.frameMs >= 100) {
         m_framesSinceMeters = 0;
@@ -289,7 +297,7 @@ void PreviewStream::seekFrame(int64_t sessionFrame)
     m_outPosition = static_cast<quint64>(sessionFrame) * kOutRate / static_cast<quint64>(m_s.sessionRate);
 }
 
-bool PreviewStream::liveFrame(protocol::AudioFrameHeader& h, QByteArray& payload)
+bool PreviewStream::liveFrame(protocol::AudioFrameHeader& h, QByteArray& payload, bool encode)
 {
     // Fill the FIFO with one frame of 48 kHz stereo.
     const size_t need = static_cast<size_t>(2 * m_frameSamples);
@@ -334,7 +342,8 @@ bool PreviewStream::liveFrame(protocol::AudioFrameHeader& h, QByteArray& payload
     for (int i = 0; i < m_frameSamples; ++i)
         m_truePeak = std::max({m_truePeak, tpL[i], tpR[i]});
     m_loudness.add(m_outL.data(), m_outR.data(), m_frameSamples);
-    const int bytes = opus_encode_float(m_opus, pcm, m_frameSamples, m_packet.data(), static_cast<opus_int32>(m_packet.size()));
+    const int bytes =
+        encode ? opus_encode_float(m_opus, pcm, m_frameSamples, m_packet.data(), static_cast<opus_int32>(m_packet.size())) : 0;
     m_fifo.erase(m_fifo.begin(), m_fifo.begin() + static_cast<std::ptrdiff_t>(need));
     m_outPosition += static_cast<quint64>(m_frameSamples);
     if (bytes < 0) return false;

@@ -40,7 +40,7 @@ class PreviewStream {
     void setShared(std::shared_ptr<SharedRender> render, std::shared_ptr<SharedRender::Cursor> cursor);
     bool cached() const { return m_cacheMode; } // the last frame came from a shared render
     // Producer side (SharedRenderer): the next frame's packet and meters, and a seek by frame.
-    SharedFrame produceFrame();
+    SharedFrame produceFrame(bool encode = true);
     void seekFrame(int64_t sessionFrame);
     // Plays `graph` from the next frame with the current graph's state (crossfaded when the sound
     // changes). A/B switches mark the next frame as a discontinuity.
@@ -56,7 +56,7 @@ class PreviewStream {
   private:
     QByteArray encodeFrame(int& liveSlots); // one frame: from the shared render, or rendered and encoded here
     // Renders one frame of 48 kHz audio and encodes it into `payload`; sets the header's position and flags.
-    bool liveFrame(protocol::AudioFrameHeader& h, QByteArray& payload);
+    bool liveFrame(protocol::AudioFrameHeader& h, QByteArray& payload, bool encode = true);
     // The shared render's frame at this stream's position, when it may play it.
     bool cachedFrame(protocol::AudioFrameHeader& h, QByteArray& payload, int& liveSlots);
     // Back to rendering itself from shared frame k: the graph seeks there with a short pre-roll.

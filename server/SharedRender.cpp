@@ -169,7 +169,10 @@ void SharedRenderer::run()
                 const int64_t first = std::min<int64_t>(p / r.chunkFrames(), r.chunkCount());
                 for (int64_t c = first; c < std::min<int64_t>(first + kAheadChunks, r.chunkCount()); ++c) {
                     if (r.chunkReady(c)) continue;
-                    const int64_t distance = std::max<int64_t>(0, c * r.chunkFrames() - p);
+                    // Continuing where this render's producer stopped needs no pre-roll: it
+                    // goes first among chunks that are due now.
+                    int64_t distance = std::max<int64_t>(0, c * r.chunkFrames() - p);
+                    if (distance == 0 && producers[&r].next != c * r.chunkFrames()) distance = 1;
                     if (distance < bestDistance) {
                         best = &r;
                         bestChunk = c;
@@ -205,7 +208,7 @@ void SharedRenderer::run()
             const int64_t preroll = std::min<int64_t>(start, kPrerollMs / r.settings().frameMs);
             p.stream->seekFrame(r.sessionFrameOf(start - preroll));
             for (int64_t k = start - preroll; k < start; ++k)
-                p.stream->produceFrame();
+                p.stream->produceFrame(start - k <= 2); // encoded only where the encoder's lookahead needs it
             m_prerollFrames.fetch_add(preroll, std::memory_order_relaxed);
         }
         const int64_t end = std::min<int64_t>(start + r.chunkFrames(), r.frameCount());
