@@ -128,6 +128,7 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs, cons
     };
     std::vector<Stats> stats(static_cast<size_t>(listeners));
     std::vector<char> refused(static_cast<size_t>(listeners), 0); // own mode past the render budget
+    QString firstRefusal;
     for (int i = 0; i < listeners; ++i) {
         auto e = std::make_unique<Peer>();
         const size_t idx = static_cast<size_t>(i);
@@ -143,8 +144,10 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs, cons
             if (t > s.start + h->seq * 20.0 + bufferMs) ++s.late; // would have run dry at the output
             ++s.frames;
         });
-        e->onMessage = [&refused, idx](const QJsonObject& m) {
-            if (m.value("code") == "at_capacity") refused[idx] = 1;
+        e->onMessage = [&refused, &firstRefusal, idx](const QJsonObject& m) {
+            if (m.value("code") != "at_capacity") return;
+            refused[idx] = 1;
+            if (firstRefusal.isEmpty()) firstRefusal = QString("listener %1: %2").arg(idx).arg(m.value("message").toString());
         };
         e->open(d.url, p.listenerTokens[i], QString("ear-%1").arg(i));
         ears.push_back(std::move(e));
@@ -190,6 +193,7 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs, cons
                 "%d/%d admitted listeners clean; server CPU %.0f %% of one core\n",
                 qPrintable(mode), listeners, admitted, listeners - admitted, wall, static_cast<long long>(frames),
                 static_cast<long long>(late), bufferMs, static_cast<long long>(lost), clean, admitted, 100 * cpu / wall);
+    if (!firstRefusal.isEmpty()) std::printf("first refusal: %s\n", qPrintable(firstRefusal));
     return late == 0 && lost == 0 ? 0 : 3;
 }
 } // namespace

@@ -56,7 +56,9 @@ void ClientSocket::send(const QByteArray& json)
 
 void ClientSocket::sendBinary(const QByteArray& frame)
 {
-    if (roomToSend()) m_socket->sendBinaryMessage(frame);
+    if (!roomToSend()) return;
+    m_socket->sendBinaryMessage(frame);
+    m_socket->flush(); // written now (audio is due): no write-notifier round per frame
 }
 
 void ClientSocket::sendError(const QString& code, const QString& message, const QJsonObject& extra)

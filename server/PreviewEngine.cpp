@@ -157,6 +157,21 @@ PreviewEngine::Load PreviewEngine::load() const
     return l;
 }
 
+void PreviewEngine::delivered(qint64 ns, int sent)
+{
+    const qint64 now = clock().nsecsElapsed();
+    m_deliveryNs += ns;
+    m_deliverySent += sent;
+    if (m_deliveryWindowStart == 0) m_deliveryWindowStart = now;
+    const double window = static_cast<double>(now - m_deliveryWindowStart);
+    if (window >= 250e6) { // blended into a ~1 s average, as the render threads' load
+        m_deliveryLoad = 0.75 * m_deliveryLoad + 0.25 * static_cast<double>(m_deliveryNs) / window;
+        m_deliveryPerSecond = 0.75 * m_deliveryPerSecond + 0.25 * static_cast<double>(m_deliverySent) * 1e9 / window;
+        m_deliveryNs = m_deliverySent = 0;
+        m_deliveryWindowStart = now;
+    }
+}
+
 bool PreviewEngine::admit(quint32 id, QString* why, bool shared) const
 {
     if (id != 0 && m_playingIds.count(id)) return true; // playing already
@@ -169,6 +184,13 @@ bool PreviewEngine::admit(quint32 id, QString* why, bool shared) const
     // Streams told to play since the last measurement count at that cost too.
     const int unmeasured = std::max(1, others + 1 - l.playing);
     const bool fits = l.playing == 0 ? others < kUnmeasured : l.busy + cost * unmeasured <= m_budget * l.threads;
+    // Each own listener also costs the control thread 50 socket writes a second (20 ms frames).
+    const double perWrite = m_deliveryPerSecond > 0 ? m_deliveryLoad / m_deliveryPerSecond : 0.0;
+    if (fits && m_deliveryLoad + perWrite * 50 * unmeasured > kDeliveryBudget) {
+        *why = QString("at capacity: sending audio already takes %1 % of the server's network thread; follow mode is available")
+                   .arg(qRound(100 * m_deliveryLoad));
+        return false;
+    }
     if (!fits)
         *why = QString("at capacity: %1 stream(s) playing use %2 % of the render time; follow mode is available")
                    .arg(others)
@@ -193,14 +215,6 @@ void PreviewEngine::tick(Worker& w)
             blend(w.liveLoad, w.liveNs);
             blend(w.cachedLoad, w.cachedNs);
             w.windowStart = end;
-            int playing = 0, cached = 0;
-            for (const auto& [id, stream] : w.streams) {
-                playing += stream->playing() ? 1 : 0;
-                cached += stream->playing() && stream->cached() ? 1 : 0;
-            }
-            w.playing.store(playing, std::memory_order_relaxed);
-            w.cachedPlaying.store(cached, std::memory_order_relaxed);
-            w.livePlaying.store(playing - cached, std::memory_order_relaxed);
         }
     });
     QList<quint32> ids;
@@ -209,7 +223,7 @@ void PreviewEngine::tick(Worker& w)
     // Live slots: streams rendering themselves are counted as they go; a stream whose shared
     // render is behind may join them while fewer than kLiveSlotsPerThread do.
     int liveSlots = kLiveSlotsPerThread - w.liveNow;
-    int liveNow = 0;
+    int liveNow = 0, cachedNow = 0;
     qint64 cached = 0, live = 0;
     for (auto& [id, stream] : w.streams) {
         const bool wasPlaying = stream->playing();
@@ -225,10 +239,15 @@ void PreviewEngine::tick(Worker& w)
             liveSlots);
         if (wasPlaying) (stream->cached() ? w.cachedNs : w.liveNs) += clock().nsecsElapsed() - t0;
         liveNow += stream->playing() && !stream->cached() ? 1 : 0;
+        cachedNow += stream->playing() && stream->cached() ? 1 : 0;
         if (wasPlaying && !stream->playing()) ended.push_back(id); // reached the end of the song
         if (stream->metersDue(now) && wasPlaying) meterIds.push_back(id);
     }
     w.liveNow = liveNow;
+    // Counted every tick, so that admission sees a stream playing from its first frames on.
+    w.playing.store(liveNow + cachedNow, std::memory_order_relaxed);
+    w.cachedPlaying.store(cachedNow, std::memory_order_relaxed);
+    w.livePlaying.store(liveNow, std::memory_order_relaxed);
     w.cachedFrames.fetch_add(cached, std::memory_order_relaxed);
     w.liveFrames.fetch_add(live, std::memory_order_relaxed);
     // Per stream the order stays: its frames, then its transport change, then its meters.

@@ -87,6 +87,13 @@ class PreviewEngine : public QObject {
         int live = 0, cached = 0;
     };
     Load load() const;
+    // Delivery: `sent` frames written to their sockets in `ns` of the control thread's time,
+    // blended into a ~1 s average like the render threads' load. Control thread.
+    void delivered(qint64 ns, int sent);
+    double deliveryLoad() const { return m_deliveryLoad; }
+    // The share of the control thread that frame delivery may take: beyond it a new own listener
+    // is refused, since frames late on the control thread are late for every listener.
+    static constexpr double kDeliveryBudget = 0.4;
     // Whether stream `id` (0: a new one) may start playing; if not, *why says so for the listener.
     // A stream that will read a shared render (`shared`) is counted at the measured cost of
     // such streams: its own render lasts only until the shared one reaches it, and streams that
@@ -127,6 +134,8 @@ class PreviewEngine : public QObject {
     std::map<quint32, std::shared_ptr<engine::StemPrefetcher::Cursor>> m_playheads; // control thread
     std::unique_ptr<SharedRenderer> m_shared;
     double m_budget = 0.35;
+    qint64 m_deliveryNs = 0, m_deliverySent = 0, m_deliveryWindowStart = 0; // control thread
+    double m_deliveryLoad = 0, m_deliveryPerSecond = 0;
     std::set<quint32> m_playingIds; // told to play and not paused or destroyed since (control thread)
 };
 

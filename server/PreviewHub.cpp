@@ -242,6 +242,7 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
         }
         if (!id) return refuse(c, clientSeq, codes::Internal, "the preview could not start: " + error);
         m_listeners.insert(c, Listener{id, mode == "follow", 0, -1});
+        m_byStream.insert(id, c);
         const Stream& st = m_streams[id];
         c->send(encode(Kind::Listening, {{"clientSeq", clientSeq},
                                          {"stream", static_cast<double>(id)},
@@ -397,6 +398,7 @@ void PreviewHub::stopListening(ClientSocket* c)
     if (it == m_listeners.end()) return;
     const Listener l = it.value();
     m_listeners.erase(it);
+    m_byStream.remove(l.stream, c);
     if (!l.follow) {
         m_host.engine->destroy(l.stream);
         m_streams.remove(l.stream);
@@ -443,26 +445,36 @@ void PreviewHub::committed(bool structural)
     }
 }
 
-void PreviewHub::onPacket(quint32 stream, const QByteArray& frame)
+int PreviewHub::onPacket(quint32 stream, const QByteArray& frame)
 {
+    int sent = 0;
     const qint64 now = m_clock.elapsed();
-    for (auto it = m_listeners.begin(); it != m_listeners.end(); ++it) {
-        if (it->stream != stream) continue;
-        ClientSocket* c = it.key();
-        const Stream& st = m_streams[stream];
-        const qint64 budget = std::max<qint64>(16 * 1024, static_cast<qint64>(st.bitrate * 1000 / 8 * kQueueBudgetSeconds * 2));
+    const auto st = m_streams.constFind(stream);
+    if (st == m_streams.constEnd()) return 0;
+    // The stream's listeners only (an own stream has one): a frame costs O(its listeners), not
+    // O(every listener of the session) — with 600 own listeners that was 18 million visits a second.
+    QList<ClientSocket*> tooSlow;
+    for (auto bs = m_byStream.constFind(stream); bs != m_byStream.constEnd() && bs.key() == stream; ++bs) {
+        ClientSocket* c = bs.value();
+        const auto it = m_listeners.find(c);
+        if (it == m_listeners.end()) continue;
+        const qint64 budget = std::max<qint64>(16 * 1024, static_cast<qint64>(st->bitrate * 1000 / 8 * kQueueBudgetSeconds * 2));
         if (c->bytesToWrite() > budget) {
             ++it->dropped;
             ++m_totalDropped;
             if (it->stalledSinceMs < 0)
                 it->stalledSinceMs = now;
             else if (now - it->stalledSinceMs > kStallDisconnectMs)
-                c->close(QWebSocketProtocol::CloseCodePolicyViolated, "too slow to receive the preview");
+                tooSlow.append(c);
             continue;
         }
         it->stalledSinceMs = -1;
         c->sendBinary(frame);
+        ++sent;
     }
+    for (ClientSocket* c : tooSlow) // after the walk: closing may end its listening
+        c->close(QWebSocketProtocol::CloseCodePolicyViolated, "too slow to receive the preview");
+    return sent;
 }
 
 void PreviewHub::onTransport(quint32 stream, const QJsonObject& state)

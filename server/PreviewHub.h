@@ -48,7 +48,7 @@ class PreviewHub : public QObject {
     // After a commit: new parameter values (or a new structure) for every live stream.
     void committed(bool structural);
 
-    void onPacket(quint32 stream, const QByteArray& frame);
+    int onPacket(quint32 stream, const QByteArray& frame); // the socket writes it made
     void onTransport(quint32 stream, const QJsonObject& state);
     void onMeters(quint32 stream, const QJsonObject& meters);
     qint64 droppedFrames(ClientSocket* c) const { return m_listeners.value(c).dropped; }
@@ -98,6 +98,7 @@ class PreviewHub : public QObject {
     Host m_host;
     QHash<quint32, Stream> m_streams;
     QHash<ClientSocket*, Listener> m_listeners;
+    QMultiHash<quint32, ClientSocket*> m_byStream; // the same, by stream
     quint32 m_follow = 0;
     // Waveform overviews: one render per mix document on m_pool (peak and energy per 256 frames),
     // cached by document; any bin count is folded from that, so requests differing only in `bins`

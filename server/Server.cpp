@@ -10,6 +10,7 @@
 
 #include <QDateTime>
 #include <QFile>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -47,9 +48,15 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
         auto it = m_rooms.find(session);
         return it == m_rooms.end() ? nullptr : &it->second->previews();
     };
-    connect(&m_previews, &PreviewEngine::packets, this, [route](const QList<quint32>& streams, const QList<QByteArray>& frames) {
+    connect(&m_previews, &PreviewEngine::packets, this, [this, route](const QList<quint32>& streams, const QList<QByteArray>& frames) {
+        // Each frame is written to its socket here (flushed), so this is what delivery costs the
+        // control thread; admission measures it.
+        QElapsedTimer took;
+        took.start();
+        int sent = 0;
         for (qsizetype i = 0; i < streams.size(); ++i)
-            if (PreviewHub* h = route(streams[i])) h->onPacket(streams[i], frames[i]);
+            if (PreviewHub* h = route(streams[i])) sent += h->onPacket(streams[i], frames[i]);
+        m_previews.delivered(took.nsecsElapsed(), sent);
     });
     connect(&m_previews, &PreviewEngine::transportChanged, this, [route](quint32 s, const QJsonObject& st) {
         if (PreviewHub* h = route(s)) h->onTransport(s, st);
@@ -113,6 +120,7 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
     connect(&m_lagProbe, &QTimer::timeout, this, [this] {
         const double ms = static_cast<double>(m_lagClock.restart());
         m_metrics.loopLag(std::max(0.0, ms - 50.0));
+
     });
     // From the event loop's first pass: setting up before it (the demo song) is not lag.
     QTimer::singleShot(0, this, [this] {

@@ -22,7 +22,7 @@ void StemPrefetcher::track(uint32_t id, std::vector<std::shared_ptr<const StemSo
 {
     {
         std::lock_guard lock(m_mutex);
-        m_readers[id] = Reader{std::move(stems), rate, std::move(cursor), -1, -1};
+        m_readers[id] = std::make_shared<Reader>(Reader{std::move(stems), rate, std::move(cursor), -1, -1});
     }
     m_wake.notify_all();
 }
@@ -46,7 +46,16 @@ void StemPrefetcher::run()
     std::unique_lock lock(m_mutex);
     while (!m_stop) {
         const uint64_t wanted = m_passesWanted;
-        pass(); // holds the lock: page faults here delay only track()/forget(), never the render thread
+        std::vector<std::shared_ptr<Reader>> readers;
+        readers.reserve(m_readers.size());
+        for (const auto& [id, r] : m_readers)
+            readers.push_back(r);
+        // Page faults take the time: without the lock, track() and forget() (the control thread)
+        // never wait for them; a reader replaced or forgotten meanwhile is simply read once more.
+        lock.unlock();
+        pass(readers);
+        readers.clear(); // its stems are released here, not under the lock
+        lock.lock();
         m_passesDone = wanted;
         m_passed.notify_all();
         m_wake.wait_for(lock, std::chrono::milliseconds(100), [&] { return m_stop || m_passesWanted != m_passesDone; });
@@ -54,9 +63,10 @@ void StemPrefetcher::run()
     m_passed.notify_all();
 }
 
-void StemPrefetcher::pass()
+void StemPrefetcher::pass(const std::vector<std::shared_ptr<Reader>>& readers)
 {
-    for (auto& [id, r] : m_readers) {
+    for (const auto& reader : readers) {
+        Reader& r = *reader; // doneFrom/doneTo: this thread only
         const int64_t pos = std::max<int64_t>(0, r.cursor->load(std::memory_order_relaxed));
         const int64_t to = pos + static_cast<int64_t>(kAheadSeconds * r.rate);
         // Only what is new since the last pass (a seek starts over).

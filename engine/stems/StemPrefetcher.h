@@ -4,8 +4,9 @@
 // disk read: a page of a memory-mapped stem that is not resident would fault inside
 // MixGraph::process(). A thread of its own looks at every tracked playhead ten times a second
 // and faults in the next kAheadSeconds of each stem (madvise WILLNEED, then a read per page).
-// Threads: track()/forget() on a control thread; the playhead cursors are written by the render
-// thread (relaxed atomics, nothing else); the prefetch thread only reads.
+// Threads: track()/forget() on a control thread (they never wait for a pass: a pass copies the
+// reader list and faults pages in without the lock); the playhead cursors are written by the
+// render thread (relaxed atomics, nothing else); the prefetch thread only reads.
 #include "engine/stems/StemSource.h"
 
 #include <atomic>
@@ -45,11 +46,11 @@ class StemPrefetcher {
         int64_t doneFrom = -1, doneTo = -1; // the range already brought in
     };
     void run();
-    void pass();
+    void pass(const std::vector<std::shared_ptr<Reader>>& readers);
 
     std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::map<uint32_t, Reader> m_readers;
+    std::map<uint32_t, std::shared_ptr<Reader>> m_readers; // a pass works on a copy of the list, unlocked
     bool m_stop = false;
     uint64_t m_passesWanted = 0, m_passesDone = 0;
     std::condition_variable m_passed;
