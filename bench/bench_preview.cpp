@@ -160,7 +160,10 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs, cons
         if (mode == "own") {
             // Each at its own place in the song (spread over the loop), as reviewers would be.
             e->send({{"type", "transport"}, {"target", "own"}, {"action", "loop"}, {"from", 0}, {"to", 19000}});
-            e->send({{"type", "transport"}, {"target", "own"}, {"action", "seek"}, {"at", 19000.0 * static_cast<double>(&e - ears.data()) / listeners}});
+            e->send({{"type", "transport"},
+                     {"target", "own"},
+                     {"action", "seek"},
+                     {"at", 19000.0 * static_cast<double>(&e - ears.data()) / listeners}});
             e->send({{"type", "transport"}, {"target", "own"}, {"action", "play"}});
             // Listeners arrive 20 a second, as people would, not all in one instant: admission
             // measures the render load as it grows.

@@ -112,7 +112,7 @@ void PreviewEngine::transport(quint32 id, const QString& action, double atMs, do
 }
 
 std::shared_ptr<SharedRender> PreviewEngine::sharedRender(const engine::Session& doc, const StreamSettings& settings,
-                                                         std::function<std::shared_ptr<MixGraph>(const engine::Session&, QString*)> build)
+                                                          std::function<std::shared_ptr<MixGraph>(const engine::Session&, QString*)> build)
 {
     return m_shared->renderFor(doc, settings, std::move(build));
 }
@@ -139,6 +139,7 @@ PreviewEngine::SharedStats PreviewEngine::sharedStats() const
     st.chunksRendered = r.chunksRendered;
     st.prerollFrames = r.prerollFrames;
     st.renders = r.renders;
+    st.chunks = r.chunks;
     return st;
 }
 
@@ -179,8 +180,10 @@ bool PreviewEngine::admit(quint32 id, QString* why, bool shared) const
     const int others = static_cast<int>(m_playingIds.size());
     // The cost of one more stream: measured for its kind when streams of that kind play.
     double cost = l.playing > 0 ? l.busy / l.playing : 0.0;
-    if (shared && l.cached > 0) cost = l.cachedBusy / l.cached;
-    else if (!shared && l.live > 0) cost = l.liveBusy / l.live;
+    if (shared && l.cached > 0)
+        cost = l.cachedBusy / l.cached;
+    else if (!shared && l.live > 0)
+        cost = l.liveBusy / l.live;
     // Streams told to play since the last measurement count at that cost too.
     const int unmeasured = std::max(1, others + 1 - l.playing);
     const bool fits = l.playing == 0 ? others < kUnmeasured : l.busy + cost * unmeasured <= m_budget * l.threads;

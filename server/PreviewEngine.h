@@ -61,8 +61,8 @@ class PreviewEngine : public QObject {
     // Stream `id` reads `render` (null: renders itself) from its next frame on.
     void share(quint32 id, std::shared_ptr<SharedRender> render);
     struct SharedStats {
-        qint64 cachedFrames = 0, liveFrames = 0; // own streams' frames since start, by origin
-        qint64 chunksRendered = 0, prerollFrames = 0, renders = 0;
+        qint64 cachedFrames = 0, liveFrames = 0;                               // own streams' frames since start, by origin
+        qint64 chunksRendered = 0, prerollFrames = 0, renders = 0, chunks = 0; // chunks: of every render made
     };
     SharedStats sharedStats() const;
     // Streams a render thread lets render themselves while their shared render is behind (after

@@ -68,7 +68,8 @@ void PreviewHub::share(quint32 id, const Stream& st, double gainDb, QHash<QStrin
     std::shared_ptr<SharedRender> render;
     if (gainDb == 0.0 && st.graph) {
         const StreamSettings settings{st.doc.sampleRate, st.bitrate, st.frameMs, engine::renderLength(st.doc, *st.graph), st.source};
-        const QString memoKey = QString("%1/%2/%3/%4").arg(settings.bitrateKbps).arg(settings.frameMs).arg(settings.lengthFrames).arg(st.source);
+        const QString memoKey =
+            QString("%1/%2/%3/%4").arg(settings.bitrateKbps).arg(settings.frameMs).arg(settings.lengthFrames).arg(st.source);
         if (memo && memo->contains(memoKey)) {
             render = memo->value(memoKey);
         } else {
@@ -414,7 +415,7 @@ void PreviewHub::leave(ClientSocket* c)
 void PreviewHub::committed(bool structural)
 {
     const engine::Session& s = m_host.state();
-    std::optional<MixGraph::Params> params; // the commit's values, computed once for every stream
+    std::optional<MixGraph::Params> params;                // the commit's values, computed once for every stream
     QHash<QString, std::shared_ptr<SharedRender>> renders; // the new document's shared renders, found once
     for (auto it = m_streams.begin(); it != m_streams.end(); ++it) {
         Stream& st = it.value();

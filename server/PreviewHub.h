@@ -61,7 +61,7 @@ class PreviewHub : public QObject {
         quint64 generation = 0;          // of the newest graph being prepared for it
         bool preparing = false;
         QString source = "live";
-        bool own = false; // a listener's own stream (reads shared renders), not the follow stream
+        bool own = false;    // a listener's own stream (reads shared renders), not the follow stream
         double gainDb = 0.0; // an A/B level match of its own: no shared render
         int bitrate = 192, frameMs = 20;
         QJsonObject transport;

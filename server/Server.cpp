@@ -9,8 +9,8 @@
 #include "server/Tokens.h"
 
 #include <QDateTime>
-#include <QFile>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -120,7 +120,6 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
     connect(&m_lagProbe, &QTimer::timeout, this, [this] {
         const double ms = static_cast<double>(m_lagClock.restart());
         m_metrics.loopLag(std::max(0.0, ms - 50.0));
-
     });
     // From the event loop's first pass: setting up before it (the demo song) is not lag.
     QTimer::singleShot(0, this, [this] {

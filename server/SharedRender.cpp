@@ -101,12 +101,16 @@ std::shared_ptr<SharedRender> SharedRenderer::renderFor(const engine::Session& d
 {
     // The frame grid must fall on whole session frames, so that a stream can move between its
     // own render and the shared one at any frame without a seam.
-    if (settings.frameMs <= 0 || (static_cast<int64_t>(settings.sessionRate) * settings.frameMs) % 1000 != 0 ||
-        settings.lengthFrames <= 0)
+    if (settings.frameMs <= 0 || (static_cast<int64_t>(settings.sessionRate) * settings.frameMs) % 1000 != 0 || settings.lengthFrames <= 0)
         return nullptr;
     QCryptographicHash h(QCryptographicHash::Sha256);
     h.addData(protocol::encodeSession(doc));
-    h.addData(QString("|%1|%2|%3|%4").arg(settings.sessionRate).arg(settings.frameMs).arg(settings.bitrateKbps).arg(settings.lengthFrames).toUtf8());
+    h.addData(QString("|%1|%2|%3|%4")
+                  .arg(settings.sessionRate)
+                  .arg(settings.frameMs)
+                  .arg(settings.bitrateKbps)
+                  .arg(settings.lengthFrames)
+                  .toUtf8());
     const QByteArray key = h.result();
     std::lock_guard lock(m_lock);
     for (auto it = m_renders.begin(); it != m_renders.end(); ++it)
@@ -119,6 +123,7 @@ std::shared_ptr<SharedRender> SharedRenderer::renderFor(const engine::Session& d
     auto r = std::make_shared<SharedRender>(key, doc, settings, std::move(build));
     m_renders.push_back(r);
     m_renderCount.fetch_add(1, std::memory_order_relaxed);
+    m_chunkCount.fetch_add(r->chunkCount(), std::memory_order_relaxed);
     // Bounded: the least recently asked-for renders go first; a stream still reading one keeps it.
     qint64 total = 0;
     for (const auto& x : m_renders)
@@ -141,7 +146,7 @@ void SharedRenderer::wake()
 
 SharedRenderer::Stats SharedRenderer::stats() const
 {
-    return Stats{m_chunksRendered.load(), m_prerollFrames.load(), m_renderCount.load()};
+    return Stats{m_chunksRendered.load(), m_prerollFrames.load(), m_renderCount.load(), m_chunkCount.load()};
 }
 
 void SharedRenderer::run()
@@ -200,7 +205,8 @@ void SharedRenderer::run()
                 continue;
             }
             StreamSettings s = r.settings();
-            p.stream = std::make_unique<PreviewStream>(0, std::move(graph), s, nullptr, std::make_shared<engine::StemPrefetcher::Cursor>(0));
+            p.stream =
+                std::make_unique<PreviewStream>(0, std::move(graph), s, nullptr, std::make_shared<engine::StemPrefetcher::Cursor>(0));
         }
         if (p.next != start) {
             // Not the continuation of what this producer rendered last: start a pre-roll before

@@ -45,11 +45,11 @@ class SharedRender {
     const QByteArray& key() const { return m_key; }
     const engine::Session& doc() const { return m_doc; }
     const StreamSettings& settings() const { return m_settings; }
-    int frameSamples() const { return m_frameSamples; }     // at 48 kHz
-    int64_t frameCount() const { return m_frameCount; }      // frames up to the end of the song
+    int frameSamples() const { return m_frameSamples; } // at 48 kHz
+    int64_t frameCount() const { return m_frameCount; } // frames up to the end of the song
     int chunkFrames() const { return m_chunkFrames; }
     int64_t chunkCount() const { return static_cast<int64_t>(m_chunks.size()); }
-    int64_t sessionFrameOf(int64_t k) const;                 // where frame k starts, at the session rate
+    int64_t sessionFrameOf(int64_t k) const; // where frame k starts, at the session rate
     // Frame k, once ready (any thread); nullptr before.
     const SharedFrame* frame(int64_t k) const;
     bool chunkReady(int64_t c) const { return m_chunks[static_cast<size_t>(c)]->ready.load(std::memory_order_acquire); }
@@ -95,11 +95,11 @@ class SharedRenderer {
     void wake();
 
     struct Stats {
-        qint64 chunksRendered = 0, prerollFrames = 0, renders = 0;
+        qint64 chunksRendered = 0, prerollFrames = 0, renders = 0, chunks = 0; // chunks: of every render made
     };
     Stats stats() const;
     static constexpr int kPrerollMs = 2000;
-    static constexpr int kAheadChunks = 6;          // chunks rendered ahead of each listener
+    static constexpr int kAheadChunks = 6;           // chunks rendered ahead of each listener
     static constexpr qint64 kMaxBytes = 256ll << 20; // renders kept for later listeners, LRU
 
   private:
@@ -110,7 +110,7 @@ class SharedRenderer {
     std::condition_variable m_wake;
     bool m_stop = false, m_woken = false;
     std::deque<std::shared_ptr<SharedRender>> m_renders; // newest last; guarded by m_lock
-    std::atomic<qint64> m_chunksRendered{0}, m_prerollFrames{0}, m_renderCount{0};
+    std::atomic<qint64> m_chunksRendered{0}, m_prerollFrames{0}, m_renderCount{0}, m_chunkCount{0};
 };
 
 } // namespace mixroom::server

@@ -7,6 +7,9 @@
 #include "client/PreviewReceiver.h"
 #include "engine/render/Renderer.h"
 #include "engine/stems/SessionStems.h"
+#include "server/PreviewEngine.h"
+
+#include <opus.h>
 
 #include <QJsonArray>
 #include <QTcpSocket>
@@ -105,6 +108,85 @@ class TestPreview : public QObject {
         opus_encoder_destroy(enc);
         QVERIFY2(std::abs(best - lookahead) <= 2, qPrintable(QString("delay %1 samples, Opus's lookahead %2").arg(best).arg(lookahead)));
         QVERIFY2(snr > 20, qPrintable(QString("residual only %1 dB below the signal at 192 kbit/s (lag %2)").arg(snr).arg(best)));
+    }
+
+    void ownListenersShareOneRender()
+    {
+        // Three own listeners of the same unedited mix at different places: the frames they hear
+        // come from one shared render (each chunk rendered once, not once per listener), and
+        // what they hear is the offline render at their own positions, within codec noise. An
+        // edit is heard by all of them at once (they render themselves until the new document's
+        // render reaches them).
+        ServerFixture f;
+        f.stemSeconds = 6;
+        QVERIFY(f.start());
+        std::vector<std::unique_ptr<client::Connection>> peers;
+        std::vector<std::unique_ptr<Ear>> ears;
+        const double startsMs[] = {0, 1000, 2500};
+        for (const char* role : {"client", "artist", "mastering"}) {
+            peers.push_back(f.connect(role));
+            QVERIFY(peers.back());
+            ears.push_back(std::make_unique<Ear>(*peers.back()));
+        }
+        for (size_t i = 0; i < peers.size(); ++i) {
+            client::Connection& c = *peers[i];
+            QCOMPARE(call(c, Kind::Listen, {{"mode", "own"}}).value("type").toString(), QString("listening"));
+            QCOMPARE(call(c, Kind::Transport, {{"target", "own"}, {"action", "seek"}, {"at", startsMs[i]}}).value("type").toString(),
+                     QString("ack"));
+            QCOMPARE(call(c, Kind::Transport, {{"target", "own"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+        }
+        for (auto& e : ears)
+            QTRY_VERIFY_WITH_TIMEOUT(e->left.size() >= 48000 * 3 / 2, 10000);
+        const server::PreviewEngine::SharedStats st = f.srv->previews().sharedStats();
+        QCOMPARE(st.renders, qint64(1)); // one document, one setting
+        QVERIFY2(
+            st.cachedFrames > 2 * st.liveFrames,
+            qPrintable(QString("%1 frames from the shared render, %2 rendered by the streams").arg(st.cachedFrames).arg(st.liveFrames)));
+        QVERIFY2(st.chunksRendered <= st.chunks,
+                 qPrintable(QString("%1 one-second chunks rendered of a render that has %2").arg(st.chunksRendered).arg(st.chunks)));
+
+        // Each listener hears the offline render from its own start, delayed by Opus's lookahead.
+        engine::StemStore stems((f.dir.path() + "/stems").toStdString());
+        const engine::Session state = f.srv->room(f.sessionId)->state();
+        auto map = engine::loadSessionStems(state, "", stems);
+        QVERIFY(map.ok());
+        std::vector<float> offline;
+        QVERIFY(engine::renderSession(state, map.value(), 1024, [&](const float* l, const float*, int n) {
+                    offline.insert(offline.end(), l, l + n);
+                    return engine::Result<engine::Ok>(engine::Ok{});
+                }).ok());
+        int opusErr = 0;
+        OpusEncoder* enc = opus_encoder_create(48000, 2, OPUS_APPLICATION_AUDIO, &opusErr);
+        opus_int32 lookahead = 0;
+        opus_encoder_ctl(enc, OPUS_GET_LOOKAHEAD(&lookahead));
+        opus_encoder_destroy(enc);
+        for (size_t i = 0; i < ears.size(); ++i) {
+            const Ear& e = *ears[i];
+            QCOMPARE(e.positions.front(), quint64(startsMs[i] * 48));
+            const size_t start = size_t(startsMs[i] * 48), from = 4800, n = 48000;
+            double err = 0, sig = 0;
+            for (size_t k = from; k < from + n; ++k) {
+                const double want = offline[start + k], d = e.left[k + size_t(lookahead)] - want;
+                err += d * d;
+                sig += want * want;
+            }
+            const double snr = 10 * std::log10(sig / err);
+            QVERIFY2(snr > 20, qPrintable(QString("listener from %1 ms: %2 dB from the offline render").arg(startsMs[i]).arg(snr)));
+        }
+
+        // An edit: everyone is silent within 200 ms of audio.
+        auto mix = f.connect("mix");
+        QVERIFY(mix);
+        std::vector<size_t> atEdit;
+        for (auto& e : ears)
+            atEdit.push_back(e->left.size());
+        QCOMPARE(call(*mix, Kind::Set, {{"path", "master/fader"}, {"value", -144}}).value("type").toString(), QString("ack"));
+        for (size_t i = 0; i < ears.size(); ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(ears[i]->left.size() >= atEdit[i] + 19200, 10000);
+            const double level = rms(ears[i]->left, atEdit[i] + 9600, 9600);
+            QVERIFY2(level < 1e-3, qPrintable(QString("listener %1: rms %2 200 ms after the edit").arg(i).arg(level)));
+        }
+        QVERIFY(f.srv->previews().sharedStats().renders >= 2); // the new document has a render of its own
     }
 
     void editIsHeardMidStream()
