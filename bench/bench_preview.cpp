@@ -104,7 +104,7 @@ int latency(int edits, int bufferMs)
     return 0;
 }
 
-int capacity(const QString& mode, int listeners, int seconds, int bufferMs, const QString& budget)
+int capacity(const QString& mode, int listeners, int seconds, int bufferMs, const QString& budget, double editHz)
 {
     QTemporaryDir dir;
     std::printf("preparing 16 stereo stems x 20 s and %d listeners...\n", listeners);
@@ -174,6 +174,17 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs, cons
         mix.send({{"type", "transport"}, {"target", "follow"}, {"action", "loop"}, {"from", 0}, {"to", 19000}});
         mix.send({{"type", "transport"}, {"target", "follow"}, {"action", "play"}});
     }
+    // With --edit-hz: an editor moves a track's fader that often through the measured run (each
+    // move a new mix document: own listeners render themselves until its shared render is there).
+    QTimer editor;
+    int moves = 0;
+    if (editHz > 0) {
+        QObject::connect(&editor, &QTimer::timeout, [&] {
+            ++moves;
+            mix.send({{"type", "set"}, {"path", "tracks/t0/fader"}, {"value", -(moves % 20) * 0.5}});
+        });
+        editor.start(static_cast<int>(1000 / editHz));
+    }
     waitFor([] { return false; }, 2000); // start-up (first frames) is not measured
     for (auto& s : stats)
         s = Stats{};
@@ -181,6 +192,7 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs, cons
     const double t0 = nowMs();
     waitFor([] { return false; }, seconds * 1000);
     const double wall = (nowMs() - t0) / 1000.0, cpu = cpuSeconds(d.proc.processId()) - cpu0;
+    editor.stop();
     qint64 frames = 0, late = 0, lost = 0;
     int clean = 0, admitted = 0;
     for (size_t i = 0; i < stats.size(); ++i) {
@@ -197,6 +209,7 @@ int capacity(const QString& mode, int listeners, int seconds, int bufferMs, cons
                 qPrintable(mode), listeners, admitted, listeners - admitted, wall, static_cast<long long>(frames),
                 static_cast<long long>(late), bufferMs, static_cast<long long>(lost), clean, admitted, 100 * cpu / wall);
     if (!firstRefusal.isEmpty()) std::printf("first refusal: %s\n", qPrintable(firstRefusal));
+    if (editHz > 0) std::printf("meanwhile an editor moved a fader %d times (%.0f Hz)\n", moves, editHz);
     return late == 0 && lost == 0 ? 0 : 3;
 }
 } // namespace
@@ -212,13 +225,14 @@ int main(int argc, char** argv)
     if (a.size() < 2 || a.contains("--help")) {
         std::printf(
             "Usage: bench_preview latency [--edits 200] [--buffer-ms 40]\n"
-            "       bench_preview capacity --mode own|follow --listeners N [--seconds 60] [--buffer-ms 100] [--preview-budget SHARE]\n");
+            "       bench_preview capacity --mode own|follow --listeners N [--seconds 60] [--buffer-ms 100] [--preview-budget SHARE]\n"
+            "                              [--edit-hz HZ]\n");
         return a.contains("--help") ? 0 : 2;
     }
     if (a[1] == "latency") return latency(opt("--edits", "200").toInt(), opt("--buffer-ms", "40").toInt());
     if (a[1] == "capacity")
         return capacity(opt("--mode", "own"), opt("--listeners", "10").toInt(), opt("--seconds", "60").toInt(),
-                        opt("--buffer-ms", "100").toInt(), opt("--preview-budget", ""));
+                        opt("--buffer-ms", "100").toInt(), opt("--preview-budget", ""), opt("--edit-hz", "0").toDouble());
     std::fprintf(stderr, "bench_preview: unknown benchmark %s\n", qPrintable(a[1]));
     return 2;
 }

@@ -184,6 +184,14 @@ void PreviewStream::setShared(std::shared_ptr<SharedRender> render, std::shared_
 {
     // A render of another source (an A/B switch) is never played stale: leave it at once.
     if (m_cacheMode && m_reading && (!render || render->settings().source != m_reading->settings().source)) leaveCache(m_cacheFrame);
+    // The renders this one replaces (edits of the same source), newest last: while the newest is
+    // behind and no live slot is free, the newest of them that has the frame plays.
+    if (render && m_shared && render != m_shared && render->settings().source == m_shared->settings().source) {
+        m_older.push_back(m_shared);
+        if (m_older.size() > kOlderRenders) m_older.erase(m_older.begin());
+    } else if (render != m_shared) {
+        m_older.clear();
+    }
     m_shared = std::move(render);
     if (!m_cacheMode) m_reading = nullptr;
     m_cursor = std::move(cursor);
@@ -229,8 +237,10 @@ bool PreviewStream::cachedFrame(protocol::AudioFrameHeader& h, QByteArray& paylo
     const SharedFrame* f = m_shared ? m_shared->frame(k) : nullptr;
     if (f) {
         m_reading = m_shared;
-    } else if (m_cacheMode && m_reading && m_reading != m_shared && liveSlots <= 0) {
-        f = m_reading->frame(k); // the edit's render is behind and no slot is free: the old mix a little longer
+    } else if (m_cacheMode && liveSlots <= 0) {
+        // The edit's render is behind and no slot is free: an older mix a little longer.
+        for (auto it = m_older.rbegin(); it != m_older.rend() && !f; ++it)
+            if ((f = (*it)->frame(k))) m_reading = *it;
     }
     if (!f) {
         if (k >= (m_reading ? m_reading->frameCount() : m_shared ? m_shared->frameCount() : INT64_MAX) && m_cacheMode) {

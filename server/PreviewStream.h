@@ -92,6 +92,8 @@ class PreviewStream {
     // Shared renders: m_shared is the current document's, m_reading the one frames come from
     // (an older one while the current one is behind and this thread has no live slot left).
     std::shared_ptr<SharedRender> m_shared, m_reading;
+    static constexpr size_t kOlderRenders = 16;
+    std::vector<std::shared_ptr<SharedRender>> m_older; // replaced renders of the same source, newest last
     std::shared_ptr<SharedRender::Cursor> m_cursor;
     bool m_cacheMode = false;
     int64_t m_cacheFrame = 0;

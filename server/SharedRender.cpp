@@ -6,6 +6,8 @@
 
 #include <QCryptographicHash>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -83,7 +85,10 @@ struct SharedRenderer::Producer {
 
 SharedRenderer::SharedRenderer()
 {
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this] {
+        pthread_setname_np(pthread_self(), "mixroom-shared");
+        run();
+    });
 }
 
 SharedRenderer::~SharedRenderer()

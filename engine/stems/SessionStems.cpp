@@ -28,7 +28,7 @@ Result<StemMap> loadSessionStems(const Session& session, const std::string& base
             if (!info) return Error{info.error().code, "tracks/" + t.id + "/stem: " + info.error().message};
             canonical = info->path;
         }
-        auto src = StemSource::open(canonical);
+        auto src = store.open(canonical);
         if (!src) return Error{src.error().code, "tracks/" + t.id + "/stem: " + src.error().message};
         map[t.id] = src.value();
     }

@@ -351,4 +351,16 @@ Result<StemInfo> StemStore::decode(const std::string& file, int sessionRate, con
     return info;
 }
 
+Result<std::shared_ptr<const StemSource>> StemStore::open(const std::string& path)
+{
+    std::lock_guard lock(m_openLock);
+    if (auto it = m_open.find(path); it != m_open.end())
+        if (auto shared = it->second.lock()) return shared;
+    auto src = StemSource::open(path);
+    if (!src) return src.error();
+    std::erase_if(m_open, [](const auto& kv) { return kv.second.expired(); });
+    m_open[path] = src.value();
+    return src.value();
+}
+
 } // namespace mixroom::engine
