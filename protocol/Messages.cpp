@@ -357,7 +357,7 @@ QVector<MessageSpec> build()
          "transport",
          C2S,
          "Drive a transport: the shared one (`follow`, editors only) or your own. Actions: play, pause, seek (at), loop (from, to), "
-         "unloop.",
+         "unloop. Seek and loop positions snap to the stream's frame grid (10 or 20 ms), where shared renders' frames start.",
          {{"clientSeq", F::Integer, true, ""},
           {"target", F::String, true, "follow or own"},
           {"action", F::String, true, ""},

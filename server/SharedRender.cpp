@@ -7,6 +7,9 @@
 #include <QCryptographicHash>
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <limits>
@@ -87,6 +90,9 @@ SharedRenderer::SharedRenderer()
 {
     m_thread = std::thread([this] {
         pthread_setname_np(pthread_self(), "mixroom-shared");
+        // Background work: it gives way to the render threads and the control thread (nice 10),
+        // which have frames due; after an edit it is what catches the listeners up.
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
         run();
     });
 }

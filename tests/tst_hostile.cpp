@@ -8,6 +8,8 @@
 
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTcpSocket>
 
 #include <arpa/inet.h>
@@ -357,6 +359,51 @@ class TestHostile : public QObject {
         qInfo("flood answers before the editor's ack: %d of %d", answersWhenAcked, flood);
         QVERIFY2(answersWhenAcked < flood * 3 / 4, qPrintable(QString("%1 flood answers before the editor's ack").arg(answersWhenAcked)));
         QTRY_COMPARE_WITH_TIMEOUT(floodAnswers, flood, 30000); // and the flood is answered in full
+    }
+
+    void requestsWaitingForTheDiskAreBounded()
+    {
+        // While an edit's commit cannot reach the disk, requests that read committed state wait
+        // for it (and everything after them, to keep their order). Past kMaxDeferred per session
+        // they are refused with a code and a message that say so, not queued without bound; and
+        // every request gets an answer: the waiting ones once the disk is back.
+        ServerFixture f;
+        QVERIFY(f.start());
+        QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", "disk-locker");
+        db.setDatabaseName(f.dir.path() + "/mixroom.sqlite");
+        QVERIFY(db.open());
+        QSqlQuery lock(db);
+        QVERIFY(lock.exec("BEGIN EXCLUSIVE")); // the writer's commit now waits (its busy timeout is 5 s)
+        auto editor = f.connect("mix");
+        QVERIFY(editor);
+        editor->request(Kind::Set, {{"path", "tracks/bass/fader"}, {"value", -5.0}}); // in flight
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->seq(), qint64(1), 5000);  // applied, not yet committed
+        QCOMPARE(editor->pendingCount(), 1);
+        int answered = 0, refusedForDisk = 0;
+        std::vector<std::unique_ptr<RawSocket>> socks;
+        const int perSocket = 1500; // under the per-socket inbox bound; 4,500 in all
+        for (const char* role : {"artist", "client", "mastering"}) {
+            socks.push_back(std::make_unique<RawSocket>());
+            RawSocket& r = *socks.back();
+            QVERIFY(r.open(f.url()));
+            QCOMPARE(r.hello(f.tokens[role]).value("type").toString(), QString("welcome"));
+            QObject::connect(&r.ws, &QWebSocket::textMessageReceived, [&](const QString& t) {
+                const QJsonObject m = QJsonDocument::fromJson(t.toUtf8()).object();
+                if (!m.contains("clientSeq")) return;
+                ++answered;
+                if (m.value("code") == "rate_limited" && m.value("message").toString().contains("waiting for the disk")) ++refusedForDisk;
+            });
+        }
+        for (int i = 0; i < perSocket; ++i)
+            for (auto& r : socks)
+                r->ws.sendTextMessage(QString(R"({"type":"list_versions","clientSeq":%1})").arg(i + 1));
+        QTRY_VERIFY_WITH_TIMEOUT(refusedForDisk > 0, 4000);
+        QVERIFY(refusedForDisk <= 3 * perSocket - server::SessionRoom::kMaxDeferred);
+        QVERIFY(lock.exec("ROLLBACK")); // the disk is back
+        QTRY_COMPARE_WITH_TIMEOUT(answered, 3 * perSocket, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(editor->pendingCount(), 0, 10000);
+        lock.finish();
+        db.close();
     }
 
     // Overviews that differ only in their bin count share one render: a client asking for 120
