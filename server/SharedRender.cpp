@@ -81,6 +81,7 @@ void SharedRender::publish(int64_t c, std::vector<SharedFrame> frames)
 // --- the producer ----------------------------------------------------------------------------
 
 struct SharedRenderer::Producer {
+    std::weak_ptr<SharedRender> render; // which render this is (a new one may reuse a freed one's address)
     std::unique_ptr<PreviewStream> stream;
     int64_t next = -1; // the frame the stream renders next (-1: not started)
     bool failed = false;
@@ -170,10 +171,12 @@ void SharedRenderer::run()
             if (m_stop) return;
             renders.assign(m_renders.begin(), m_renders.end());
         }
-        // Forget the producers of renders nobody holds any more.
+        // Forget the producers of renders nobody holds any more (expired before `renders` was
+        // taken, so a new render at a freed one's address never inherits its producer).
         for (auto it = producers.begin(); it != producers.end();)
-            it = std::any_of(renders.begin(), renders.end(), [&](const auto& r) { return r.get() == it->first; }) ? std::next(it)
-                                                                                                                  : producers.erase(it);
+            it = it->second.render.expired() ? producers.erase(it) : std::next(it);
+        for (const auto& r : renders)
+            if (auto& p = producers[r.get()]; p.render.expired()) p.render = r;
         // The chunk most urgently needed: the nearest one not ready ahead of any listener,
         // the newest render first on a tie (an edit's listeners are waiting for it).
         SharedRender* best = nullptr;

@@ -48,6 +48,20 @@ double rms(const std::vector<float>& x, size_t from, size_t n)
         s += double(x[i]) * x[i];
     return std::sqrt(s / double(n));
 }
+// The session's current mix rendered offline (latency-compensated), left channel; empty on failure.
+std::vector<float> offlineLeft(ServerFixture& f)
+{
+    engine::StemStore stems((f.dir.path() + "/stems").toStdString());
+    const engine::Session state = f.srv->room(f.sessionId)->state();
+    auto map = engine::loadSessionStems(state, "", stems);
+    std::vector<float> offline;
+    if (!map.ok() || !engine::renderSession(state, map.value(), 1024, [&](const float* l, const float*, int n) {
+                          offline.insert(offline.end(), l, l + n);
+                          return engine::Result<engine::Ok>(engine::Ok{});
+                      }).ok())
+        return {};
+    return offline;
+}
 } // namespace
 
 class TestPreview : public QObject {
@@ -70,15 +84,8 @@ class TestPreview : public QObject {
         QCOMPARE(ear.positions.front(), quint64(0));
 
         // The same mix rendered offline (latency-compensated), left channel.
-        engine::StemStore stems((f.dir.path() + "/stems").toStdString());
-        const engine::Session& state = f.srv->room(f.sessionId)->state();
-        auto map = engine::loadSessionStems(state, "", stems);
-        QVERIFY(map.ok());
-        std::vector<float> offline;
-        QVERIFY(engine::renderSession(state, map.value(), 1024, [&](const float* l, const float*, int n) {
-                    offline.insert(offline.end(), l, l + n);
-                    return engine::Result<engine::Ok>(engine::Ok{});
-                }).ok());
+        const std::vector<float> offline = offlineLeft(f);
+        QVERIFY(!offline.empty());
         // Cross-correlation over a window finds the stream's delay (graph latency + Opus lookahead).
         const size_t win = 24000, from = 12000;
         int best = 0;
@@ -146,15 +153,8 @@ class TestPreview : public QObject {
                  qPrintable(QString("%1 one-second chunks rendered of a render that has %2").arg(st.chunksRendered).arg(st.chunks)));
 
         // Each listener hears the offline render from its own start, delayed by Opus's lookahead.
-        engine::StemStore stems((f.dir.path() + "/stems").toStdString());
-        const engine::Session state = f.srv->room(f.sessionId)->state();
-        auto map = engine::loadSessionStems(state, "", stems);
-        QVERIFY(map.ok());
-        std::vector<float> offline;
-        QVERIFY(engine::renderSession(state, map.value(), 1024, [&](const float* l, const float*, int n) {
-                    offline.insert(offline.end(), l, l + n);
-                    return engine::Result<engine::Ok>(engine::Ok{});
-                }).ok());
+        const std::vector<float> offline = offlineLeft(f);
+        QVERIFY(!offline.empty());
         int opusErr = 0;
         OpusEncoder* enc = opus_encoder_create(48000, 2, OPUS_APPLICATION_AUDIO, &opusErr);
         opus_int32 lookahead = 0;
