@@ -107,19 +107,6 @@ int runServe(const QStringList& args)
         std::fprintf(stderr, "mixroomd serve: --durable %s: give power or crash\n", qPrintable(p.value(durable)));
         return 2;
     }
-    auto store = Store::open(dir, &error, p.value(durable) == "power" ? Store::Durability::Power : Store::Durability::Crash);
-    if (!store) {
-        std::fprintf(stderr, "mixroomd: %s\n", qPrintable(error));
-        return 1;
-    }
-    if (store->adminTokenHash().isEmpty()) {
-        const QString token = newToken();
-        if (!store->setAdminTokenHash(tokenHash(token))) {
-            std::fprintf(stderr, "mixroomd: cannot store the admin token: %s\n", qPrintable(store->lastError()));
-            return 1;
-        }
-        std::printf("Admin token (shown once, only its hash is stored):\n  %s\n\n", qPrintable(token));
-    }
     ServerLimits limits;
     limits.allowedOrigins = p.values(origin);
     bool expiryOk = false;
@@ -159,6 +146,21 @@ int runServe(const QStringList& args)
     }
     limits.previewBudget = share;
     limits.maxUnauthenticatedPerAddress = std::max(limits.maxUnauthenticatedPerAddress, std::min(per, limits.maxUnauthenticated));
+    // Only now, with every option valid, is the data folder touched (a mistyped option must not
+    // create a database or print an admin token).
+    auto store = Store::open(dir, &error, p.value(durable) == "power" ? Store::Durability::Power : Store::Durability::Crash);
+    if (!store) {
+        std::fprintf(stderr, "mixroomd: %s\n", qPrintable(error));
+        return 1;
+    }
+    if (store->adminTokenHash().isEmpty()) {
+        const QString token = newToken();
+        if (!store->setAdminTokenHash(tokenHash(token))) {
+            std::fprintf(stderr, "mixroomd: cannot store the admin token: %s\n", qPrintable(store->lastError()));
+            return 1;
+        }
+        std::printf("Admin token (shown once, only its hash is stored):\n  %s\n\n", qPrintable(token));
+    }
     Server server(*store, dir, limits);
     const quint16 bound = server.listen(host, static_cast<quint16>(port));
     if (bound == 0) {

@@ -5,6 +5,7 @@
 #include "client/Connection.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
@@ -147,6 +148,23 @@ class TestDurability : public QObject {
         QVERIFY(d.proc.waitForFinished(10000));
         QCOMPARE(d.proc.exitStatus(), QProcess::NormalExit);
         QCOMPARE(d.proc.exitCode(), 0);
+    }
+
+    void badOptionsTouchNothing()
+    {
+        // A mistyped option is refused (exit 2, the option named on stderr) before the data
+        // folder is touched: no database, no admin token printed for a server that never ran.
+        for (const QStringList& bad : {QStringList{"--preview-budget", "7"}, QStringList{"--max-per-address", "0"},
+                                       QStringList{"--render-cache-gb", "x"}, QStringList{"--upload-expiry", "-1"}}) {
+            QTemporaryDir data;
+            QProcess proc;
+            proc.start(mixroomd(), QStringList{"serve", "--data", data.path(), "--listen", "127.0.0.1:0"} + bad);
+            QVERIFY(proc.waitForFinished(10000));
+            QCOMPARE(proc.exitCode(), 2);
+            QVERIFY2(QString::fromUtf8(proc.readAllStandardError()).contains(bad.first()), qPrintable(bad.join(' ')));
+            QVERIFY2(!QString::fromUtf8(proc.readAllStandardOutput()).contains("Admin token"), qPrintable(bad.join(' ')));
+            QVERIFY2(QDir(data.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries).isEmpty(), qPrintable(bad.join(' ')));
+        }
     }
 };
 
