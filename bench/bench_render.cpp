@@ -104,7 +104,8 @@ int main(int argc, char** argv)
         else if (a == "--help" || a == "-h") {
             std::printf("Usage: bench_render [--tracks N] [--seconds S] [--runs N] [--keep DIR] [--no-ffmpeg]\n"
                         "Renders N stereo stems (default 16 x 60 s at 48 kHz) with Mixroom on one thread and with\n"
-                        "ffmpeg's equivalent filter graph (-filter_complex_threads 1), and prints both times.\n");
+                        "ffmpeg's equivalent filter graph (-filter_complex_threads 1), and prints both times.\n"
+                        "--runs N (default 5): each run times both sides back to back; the best counts.\n");
             return 0;
         } else {
             std::fprintf(stderr, "bench_render: unknown argument '%s' (try --help)\n", a.c_str());

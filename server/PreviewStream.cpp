@@ -26,6 +26,7 @@ PreviewStream::PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const 
       m_frameSamples(std::min(kOutRate * s.frameMs / 1000, kMaxFrameSamples))
 {
     m_player.setRetire(std::move(retire));
+    m_older.reserve(kOlderRenders + 1); // setShared() runs on the render thread: no growth there
     m_gain.reset(1.0);
     int err = 0;
     m_opus = opus_encoder_create(kOutRate, 2, OPUS_APPLICATION_AUDIO, &err);
@@ -301,9 +302,7 @@ SharedFrame PreviewStream::produceFrame(bool encode)
 
 void PreviewStream::seekFrame(int64_t sessionFrame)
 {
-    seekTo(sessionFrame);
-    m_fifo.clear();
-    if (m_soxr) soxr_clear(m_soxr);
+    seekTo(sessionFrame); // clears the FIFO and the resampler
     m_outPosition = static_cast<quint64>(sessionFrame) * kOutRate / static_cast<quint64>(m_s.sessionRate);
 }
 

@@ -91,8 +91,7 @@ void SessionRoom::join(ClientSocket* c, qint64 lastSeq)
     auto missed = lastSeq >= 0 && lastSeq <= m_committedSeq && m_committedSeq - lastSeq <= kMaxReplay
                       ? m_store.opsAfter(m_id, lastSeq, m_committedSeq)
                       : std::nullopt;
-    if (missed && (missed->size() != m_committedSeq - lastSeq || (!missed->isEmpty() && missed->last().seq != m_committedSeq)))
-        missed.reset();
+    if (missed && missed->size() != m_committedSeq - lastSeq) missed.reset(); // seqs are unique: the count says it is whole
     if (missed) {
         QJsonArray replay;
         for (const OpRow& op : *missed)

@@ -4,7 +4,8 @@
 // length, header against file size), decoded with libsndfile, resampled once to the session rate
 // with libsoxr (very-high quality), and written as "<sha256>.f32" through a temporary file that is
 // fsynced and renamed; on any error the temporary file is removed and nothing is stored.
-// Thread: any non-audio thread; one StemStore may be used from one thread at a time.
+// Thread: any non-audio thread; one StemStore may be used from one thread at a time, except
+// open(), which any thread may call at any time (it has a lock of its own).
 #include "engine/stems/StemSource.h"
 #include "engine/util/Result.h"
 
