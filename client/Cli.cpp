@@ -3,6 +3,7 @@
 #include "client/CliSupport.h"
 
 #include "client/ClientConfig.h"
+#include "client/NameResolver.h"
 #include "client/Connection.h"
 #include "client/SignalQuit.h"
 #include "client/Uploader.h"
@@ -31,66 +32,69 @@ using namespace cli;
 
 namespace {
 
-const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TOKEN] [--session ID] [--json]\n"
-                     "\n"
-                     "  login URL --token TOKEN       remember the server and a token (admin or member)\n"
-                     "  sessions                      list sessions (admin)\n"
-                     "  create NAME [--rate HZ]       create a session (admin); you become its owner\n"
-                     "  use SESSION                   make a session you have a token for the current one\n"
-                     "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
-                     "  members                       list the session's members\n"
-                     "  revoke MEMBER                 revoke a member (owner)\n"
-                     "  upload FILE... [--name NAME]  upload stems and add a track for each (owner); resumes\n"
-                     "  tracks                        list tracks, groups and returns\n"
-                     "  set PATH VALUE                set a parameter, e.g. set tracks/Vocals/fader -3.5\n"
-                     "  get PATH                      print a parameter\n"
-                     "  state                         print the whole session\n"
-                     "  watch                         print edits and presence as they happen (Ctrl-C stops)\n"
-                     "  note add POSITION TEXT [--to POSITION] [--version NAME]   pin a note (1:23.5, 83.5 or 83500ms)\n"
-                     "  note reply|edit ID TEXT, note resolve|reopen|delete ID\n"
-                     "  notes [--open|--resolved] [--version NAME] [--author MEMBER]\n"
-                     "  version save NAME [--message TEXT], version diff A [B], version restore NAME, versions\n"
-                     "  approve NAME, unapprove NAME, status [NAME], version show NAME\n"
-                     "  policy ROLE...                the roles whose every member must approve (owner)\n"
-                     "  listen [--follow|--own] [--bitrate KBPS] [--frame 10|20] [--device N [--buffer MS] | --out FILE.opus|FILE.wav] "
-                     "[--duration SECONDS]\n"
-                     "  devices                       list audio outputs (for listen --device N)\n"
-                     "  play, pause, seek POSITION, loop FROM TO, unloop   drive the shared transport (editors)\n"
-                     "  pull NAME -o FILE [--format wav24|wav32f|flac24]   download a version's mix (resumes, verifies SHA-256)\n"
-                     "\n"
-                     "Paths name tracks, groups and returns by id or by name; parameters: see docs/PARAMETERS.md.\n"
-                     "--json prints machine-readable output. Errors go to stderr with the server's code.\n";
-
-// Resolves a path's strip segment by id or display name: tracks/Vocals/fader -> tracks/vocals/fader.
-QString resolvePath(const engine::Session& s, const QString& path)
-{
-    QStringList parts = path.split('/');
-    if (parts.size() < 2) return path;
-    auto byName = [&](const auto& list) -> QString {
-        for (const auto& x : list)
-            if (QString::fromStdString(x.id) == parts[1]) return parts[1];
-        for (const auto& x : list)
-            if (QString::fromStdString(x.name) == parts[1]) return QString::fromStdString(x.id);
-        for (const auto& x : list)
-            if (QString::fromStdString(x.name).compare(parts[1], Qt::CaseInsensitive) == 0) return QString::fromStdString(x.id);
-        return parts[1];
-    };
-    if (parts[0] == "tracks")
-        parts[1] = byName(s.tracks);
-    else if (parts[0] == "groups")
-        parts[1] = byName(s.groups);
-    else if (parts[0] == "returns")
-        parts[1] = byName(s.returns);
-    if (parts.size() >= 4 && parts[2] == "sends") parts[3] = byName(s.returns);
-    return parts.join('/');
-}
+const char* kUsage =
+    "Usage: mixroom <command> [args] [--server URL] [--token TOKEN] [--session ID] [--json]\n"
+    "\n"
+    "Connecting\n"
+    "  login URL --token TOKEN       remember the server (ws://HOST:PORT or wss://...) and a token\n"
+    "  sessions                      list sessions (admin)\n"
+    "  create NAME [--rate HZ]       create a session (admin); you become its owner\n"
+    "  use SESSION                   make a session you have a token for the current one\n"
+    "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
+    "  members                       list the session's members\n"
+    "  revoke MEMBER                 revoke a member by name or id (owner)\n"
+    "\n"
+    "Building the mix (owner)\n"
+    "  upload FILE... [--name NAME] [--output GROUP] [--replace]\n"
+    "                                upload stems and add a track for each; resumes an interrupted upload;\n"
+    "                                --replace swaps the stem of the track with that name\n"
+    "  track remove TRACK | rename TRACK NAME | move TRACK POSITION (1 = first)\n"
+    "  output TRACK GROUP|master     route a track to a group or the master\n"
+    "  group add NAME | remove GROUP | rename GROUP NAME\n"
+    "  return add NAME --effect reverb|delay [PARAM=VALUE...] | remove RETURN | rename RETURN NAME\n"
+    "                                e.g. return add Plate --effect reverb decay=2.4 predelay=20\n"
+    "  send add STRIP RETURN [--level DB] [--pre] | remove STRIP RETURN\n"
+    "  band add STRIP [--type TYPE] [freq=HZ gain=DB q=Q] | remove STRIP N | move STRIP N POSITION\n"
+    "                                STRIP is a track, group or return name, or master\n"
+    "\n"
+    "Mixing\n"
+    "  tracks                        list tracks, groups and returns\n"
+    "  set PATH VALUE                set a parameter, e.g. set tracks/Vocals/fader -3.5\n"
+    "  get PATH                      print a parameter, or every parameter under it (get master, get tracks/bass)\n"
+    "  state                         print the whole session\n"
+    "  watch                         print edits, notes, versions and presence as they happen (Ctrl-C stops)\n"
+    "\n"
+    "Reviewing\n"
+    "  note add POSITION TEXT [--to POSITION] [--version NAME]   pin a note (1:23.5, 83.5 or 83500ms)\n"
+    "  note reply|edit ID TEXT, note resolve|reopen|delete ID    (ID: a unique prefix is enough)\n"
+    "  notes [--open|--resolved] [--version NAME] [--author MEMBER]\n"
+    "  version save NAME [--message TEXT], version diff A [B], version restore NAME, versions\n"
+    "  approve NAME, unapprove NAME, status [NAME], version show NAME\n"
+    "  policy ROLE...                the roles whose every member must approve (owner)\n"
+    "  pull NAME -o FILE [--format wav24|wav32f|flac24]   download a version's mix (the format follows\n"
+    "                                FILE's extension: .wav is wav24, .flac flac24; resumes, verifies SHA-256)\n"
+    "\n"
+    "Listening\n"
+    "  listen [--follow|--own] [--bitrate KBPS] [--frame 10|20] [--device N [--buffer MS] | --out FILE.opus|FILE.wav]\n"
+    "         [--duration SECONDS]   hear the live mix (--duration is wall-clock time)\n"
+    "  ab VERSION|live [--match]     switch a running `listen --own` between the live mix and a version\n"
+    "                                (--match: loudness-matched)\n"
+    "  devices                       list audio outputs (for listen --device N)\n"
+    "  play, pause, seek POSITION, loop FROM TO, unloop   drive the shared transport (editors); with --own,\n"
+    "                                your own listen --own transport\n"
+    "\n"
+    "Paths name tracks, groups, returns and sends by name or id (any case, or a unique prefix);\n"
+    "parameters are listed in docs/PARAMETERS.md. --json prints one JSON object per command:\n"
+    "{\"ok\":true,...} or {\"ok\":false,\"error\":{\"code\",\"message\"}}. Errors also go to stderr.\n"
+    "Exit codes: 0 done, 1 refused or failed, 2 usage, 3 cannot connect.\n"
+    "  -h, --help    this text        -V, --version   the client's version\n";
 
 // Text from the command line to the parameter's JSON type.
 std::optional<QJsonValue> parseValue(const QString& path, const QString& text, QString* error)
 {
     const engine::ParamSpec* spec = engine::findSpec(path.toStdString());
     if (!spec) {
-        *error = QString("%1: no such parameter (see mixroomd params)").arg(path);
+        *error = QString("%1: no such parameter (see docs/PARAMETERS.md)").arg(path);
         return std::nullopt;
     }
     switch (spec->type) {
@@ -111,13 +115,37 @@ std::optional<QJsonValue> parseValue(const QString& path, const QString& text, Q
         *error = QString("%1: \"%2\" is not true or false").arg(path, text);
         return std::nullopt;
     }
+    case engine::ParamType::Choice: {
+        QStringList choices;
+        for (const std::string& c : spec->choices)
+            choices << QString::fromStdString(c);
+        if (!choices.isEmpty() && !choices.contains(text)) {
+            *error = QString("%1: \"%2\" is not one of %3%4").arg(path, text, choices.join(", "), didYouMean(text, choices));
+            return std::nullopt;
+        }
+        return QJsonValue(text);
+    }
     default: return QJsonValue(text);
     }
 }
 
-int needArgs(const Options& o, int n, const char* usage)
+int needArgs(const Options& o, int n, const QString& synopsis)
 {
-    if (o.rest.size() != n) return fail("usage", QString("usage: mixroom %1").arg(usage), 2);
+    if (o.rest.size() != n) return usage(synopsis);
+    return 0;
+}
+
+// The server's address must be its WebSocket URL.
+int checkServerUrl(const QString& url)
+{
+    const QUrl u(url);
+    if (u.scheme() == "http" || u.scheme() == "https")
+        return fail("usage",
+                    QString("%1 is an HTTP address; use ws:// or wss:// (e.g. %2)")
+                        .arg(url, QString(url).replace(QRegularExpression("^http"), "ws")),
+                    2);
+    if (!u.isValid() || (u.scheme() != "ws" && u.scheme() != "wss") || u.host().isEmpty())
+        return fail("usage", QString("%1 is not a server address; use ws://HOST:PORT or wss://HOST:PORT").arg(url), 2);
     return 0;
 }
 
@@ -127,17 +155,25 @@ int runCli(const QStringList& argv)
 {
     Options o;
     QStringList args = argv;
+    if (args.size() == 1 && (args[0] == "--version" || args[0] == "-V")) {
+        std::printf("mixroom %s\n", MIXROOM_VERSION);
+        return 0;
+    }
+    g_json = args.contains("--json");
     QString rate, role, name, bitrate, frame, duration, device, buffer;
     bool match = false;
     bool listenOwn = false, listenFollow = false;
     // Options taking a value, and flags.
     const std::map<QString, QString*> values = {
-        {"--server", &o.server},   {"--token", &o.token}, {"--session", &o.session}, {"--rate", &rate},         {"--role", &role},
-        {"--name", &name},         {"--to", &o.to},       {"--version", &o.version}, {"--message", &o.message}, {"--author", &o.author},
-        {"-o", &o.outFile},        {"--out", &o.outFile}, {"--format", &o.format},   {"--bitrate", &bitrate},   {"--frame", &frame},
-        {"--duration", &duration}, {"--device", &device}, {"--buffer", &buffer}};
-    const std::map<QString, bool*> flags = {{"--json", &o.json},   {"--open", &o.open},         {"--resolved", &o.resolved},
-                                            {"--own", &listenOwn}, {"--follow", &listenFollow}, {"--match", &match}};
+        {"--server", &o.server},   {"--token", &o.token},     {"--session", &o.session}, {"--rate", &rate},
+        {"--role", &role},         {"--name", &name},         {"--to", &o.to},           {"--version", &o.version},
+        {"--message", &o.message}, {"--author", &o.author},   {"-o", &o.outFile},        {"--out", &o.outFile},
+        {"--format", &o.format},   {"--bitrate", &bitrate},   {"--frame", &frame},       {"--duration", &duration},
+        {"--device", &device},     {"--buffer", &buffer},     {"--output", &o.output},   {"--effect", &o.effect},
+        {"--type", &o.bandType},   {"--level", &o.level},     {"--id", &o.id}};
+    const std::map<QString, bool*> flags = {{"--json", &o.json},         {"--open", &o.open},   {"--resolved", &o.resolved},
+                                            {"--own", &listenOwn},       {"--match", &match},   {"--follow", &listenFollow},
+                                            {"--replace", &o.replace},   {"--pre", &o.pre}};
     for (int i = 0; i < args.size(); ++i) {
         const QString a = args[i];
         if (a == "-h" || a == "--help") {
@@ -150,21 +186,24 @@ int runCli(const QStringList& argv)
         } else if (auto f = flags.find(a); f != flags.end()) {
             *f->second = true;
         } else if (a.startsWith("--")) {
-            return fail("usage", QString("unknown option %1 (try --help)").arg(a), 2);
+            return fail("usage", QString("unknown option %1 (mixroom --help lists them)").arg(a), 2);
         } else {
             o.rest.append(a);
         }
     }
     if (o.rest.isEmpty()) {
+        if (g_json) return fail("usage", "no command (mixroom --help lists them)", 2);
         std::fprintf(stderr, "%s", kUsage);
         return 2;
     }
     const QString cmd = o.rest.takeFirst();
-    static const QStringList known = {"login",    "sessions", "create",    "use",    "invite",  "members", "revoke", "upload",
-                                      "tracks",   "set",      "get",       "state",  "watch",   "note",    "notes",  "version",
-                                      "versions", "approve",  "unapprove", "status", "pull",    "policy",  "listen", "play",
-                                      "pause",    "seek",     "loop",      "unloop", "devices", "ab"};
-    if (!known.contains(cmd)) return fail("usage", QString("unknown command \"%1\" (try mixroom --help)").arg(cmd), 2);
+    static const QStringList known = {"login",   "sessions", "create", "use",     "invite",  "members",  "revoke",    "upload",
+                                      "tracks",  "set",      "get",    "state",   "watch",   "note",     "notes",     "version",
+                                      "versions", "approve", "unapprove", "status", "pull",  "policy",   "listen",    "play",
+                                      "pause",   "seek",     "loop",   "unloop",  "devices", "ab",       "track",     "group",
+                                      "return",  "send",     "band",   "output"};
+    if (!known.contains(cmd))
+        return fail("usage", QString("unknown command \"%1\"%2 (mixroom --help lists them)").arg(cmd, didYouMean(cmd, known)), 2);
     if (cmd == "devices") return runDevicesCommand(o);
     ClientConfig config;
     QString error;
@@ -174,7 +213,8 @@ int runCli(const QStringList& argv)
 
     if (cmd == "login") {
         if (int rc = needArgs(o, 1, "login URL --token TOKEN")) return rc;
-        if (o.token.isEmpty()) return fail("usage", "login needs --token TOKEN", 2);
+        if (o.token.isEmpty()) return usage("login URL --token TOKEN");
+        if (int rc = checkServerUrl(o.rest[0])) return rc;
         Session s(o.rest[0], o.token, clientId);
         if (int rc = s.connect()) return rc;
         const QJsonObject w = s.conn().welcome();
@@ -198,6 +238,7 @@ int runCli(const QStringList& argv)
     }
     if (server.isEmpty())
         return fail("not_logged_in", "no server known: run mixroom login URL --token TOKEN (or pass --server and --token)", 2);
+    if (int rc = checkServerUrl(server)) return rc;
 
     const bool adminCommand = cmd == "sessions" || cmd == "create";
     if (adminCommand) {
@@ -259,7 +300,7 @@ int runCli(const QStringList& argv)
     const engine::Session& state = s.conn().mirror().state();
 
     if (cmd == "invite") {
-        if (role.isEmpty()) return fail("usage", "usage: mixroom invite --role artist|mix|mastering|client [--name NAME]", 2);
+        if (role.isEmpty()) return usage("invite --role artist|mix|mastering|client [--name NAME]");
         QJsonObject f{{"role", role}};
         if (!name.isEmpty()) f.insert("name", name);
         const QJsonObject r = s.call(Kind::Invite, f);
@@ -287,19 +328,57 @@ int runCli(const QStringList& argv)
     }
     if (cmd == "revoke") {
         if (int rc = needArgs(o, 1, "revoke MEMBER")) return rc;
-        const QJsonObject r = s.call(Kind::Revoke, {{"member", o.rest[0]}});
+        const QJsonObject list = s.call(Kind::ListMembers, {});
+        if (isError(list)) return failWith(list);
+        QList<Named> members;
+        for (const QJsonValue& v : list.value("members").toArray())
+            if (!v.toObject().value("revoked").toBool())
+                members.append({v.toObject().value("id").toString(), v.toObject().value("name").toString()});
+        auto member = findNamed(members, o.rest[0], "member", &error);
+        if (!member) return fail(codes::NotFound, error + " (mixroom members lists them)");
+        const QJsonObject r = s.call(Kind::Revoke, {{"member", *member}});
         if (isError(r)) return failWith(r);
-        out(o, r, QString("Revoked %1").arg(o.rest[0]));
+        out(o, r, QString("Revoked %1").arg(*member));
         return 0;
     }
     if (cmd == "upload") {
-        if (o.rest.isEmpty()) return fail("usage", "usage: mixroom upload FILE... [--name NAME]", 2);
+        if (o.rest.isEmpty()) return usage("upload FILE... [--name NAME] [--output GROUP] [--replace]");
         if (!name.isEmpty() && o.rest.size() > 1) return fail("usage", "--name applies to one file at a time", 2);
-        const bool tty = isatty(fileno(stderr));
-        QJsonArray added;
+        QString output = "master";
+        if (!o.output.isEmpty() && o.output.compare("master", Qt::CaseInsensitive) != 0) {
+            auto group = findNamed(groupsOf(state), o.output, "group", &error);
+            if (!group) return fail(codes::NotFound, error + " (add one with: mixroom group add NAME)");
+            output = *group;
+        }
+        // Every file is checked before the first byte goes: a name clash asks for a decision.
+        QStringList displays, replacing;
         for (const QString& file : o.rest) {
             const QFileInfo fi(file);
             if (!fi.isFile()) return fail("unreadable", QString("%1 is not a readable file").arg(file));
+            const QString display = (name.isEmpty() ? fi.completeBaseName() : name).left(64);
+            QString existing;
+            for (const auto& t : state.tracks)
+                if (QString::fromStdString(t.name).compare(display, Qt::CaseInsensitive) == 0) existing = QString::fromStdString(t.id);
+            if (!existing.isEmpty() && !o.replace)
+                return fail(codes::Conflict, QString("there is already a track named \"%1\" (%2); upload with --name NEW-NAME for a new "
+                                                     "track, or --replace to give %2 this file as its stem")
+                                                 .arg(display, existing));
+            if (existing.isEmpty() && o.replace)
+                return fail(codes::NotFound, QString("--replace: no track named \"%1\" to replace%2")
+                                                 .arg(display, didYouMean(display, [&] {
+                                                          QStringList names;
+                                                          for (const auto& t : state.tracks)
+                                                              names << QString::fromStdString(t.name);
+                                                          return names;
+                                                      }())));
+            displays << display;
+            replacing << existing;
+        }
+        const bool tty = isatty(fileno(stderr));
+        QJsonArray added;
+        for (int i = 0; i < o.rest.size(); ++i) {
+            const QString& file = o.rest[i];
+            const QFileInfo fi(file);
             const QString key = QString("%1|%2|%3").arg(fi.absoluteFilePath()).arg(fi.size()).arg(fi.lastModified().toMSecsSinceEpoch());
             Uploader up(QUrl(server), token);
             up.onStarted([&](const QString& id) { // saved before the first byte: a killed client resumes
@@ -307,7 +386,8 @@ int runCli(const QStringList& argv)
                 QString saveError;
                 if (!config.save(&saveError)) std::fprintf(stderr, "mixroom: cannot remember the upload: %s\n", qPrintable(saveError));
             });
-            auto res = up.upload(file, config.uploadFor(key), [&](qint64 sent, qint64 total) {
+            const QString resumeId = config.uploadFor(key);
+            auto res = up.upload(file, resumeId, [&](qint64 sent, qint64 total) {
                 if (!tty || o.json) return;
                 const int width = 30, filled = total ? int(width * sent / total) : width;
                 std::fprintf(stderr, "\r%-24s [%s%s] %3d%% %6.1f MB", qPrintable(fi.fileName().left(24)),
@@ -320,29 +400,38 @@ int runCli(const QStringList& argv)
             config.save(&error);
             if (!res.ok)
                 return fail(res.code, res.message + (res.uploadId.isEmpty() ? QString() : " (run the same command again to resume)"));
-            // A track id from the name: lower-case letters, digits and dashes, unique in the session.
-            const QString display = (name.isEmpty() ? fi.completeBaseName() : name).left(64);
-            QString base = display.toLower();
-            base.replace(QRegularExpression("[^a-z0-9_-]+"), "-");
-            base = base.left(28).remove(QRegularExpression("^-+|-+$"));
-            if (base.isEmpty()) base = "track";
-            QString id = base;
-            for (int n = 2; state.track(id.toStdString()) || state.group(id.toStdString()) || state.aux(id.toStdString()) || id == "master";
-                 ++n)
-                id = QString("%1-%2").arg(base).arg(n);
+            const QString display = displays[i];
             const QJsonObject stem = res.stem;
-            const QJsonObject r = s.call(Kind::AddTrack, {{"id", id}, {"name", display}, {"stem", stem.value("hash")}});
+            QString id = replacing[i];
+            QJsonObject r;
+            if (id.isEmpty()) {
+                id = newStripId(state, display);
+                QJsonObject f{{"id", id}, {"name", display}, {"stem", stem.value("hash")}};
+                if (output != "master") f.insert("output", output);
+                r = s.call(Kind::AddTrack, f);
+            } else {
+                r = s.call(Kind::Set, {{"path", QString("tracks/%1/stem").arg(id)}, {"value", stem.value("hash")}});
+            }
             if (isError(r)) return failWith(r);
+            const int rate = stem.value("sampleRate").toInt(), sourceRate = stem.value("sourceRate").toInt(rate);
+            const QString rateText = sourceRate == rate ? QString("%1 kHz").arg(rate / 1000.0)
+                                                        : QString("%1 kHz, resampled to %2 kHz").arg(sourceRate / 1000.0).arg(rate / 1000.0);
             added.append(QJsonObject{{"track", id},
                                      {"name", display},
+                                     {"replaced", !replacing[i].isEmpty()},
+                                     {"output", output},
                                      {"stem", stem},
                                      {"seq", r.value("seq")},
                                      {"resumedAt", static_cast<double>(res.resumedAt)}});
             if (!o.json)
-                std::printf("Added track %s (\"%s\"): %s, %d ch, %.1f s at %d Hz, stem %s\n", qPrintable(id), qPrintable(display),
-                            qPrintable(stem.value("sourceFormat").toString()), stem.value("channels").toInt(),
-                            stem.value("frames").toDouble() / stem.value("sampleRate").toDouble(), stem.value("sampleRate").toInt(),
+                std::printf("%s track %s (\"%s\"): %s, %d ch, %.1f s, %s%s%s, stem %s\n", replacing[i].isEmpty() ? "Added" : "Replaced the stem of",
+                            qPrintable(id), qPrintable(display), qPrintable(stem.value("sourceFormat").toString()),
+                            stem.value("channels").toInt(), stem.value("frames").toDouble() / std::max(1, rate), qPrintable(rateText),
+                            output != "master" && replacing[i].isEmpty() ? ", into " : "",
+                            output != "master" && replacing[i].isEmpty() ? qPrintable(output) : "",
                             qPrintable(stem.value("hash").toString().left(12)));
+            if (res.resumedAt > 0 && !o.json)
+                std::printf("  (resumed at %.1f MB of an earlier upload)\n", res.resumedAt / 1e6);
         }
         if (o.json) out(o, QJsonObject{{"added", added}}, {});
         return 0;
@@ -380,10 +469,21 @@ int runCli(const QStringList& argv)
     }
     if (cmd == "get") {
         if (int rc = needArgs(o, 1, "get PATH")) return rc;
-        const QString path = resolvePath(state, o.rest[0]);
-        const QJsonValue v = protocol::valueAt(state, path);
-        if (v.isNull()) return fail(codes::UnknownPath, QString("%1: no such parameter").arg(path));
-        out(o, QJsonObject{{"path", path}, {"value", v}, {"seq", s.conn().mirror().seq()}}, valueText(v));
+        auto path = resolveParamPath(state, o.rest[0], true, &error);
+        if (!path) return fail(codes::UnknownPath, error);
+        const auto fields = fieldsUnder(state, *path);
+        if (fields.size() == 1 && fields[0].first == *path) {
+            const QJsonValue v = fields[0].second;
+            out(o, QJsonObject{{"path", *path}, {"value", v}, {"seq", s.conn().mirror().seq()}}, valueText(v));
+            return 0;
+        }
+        QJsonObject values;
+        QStringList lines;
+        for (const auto& [p, v] : fields) {
+            values.insert(p, v);
+            lines << QString("%1 = %2").arg(p, valueText(v));
+        }
+        out(o, QJsonObject{{"path", *path}, {"values", values}, {"seq", s.conn().mirror().seq()}}, lines.join('\n'));
         return 0;
     }
     if (cmd == "state") {
@@ -402,17 +502,18 @@ int runCli(const QStringList& argv)
     }
     if (cmd == "set") {
         if (int rc = needArgs(o, 2, "set PATH VALUE")) return rc;
-        const QString path = resolvePath(state, o.rest[0]);
-        auto value = parseValue(path, o.rest[1], &error);
+        auto path = resolveParamPath(state, o.rest[0], false, &error);
+        if (!path) return fail(codes::UnknownPath, error);
+        auto value = parseValue(*path, o.rest[1], &error);
         if (!value) return fail(codes::BadMessage, error);
-        const QJsonObject r = s.call(Kind::Set, {{"path", path}, {"value", *value}});
+        const QJsonObject r = s.call(Kind::Set, {{"path", *path}, {"value", *value}});
         if (isError(r)) {
             QString msg = r.value("message").toString();
             if (r.contains("value")) msg += QString(" (current value: %1)").arg(valueText(r.value("value")));
             return fail(r.value("code").toString(), msg);
         }
-        out(o, QJsonObject{{"path", path}, {"value", *value}, {"seq", r.value("seq")}},
-            QString("%1 = %2 (seq %3)").arg(path, valueText(*value)).arg(r.value("seq").toInteger()));
+        out(o, QJsonObject{{"path", *path}, {"value", *value}, {"seq", r.value("seq")}},
+            QString("%1 = %2 (seq %3)").arg(*path, valueText(*value)).arg(r.value("seq").toInteger()));
         return 0;
     }
     if (cmd == "watch") {
@@ -447,6 +548,7 @@ int runCli(const QStringList& argv)
         SignalQuit quit; // Ctrl-C: leave the event loop, never from inside the signal handler
         return QCoreApplication::exec();
     }
+    if (const int rc = runStructureCommand(cmd, o, s); rc >= 0) return rc;
     if (const int rc = runReviewCommand(cmd, o, server, token, s); rc >= 0) return rc;
     const QStringList extra{
         listenOwn ? "own" : "follow", "bitrate", bitrate, "frame", frame, "duration", duration, "device", device, "buffer", buffer,

@@ -72,7 +72,7 @@ QString versionLine(const QJsonObject& v)
 
 int pull(const Options& o, const QString& server, const QString& token, const QString& sessionId, const QString& version)
 {
-    if (o.outFile.isEmpty()) return fail("usage", "usage: mixroom pull NAME -o FILE [--format wav24|wav32f|flac24]", 2);
+    if (o.outFile.isEmpty()) return usage("pull NAME -o FILE [--format wav24|wav32f|flac24]");
     const QString format = o.format.isEmpty() ? QString("wav24") : o.format;
     const bool tty = isatty(fileno(stderr)) && !o.json;
     MixPull job({server, token, sessionId, version, format, o.outFile});
@@ -125,7 +125,7 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
     if (cmd == "note") {
         const QString sub = a.value(0);
         if (sub == "add") {
-            if (a.size() != 3) return fail("usage", "usage: mixroom note add POSITION TEXT [--to POSITION] [--version NAME]", 2);
+            if (a.size() != 3) return usage("note add POSITION TEXT [--to POSITION] [--version NAME]");
             const double at = parsePosition(a[1]);
             if (at < 0) return fail("usage", QString("\"%1\" is not a position (use 1:23.5, 83.5 or 83500ms)").arg(a[1]), 2);
             QJsonObject f{{"at", at}, {"text", a[2]}};
@@ -146,7 +146,7 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
                           [](const QJsonObject& r) { return noteLine(r.value("note").toObject()); });
         if (sub == "delete" && a.size() == 2)
             return answer(Kind::DeleteNote, {{"id", a[1]}}, [&](const QJsonObject&) { return "Deleted " + a[1]; });
-        return fail("usage", "usage: mixroom note add|reply|edit|resolve|reopen|delete ...", 2);
+        return usage("note add|reply|edit|resolve|reopen|delete ...");
     }
     if (cmd == "notes") {
         QJsonObject f;
@@ -195,11 +195,11 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
                 return QString("Restored %1 as the live mix (seq %2)").arg(a[1]).arg(r.value("seq").toInteger());
             });
         if (sub != "show")
-            return fail("usage", "usage: mixroom version save NAME [--message TEXT] | show NAME | diff A [B] | restore NAME", 2);
+            return usage("version save NAME [--message TEXT] | show NAME | diff A [B] | restore NAME");
     }
     if (cmd == "policy") {
         if (a.isEmpty())
-            return fail("usage", "usage: mixroom policy ROLE... (the roles whose every member must approve, e.g. artist client)", 2);
+            return usage("policy ROLE... (the roles whose every member must approve, e.g. artist client)");
         return answer(Kind::SetPolicy, {{"roles", QJsonArray::fromStringList(a)}},
                       [&](const QJsonObject&) { return "Approval now needs every member with the role " + a.join(" or "); });
     }
@@ -222,7 +222,7 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
         return 0;
     }
     if (cmd == "approve" || cmd == "unapprove") {
-        if (a.size() != 1) return fail("usage", QString("usage: mixroom %1 NAME").arg(cmd), 2);
+        if (a.size() != 1) return usage(cmd + " NAME");
         return answer(Kind::Approve, {{"version", a[0]}, {"approved", cmd == "approve"}}, [&](const QJsonObject& r) {
             QStringList waiting;
             for (const QJsonValue& w : r.value("waiting").toArray())
@@ -233,7 +233,7 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
         });
     }
     if (cmd == "pull") {
-        if (a.size() != 1) return fail("usage", "usage: mixroom pull NAME -o FILE [--format wav24|wav32f|flac24]", 2);
+        if (a.size() != 1) return usage("pull NAME -o FILE [--format wav24|wav32f|flac24]");
         return pull(o, server, token, s.conn().welcome().value("session").toObject().value("id").toString(), a[0]);
     }
     return -1;

@@ -24,20 +24,40 @@ struct Options {
     // Options of the review commands.
     QString to, version, message, author, outFile, format;
     bool open = false, resolved = false;
+    // Options of the structure commands and upload.
+    QString output, effect, bandType, level, id;
+    bool replace = false, pre = false;
 };
+
+// --json: every command prints one envelope on stdout, {"ok":true,...} or
+// {"ok":false,"error":{"code","message"}}; errors also go to stderr as text.
+inline bool g_json = false;
 
 inline void out(const Options& o, const QJsonObject& json, const QString& text)
 {
-    if (o.json)
-        std::printf("%s\n", QJsonDocument(json).toJson(QJsonDocument::Compact).constData());
-    else
+    if (o.json) {
+        QJsonObject envelope = json;
+        envelope.insert("ok", true);
+        std::printf("%s\n", QJsonDocument(envelope).toJson(QJsonDocument::Compact).constData());
+    } else {
         std::printf("%s\n", qPrintable(text));
+    }
 }
 
 inline int fail(const QString& code, const QString& message, int exitCode = 1)
 {
     std::fprintf(stderr, "mixroom: %s: %s\n", qPrintable(code), qPrintable(message));
+    if (g_json) {
+        const QJsonObject envelope{{"ok", false}, {"error", QJsonObject{{"code", code}, {"message", message}}}};
+        std::printf("%s\n", QJsonDocument(envelope).toJson(QJsonDocument::Compact).constData());
+    }
     return exitCode;
+}
+
+// A command used the wrong way: "mixroom: usage: mixroom set PATH VALUE", exit 2.
+inline int usage(const QString& synopsis)
+{
+    return fail("usage", "mixroom " + synopsis + "   (mixroom --help lists every command)", 2);
 }
 
 // A connected session for one command.
@@ -140,5 +160,10 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
 // "own"/"follow" and "bitrate"/"frame"/"duration" followed by their values.
 int runListenCommand(const QString& cmd, const Options& o, Session& s, const QStringList& extra);
 int runDevicesCommand(const Options& o);
+// track, group, return, send, band and output; returns -1 when `cmd` is not one of them.
+int runStructureCommand(const QString& cmd, const Options& o, Session& s);
+// A new strip id from a display name: lower-case letters, digits and dashes, unique in the session.
+QString newStripId(const engine::Session& state, const QString& display);
+
 
 } // namespace mixroom::client::cli

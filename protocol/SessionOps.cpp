@@ -169,6 +169,49 @@ std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject&
         s.tracks.insert(s.tracks.begin() + index, t);
         return std::nullopt;
     }
+    if (op == "remove_group" || op == "remove_return") {
+        const std::string id = args.value("id").toString().toStdString();
+        Session next = s;
+        if (op == "remove_group") {
+            auto it = std::find_if(next.groups.begin(), next.groups.end(), [&](const engine::Group& g) { return g.id == id; });
+            if (it == next.groups.end()) return fail(codes::NotFound, QString("no group \"%1\"").arg(args.value("id").toString().left(40)));
+            next.groups.erase(it);
+            for (auto& t : next.tracks)
+                if (t.output == id) t.output = "master";
+        } else {
+            auto it = std::find_if(next.returns.begin(), next.returns.end(), [&](const engine::Return& r) { return r.id == id; });
+            if (it == next.returns.end())
+                return fail(codes::NotFound, QString("no aux return \"%1\"").arg(args.value("id").toString().left(40)));
+            next.returns.erase(it);
+            auto drop = [&](engine::Strip& st) {
+                st.sends.erase(std::remove_if(st.sends.begin(), st.sends.end(), [&](const engine::Send& x) { return x.to == id; }),
+                               st.sends.end());
+            };
+            for (auto& t : next.tracks)
+                drop(t);
+            for (auto& g : next.groups)
+                drop(g);
+            for (auto& r : next.returns)
+                drop(r);
+        }
+        s = std::move(next);
+        return std::nullopt;
+    }
+    if (op == "move_band") {
+        const QString strip = args.value("strip").toString();
+        std::vector<engine::EqBand>* eq = strip == "master" ? &s.master.eq : nullptr;
+        if (!eq)
+            if (engine::Strip* st = stripAt(s, strip)) eq = &st->eq;
+        if (!eq) return fail(codes::NotFound, QString("no strip \"%1\"").arg(strip.left(80)));
+        const int band = args.value("band").toInt(), to = args.value("to").toInt();
+        const int n = static_cast<int>(eq->size());
+        if (band < 1 || band > n) return fail(codes::NotFound, QString("%1 has no EQ band %2").arg(strip).arg(band));
+        if (to < 1 || to > n) return fail(codes::OutOfRange, QString("%1: position %2 is outside 1-%3").arg(strip).arg(to).arg(n));
+        const engine::EqBand moved = (*eq)[band - 1];
+        eq->erase(eq->begin() + (band - 1));
+        eq->insert(eq->begin() + (to - 1), moved);
+        return std::nullopt;
+    }
     if (op == "add_band" || op == "remove_band") {
         const QString strip = args.value("strip").toString();
         std::vector<engine::EqBand>* eq = strip == "master" ? &s.master.eq : nullptr;

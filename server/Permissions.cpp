@@ -121,7 +121,10 @@ std::optional<Action> actionForKind(protocol::Kind kind)
     case K::AddBand:
     case K::RemoveBand:
     case K::AddSend:
-    case K::RemoveSend: return Action::EditStructure;
+    case K::RemoveSend:
+    case K::RemoveGroup:
+    case K::RemoveReturn:
+    case K::MoveBand: return Action::EditStructure;
     case K::RestoreVersion: return Action::SaveVersion;
     default: return std::nullopt; // Set is decided per path; admin requests are not member actions
     }

@@ -86,7 +86,7 @@ class TestCli : public QObject {
         QTest::newRow("out of range") << QStringList{"set", "master/limiter/ceiling", "3"} << 1
                                       << "out_of_range: master/limiter/ceiling: 3 is above the maximum 0";
         QTest::newRow("not a number") << QStringList{"set", "tracks/bass/fader", "loud"} << 1 << "\"loud\" is not a number";
-        QTest::newRow("unknown path") << QStringList{"set", "tracks/bass/volume", "1"} << 1 << "no such parameter";
+        QTest::newRow("unknown path") << QStringList{"set", "tracks/bass/volume", "1"} << 1 << "tracks/bass has no \"volume\"";
         QTest::newRow("client role") << QStringList{"set", "tracks/bass/fader", "0", "--token", "CLIENT"} << 1
                                      << "forbidden: the client role may not";
         QTest::newRow("bad token") << QStringList{"state", "--token", "mxr_bad"} << 1 << "bad_token";
