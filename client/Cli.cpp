@@ -295,6 +295,7 @@ int runCli(const QStringList& argv)
     const QString token = !o.token.isEmpty() ? o.token : config.sessionToken(sessionId);
     if (token.isEmpty()) return fail("not_logged_in", "no session token: mixroom login URL --token TOKEN, or mixroom use SESSION", 2);
     Session s(server, token, clientId);
+    s.conn().setQuiet(cmd != "watch" && cmd != "listen"); // a one-off command is not "present"
     if (int rc = s.connect()) return rc;
     if (s.conn().isAdmin()) return fail("forbidden", QString("%1 needs a member token of a session, not the admin token").arg(cmd));
     const engine::Session& state = s.conn().mirror().state();
@@ -518,31 +519,85 @@ int runCli(const QStringList& argv)
     }
     if (cmd == "watch") {
         const QJsonObject w = s.conn().welcome();
-        out(o, QJsonObject{{"type", "watching"}, {"session", w.value("session")}, {"seq", s.conn().mirror().seq()}},
-            QString("Watching \"%1\" from sequence %2 (Ctrl-C stops)")
-                .arg(w.value("session").toObject().value("name").toString())
-                .arg(s.conn().mirror().seq()));
-        std::fflush(stdout);
+        // Names for member ids: the member list now, then whatever presence brings.
+        QHash<QString, QString> names;
+        const QJsonObject list = s.call(Kind::ListMembers, {});
+        for (const QJsonValue& v : list.value("members").toArray())
+            names.insert(v.toObject().value("id").toString(),
+                         QString("%1 (%2)").arg(v.toObject().value("name").toString(), v.toObject().value("role").toString()));
+        auto who = [&](const QString& id) { return names.value(id, id); };
+        auto line = [&](const QJsonObject& json, const QString& text) {
+            out(o, json, QDateTime::currentDateTime().toString("HH:mm:ss ") + text);
+            std::fflush(stdout);
+        };
+        QSet<QString> present;
+        for (const QJsonValue& v : w.value("presence").toArray())
+            present.insert(v.toObject().value("id").toString());
+        line(QJsonObject{{"type", "watching"}, {"session", w.value("session")}, {"seq", s.conn().mirror().seq()}},
+             QString("Watching \"%1\" from sequence %2 (Ctrl-C stops)")
+                 .arg(w.value("session").toObject().value("name").toString())
+                 .arg(s.conn().mirror().seq()));
         QObject::connect(&s.conn(), &Connection::edit, [&](const QJsonObject& e) {
             const QJsonObject a = e.value("args").toObject();
-            QString text = QString("#%1 %2 %3").arg(e.value("seq").toInteger()).arg(e.value("member").toString(), e.value("op").toString());
+            QString text = QString("#%1 %2: %3").arg(e.value("seq").toInteger()).arg(who(e.value("member").toString()), e.value("op").toString());
             if (e.value("op").toString() == "set")
                 text += QString(" %1 = %2").arg(a.value("path").toString(), valueText(a.value("value")));
+            else if (e.value("op").toString() == "restore")
+                text += " (the whole mix)";
             else
                 text += " " + QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact));
-            out(o, e, text);
-            std::fflush(stdout);
+            line(e, text);
         });
         QObject::connect(&s.conn(), &Connection::presence, [&](const QJsonObject& p) {
-            QStringList who;
+            QSet<QString> now;
             for (const QJsonValue& v : p.value("members").toArray()) {
                 const QJsonObject m = v.toObject();
-                who << QString("%1 (%2)%3")
-                           .arg(m.value("name").toString(), m.value("role").toString(),
-                                m.value("touching").toString().isEmpty() ? "" : " touching " + m.value("touching").toString());
+                const QString id = m.value("id").toString();
+                names.insert(id, QString("%1 (%2)").arg(m.value("name").toString(), m.value("role").toString()));
+                now.insert(id);
+                if (!present.contains(id)) line(QJsonObject{{"type", "joined"}, {"member", m}}, who(id) + " joined");
             }
-            out(o, p, "present: " + who.join(", "));
-            std::fflush(stdout);
+            for (const QString& id : std::as_const(present))
+                if (!now.contains(id)) line(QJsonObject{{"type", "left"}, {"member", id}}, who(id) + " left");
+            present = now;
+        });
+        QObject::connect(&s.conn(), &Connection::reply, [&](qint64, const QJsonObject& m) {
+            const QString type = m.value("type").toString();
+            if (type == "note") {
+                const QJsonObject n = m.value("note").toObject();
+                const qint64 at = static_cast<qint64>(n.value("at").toDouble());
+                line(m, QString("note %1 by %2 at %3:%4: %5")
+                            .arg(m.value("event").toString(), n.value("authorName").toString())
+                            .arg(at / 60000)
+                            .arg((at / 1000) % 60, 2, 10, QChar('0'))
+                            .arg(n.value("text").toString()));
+            } else if (type == "version") {
+                const QJsonObject v = m.value("version").toObject();
+                const QString event = m.value("event").toString();
+                line(m, event == "saved" ? QString("version %1 saved by %2").arg(v.value("name").toString(), v.value("authorName").toString())
+                        : event == "rendered" ? QString("version %1 rendered").arg(v.value("name").toString())
+                                              : QString("version %1 is now %2").arg(v.value("name").toString(), v.value("status").toString()));
+            } else if (type == "approval") {
+                QStringList waiting;
+                for (const QJsonValue& x : m.value("waiting").toArray())
+                    waiting << x.toString();
+                const QJsonObject member = m.value("member").toObject();
+                line(m, QString("%1 (%2) %3 %4: %5%6")
+                            .arg(member.value("name").toString(), member.value("role").toString(),
+                                 m.value("approved").toBool() ? "approved" : "took back the approval of", m.value("version").toString(),
+                                 m.value("status").toString(), waiting.isEmpty() ? QString() : ", waiting for " + waiting.join(", ")));
+            }
+        });
+        QObject::connect(&s.conn(), &Connection::stateChanged, [&](Connection::State st) {
+            if (st == Connection::State::Reconnecting)
+                line(QJsonObject{{"type", "disconnected"}}, "connection lost; reconnecting ...");
+            else if (st == Connection::State::Connected)
+                line(QJsonObject{{"type", "reconnected"}, {"seq", s.conn().mirror().seq()}},
+                     QString("reconnected; caught up to sequence %1").arg(s.conn().mirror().seq()));
+        });
+        QObject::connect(&s.conn(), &Connection::failed, [&](const QString& code, const QString& message) {
+            fail(code, message);
+            QCoreApplication::exit(1);
         });
         s.conn().setAutoReconnect(true);
         SignalQuit quit; // Ctrl-C: leave the event loop, never from inside the signal handler

@@ -2,6 +2,7 @@
 // The review commands of the mixroom CLI: notes, versions, approvals and the mastering pull.
 #include "client/CliSupport.h"
 #include "client/MixPull.h"
+#include "client/NameResolver.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -73,7 +74,16 @@ QString versionLine(const QJsonObject& v)
 int pull(const Options& o, const QString& server, const QString& token, const QString& sessionId, const QString& version)
 {
     if (o.outFile.isEmpty()) return usage("pull NAME -o FILE [--format wav24|wav32f|flac24]");
-    const QString format = o.format.isEmpty() ? QString("wav24") : o.format;
+    // The format follows the file's extension; --format must agree with it.
+    const QString ext = QFileInfo(o.outFile).suffix().toLower();
+    const QStringList formats{"wav24", "wav32f", "flac24"};
+    if (!o.format.isEmpty() && !formats.contains(o.format))
+        return fail("usage", QString("--format %1 is not one of %2%3").arg(o.format, formats.join(", "), didYouMean(o.format, formats)), 2);
+    if (ext != "wav" && ext != "flac")
+        return fail("usage", QString("%1: name the file .wav (wav24 or wav32f) or .flac (flac24)").arg(o.outFile), 2);
+    const QString format = !o.format.isEmpty() ? o.format : ext == "flac" ? QString("flac24") : QString("wav24");
+    if (format.startsWith("flac") != (ext == "flac"))
+        return fail("usage", QString("--format %1 does not match %2; name the file .%3").arg(format, o.outFile, format.startsWith("flac") ? "flac" : "wav"), 2);
     const bool tty = isatty(fileno(stderr)) && !o.json;
     MixPull job({server, token, sessionId, version, format, o.outFile});
     QEventLoop loop;
@@ -102,6 +112,44 @@ int pull(const Options& o, const QString& server, const QString& token, const QS
     job.start();
     loop.exec();
     return rc;
+}
+
+// A note id from a unique prefix (of a note or a reply), as `notes` prints them.
+std::optional<QString> findNote(Session& s, const QString& text, QString* error)
+{
+    const QJsonObject r = s.call(Kind::ListNotes, {});
+    if (isError(r)) {
+        *error = r.value("message").toString();
+        return std::nullopt;
+    }
+    QStringList ids;
+    for (const QJsonValue& v : r.value("notes").toArray()) {
+        ids << v.toObject().value("id").toString();
+        for (const QJsonValue& reply : v.toObject().value("replies").toArray())
+            ids << reply.toObject().value("id").toString();
+    }
+    if (ids.contains(text)) return text;
+    QStringList matches;
+    for (const QString& id : ids)
+        if (id.startsWith(text, Qt::CaseInsensitive) || id.mid(2).startsWith(text, Qt::CaseInsensitive)) matches << id;
+    if (matches.size() == 1) return matches[0];
+    *error = matches.isEmpty() ? QString("no note \"%1\" (mixroom notes lists them)").arg(text)
+                               : QString("\"%1\" could be note %2; type more of the id").arg(text, matches.mid(0, 5).join(" or "));
+    return std::nullopt;
+}
+
+// A member id from a name, id or unique prefix.
+std::optional<QString> findMember(Session& s, const QString& text, QString* error)
+{
+    const QJsonObject r = s.call(Kind::ListMembers, {});
+    if (isError(r)) {
+        *error = r.value("message").toString();
+        return std::nullopt;
+    }
+    QList<Named> members;
+    for (const QJsonValue& v : r.value("members").toArray())
+        members.append({v.toObject().value("id").toString(), v.toObject().value("name").toString()});
+    return findNamed(members, text, "member", error);
 }
 
 Options showOne(const Options& o, const QString& name)
@@ -137,15 +185,21 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
             if (!o.version.isEmpty()) f.insert("version", o.version);
             return answer(Kind::AddNote, f, [](const QJsonObject& r) { return "Added " + noteLine(r.value("note").toObject()); });
         }
+        QString error;
+        std::optional<QString> id;
+        if (((sub == "reply" || sub == "edit") && a.size() == 3) || ((sub == "resolve" || sub == "reopen" || sub == "delete") && a.size() == 2)) {
+            id = findNote(s, a[1], &error);
+            if (!id) return fail(protocol::codes::NotFound, error);
+        }
         if ((sub == "reply" || sub == "edit") && a.size() == 3)
             return answer(sub == "reply" ? Kind::AddNote : Kind::EditNote,
-                          sub == "reply" ? QJsonObject{{"parent", a[1]}, {"text", a[2]}} : QJsonObject{{"id", a[1]}, {"text", a[2]}},
+                          sub == "reply" ? QJsonObject{{"parent", *id}, {"text", a[2]}} : QJsonObject{{"id", *id}, {"text", a[2]}},
                           [](const QJsonObject& r) { return noteLine(r.value("note").toObject()); });
         if ((sub == "resolve" || sub == "reopen") && a.size() == 2)
-            return answer(Kind::ResolveNote, {{"id", a[1]}, {"resolved", sub == "resolve"}},
+            return answer(Kind::ResolveNote, {{"id", *id}, {"resolved", sub == "resolve"}},
                           [](const QJsonObject& r) { return noteLine(r.value("note").toObject()); });
         if (sub == "delete" && a.size() == 2)
-            return answer(Kind::DeleteNote, {{"id", a[1]}}, [&](const QJsonObject&) { return "Deleted " + a[1]; });
+            return answer(Kind::DeleteNote, {{"id", *id}}, [&](const QJsonObject&) { return "Deleted " + *id; });
         return usage("note add|reply|edit|resolve|reopen|delete ...");
     }
     if (cmd == "notes") {
@@ -153,7 +207,12 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
         if (o.open) f.insert("open", true);
         if (o.resolved) f.insert("open", false);
         if (!o.version.isEmpty()) f.insert("version", o.version);
-        if (!o.author.isEmpty()) f.insert("author", o.author);
+        if (!o.author.isEmpty()) {
+            QString error;
+            auto author = findMember(s, o.author, &error);
+            if (!author) return fail(protocol::codes::NotFound, error + " (mixroom members lists them)");
+            f.insert("author", *author);
+        }
         return answer(Kind::ListNotes, f, [](const QJsonObject& r) {
             QStringList lines;
             for (const QJsonValue& v : r.value("notes").toArray()) {

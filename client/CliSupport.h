@@ -85,7 +85,18 @@ class Session {
         });
         QObject::connect(&m_conn, &Connection::stateChanged, &loop, [&](Connection::State s) {
             if (s == Connection::State::Disconnected) {
-                message = "cannot connect to the server (is mixroomd running, and the URL right?)";
+                const QString reason = m_conn.closeReason();
+                if (reason.startsWith("banned: ")) {
+                    code = "banned";
+                    message = reason.mid(8);
+                    rc = 1;
+                } else if (!reason.isEmpty()) {
+                    code = "refused";
+                    message = "the server refused the connection: " + reason;
+                    rc = 1;
+                } else {
+                    message = "cannot connect to the server (is mixroomd running, and the URL right?)";
+                }
                 loop.quit();
             }
         });

@@ -95,8 +95,9 @@ qint64 Connection::request(Kind kind, QJsonObject fields)
 
 void Connection::onConnected()
 {
-    QJsonObject hello{
-        {"major", kProtocolMajor}, {"features", QJsonArray{"edits", "presence", "replay"}}, {"token", m_token}, {"clientId", m_clientId}};
+    QJsonArray features{"edits", "presence", "replay"};
+    if (m_quiet) features.append("quiet");
+    QJsonObject hello{{"major", kProtocolMajor}, {"features", features}, {"token", m_token}, {"clientId", m_clientId}};
     if (m_mirror.hasState()) hello.insert("lastSeq", m_mirror.seq());
     m_socket.sendTextMessage(QString::fromUtf8(encode(Kind::Hello, hello)));
 }

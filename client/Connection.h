@@ -29,6 +29,10 @@ class Connection : public QObject {
     void open();
     void close();
     void setAutoReconnect(bool on) { m_autoReconnect = on; }
+    // A one-off command: the server leaves the connection out of presence (hello feature "quiet").
+    void setQuiet(bool on) { m_quiet = on; }
+    // Why the server closed the socket, when it said (a refusal before the welcome: "banned: ...").
+    QString closeReason() const { return m_socket.closeReason(); }
     State state() const { return m_state; }
     bool isAdmin() const { return m_admin; }
     const QJsonObject& welcome() const { return m_welcome; }
@@ -67,6 +71,7 @@ class Connection : public QObject {
     QTimer m_retry;
     int m_backoffMs = 250;
     bool m_autoReconnect = true;
+    bool m_quiet = false;
     bool m_closing = false;
     bool m_admin = false;
     State m_state = State::Disconnected;

@@ -126,6 +126,7 @@ void MixPull::done()
         m_retry.start();
         return;
     }
+    if (status != 200 && status != 206 && QFileInfo(part).size() == 0) QFile::remove(part); // no empty .part behind
     if (status != 200 && status != 206) {
         if (!networkError.isEmpty()) {
             emit failed("unreachable", networkError + QString(" (pull again to resume from %1 bytes)").arg(QFileInfo(part).size()), 3);
@@ -136,6 +137,7 @@ void MixPull::done()
         return;
     }
     if (reply->error() != QNetworkReply::NoError) { // cut off, or our disk refused the bytes
+        if (QFileInfo(part).size() == 0) QFile::remove(part);
         const QString why = m_file->error() != QFileDevice::NoError ? m_file->errorString() : reply->errorString();
         emit failed(m_file->error() != QFileDevice::NoError ? "write_failed" : "unreachable",
                     why + QString(" (pull again to resume from %1 bytes)").arg(QFileInfo(part).size()), 3);

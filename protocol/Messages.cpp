@@ -24,7 +24,7 @@ QVector<MessageSpec> build()
          C2S,
          "First message on a new socket, within 5 s of the upgrade.",
          {{"major", F::Integer, true, "protocol major version (1)"},
-          {"features", F::Array, false, "optional feature names the client understands"},
+          {"features", F::Array, false, "optional feature names the client understands; \"quiet\": a one-off command, left out of presence"},
           {"token", F::String, true, "admin or member token"},
           {"clientId", F::String, true, "stable id of this client installation (1-64 chars)"},
           {"lastSeq", F::Integer, false, "last session sequence number this client saw; the server replays what came after"}}},

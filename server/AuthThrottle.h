@@ -9,6 +9,8 @@
 #include <QHash>
 #include <QString>
 
+#include <algorithm>
+
 namespace mixroom::server {
 
 class AuthThrottle {
@@ -17,16 +19,30 @@ class AuthThrottle {
         : m_limit(failuresBeforeBan), m_banMs(banMs), m_windowMs(windowMs)
     {}
     bool banned(const QString& address) const { return m_bannedUntil.value(address) > now(); }
-    void failed(const QString& address)
+    // How long the ban on `address` still runs (0 when none).
+    qint64 bannedForMs(const QString& address) const { return std::max<qint64>(0, m_bannedUntil.value(address) - now()); }
+    // What a banned address is told: that it is banned, why, and for how long.
+    QString banMessage(const QString& address) const
+    {
+        const qint64 minutes = (bannedForMs(address) + 59'999) / 60'000;
+        return QString("banned: this address made too many failed logins; try again in %1 minute%2").arg(minutes).arg(minutes == 1 ? "" : "s");
+    }
+    int failuresBeforeBan() const { return m_limit; }
+    qint64 banMs() const { return m_banMs; }
+    // Counts a failed login; true when this failure starts a ban.
+    bool failed(const QString& address)
     {
         Failures& f = m_failures[address];
         const qint64 t = now();
         if (t - f.first > m_windowMs) f = {t, 0};
+        bool started = false;
         if (++f.count >= m_limit) {
             m_bannedUntil[address] = t + m_banMs;
             m_failures.remove(address);
+            started = true;
         }
         if (m_failures.size() > 100'000) m_failures.clear(); // bounded: a flood of addresses forgets, never grows
+        return started;
     }
 
   private:

@@ -54,6 +54,7 @@ class ClientSocket : public QObject {
     QString clientId, sessionId, memberId, memberName;
     Role role = Role::Client;
     QString touching;
+    bool quiet = false; // hello feature "quiet": a one-off command, left out of presence
 
   signals:
     void message(mixroom::server::ClientSocket* self, const mixroom::protocol::Message& msg);

@@ -5,7 +5,10 @@
 #include "protocol/SessionCodec.h"
 #include "server/Tokens.h"
 
-#include <QSet>
+#include <QFile>
+#include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 namespace mixroom::server {
 
@@ -36,22 +39,35 @@ QList<DemoInvite> ensureDemo(Store& store, engine::StemStore& stems, const QStri
         for (const auto& [role, name] : others)
             store.addMember(MemberRow{"demo-" + role, id, name, role, tokenHash(newToken()), false});
     }
-    QList<DemoInvite> invites;
-    QSet<QString> revoked;
+    // The demo's tokens survive restarts: kept in DATA/demo-tokens.json (0600) and reused while
+    // they still match the members' stored hashes; a fresh one only where none matches.
+    const QString keptPath = dataDir + "/demo-tokens.json";
+    QJsonObject kept;
+    if (QFile f(keptPath); f.open(QIODevice::ReadOnly)) kept = QJsonDocument::fromJson(f.readAll()).object();
+    QHash<QString, MemberRow> members;
     for (const MemberRow& m : store.members(id))
-        if (m.revoked) revoked.insert(m.id);
+        members.insert(m.id, m);
+    QList<DemoInvite> invites;
+    bool changed = false;
     for (const QString role : {"mix", "artist", "mastering", "client"}) {
-        if (revoked.contains("demo-" + role)) { // the owner revoked this member: it stays revoked
+        const MemberRow m = members.value("demo-" + role);
+        if (m.revoked) { // the owner revoked this member: it stays revoked
             invites.append(DemoInvite{role, "demo-" + role, QString()});
             continue;
         }
-        const QString token = newToken();
-        if (!store.setMemberToken("demo-" + role, tokenHash(token))) {
-            *error = "cannot issue the demo token for " + role;
-            return {};
+        QString token = kept.value(role).toString();
+        if (token.isEmpty() || tokenHash(token) != m.tokenHash) {
+            token = newToken();
+            if (!store.setMemberToken("demo-" + role, tokenHash(token))) {
+                *error = "cannot issue the demo token for " + role;
+                return {};
+            }
+            kept.insert(role, token);
+            changed = true;
         }
         invites.append(DemoInvite{role, "demo-" + role, token});
     }
+    if (changed && !writeSecretFile(keptPath, QJsonDocument(kept).toJson(), error)) return {};
     return invites;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The built-in demo session in a server's store: the demo song's stems imported by content hash,
-// the session "demo" with its mix, and one member per role. Each start issues fresh tokens.
+// the session "demo" with its mix, and one member per role. Tokens are kept in DATA/demo-tokens.json (0600) and survive restarts.
 // Thread: the store's thread.
 #include "engine/stems/StemStore.h"
 #include "server/Store.h"

@@ -369,6 +369,18 @@ void ReviewService::approvals(ClientSocket* c, const Message& msg, qint64 client
     const auto v = m_review.version(m_session, name);
     if (!v) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(name.left(64)));
     const bool approved = b.value("approved").toBool();
+    if (approved) {
+        // An approval outside the policy would not count: refused, so nobody believes it did.
+        const QStringList roles = m_review.policyRoles(m_session);
+        const QString mine = roleName(c->role);
+        bool someoneRequired = false;
+        for (const MemberRow& m : m_store.members(m_session))
+            someoneRequired = someoneRequired || (!m.revoked && roles.contains(m.role));
+        if (someoneRequired && !roles.contains(mine))
+            return refuse(c, clientSeq, codes::Forbidden,
+                          QString("the session's approval policy asks every %1 to approve; an approval from the %2 role would not count")
+                              .arg(roles.join(" and "), mine));
+    }
     const Statuses before = statuses();
     if (!m_review.setApproval(m_session, name, c->memberId, approved))
         return refuse(c, clientSeq, codes::Internal, "the approval could not be stored");

@@ -9,6 +9,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QHash>
 #include <QSocketNotifier>
 #include <QStandardPaths>
@@ -55,6 +56,55 @@ static void throttledLog(QtMsgType type, const QMessageLogContext&, const QStrin
     }
     std::fprintf(stderr, "%s\n", qPrintable(line));
     if (type == QtFatalMsg) std::abort();
+}
+
+int runAdminToken(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription("Print or replace the admin token of a data folder (run on the server host).");
+    const QCommandLineOption data("data", "Data folder (default: as mixroomd serve).", "DIR",
+                                  QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + "/mixroom");
+    const QCommandLineOption reset("reset", "Issue a new admin token; the old one stops working.");
+    p.addOptions({data, reset});
+    p.addHelpOption();
+    if (!p.parse(QStringList{"mixroomd admin-token"} + args)) {
+        std::fprintf(stderr, "mixroomd admin-token: %s\n", qPrintable(p.errorText()));
+        return 2;
+    }
+    if (p.isSet("help")) {
+        std::printf("%s", qPrintable(p.helpText()));
+        return 0;
+    }
+    const QString dir = p.value(data);
+    if (!QFile::exists(dir + "/mixroom.sqlite")) {
+        std::fprintf(stderr, "mixroomd admin-token: %s has no mixroom database (give --data DIR)\n", qPrintable(dir));
+        return 1;
+    }
+    QString error;
+    auto store = Store::open(dir, &error, Store::Durability::Power);
+    if (!store) {
+        std::fprintf(stderr, "mixroomd admin-token: %s\n", qPrintable(error));
+        return 1;
+    }
+    const QString pending = pendingAdminTokenPath(dir);
+    if (!p.isSet(reset)) {
+        QFile f(pending);
+        const QString token = f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()).trimmed() : QString();
+        if (token.isEmpty() || tokenHash(token) != store->adminTokenHash()) {
+            std::fprintf(stderr, "mixroomd admin-token: the admin token was used and only its hash is kept; "
+                                 "issue a new one with mixroomd admin-token --reset\n");
+            return 1;
+        }
+        std::printf("%s\n", qPrintable(token));
+        return 0;
+    }
+    const QString token = newToken();
+    if (!writeSecretFile(pending, token.toUtf8(), &error) || !store->setAdminTokenHash(tokenHash(token))) {
+        std::fprintf(stderr, "mixroomd admin-token: %s\n", qPrintable(error.isEmpty() ? store->lastError() : error));
+        return 1;
+    }
+    std::printf("New admin token (the old one no longer works; a running server takes it at the next login):\n  %s\n", qPrintable(token));
+    return 0;
 }
 
 int runServe(const QStringList& args)
@@ -153,13 +203,24 @@ int runServe(const QStringList& args)
         std::fprintf(stderr, "mixroomd: %s\n", qPrintable(error));
         return 1;
     }
+    // The admin token cannot be lost: it stays in DATA/admin-token (0600) and is printed at every
+    // start until the admin first logs in; after that only its hash remains.
+    const QString pending = pendingAdminTokenPath(dir);
     if (store->adminTokenHash().isEmpty()) {
         const QString token = newToken();
-        if (!store->setAdminTokenHash(tokenHash(token))) {
-            std::fprintf(stderr, "mixroomd: cannot store the admin token: %s\n", qPrintable(store->lastError()));
+        if (!writeSecretFile(pending, token.toUtf8(), &error) || !store->setAdminTokenHash(tokenHash(token))) {
+            std::fprintf(stderr, "mixroomd: cannot store the admin token: %s\n",
+                         qPrintable(error.isEmpty() ? store->lastError() : error));
             return 1;
         }
-        std::printf("Admin token (shown once, only its hash is stored):\n  %s\n\n", qPrintable(token));
+    }
+    if (QFile f(pending); f.open(QIODevice::ReadOnly)) {
+        const QString token = QString::fromUtf8(f.readAll()).trimmed();
+        if (tokenHash(token) == store->adminTokenHash())
+            std::printf("Admin token (printed at every start until its first use; kept in %s, mode 0600):\n  %s\n\n", qPrintable(pending),
+                        qPrintable(token));
+        else
+            QFile::remove(pending); // a reset or an older token: not the admin's any more
     }
     Server server(*store, dir, limits);
     const quint16 bound = server.listen(host, static_cast<quint16>(port));

@@ -9,5 +9,7 @@
 namespace mixroom::server {
 
 int runServe(const QStringList& args);
+// `mixroomd admin-token [--data DIR] [--reset]`: prints the admin token while it is unused, or issues a new one.
+int runAdminToken(const QStringList& args);
 
 } // namespace mixroom::server

@@ -67,18 +67,21 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
     // Routes with a bearer token: a banned address is refused before its token is even looked at;
     // a bad token (401) counts toward the ban like a failed `hello`.
     auto banned = [this](const QHostAddress& peer) { return m_throttle.banned(peer.toString()); };
-    const Admission tooMany = Admission::refuse(429, "banned", "too many failed logins from this address; try again later");
     m_http.prefix(
         "/sessions", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { pull(req, r); },
-        [banned, tooMany](const RequestHead&, const QHostAddress& peer) { return banned(peer) ? tooMany : Admission::admit(0); });
+        [this, banned](const RequestHead&, const QHostAddress& peer) {
+            return banned(peer) ? Admission::refuse(429, "banned", m_throttle.banMessage(peer.toString())) : Admission::admit(0);
+        });
     m_http.prefix(
         "/uploads", [this](const QHttpServerRequest& req, QHttpServerResponder& r) { m_uploads.handle(req, r); },
-        [this, banned, tooMany](const RequestHead& head, const QHostAddress& peer) {
-            return banned(peer) ? tooMany : m_uploads.admit(head);
+        [this, banned](const RequestHead& head, const QHostAddress& peer) {
+            return banned(peer) ? Admission::refuse(429, "banned", m_throttle.banMessage(peer.toString())) : m_uploads.admit(head);
         });
     connect(&m_http, &HttpFront::refused, this, [this](int status, const QByteArray& code, const QHostAddress& peer) {
         m_metrics.error(QString::fromLatin1(code));
-        if (status == 401) m_throttle.failed(peer.toString());
+        if (status == 401 && m_throttle.failed(peer.toString()))
+            qWarning("mixroomd: banned %s for %lld minutes after %d failed logins", qPrintable(peer.toString()),
+                     static_cast<long long>(m_throttle.banMs() / 60000), m_throttle.failuresBeforeBan());
     });
     connect(&m_http.fileSender(), &FileSender::finished, this, [this](qint64 bytes, bool complete, double seconds) {
         m_metrics.jobDone("pull", seconds * 1000);
@@ -201,7 +204,7 @@ void Server::onNewWebSocket()
         else if (!ws->origin().isEmpty() && !m_limits.allowedOrigins.contains(ws->origin()))
             refusal = QString("origin %1 is not allowed (mixroomd serve --allow-origin)").arg(ws->origin().left(80));
         else if (m_throttle.banned(peer))
-            refusal = "too many failed logins from this address; try again later";
+            refusal = m_throttle.banMessage(peer);
         else {
             QHash<QString, int> waiting; // unauthenticated sockets per address
             int total = 0;
@@ -293,7 +296,9 @@ void Server::onClosed(ClientSocket* c)
 void Server::authFailed(ClientSocket* c, const QString& code, const QString& message)
 {
     m_metrics.error(code);
-    if (code == codes::BadToken) m_throttle.failed(c->peerAddress());
+    if (code == codes::BadToken && m_throttle.failed(c->peerAddress()))
+        qWarning("mixroomd: banned %s for %lld minutes after %d failed logins", qPrintable(c->peerAddress()),
+                 static_cast<long long>(m_throttle.banMs() / 60000), m_throttle.failuresBeforeBan());
     c->sendError(code, message);
     c->close(QWebSocketProtocol::CloseCodePolicyViolated, message);
 }
@@ -343,9 +348,11 @@ void Server::hello(ClientSocket* c, const Message& msg)
         diff |= static_cast<unsigned>(admin[i] ^ hash[i]);
     isAdmin = isAdmin && diff == 0;
     c->clientId = clientId;
+    c->quiet = b.value("features").toArray().contains(QJsonValue("quiet"));
     if (isAdmin) {
         c->authenticated = true;
         c->admin = true;
+        QFile::remove(pendingAdminTokenPath(m_dataDir)); // used once: from now on only its hash is kept
         m_http.markAuthenticated(c->peerHost(), c->peerPort());
         c->send(encode(Kind::Welcome, {{"major", kProtocolMajor}, {"features", QJsonArray{"admin"}}, {"admin", true}}));
         return;

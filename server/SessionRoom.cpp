@@ -477,6 +477,7 @@ std::pair<QStringList, QHash<QString, QJsonObject>> SessionRoom::presenceNow() c
     QHash<QString, QJsonObject> byMember;
     QStringList order;
     for (ClientSocket* s : m_clients) {
+        if (s->quiet) continue; // one-off commands come and go without a presence change
         if (!byMember.contains(s->memberId)) {
             order.append(s->memberId);
             byMember[s->memberId] = QJsonObject{

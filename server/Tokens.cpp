@@ -3,6 +3,7 @@
 
 #include <QCryptographicHash>
 #include <QRandomGenerator>
+#include <QSaveFile>
 
 namespace mixroom::server {
 
@@ -28,6 +29,22 @@ QByteArray tokenHash(const QString& token)
 QString newId(const QString& prefix)
 {
     return prefix + QString::fromLatin1(randomBytes(8).toHex()); // whole 32-bit words: generate() fills words
+}
+
+bool writeSecretFile(const QString& path, const QByteArray& content, QString* error)
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || !f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
+        f.write(content) != content.size() || !f.commit()) {
+        *error = QString("cannot write %1: %2").arg(path, f.errorString());
+        return false;
+    }
+    return true;
+}
+
+QString pendingAdminTokenPath(const QString& dataDir)
+{
+    return dataDir + "/admin-token";
 }
 
 } // namespace mixroom::server

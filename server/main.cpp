@@ -26,6 +26,8 @@ const char* kUsage = "Usage: mixroomd <command> [options]\n"
                      "      Synthesise the built-in demo song and render its mix.\n"
                      "  gc [--data DIR] [--dry-run] [--grace-hours H] [--json]\n"
                      "      Remove stems and renders nothing refers to any more (deleted sessions, old caches).\n"
+                     "  admin-token [--data DIR] [--reset]\n"
+                     "      Print the admin token while it has not been used, or issue a new one (--reset).\n"
                      "  protocol-doc\n"
                      "      Print the message reference of protocol/PROTOCOL.md, generated from the message table.\n"
                      "  params [--json]\n"
@@ -75,6 +77,7 @@ int main(int argc, char** argv)
         return mixroom::server::runServe(args);
     }
     if (cmd == "gc") return mixroom::server::runGc(args);
+    if (cmd == "admin-token") return mixroom::server::runAdminToken(args);
     if (cmd == "protocol-doc") {
         std::printf("%s", mixroom::protocol::messageReferenceMarkdown().toUtf8().constData());
         return 0;

@@ -119,7 +119,7 @@ class TestCli : public QObject {
         c->request(protocol::Kind::Set, {{"path", "tracks/bass/pan"}, {"value", -0.25}});
         QTRY_VERIFY_WITH_TIMEOUT((seen += watch.readAllStandardOutput()).contains("tracks/bass/pan"), 10000);
         QVERIFY(seen.contains("-0.25"));
-        QTRY_VERIFY_WITH_TIMEOUT((seen += watch.readAllStandardOutput()).contains("\"presence\""), 5000); // the artist joining
+        QTRY_VERIFY_WITH_TIMEOUT((seen += watch.readAllStandardOutput()).contains("\"joined\""), 5000); // the artist joining
         // Ctrl-C: a clean exit through the event loop (the handler only wakes it).
         QSignalSpy finished(&watch, &QProcess::finished);
         ::kill(static_cast<pid_t>(watch.processId()), SIGINT);

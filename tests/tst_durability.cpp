@@ -6,6 +6,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
@@ -165,6 +166,61 @@ class TestDurability : public QObject {
             QVERIFY2(!QString::fromUtf8(proc.readAllStandardOutput()).contains("Admin token"), qPrintable(bad.join(' ')));
             QVERIFY2(QDir(data.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries).isEmpty(), qPrintable(bad.join(' ')));
         }
+    }
+
+    void adminTokenCannotBeLost()
+    {
+        // A first start that dies after printing the token (here: SIGKILL) leaves it usable: the
+        // next start prints the same token, until the admin first logs in; after that it is not
+        // printed again, and `mixroomd admin-token --reset` on the host issues a new one.
+        QTemporaryDir data;
+        QString token;
+        {
+            Daemon first;
+            QVERIFY(first.start(data.path()));
+            token = first.adminToken;
+            QVERIFY(token.startsWith("mxr_"));
+            QCOMPARE(QFile(data.path() + "/admin-token").permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+                     QFileDevice::Permissions{});
+            first.proc.kill();
+            QVERIFY(first.proc.waitForFinished(10000));
+        }
+        {
+            Daemon second;
+            QVERIFY(second.start(data.path()));
+            QCOMPARE(second.adminToken, token);
+            QWebSocket ws;
+            QCOMPARE(rawHello(ws, second.url, token, -1).value("admin").toBool(), true);
+            second.proc.terminate();
+            QVERIFY(second.proc.waitForFinished(10000));
+        }
+        {
+            Daemon third;
+            QVERIFY(third.start(data.path()));
+            QVERIFY2(third.adminToken.isEmpty(), qPrintable(third.output)); // used: only its hash is kept
+            third.proc.terminate();
+            QVERIFY(third.proc.waitForFinished(10000));
+        }
+        QProcess show;
+        show.start(mixroomd(), {"admin-token", "--data", data.path()});
+        QVERIFY(show.waitForFinished(10000));
+        QCOMPARE(show.exitCode(), 1);
+        QVERIFY(QString::fromUtf8(show.readAllStandardError()).contains("--reset"));
+        QProcess reset;
+        reset.start(mixroomd(), {"admin-token", "--data", data.path(), "--reset"});
+        QVERIFY(reset.waitForFinished(10000));
+        QCOMPARE(reset.exitCode(), 0);
+        static const QRegularExpression fresh("(mxr_[A-Za-z0-9_-]+)");
+        const QString newToken = fresh.match(QString::fromUtf8(reset.readAllStandardOutput())).captured(1);
+        QVERIFY(!newToken.isEmpty() && newToken != token);
+        Daemon fourth;
+        QVERIFY(fourth.start(data.path()));
+        QCOMPARE(fourth.adminToken, newToken);
+        QWebSocket oldWs, newWs;
+        QCOMPARE(rawHello(oldWs, fourth.url, token, -1).value("code").toString(), QString("bad_token"));
+        QCOMPARE(rawHello(newWs, fourth.url, newToken, -1).value("admin").toBool(), true);
+        fourth.proc.terminate();
+        QVERIFY(fourth.proc.waitForFinished(10000));
     }
 };
 

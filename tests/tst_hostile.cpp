@@ -152,8 +152,8 @@ class TestHostile : public QObject {
         QCOMPARE(call(second, Kind::Revoke, {{"member", "m_client"}}).value("type").toString(), QString("revoked"));
     }
 
-    // A demo member the owner revoked stays revoked when the server starts again.
-    void demoRevocationsSurviveRestart()
+    // A demo member the owner revoked stays revoked when the server starts again; the others keep their tokens.
+    void demoTokensAndRevocationsSurviveRestart()
     {
         QTemporaryDir dir;
         QString error;
@@ -165,14 +165,17 @@ class TestHostile : public QObject {
         QVERIFY(store->revokeMember("demo-artist"));
         auto again = server::ensureDemo(*store, stems, dir.path(), &error);
         QCOMPARE(again.size(), 4);
-        for (const auto& i : again) {
-            if (i.memberId == "demo-artist") {
-                QVERIFY(i.token.isEmpty());
+        for (int i = 0; i < again.size(); ++i) {
+            if (again[i].memberId == "demo-artist") {
+                QVERIFY(again[i].token.isEmpty());
             } else {
-                const auto m = store->memberByToken(server::tokenHash(i.token));
+                const auto m = store->memberByToken(server::tokenHash(again[i].token));
                 QVERIFY(m && !m->revoked);
+                QCOMPARE(again[i].token, first[i].token); // a demo login keeps working across restarts
             }
         }
+        QCOMPARE(QFile(dir.path() + "/demo-tokens.json").permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+                 QFileDevice::Permissions{});
         for (const auto& m : store->members("demo"))
             if (m.id == "demo-artist") QVERIFY(m.revoked);
     }
