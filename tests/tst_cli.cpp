@@ -309,6 +309,284 @@ class TestCli : public QObject {
         r = mixroom({"use", "nope"});
         QCOMPARE(r.code, 1);
     }
+
+    // The whole structure of a mix, from the command line, by display names in any case; checked
+    // field by field on the server's own state (not through the CLI).
+    void structureFromTheCommandLine()
+    {
+        QVERIFY(mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]}).code == 0);
+        auto ok = [&](const QStringList& args) {
+            const Run r = mixroom(args);
+            if (r.code != 0) qWarning("%s: %s", qPrintable(args.join(' ')), r.err.constData());
+            return r.code == 0;
+        };
+        auto state = [&] { return f.srv->room(f.sessionId)->state(); };
+        QVERIFY(ok({"group", "add", "Rhythm Section"}));
+        QVERIFY(state().group("rhythm-section") && state().group("rhythm-section")->name == "Rhythm Section");
+        QVERIFY(ok({"output", "Bass", "rhythm section"}));
+        QCOMPARE(state().track("bass")->output, std::string("rhythm-section"));
+        QVERIFY(ok({"return", "add", "Plate", "--effect", "reverb", "decay=2.4", "predelay=20"}));
+        QVERIFY(state().aux("plate"));
+        QVERIFY(state().aux("plate")->effect == engine::EffectType::Reverb);
+        QCOMPARE(state().aux("plate")->reverb.decay, 2.4);
+        QCOMPARE(state().aux("plate")->reverb.predelay, 20.0);
+        QVERIFY(ok({"return", "add", "Slap", "--effect", "delay", "time=120", "feedback=10"}));
+        QVERIFY(state().aux("slap")->effect == engine::EffectType::Delay);
+        QCOMPARE(state().aux("slap")->delay.time, 120.0);
+        QVERIFY(ok({"send", "add", "Vocals", "Plate", "--level", "-12", "--pre"}));
+        const auto sendOf = [&](const char* track, const char* to) -> std::optional<engine::Send> {
+            const engine::Session st = state();
+            for (const auto& x : st.track(track)->sends)
+                if (x.to == to) return x;
+            return std::nullopt;
+        };
+        QVERIFY(sendOf("vox", "plate"));
+        QCOMPARE(sendOf("vox", "plate")->level, -12.0);
+        QVERIFY(sendOf("vox", "plate")->pre);
+        // Send paths name the return (they used to be rewritten with the track's id).
+        Run r = mixroom({"get", "tracks/Vocals/sends/Plate/level"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(r.out.trimmed(), QByteArray("-12"));
+        QVERIFY(ok({"set", "tracks/vocals/sends/PLATE/level", "-9"}));
+        QCOMPARE(sendOf("vox", "plate")->level, -9.0);
+        // EQ bands: add with settings, move, remove.
+        QVERIFY(ok({"band", "add", "Vocals", "--type", "hp24", "freq=90"}));
+        QCOMPARE(state().track("vox")->eq.size(), size_t(2));
+        QVERIFY(state().track("vox")->eq[1].type == engine::EqType::HighPass24);
+        QCOMPARE(state().track("vox")->eq[1].freq, 90.0);
+        QVERIFY(ok({"band", "move", "Vocals", "2", "1"}));
+        QVERIFY(state().track("vox")->eq[0].type == engine::EqType::HighPass24);
+        QVERIFY(state().track("vox")->eq[1].type == engine::EqType::Peak);
+        QVERIFY(ok({"band", "add", "master", "freq=3000", "gain=1.5", "q=2"}));
+        const auto masterBand = state().master.eq.back();
+        QCOMPARE(masterBand.freq, 3000.0);
+        QCOMPARE(masterBand.gain, 1.5);
+        QVERIFY(ok({"band", "remove", "master", QString::number(state().master.eq.size())}));
+        QVERIFY(ok({"band", "remove", "vocals", "2"}));
+        QCOMPARE(state().track("vox")->eq.size(), size_t(1));
+        // Tracks: rename, move, remove.
+        QVERIFY(ok({"track", "rename", "vocals", "Lead Vox"}));
+        QCOMPARE(state().track("vox")->name, std::string("Lead Vox"));
+        QVERIFY(ok({"track", "move", "lead vox", "1"}));
+        QCOMPARE(state().tracks.front().id, std::string("vox"));
+        QVERIFY(ok({"track", "move", "Lead Vox", "2"}));
+        QCOMPARE(state().tracks[1].id, std::string("vox"));
+        QVERIFY(ok({"group", "rename", "rhythm-section", "Rhythm"}));
+        QCOMPARE(state().group("rhythm-section")->name, std::string("Rhythm"));
+        // Removing a group sends its tracks to the master; removing a return removes its sends.
+        QVERIFY(ok({"group", "remove", "Rhythm"}));
+        QVERIFY(!state().group("rhythm-section"));
+        QCOMPARE(state().track("bass")->output, std::string("master"));
+        QVERIFY(ok({"return", "remove", "plate"}));
+        QVERIFY(!state().aux("plate"));
+        QVERIFY(!sendOf("vox", "plate"));
+        QVERIFY(ok({"return", "remove", "Slap"}));
+        QVERIFY(ok({"track", "rename", "vox", "Vocals"}));
+        // --json for structure commands.
+        r = mixroom({"group", "add", "Keys Bus", "--json"});
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("ok").toBool(), true);
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("group").toString(), QString("keys-bus"));
+        QVERIFY(ok({"group", "remove", "keys-bus"}));
+    }
+
+    void typosFailAtOnceWithASuggestion_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("stderrText");
+        QTest::newRow("track") << QStringList{"set", "tracks/Basss/fader", "-3"} << "no track \"Basss\"; did you mean \"bass\"?";
+        QTest::newRow("field") << QStringList{"get", "tracks/bass/fadr"} << "did you mean \"fader\"?";
+        QTest::newRow("root") << QStringList{"get", "mastr/limiter/ceiling"} << "did you mean \"master\"?";
+        QTest::newRow("band") << QStringList{"set", "tracks/bass/eq/7/gain", "1"} << "tracks/bass has no EQ band \"7\"";
+        QTest::newRow("send") << QStringList{"get", "tracks/vox/sends/verb/level"} << "tracks/vox has no send to \"verb\"";
+        QTest::newRow("return") << QStringList{"get", "tracks/bass/sends/verbb/level"} << "no aux return \"verbb\"; did you mean \"verb\"?";
+        QTest::newRow("output") << QStringList{"output", "bass", "drumz"} << "no group \"drumz\"";
+        QTest::newRow("send add") << QStringList{"send", "add", "Bas", "nowhere"} << "no aux return \"nowhere\"";
+        QTest::newRow("band remove") << QStringList{"band", "remove", "vocals", "5"} << "has no EQ band \"5\"";
+        QTest::newRow("track remove") << QStringList{"track", "remove", "Vocalz"} << "did you mean \"Vocals\"?";
+        QTest::newRow("member") << QStringList{"revoke", "Nobody"} << "no member \"Nobody\"";
+        QTest::newRow("note") << QStringList{"note", "resolve", "n_zzzz"} << "no note \"n_zzzz\"";
+        QTest::newRow("choice") << QStringList{"set", "tracks/bass/eq/1/type", "peek"} << "did you mean \"peak\"?";
+        QTest::newRow("effect") << QStringList{"return", "add", "X", "--effect", "revreb"} << "did you mean \"reverb\"?";
+        QTest::newRow("command") << QStringList{"versoins"} << "did you mean \"versions\"?";
+    }
+    void typosFailAtOnceWithASuggestion()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, stderrText);
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        const Run r = mixroom(args);
+        QVERIFY2(r.code == 1 || r.code == 2, r.err.constData());
+        QVERIFY2(QString(r.err).contains(stderrText), r.err.constData());
+        QVERIFY2(!r.err.contains("timeout") && !r.err.contains("mixroomd"), r.err.constData()); // no server-side tool named
+    }
+
+    void getReadsASubtree()
+    {
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        Run r = mixroom({"get", "master/limiter", "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QJsonObject values = QJsonDocument::fromJson(r.out).object().value("values").toObject();
+        const engine::Session st = f.srv->room(f.sessionId)->state();
+        QCOMPARE(values.value("master/limiter/ceiling").toDouble(), st.master.limiter.ceiling);
+        QCOMPARE(values.value("master/limiter/lookahead").toDouble(), st.master.limiter.lookahead);
+        QCOMPARE(values.size(), 4);
+        r = mixroom({"get", "tracks/Bass"});
+        QVERIFY(r.out.contains("tracks/bass/fader = ") && r.out.contains("tracks/bass/eq/1/freq = ") &&
+                r.out.contains("tracks/bass/sends/verb/level = "));
+        // Every field of the strip, walked on the table independently of the CLI's own list.
+        int expected = 0;
+        engine::forEachField(st, [&](const std::string& path, const engine::ParamSpec&, engine::FieldRef) {
+            expected += path.rfind("tracks/bass/", 0) == 0;
+        });
+        QCOMPARE(r.out.count('\n'), expected);
+    }
+
+    void jsonEnvelopeOnEveryOutcome()
+    {
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        const QList<QPair<QStringList, bool>> cases = {{{"tracks", "--json"}, true},
+                                                       {{"members", "--json"}, true},
+                                                       {{"versions", "--json"}, true},
+                                                       {{"set", "tracks/bass/fader", "99", "--json"}, false},
+                                                       {{"set", "tracks/nope/fader", "1", "--json"}, false},
+                                                       {{"set", "--json"}, false},
+                                                       {{"frobnicate", "--json"}, false},
+                                                       {{"state", "--json", "--token", "mxr_bad"}, false}};
+        for (const auto& [args, success] : cases) {
+            const Run r = mixroom(args);
+            QJsonParseError error;
+            const QJsonObject o = QJsonDocument::fromJson(r.out, &error).object();
+            QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(args.join(' ') + ": " + r.out));
+            QCOMPARE(o.value("ok").toBool(), success);
+            QCOMPARE(r.code == 0, success);
+            if (!success) {
+                QVERIFY2(!o.value("error").toObject().value("code").toString().isEmpty(), qPrintable(args.join(' ')));
+                QVERIFY2(!o.value("error").toObject().value("message").toString().isEmpty(), qPrintable(args.join(' ')));
+            }
+        }
+    }
+
+    void helpVersionAndServerAddress()
+    {
+        Run r = mixroom({"--version"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.startsWith("mixroom 0."));
+        r = mixroom({"--help"});
+        QCOMPARE(r.code, 0);
+        // Every option the parser knows is in the help.
+        for (const char* option : {"--server", "--token", "--session", "--json", "--rate", "--role", "--name", "--to", "--version",
+                                   "--message", "--author", "--format", "--bitrate", "--frame", "--duration", "--device", "--buffer",
+                                   "--output", "--effect", "--type", "--level", "--id", "--open", "--resolved", "--own", "--follow",
+                                   "--match", "--replace", "--pre"})
+            QVERIFY2(r.out.contains(option), option);
+        for (const char* command : {"ab VERSION", "track remove", "group add", "return add", "send add", "band add", "output TRACK"})
+            QVERIFY2(r.out.contains(command), command);
+        r = mixroom({"login", "http://127.0.0.1:7870", "--token", "mxr_x"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("use ws:// or wss://") && r.err.contains("ws://127.0.0.1:7870"), r.err.constData());
+        r = mixroom({"set", "x"});
+        QCOMPARE(r.code, 2);
+        QCOMPARE(r.err.count("usage:"), 1);
+    }
+
+    void uploadNameClashAsksForADecision()
+    {
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        // A 44.1 kHz take named like the existing track "Bass": refused before a byte is sent.
+        const auto s = sine(110, 44100, 0.3, 44100);
+        const QString file = f.dir.path() + "/bass.wav";
+        QVERIFY(writeAudio(file.toStdString(), SF_FORMAT_WAV | SF_FORMAT_PCM_24, 44100, 1, s));
+        const size_t before = f.srv->room(f.sessionId)->state().tracks.size();
+        Run r = mixroom({"upload", file});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("already a track named \"bass\"") && r.err.contains("--replace") && r.err.contains("--name"),
+                 r.err.constData());
+        QVERIFY(QDir(f.dir.path() + "/uploads").entryList({"*.part"}, QDir::Files).isEmpty());
+        // --replace gives the track the new stem; the source rate is reported.
+        const std::string oldStem = f.srv->room(f.sessionId)->state().track("bass")->stem;
+        r = mixroom({"upload", file, "--replace"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.out.contains("44.1 kHz, resampled to 48 kHz"), r.out.constData());
+        QTRY_VERIFY(f.srv->room(f.sessionId)->state().track("bass")->stem != oldStem);
+        QCOMPARE(f.srv->room(f.sessionId)->state().tracks.size(), before);
+        // --name makes a new track.
+        r = mixroom({"upload", file, "--name", "Bass DI", "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("added").toArray().at(0).toObject().value("track").toString(),
+                 QString("bass-di"));
+        QVERIFY(mixroom({"track", "remove", "Bass DI"}).code == 0);
+    }
+
+    void watchShowsNamesAndReviewEventsNotOneOffCommands()
+    {
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        QProcess watch;
+        start(watch, {"watch"});
+        QByteArray seen;
+        QTRY_VERIFY_WITH_TIMEOUT((seen += watch.readAllStandardOutput()).contains("Watching"), 10000);
+        // One-off commands of the same member: edits and notes show, presence does not.
+        QCOMPARE(mixroom({"set", "tracks/bass/pan", "0.125"}).code, 0);
+        QCOMPARE(mixroom({"note", "add", "0.2", "watch this"}).code, 0);
+        QCOMPARE(mixroom({"version", "save", "watched"}).code, 0);
+        QTRY_VERIFY_WITH_TIMEOUT((seen += watch.readAllStandardOutput()).contains("version watched saved by"), 10000);
+        QVERIFY2(seen.contains("Mix (mix): set tracks/bass/pan = 0.125"), seen.constData());
+        QVERIFY2(seen.contains("note added by Mix at 0:00: watch this"), seen.constData());
+        // A member who stays connected does show.
+        auto artist = f.connect("artist");
+        QVERIFY(artist);
+        QTRY_VERIFY_WITH_TIMEOUT((seen += watch.readAllStandardOutput()).contains("artist (artist) joined"), 10000);
+        QVERIFY2(!seen.contains("Mix (mix) joined") && !seen.contains("Mix (mix) left"), seen.constData());
+        watch.kill();
+        QVERIFY(watch.waitForFinished(10000));
+    }
+
+    void pullFormatFollowsTheExtension()
+    {
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        // An approved version to pull (reviewCommands approved v1).
+        const QString flac = f.dir.path() + "/v1.flac";
+        Run r = mixroom({"pull", "v1", "-o", flac, "--token", f.tokens["mastering"]});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QFile file(flac);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.read(4), QByteArray("fLaC"));
+        r = mixroom({"pull", "v1", "-o", f.dir.path() + "/v1x.flac", "--format", "wav24", "--token", f.tokens["mastering"]});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("does not match"), r.err.constData());
+        r = mixroom({"pull", "v1", "-o", f.dir.path() + "/v1.mp3", "--token", f.tokens["mastering"]});
+        QCOMPARE(r.code, 2);
+        // A refused pull leaves nothing behind.
+        const QString refused = f.dir.path() + "/never.wav";
+        r = mixroom({"pull", "no-such-version", "-o", refused, "--token", f.tokens["mastering"]});
+        QCOMPARE(r.code, 1);
+        QVERIFY(!QFile::exists(refused) && !QFile::exists(refused + ".part"));
+    }
+
+    void approvalsOutsideThePolicyAreRefused()
+    {
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        QCOMPARE(mixroom({"policy", "artist", "client"}).code, 0);
+        QCOMPARE(mixroom({"version", "save", "policy-check"}).code, 0);
+        const Run r = mixroom({"approve", "policy-check", "--token", f.tokens["mastering"]});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("would not count"), r.err.constData());
+        QCOMPARE(mixroom({"approve", "policy-check", "--token", f.tokens["artist"]}).code, 0);
+    }
+
+    // Last: it bans this machine's address on a server of its own.
+    void aBannedAddressIsToldSo()
+    {
+        server::ServerLimits limits;
+        limits.failuresBeforeBan = 2;
+        ServerFixture banning;
+        QVERIFY(banning.start(limits));
+        for (int i = 0; i < 2; ++i)
+            QCOMPARE(mixroom({"state", "--server", banning.url().toString(), "--token", "mxr_wrong"}).code, 1);
+        const Run r = mixroom({"state", "--server", banning.url().toString(), "--token", banning.tokens["mix"]});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("banned") && r.err.contains("minute"), r.err.constData());
+        QVERIFY(!r.err.contains("cannot connect"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)
