@@ -10,6 +10,7 @@
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QRegularExpression>
+#include <QTimer>
 
 #include <unistd.h>
 
@@ -99,29 +100,68 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
     }
     PreviewReceiver receiver;
     QObject::connect(&s.conn(), &Connection::audioFrame, &receiver, &PreviewReceiver::feed);
-    const qint64 wanted = duration > 0 ? static_cast<qint64>(duration * 48000) : -1;
-    qint64 received = 0;
-    QObject::connect(&receiver, &PreviewReceiver::audio, [&](quint64, const QVector<float>& pcm, quint8 flags) {
-        received += pcm.size() / 2;
-        if (recorder) {
+    // A recording keeps the transport's timing: the encoder's delay (preSkip) is dropped once, so
+    // sample n of the file is transport position start + n, as in the render; frames lost beyond
+    // what Opus concealment covers become silence of their length, counted.
+    int preSkip = 0;
+    qint64 start = -1, expected = -1, silenced = 0;
+    auto record = [&](quint64 position, const QVector<float>& pcm, quint8 flags) {
+        qint64 pos = static_cast<qint64>(position) - preSkip;
+        qint64 skip = 0;
+        if (start < 0) {
+            if (pos + pcm.size() / 2 <= 0 && preSkip > 0) { // all of it is encoder delay
+                preSkip -= static_cast<int>(pcm.size() / 2);
+                return;
+            }
+            skip = std::max<qint64>(0, -pos);
+            start = pos + skip;
+            expected = start;
+        }
+        if ((flags & PreviewReceiver::kAfterGap) && pos > expected && pos - expected < 48000LL * 60) {
+            const QVector<float> zeros(static_cast<int>(2 * (pos - expected)), 0.0f);
+            recorder->write(zeros);
+            silenced += pos - expected;
+            expected = pos;
+        }
+        if (skip > 0)
+            recorder->write(QVector<float>(pcm.begin() + 2 * skip, pcm.end()));
+        else
             recorder->write(pcm);
+        expected = pos + pcm.size() / 2;
+    };
+    QObject::connect(&receiver, &PreviewReceiver::audio, [&](quint64 position, const QVector<float>& pcm, quint8 flags) {
+        if (recorder) {
+            record(position, pcm, flags);
         } else {
             if (flags & protocol::AudioFrameHeader::Discontinuity) player->flush(); // a seek: drop the old audio, buffer the new
             player->push(pcm.constData(), static_cast<int>(pcm.size() / 2));
         }
-        if (wanted > 0 && received >= wanted) QCoreApplication::quit();
+    });
+    const bool tty = !o.json && isatty(fileno(stderr));
+    // The room's transport: a paused room sends no audio, and the listener is told so.
+    auto tellTransport = [&](const QJsonObject& t) {
+        if (!own && !t.value("playing").toBool(true))
+            std::fprintf(stderr, "mixroom: the room's transport is paused; waiting for an editor to press play (mixroom play)%s\n",
+                         duration > 0 ? qPrintable(QString("; ending in %1 s as asked").arg(duration)) : "");
+    };
+    QObject::connect(&s.conn(), &Connection::reply, [&](qint64, const QJsonObject& m) {
+        if (m.value("type").toString() == "transport_state") tellTransport(m);
     });
     const QJsonObject r = s.call(Kind::Listen, f);
     if (isError(r)) return failWith(r);
+    preSkip = r.value("preSkip").toInt();
     receiver.setStream(static_cast<quint32>(r.value("stream").toDouble()));
     if (own) {
         const QJsonObject p = s.call(Kind::Transport, {{"target", "own"}, {"action", "play"}});
         if (isError(p)) return failWith(p);
     }
-    if (!o.json && isatty(fileno(stderr)))
+    if (tty)
         std::fprintf(stderr, "listening (%s, %d kbit/s, %d ms frames) %s%s; Ctrl-C stops\n", own ? "own" : "follow",
                      r.value("bitrate").toInt(), r.value("frameMs").toInt(), recorder ? "to " : "on the sound device",
                      recorder ? qPrintable(o.outFile) : "");
+    tellTransport(r.value("transport").toObject());
+    // --duration is wall-clock time, whatever the transport does.
+    if (duration > 0) QTimer::singleShot(static_cast<int>(duration * 1000), qApp, &QCoreApplication::quit);
     {
         SignalQuit quit; // Ctrl-C: leave the event loop, never from inside the signal handler
         QCoreApplication::exec();
@@ -144,9 +184,20 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
     }
     if (!recorder->finish(&error)) return fail("write_failed", error);
     out(o,
-        QJsonObject{
-            {"file", o.outFile}, {"frames", recorder->frames()}, {"seconds", recorder->frames() / 48000.0}, {"lost", receiver.lost()}},
-        QString("Wrote %1: %2 s, %3 frames lost").arg(o.outFile).arg(recorder->frames() / 48000.0, 0, 'f', 2).arg(receiver.lost()));
+        QJsonObject{{"file", o.outFile},
+                    {"frames", recorder->frames()},
+                    {"seconds", recorder->frames() / 48000.0},
+                    {"startSample", start},
+                    {"lost", receiver.lost()},
+                    {"concealed", receiver.concealed()},
+                    {"silenceSamples", silenced}},
+        QString("Wrote %1: %2 s from %3 s of the song; %4 frames lost (%5 concealed, %6 s filled with silence)")
+            .arg(o.outFile)
+            .arg(recorder->frames() / 48000.0, 0, 'f', 2)
+            .arg(std::max<qint64>(0, start) / 48000.0, 0, 'f', 3)
+            .arg(receiver.lost())
+            .arg(receiver.concealed())
+            .arg(silenced / 48000.0, 0, 'f', 2));
     return 0;
 }
 

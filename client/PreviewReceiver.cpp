@@ -56,7 +56,7 @@ void PreviewReceiver::feed(const QByteArray& frame)
                 m_nextPosition += static_cast<quint64>(n);
             }
         } else {
-            flags |= protocol::AudioFrameHeader::Discontinuity; // too long to fill: players start over
+            flags |= protocol::AudioFrameHeader::Discontinuity | kAfterGap; // too long to fill: players start over
         }
     }
     m_expectSeq = seq + 1;

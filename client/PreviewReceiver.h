@@ -25,6 +25,8 @@ class PreviewReceiver : public QObject {
     static constexpr int kMaxConcealFrames = 5; // 100 ms at 20 ms frames
     // A flag of our own on emitted audio (never on the wire): produced by concealment.
     static constexpr quint8 kConcealed = 0x80;
+    // Ours too: frames before this one were lost and not concealed (the gap was too long).
+    static constexpr quint8 kAfterGap = 0x40;
 
     explicit PreviewReceiver(QObject* parent = nullptr);
     ~PreviewReceiver() override;

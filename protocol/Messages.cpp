@@ -369,6 +369,7 @@ QVector<MessageSpec> build()
           {"channels", F::Integer, true, "2"},
           {"frameMs", F::Integer, true, ""},
           {"bitrate", F::Integer, true, "kbit/s"},
+          {"preSkip", F::Integer, false, "the Opus encoder's delay in samples: decoded audio lags the header's position by this much"},
           {"transport", F::Object, true, "as in transport_state"}}},
         {Kind::StopListening, "stop_listening", C2S, "Stop the audio frames.", {{"clientSeq", F::Integer, true, ""}}},
         {Kind::Transport,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "server/PreviewHub.h"
+#include "server/PreviewStream.h"
 
 #include "engine/render/Renderer.h"
 #include "engine/stems/SessionStems.h"
@@ -252,6 +253,7 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
                                          {"channels", 2},
                                          {"frameMs", st.frameMs},
                                          {"bitrate", st.bitrate},
+                                         {"preSkip", PreviewStream::encoderDelay()},
                                          {"transport", st.transport}}));
         return;
     }

@@ -20,6 +20,19 @@ double db(double v)
 }
 } // namespace
 
+int PreviewStream::encoderDelay()
+{
+    static const int delay = [] {
+        int err = 0;
+        OpusEncoder* e = opus_encoder_create(kOutRate, 2, OPUS_APPLICATION_AUDIO, &err);
+        opus_int32 lookahead = 0;
+        if (e) opus_encoder_ctl(e, OPUS_GET_LOOKAHEAD(&lookahead));
+        if (e) opus_encoder_destroy(e);
+        return static_cast<int>(lookahead);
+    }();
+    return delay;
+}
+
 PreviewStream::PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s, engine::GraphPlayer::Retire retire,
                              std::shared_ptr<engine::StemPrefetcher::Cursor> playhead)
     : m_id(id), m_player(std::move(graph)), m_playhead(std::move(playhead)), m_s(s),

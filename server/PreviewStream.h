@@ -23,6 +23,9 @@ namespace mixroom::server {
 
 class PreviewStream {
   public:
+    // The Opus encoder's delay in 48 kHz samples (its lookahead): decoded audio lags each frame's
+    // header position by this much. Clients drop it, as an Ogg Opus pre-skip does.
+    static int encoderDelay();
     // Retired graphs go to `retire`, which frees them off this thread.
     // `playhead` is where StemPrefetcher reads ahead from: this stream writes it as it renders.
     PreviewStream(quint32 id, std::shared_ptr<MixGraph> graph, const StreamSettings& s, engine::GraphPlayer::Retire retire,

@@ -10,8 +10,11 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QProcess>
+#include <QRegularExpression>
 
+#include <cmath>
 #include <csignal>
+#include <numbers>
 #include <sndfile.h>
 
 using namespace mixroom;
@@ -284,7 +287,10 @@ class TestCli : public QObject {
         QVERIFY(info.state() == QProcess::NotRunning || infoDone.wait(10000));
         const QString text = QString::fromUtf8(info.readAllStandardOutput() + info.readAllStandardError());
         QCOMPARE(info.exitCode(), 0);
-        QVERIFY2(text.contains("Playback length: 0m:02."), qPrintable(text));
+        // --duration is wall-clock time: about two seconds of audio, less what the start takes.
+        static const QRegularExpression length("Playback length: 0m:(\\d+\\.\\d+)s");
+        const double seconds = length.match(text).captured(1).toDouble();
+        QVERIFY2(seconds > 1.6 && seconds < 2.2, qPrintable(text));
         QVERIFY2(!text.contains("WARNING"), qPrintable(text));
     }
 
@@ -571,6 +577,52 @@ class TestCli : public QObject {
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("would not count"), r.err.constData());
         QCOMPARE(mixroom({"approve", "policy-check", "--token", f.tokens["artist"]}).code, 0);
+    }
+
+    // A recording lines up with the render sample for sample: the Opus encoder's delay and the
+    // limiter's lookahead are compensated. Reference: the analytic sine the stems hold.
+    void listenRecordingLinesUpWithTheRender()
+    {
+        ServerFixture own;
+        own.stemSeconds = 6;
+        QVERIFY(own.start());
+        const QString file = own.dir.path() + "/aligned.wav";
+        const Run r = mixroom({"listen", "--own", "--out", file, "--duration", "2", "--json", "--server", own.url().toString(), "--token",
+                               own.tokens["mix"]});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QJsonObject report = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(report.value("startSample").toInteger(), 0);
+        SF_INFO info{};
+        SNDFILE* snd = sf_open(file.toLocal8Bit().constData(), SFM_READ, &info);
+        QVERIFY(snd);
+        std::vector<float> pcm(static_cast<size_t>(info.frames * 2));
+        sf_readf_float(snd, pcm.data(), info.frames);
+        sf_close(snd);
+        QVERIFY(info.frames > 48000);
+        // Phase of the 220 Hz component by least squares, against the sine from sample 0.
+        const double w = 2 * std::numbers::pi * 220 / 48000;
+        double sinPart = 0, cosPart = 0;
+        for (int64_t n = 4800; n < 48000; ++n) {
+            const double x = pcm[static_cast<size_t>(2 * n)];
+            sinPart += x * std::sin(w * static_cast<double>(n));
+            cosPart += x * std::cos(w * static_cast<double>(n));
+        }
+        const double lagSamples = std::atan2(cosPart, sinPart) / w;
+        QVERIFY2(std::abs(lagSamples) < 2.0, qPrintable(QString("the recording is %1 samples off the render").arg(lagSamples)));
+        QVERIFY(std::hypot(sinPart, cosPart) > 0.01 * 43200);
+    }
+
+    // Following a paused room: told so, and --duration still ends it (it used to run on).
+    void listenToAPausedRoomEndsOnTime()
+    {
+        ServerFixture paused;
+        QVERIFY(paused.start());
+        const QString file = paused.dir.path() + "/paused.wav";
+        const Run r = mixroom({"listen", "--follow", "--out", file, "--duration", "1", "--server", paused.url().toString(), "--token",
+                               paused.tokens["artist"]});
+        QCOMPARE(r.code, 0); // not -1: it finished
+        QVERIFY2(r.err.contains("the room's transport is paused") && r.err.contains("ending in 1 s"), r.err.constData());
+        QVERIFY(QFileInfo::exists(file));
     }
 
     // Last: it bans this machine's address on a server of its own.
