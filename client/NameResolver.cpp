@@ -4,6 +4,8 @@
 #include "engine/model/ParamTable.h"
 #include "protocol/SessionOps.h"
 
+#include <QHash>
+
 #include <algorithm>
 #include <set>
 
@@ -248,14 +250,22 @@ std::optional<QString> resolveParamPath(const engine::Session& s, const QString&
 
 QList<QPair<QString, QJsonValue>> fieldsUnder(const engine::Session& s, const QString& prefix)
 {
-    QList<QPair<QString, QJsonValue>> out;
+    // The table expands row by row (every band's type, then every band's freq ...): grouped here
+    // by parent (band 1's fields, then band 2's), parents in order of first appearance.
+    QList<QString> parents;
+    QHash<QString, QList<QPair<QString, QJsonValue>>> byParent;
     const std::string p = prefix.toStdString(), pslash = p + "/";
     engine::forEachField(s, [&](const std::string& path, const engine::ParamSpec&, engine::FieldRef) {
         if (path == p || path.compare(0, pslash.size(), pslash) == 0) {
             const QString qp = QString::fromStdString(path);
-            out.append({qp, protocol::valueAt(s, qp)});
+            const QString parent = qp.section('/', 0, -2);
+            if (!byParent.contains(parent)) parents.append(parent);
+            byParent[parent].append({qp, protocol::valueAt(s, qp)});
         }
     });
+    QList<QPair<QString, QJsonValue>> out;
+    for (const QString& parent : parents)
+        out += byParent.value(parent);
     return out;
 }
 
