@@ -82,6 +82,7 @@ bool Connection::tracked(Kind kind)
 
 qint64 Connection::request(Kind kind, QJsonObject fields)
 {
+    if (m_observer) m_observer(kind, fields);
     qint64 seq = -1;
     if (tracked(kind)) {
         seq = ++m_nextSeq;

@@ -17,6 +17,8 @@
 #include <QUrl>
 #include <QWebSocket>
 
+#include <functional>
+
 namespace mixroom::client {
 
 class Connection : public QObject {
@@ -44,6 +46,8 @@ class Connection : public QObject {
     // Sends a request; returns its clientSeq. Requests without clientSeq in the table (touch,
     // ping) are sent as they are and not tracked.
     qint64 request(protocol::Kind kind, QJsonObject fields);
+    // Called with every request before it is sent (the desk's undo history listens here).
+    void setRequestObserver(std::function<void(protocol::Kind, const QJsonObject&)> observer) { m_observer = std::move(observer); }
     // For tests: drop the socket without a close handshake, as a network failure would.
     void simulateDrop();
 
@@ -72,6 +76,7 @@ class Connection : public QObject {
     int m_backoffMs = 250;
     bool m_autoReconnect = true;
     bool m_quiet = false;
+    std::function<void(protocol::Kind, const QJsonObject&)> m_observer;
     bool m_closing = false;
     bool m_admin = false;
     State m_state = State::Disconnected;

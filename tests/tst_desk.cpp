@@ -13,6 +13,11 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QMouseEvent>
+#include <QComboBox>
+#include <QAction>
+#include <QListWidget>
+#include <QLineEdit>
+#include <QDockWidget>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -183,7 +188,14 @@ class TestDesk : public QObject {
         desk::DeskWindow w;
         w.connectTo(f.url().toString(), f.tokens["client"]);
         QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") != nullptr, 10000);
-        // The client role may not drive the room's transport: its Play says why.
+        // A client listens on its own transport by default; following the room, it may not drive
+        // the room's transport, and its Play says why.
+        QComboBox* mode = nullptr;
+        for (QComboBox* c : w.transport()->findChildren<QComboBox*>())
+            if (c->findText("Own transport") >= 0) mode = c;
+        QVERIFY(mode);
+        QCOMPARE(mode->currentText(), QString("Own transport"));
+        mode->setCurrentIndex(0);
         for (QPushButton* b : w.transport()->findChildren<QPushButton*>())
             if (b->text() == "Play") {
                 QVERIFY(!b->isEnabled());
@@ -471,6 +483,125 @@ class TestDesk : public QObject {
         QCOMPARE(QString::fromLatin1(QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256).toHex()),
                  pulled.first().at(1).toString());
         QVERIFY(!QFile::exists(out + ".part"));
+    }
+
+    // Undo and redo of one's own edits go through the server as inverse edits: the other desk
+    // sees them, and its own edits are untouched.
+    void undoAndRedoAcrossTwoDesks()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow a, b;
+        a.connectTo(f.url().toString(), f.tokens["mix"]);
+        b.connectTo(f.url().toString(), f.tokens["artist"]);
+        QTRY_VERIFY_WITH_TIMEOUT(a.strip("tracks/bass") && b.strip("tracks/vox"), 10000);
+        QCOMPARE(a.undoAction()->shortcut(), QKeySequence(QKeySequence::Undo));
+        QVERIFY(a.redoAction()->shortcuts().contains(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)));
+        QVERIFY(!a.undoAction()->isEnabled());
+        auto server = [&] { return f.srv->room(f.sessionId)->state(); };
+        const double bassBefore = server().track("bass")->fader;
+        // A drag on A's bass fader (many values within a second: one step), then B moves vox.
+        for (double v : {-1.0, -2.5, -4.0, -6.0})
+            emit a.strip("tracks/bass")->edit("tracks/bass/fader", v);
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("bass")->fader, -6.0, 5000);
+        emit b.strip("tracks/vox")->edit("tracks/vox/fader", -3.0);
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("vox")->fader, -3.0, 5000);
+        QVERIFY(a.undoAction()->isEnabled());
+        a.undoAction()->trigger(); // Ctrl+Z on A
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("bass")->fader, bassBefore, 5000);
+        QCOMPARE(server().track("vox")->fader, -3.0); // B's edit stays
+        QTRY_COMPARE_WITH_TIMEOUT(b.connection()->mirror().state().track("bass")->fader, bassBefore, 5000);
+        QVERIFY(!a.undoAction()->isEnabled());
+        a.redoAction()->trigger(); // Ctrl+Shift+Z
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("bass")->fader, -6.0, 5000);
+        // B undoes its own edit only.
+        b.undoAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("vox")->fader, 0.0, 5000);
+        QCOMPARE(server().track("bass")->fader, -6.0);
+        // An EQ band removed by A comes back where it was, with its settings.
+        emit a.strip("tracks/bass")->edit("tracks/bass/eq/1/gain", 4.5);
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("bass")->eq[0].gain, 4.5, 5000);
+        desk::EqEditor* eq = a.openEq("tracks/bass");
+        eq->removeBand(1);
+        QTRY_VERIFY_WITH_TIMEOUT(server().track("bass")->eq.empty(), 5000);
+        a.undoAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("bass")->eq.size(), size_t(1), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("bass")->eq[0].gain, 4.5, 5000);
+        a.undoAction()->trigger(); // and the gain edit before it
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("bass")->eq[0].gain, 0.0, 5000);
+    }
+
+    // The client gets the review view: no greyed-out mixer, the waveform, a live notes list that
+    // jumps to a note, versions with approve; own transport.
+    void clientGetsTheReviewView()
+    {
+        ServerFixture f;
+        f.stemSeconds = 6;
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.resize(1366, 768);
+        w.show();
+        w.connectTo(f.url().toString(), f.tokens["client"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.reviewView(), 10000);
+        QVERIFY(!w.mixerPage()->isVisible());
+        QVERIFY(w.timeline()->isVisible() && w.versions()->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(w.timeline()->overviewBins() > 0, 10000);
+        auto mix = f.connect("mix");
+        mix->request(Kind::AddNote, {{"at", 3500}, {"text", "guitar too loud in the chorus"}});
+        QTRY_COMPARE_WITH_TIMEOUT(w.noteList()->count(), 1, 5000);
+        QVERIFY(w.noteList()->item(0)->text().contains("0:03") && w.noteList()->item(0)->text().contains("guitar too loud"));
+        const QRect r = w.noteList()->visualItemRect(w.noteList()->item(0));
+        QTest::mouseClick(w.noteList()->viewport(), Qt::LeftButton, {}, r.center());
+        QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->playhead(), 3500.0, 5000);
+        QVERIFY(w.timeline()->threadText().contains("guitar too loud"));
+        // An engineer starts in the mixer and may switch (F2).
+        desk::DeskWindow e;
+        e.show();
+        e.connectTo(f.url().toString(), f.tokens["mix"]);
+        QTRY_VERIFY_WITH_TIMEOUT(e.strip("tracks/bass") != nullptr, 10000);
+        QVERIFY(!e.reviewView() && e.mixerPage()->isVisible());
+        e.setReviewView(true);
+        QVERIFY(!e.mixerPage()->isVisible());
+    }
+
+    // On a 1366x768 laptop nothing overlaps, and the window remembers its size.
+    void fitsALaptopAndRemembersItsLayout()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        {
+            desk::DeskWindow w;
+            QVERIFY2(w.minimumSizeHint().width() <= 1366 && w.minimumSizeHint().height() <= 740,
+                     qPrintable(QString("minimum %1x%2").arg(w.minimumSizeHint().width()).arg(w.minimumSizeHint().height())));
+            w.resize(1366, 740); // the screen less a panel
+            w.show();
+            w.connectTo(f.url().toString(), f.tokens["mix"]);
+            QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") != nullptr, 10000);
+            QTRY_COMPARE(w.size(), QSize(1366, 740));
+            // The visible panels of the central area and the docks do not overlap.
+            QList<QWidget*> panels{w.transport(), w.timeline(), w.mixerPage()};
+            for (QDockWidget* d : w.findChildren<QDockWidget*>())
+                if (d->isVisible()) panels << d;
+            for (int i = 0; i < panels.size(); ++i) {
+                const QRect ri(panels[i]->mapTo(&w, QPoint(0, 0)), panels[i]->size());
+                QVERIFY2(QRect(QPoint(0, 0), w.size()).contains(ri), qPrintable(panels[i]->metaObject()->className()));
+                for (int j = i + 1; j < panels.size(); ++j) {
+                    const QRect rj(panels[j]->mapTo(&w, QPoint(0, 0)), panels[j]->size());
+                    QVERIFY2(!ri.intersects(rj), qPrintable(QString("%1 overlaps %2")
+                                                                .arg(panels[i]->metaObject()->className(),
+                                                                     panels[j]->metaObject()->className())));
+                }
+            }
+            w.resize(1300, 700);
+            w.close(); // saves the geometry
+        }
+        desk::DeskWindow again;
+        QCOMPARE(again.size(), QSize(1300, 700));
+        // Enter in the token field connects.
+        auto* token = again.findChildren<QLineEdit*>().at(1);
+        token->setText(f.tokens["artist"]);
+        QTest::keyClick(token, Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(again.statusText().startsWith("Connected"), 10000);
     }
 
     void screenshot()

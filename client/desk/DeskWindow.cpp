@@ -4,12 +4,18 @@
 #include "client/desk/CompressorEditor.h"
 #include "client/desk/EqEditor.h"
 
+#include <QCloseEvent>
 #include <QDockWidget>
+#include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
+#include <QStackedWidget>
 #include <QHBoxLayout>
 #include <QJsonArray>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolBar>
@@ -23,7 +29,7 @@ using protocol::Kind;
 DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
 {
     setWindowTitle("Mixroom Desk");
-    resize(980, 520);
+    resize(1280, 720); // fits a 1366x768 laptop; the size and layout used last are restored below
     auto* bar = addToolBar("Connection");
     bar->setMovable(false);
     QSettings settings("Mixroom", "mixroom-desk");
@@ -41,6 +47,29 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     bar->addWidget(m_token);
     bar->addWidget(go);
     connect(go, &QPushButton::clicked, this, [this] { connectTo(m_url->text(), m_token->text()); });
+    connect(m_token, &QLineEdit::returnPressed, go, &QPushButton::click); // Enter connects
+    connect(m_url, &QLineEdit::returnPressed, go, &QPushButton::click);
+
+    // Edit: undo and redo of one's own edits, through the server.
+    QMenu* editMenu = menuBar()->addMenu("&Edit");
+    m_undo = editMenu->addAction("Undo");
+    m_undo->setShortcut(QKeySequence::Undo);
+    m_redo = editMenu->addAction("Redo");
+    m_redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence::Redo});
+    m_undo->setEnabled(false);
+    m_redo->setEnabled(false);
+    connect(m_undo, &QAction::triggered, this, [this] {
+        flushEdits(); // a drag still in the coalescing window is part of what is undone
+        if (m_history) m_history->undo();
+    });
+    connect(m_redo, &QAction::triggered, this, [this] {
+        if (m_history) m_history->redo();
+    });
+    QMenu* viewMenu = menuBar()->addMenu("&View");
+    m_viewAction = viewMenu->addAction("Review view");
+    m_viewAction->setCheckable(true);
+    m_viewAction->setShortcut(Qt::Key_F2);
+    connect(m_viewAction, &QAction::toggled, this, &DeskWindow::setReviewView);
 
     auto* central = new QWidget(this);
     auto* col = new QVBoxLayout(central);
@@ -77,11 +106,39 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
             }
         }
     });
-    auto* mixer = new QHBoxLayout;
+    // The mixer page: strips and the master section. The review page: the notes list (the
+    // timeline above grows to take the room the mixer had).
+    m_mixerPage = new QWidget(central);
+    auto* mixer = new QHBoxLayout(m_mixerPage);
+    mixer->setContentsMargins(0, 0, 0, 0);
     mixer->addWidget(scroll, 1);
-    mixer->addWidget(m_master);
-    col->addLayout(mixer, 1);
+    // The master section scrolls vertically when the window is short (a 768-pixel laptop).
+    auto* masterScroll = new QScrollArea(m_mixerPage);
+    masterScroll->setWidget(m_master);
+    masterScroll->setWidgetResizable(true);
+    masterScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    masterScroll->setFrameShape(QFrame::NoFrame);
+    masterScroll->setMinimumWidth(m_master->minimumSizeHint().width() + masterScroll->verticalScrollBar()->sizeHint().width());
+    mixer->addWidget(masterScroll);
+    m_reviewPage = new QWidget(central);
+    auto* review = new QVBoxLayout(m_reviewPage);
+    review->setContentsMargins(0, 0, 0, 0);
+    review->addWidget(new QLabel("Notes (click one to jump there; reply and resolve above)", m_reviewPage));
+    m_noteList = new QListWidget(m_reviewPage);
+    review->addWidget(m_noteList, 1);
+    connect(m_timeline, &Timeline::notesChanged, this, &DeskWindow::fillNoteList);
+    connect(m_noteList, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
+        const QString id = item->data(Qt::UserRole).toString();
+        m_timeline->selectNote(id);
+        for (const QJsonObject& n : m_timeline->notes())
+            if (n.value("id").toString() == id) m_transport->seek(n.value("at").toDouble());
+    });
+    m_pages = new QStackedWidget(central);
+    m_pages->addWidget(m_mixerPage);
+    m_pages->addWidget(m_reviewPage);
+    col->addWidget(m_pages, 1);
     col->addWidget(m_presence);
+    m_column = col;
     setCentralWidget(central);
     auto* dock = new QDockWidget("Versions", this);
     dock->setObjectName("versions");
@@ -91,6 +148,10 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     addDockWidget(Qt::RightDockWidgetArea, dock);
     m_status = new QLabel("Not connected", this);
     statusBar()->addWidget(m_status, 1);
+    setConnectedLook(false);
+    // The size and panel layout used last.
+    restoreGeometry(settings.value("geometry").toByteArray());
+    restoreState(settings.value("windowState").toByteArray());
 
     m_flush.setSingleShot(true);
     m_flush.setInterval(30); // a fader drag becomes at most ~33 edits per second
@@ -98,6 +159,52 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
 }
 
 DeskWindow::~DeskWindow() = default;
+
+void DeskWindow::closeEvent(QCloseEvent* e)
+{
+    QSettings settings("Mixroom", "mixroom-desk");
+    settings.setValue("geometry", saveGeometry());
+    settings.setValue("windowState", saveState());
+    QMainWindow::closeEvent(e);
+}
+
+void DeskWindow::setReviewView(bool review)
+{
+    m_review = review;
+    if (m_viewAction->isChecked() != review) m_viewAction->setChecked(review);
+    m_pages->setCurrentWidget(review ? m_reviewPage : m_mixerPage);
+    // In the review view the waveform takes the room; in the mixer, the strips do.
+    m_column->setStretchFactor(m_timeline, review ? 3 : 0);
+}
+
+void DeskWindow::fillNoteList()
+{
+    const QString keep = m_noteList->currentItem() ? m_noteList->currentItem()->data(Qt::UserRole).toString() : QString();
+    m_noteList->clear();
+    for (const QJsonObject& n : m_timeline->notes()) {
+        const qint64 at = static_cast<qint64>(n.value("at").toDouble());
+        const int replies = static_cast<int>(n.value("replies").toArray().size());
+        auto* item = new QListWidgetItem(QString("%1:%2  %3  %4: %5%6")
+                                             .arg(at / 60000)
+                                             .arg((at / 1000) % 60, 2, 10, QChar('0'))
+                                             .arg(n.value("resolved").toBool() ? "resolved" : "open    ")
+                                             .arg(n.value("authorName").toString(), n.value("text").toString())
+                                             .arg(replies ? QString("  (%1 repl%2)").arg(replies).arg(replies == 1 ? "y" : "ies") : QString()),
+                                         m_noteList);
+        item->setData(Qt::UserRole, n.value("id").toString());
+        if (n.value("resolved").toBool()) item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
+        if (n.value("id").toString() == keep) m_noteList->setCurrentItem(item);
+    }
+}
+
+void DeskWindow::setConnectedLook(bool connected)
+{
+    // Nothing shows made-up values: before the first welcome there is no mixer to show, and while
+    // disconnected the last known values stay visible but cannot be edited.
+    m_mixerPage->setEnabled(connected);
+    m_master->setVisible(connected || !m_structure.isEmpty());
+    if (!connected && !m_structure.isEmpty()) m_presence->setText("Disconnected: the mixer shows the last values the server confirmed");
+}
 
 void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
 {
@@ -115,14 +222,28 @@ void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
     settings.setValue("token", token);
     if (!settings.contains("clientId")) settings.setValue("clientId", "desk-" + QUuid::createUuid().toString(QUuid::WithoutBraces));
 
+    m_history.reset();
     m_conn = std::make_unique<client::Connection>(QUrl(url), token, settings.value("clientId").toString());
+    m_history = std::make_unique<client::EditHistory>(m_conn.get());
+    connect(m_history.get(), &client::EditHistory::changed, this, [this] {
+        m_undo->setEnabled(m_history->canUndo());
+        m_redo->setEnabled(m_history->canRedo());
+        m_undo->setText(m_history->canUndo() ? "Undo " + m_history->undoText() : "Undo");
+        m_redo->setText(m_history->canRedo() ? "Redo " + m_history->redoText() : "Redo");
+    });
+    m_undo->setEnabled(false);
+    m_redo->setEnabled(false);
     m_status->setText(QString("Connecting to %1…").arg(url));
     connect(m_conn.get(), &client::Connection::welcomed, this, [this](const QJsonObject& w) {
         const QJsonObject m = w.value("member").toObject();
         m_status->setText(
             QString("Connected to \"%1\" as %2 (%3)")
                 .arg(w.value("session").toObject().value("name").toString(), m.value("name").toString(), m.value("role").toString()));
+        const bool firstWelcome = m_structure.isEmpty();
         rebuildStrips();
+        setConnectedLook(true);
+        // Roles that may not edit the mix start in the review view (no greyed-out mixer).
+        if (firstWelcome) setReviewView(!w.value("permissions").toObject().value("edit_strip").toBool());
         m_versions->attach(m_conn.get()); // a reconnect only refreshes
         m_timeline->attach(m_conn.get());
         m_transport->attach(m_conn.get());
@@ -142,6 +263,7 @@ void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
     connect(m_conn.get(), &client::Connection::stateChanged, this, [this, url](client::Connection::State s) {
         if (s == client::Connection::State::Reconnecting)
             m_status->setText(QString("Reconnecting to %1… (the server is unreachable; retrying by itself)").arg(url));
+        if (s != client::Connection::State::Connected) setConnectedLook(false);
     });
     m_conn->open();
 }

@@ -6,6 +6,7 @@
 // and a status line (connected, reconnecting, or why the connection failed).
 // Thread: GUI thread.
 #include "client/Connection.h"
+#include "client/EditHistory.h"
 #include "client/desk/MasterStrip.h"
 #include "client/desk/StripWidget.h"
 #include "client/desk/Timeline.h"
@@ -21,7 +22,11 @@
 
 #include <memory>
 
+class QAction;
 class QHBoxLayout;
+class QListWidget;
+class QStackedWidget;
+class QVBoxLayout;
 
 namespace mixroom::desk {
 
@@ -45,6 +50,18 @@ class DeskWindow : public QMainWindow {
     MasterStrip* master() const { return m_master; }
     EqEditor* openEq(const QString& prefix); // the strip's EQ editor (one per strip)
     CompressorEditor* openCompressor(const QString& prefix);
+    client::EditHistory* history() const { return m_history.get(); }
+    QAction* undoAction() const { return m_undo; }
+    QAction* redoAction() const { return m_redo; }
+    // The mixer, or the review view (waveform, notes, versions; the default for roles that may not
+    // edit the mix). F2 switches.
+    void setReviewView(bool review);
+    bool reviewView() const { return m_review; }
+    QListWidget* noteList() const { return m_noteList; }
+    QWidget* mixerPage() const { return m_mixerPage; }
+
+  protected:
+    void closeEvent(QCloseEvent* e) override;
 
   private:
     void wireStrip(StripWidget* w); // edits, editors and touch of a strip (or the master)
@@ -53,6 +70,8 @@ class DeskWindow : public QMainWindow {
     void onPresence(const QJsonObject& presence);
     void queueEdit(const QString& path, const QJsonValue& value);
     void flushEdits();
+    void fillNoteList();
+    void setConnectedLook(bool connected);
 
     QLineEdit *m_url, *m_token;
     QLabel *m_status, *m_presence;
@@ -69,6 +88,13 @@ class DeskWindow : public QMainWindow {
     QHash<QString, QJsonValue> m_pending; // coalesced edits: the latest value per path
     QTimer m_flush;
     QString m_structure; // ids of the strips shown, to know when to rebuild
+    std::unique_ptr<client::EditHistory> m_history;
+    QAction *m_undo = nullptr, *m_redo = nullptr, *m_viewAction = nullptr;
+    QStackedWidget* m_pages = nullptr;
+    QWidget *m_mixerPage = nullptr, *m_reviewPage = nullptr;
+    QListWidget* m_noteList = nullptr;
+    QVBoxLayout* m_column = nullptr;
+    bool m_review = false;
 };
 
 } // namespace mixroom::desk

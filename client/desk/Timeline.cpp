@@ -205,6 +205,7 @@ void Timeline::attach(client::Connection* conn)
                 m_bar->notes.append(v.toObject());
             m_bar->update();
             if (!m_bar->selected.isEmpty()) selectNote(m_bar->selected);
+            emit notesChanged();
         } else if (m.value("type") == "note") {
             reload(); // someone added, edited, resolved or deleted a note
         } else if (seq == m_overviewSeq && m.value("type") == "peaks") {

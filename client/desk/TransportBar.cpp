@@ -30,6 +30,13 @@ TransportBar::TransportBar(QWidget* parent) : QWidget(parent)
     m_match = new QCheckBox("match loudness", this);
     m_match->setToolTip("play the version at the live mix's integrated loudness, so the comparison is about the mix, not the level");
     m_audio = new QLabel("not listening", this);
+    // Long device and version names must not widen the window past a laptop screen.
+    for (QComboBox* c : {m_device, m_ab}) {
+        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        c->setMinimumContentsLength(12);
+    }
+    m_audio->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_audio->setMinimumWidth(120);
     for (QWidget* w : std::initializer_list<QWidget*>{m_mode, m_listen, m_play, m_pause, m_ab, m_match, m_device, m_audio})
         row->addWidget(w);
     row->addStretch(1);
@@ -62,6 +69,7 @@ void TransportBar::attach(client::Connection* conn)
         m_play->setToolTip(why);
         m_pause->setToolTip(why);
     });
+    if (!editor && !m_listening) m_mode->setCurrentIndex(1); // a listener plays on its own transport by default
     emit m_mode->currentIndexChanged(m_mode->currentIndex());
     connect(conn, &client::Connection::reply, this, [this](qint64, const QJsonObject& m) {
         if (m.value("type") == "listening" && m_receiver) // decode this stream only, not frames of the last one still arriving

@@ -2,6 +2,7 @@
 #include "client/desk/VersionsPanel.h"
 
 #include <QFileDialog>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QJsonArray>
@@ -27,7 +28,8 @@ VersionsPanel::VersionsPanel(QWidget* parent) : QWidget(parent)
     m_list = new QTreeWidget(this);
     m_list->setHeaderLabels({"Version", "Status", "Waiting for", "By"});
     m_list->setRootIsDecorated(false);
-    auto* row = new QHBoxLayout;
+    m_list->setMinimumWidth(300);
+    auto* row = new QGridLayout; // two rows of three: the panel fits beside the mixer on a laptop
     m_save = new QPushButton("Save…", this);
     m_approve = new QPushButton("Approve", this);
     m_unapprove = new QPushButton("Take back", this);
@@ -35,8 +37,11 @@ VersionsPanel::VersionsPanel(QWidget* parent) : QWidget(parent)
     m_diffButton = new QPushButton("Diff vs live", this);
     m_pull = new QPushButton("Pull mix…", this);
     m_pull->setToolTip("download the selected version's full-resolution mix (verified by SHA-256)");
-    for (QPushButton* b : {m_save, m_approve, m_unapprove, m_restore, m_diffButton, m_pull})
-        row->addWidget(b);
+    int cell = 0;
+    for (QPushButton* b : {m_save, m_approve, m_unapprove, m_diffButton, m_restore, m_pull}) {
+        row->addWidget(b, cell / 3, cell % 3);
+        ++cell;
+    }
     m_pullBar = new QProgressBar(this);
     m_pullBar->setRange(0, 1000);
     m_pullBar->setValue(0);
