@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QMouseEvent>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QAction>
 #include <QListWidget>
 #include <QLineEdit>
@@ -438,6 +439,23 @@ class TestDesk : public QObject {
         QTest::mouseClick(remove, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].eq.size(), before, 5000);
         QVERIFY(f.srv->room(f.sessionId)->state().tracks[0].eq.back().type == engine::EqType::HighPass24);
+        // The rows hold still under the pointer (the removed one marked) until it leaves the editor.
+        QVERIFY(eq->compactPending());
+        QCOMPARE(eq->findChild<QPushButton*>("remove1")->text(), QString("removed"));
+        QVERIFY(eq->findChild<QPushButton*>(QString("remove%1").arg(before + 1)) != nullptr);
+        QEvent leave(QEvent::Leave);
+        QApplication::sendEvent(eq, &leave);
+        QVERIFY(!eq->compactPending());
+        QTRY_VERIFY_WITH_TIMEOUT(eq->findChild<QPushButton*>(QString("remove%1").arg(before + 1)) == nullptr, 5000);
+        QCOMPARE(eq->findChild<QPushButton*>("remove1")->text(), QString("Remove"));
+        // Enter in a field commits the field and never adds a band.
+        QDoubleSpinBox* gain = eq->gainBox(1);
+        gain->setFocus();
+        gain->selectAll();
+        QTest::keyClicks(gain, "3.5");
+        QTest::keyClick(gain, Qt::Key_Return);
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].eq[0].gain, 3.5, 5000);
+        QCOMPARE(f.srv->room(f.sessionId)->state().tracks[0].eq.size(), before);
         // The artist edits band values but not the structure: told why.
         desk::EqEditor* a = artist.openEq("tracks/bass");
         QVERIFY(!a->addButton()->isEnabled());

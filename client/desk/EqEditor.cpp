@@ -10,6 +10,8 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QCursor>
+#include <QKeyEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QPushButton>
@@ -59,8 +61,18 @@ void EqCurve::paintEvent(QPaintEvent*)
     p.setPen(QColor(70, 74, 80));
     for (double f : {50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0})
         p.drawLine(QPointF(x(f), 0), QPointF(x(f), h));
-    for (double db : {-12.0, 0.0, 12.0})
+    for (double db : {-18.0, -12.0, -6.0, 0.0, 6.0, 12.0, 18.0})
         p.drawLine(QPointF(0, y(db)), QPointF(w, y(db)));
+    // Axes: frequency along the bottom, gain on the left.
+    p.setPen(QColor(150, 155, 165));
+    QFont small = p.font();
+    small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.8));
+    p.setFont(small);
+    for (double f : {50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0})
+        p.drawText(QPointF(x(f) + 2, h - 3), f >= 1000 ? QString("%1k").arg(f / 1000) : QString::number(f));
+    for (double db : {-18.0, -12.0, -6.0, 0.0, 6.0, 12.0, 18.0})
+        p.drawText(QPointF(3, y(db) - 2), QString("%1%2 dB").arg(db > 0 ? "+" : "").arg(db));
+    p.drawText(QPointF(w - 24, h - 14), "Hz");
     QPainterPath path;
     for (int i = 0; i <= static_cast<int>(w); ++i) {
         const double f = 20.0 * std::pow(1000.0, i / w);
@@ -79,8 +91,10 @@ EqEditor::EqEditor(client::Connection* conn, const QString& strip, bool editable
     m_curve = new EqCurve(this);
     m_curve->sampleRate = conn->mirror().state().sampleRate;
     col->addWidget(m_curve, 1);
-    m_grid = new QGridLayout;
-    col->addLayout(m_grid);
+    m_table = new QWidget(this);
+    m_grid = new QGridLayout(m_table);
+    m_grid->setContentsMargins(0, 0, 0, 0);
+    col->addWidget(m_table);
     const QJsonObject perms = conn->welcome().value("permissions").toObject();
     m_structural = perms.value("edit_structure").toBool();
     m_structureWhy =
@@ -90,6 +104,7 @@ EqEditor::EqEditor(client::Connection* conn, const QString& strip, bool editable
     for (const char* t : {"peak", "lowshelf", "highshelf", "hp12", "hp24", "lp12", "lp24"})
         m_addType->addItem(t);
     m_add = new QPushButton("Add band", this);
+    m_add->setAutoDefault(false); // Enter in a field commits the field, never adds a band
     addRow->addWidget(m_addType);
     addRow->addWidget(m_add);
     addRow->addStretch(1);
@@ -116,12 +131,36 @@ QDoubleSpinBox* EqEditor::gainBox(int band) const
     return findChild<QDoubleSpinBox*>(QString("gain%1").arg(band));
 }
 
+void EqEditor::keyPressEvent(QKeyEvent* e)
+{
+    // A dialog's Enter presses its default button; here Enter only commits the field it is in.
+    if (e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter) return;
+    QDialog::keyPressEvent(e);
+}
+
+void EqEditor::leaveEvent(QEvent* e)
+{
+    QDialog::leaveEvent(e);
+    if (m_compactPending) compactRows();
+}
+
+void EqEditor::compactRows()
+{
+    m_compactPending = false;
+    m_shownBands = static_cast<size_t>(-1); // rebuild
+    refresh();
+}
+
 void EqEditor::refresh()
 {
     const auto* bands = bandsOf();
     if (!bands) return;
     m_curve->bands = *bands;
     m_curve->update();
+    if (m_compactPending) {
+        if (m_table->underMouse() || rect().contains(mapFromGlobal(QCursor::pos()))) return; // rows hold still
+        m_compactPending = false;
+    }
     if (m_shownBands != bands->size()) { // (re)build the rows
         while (QLayoutItem* item = m_grid->takeAt(0)) {
             delete item->widget();
@@ -157,6 +196,7 @@ void EqEditor::refresh()
             m_grid->addWidget(q, n, 4);
             m_grid->addWidget(on, n, 5);
             auto* remove = new QPushButton("Remove", this);
+            remove->setAutoDefault(false);
             remove->setObjectName(QString("remove%1").arg(n));
             remove->setEnabled(m_editable && m_structural);
             remove->setToolTip(m_structural ? QString("remove band %1").arg(n) : m_structureWhy);
@@ -219,6 +259,14 @@ void EqEditor::addBand(const QString& type)
 void EqEditor::removeBand(int band)
 {
     m_conn->request(Kind::RemoveBand, {{"strip", m_strip}, {"band", band}});
+    // The rows stay put until the pointer leaves: the removed one is marked, the others wait
+    // (their band numbers are about to change, so they take no edits meanwhile).
+    m_compactPending = true;
+    for (int c = 0; c < m_grid->columnCount(); ++c)
+        for (int r = 1; r < m_grid->rowCount(); ++r)
+            if (QLayoutItem* item = m_grid->itemAtPosition(r, c); item && item->widget()) item->widget()->setEnabled(false);
+    if (QLayoutItem* item = m_grid->itemAtPosition(band, 6); item && item->widget())
+        static_cast<QPushButton*>(item->widget())->setText("removed");
 }
 
 } // namespace mixroom::desk

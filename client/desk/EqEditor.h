@@ -42,8 +42,16 @@ class EqEditor : public QDialog {
     void addBand(const QString& type);
     void removeBand(int band);
     QPushButton* addButton() const { return m_add; }
+    // After Remove, the rows stay where they are (the removed one marked) until the pointer
+    // leaves the table, so the next row's Remove never slides under the pointer.
+    bool compactPending() const { return m_compactPending; }
+
+  protected:
+    void leaveEvent(QEvent* e) override;
+    void keyPressEvent(QKeyEvent* e) override;
 
   private:
+    void compactRows();
     const std::vector<engine::EqBand>* bandsOf() const;
     client::Connection* m_conn;
     QString m_strip;
@@ -55,6 +63,8 @@ class EqEditor : public QDialog {
     QString m_structureWhy;
     QComboBox* m_addType;
     QPushButton* m_add;
+    bool m_compactPending = false;
+    QWidget* m_table = nullptr;
 };
 
 } // namespace mixroom::desk
