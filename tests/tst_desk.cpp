@@ -22,6 +22,8 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QStandardPaths>
+#include <QStyle>
+#include <QStyleOptionSlider>
 
 using namespace mixroom;
 using namespace mixroom::test;
@@ -501,6 +503,80 @@ class TestDesk : public QObject {
         QCOMPARE(QString::fromLatin1(QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256).toHex()),
                  pulled.first().at(1).toString());
         QVERIFY(!QFile::exists(out + ".part"));
+    }
+
+    // The strips read like a console's: dB numbers beside every fader at the same heights across
+    // strips whatever their sends, a meter with peak hold and a latching clip lamp, the pan value,
+    // and a routing selector that moves the track on the server.
+    void mixerStripsShowScalesMetersAndRouting()
+    {
+        ServerFixture f;
+        f.document = [](const std::string& stem) {
+            engine::Session s;
+            for (const char* id : {"bass", "vox"}) {
+                engine::Track t;
+                t.id = t.name = id;
+                t.stem = stem;
+                s.tracks.push_back(t);
+            }
+            engine::Group g;
+            g.id = "rhythm";
+            g.name = "Rhythm";
+            s.groups.push_back(g);
+            engine::Return r;
+            r.id = r.name = "verb";
+            s.returns.push_back(r);
+            s.tracks[0].sends = {engine::Send{"verb"}};
+            return s;
+        };
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.resize(1366, 740);
+        w.show();
+        w.connectTo(f.url().toString(), f.tokens["mix"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") && w.strip("returns/verb"), 10000);
+        desk::StripWidget *bass = w.strip("tracks/bass"), *verb = w.strip("returns/verb");
+        QTRY_VERIFY(bass->isVisible() && verb->isVisible());
+        // 0 dB sits at the same height on a track with a send and on a return without one.
+        auto globalY = [](desk::StripWidget* s, double db) { return s->scale()->mapToGlobal(QPoint(0, s->scale()->yOf(db))).y(); };
+        QCOMPARE(globalY(bass, 0.0), globalY(verb, 0.0));
+        QVERIFY(globalY(bass, 0.0) < globalY(bass, -12.0));
+        // The scale's 0 dB is where the fader's handle is at 0 dB.
+        bass->fader()->setDb(0.0);
+        QStyleOptionSlider opt;
+        opt.initFrom(bass->fader());
+        opt.orientation = Qt::Vertical;
+        opt.minimum = bass->fader()->minimum();
+        opt.maximum = bass->fader()->maximum();
+        opt.sliderPosition = opt.sliderValue = bass->fader()->value();
+        opt.upsideDown = true;
+        const QRect handle = bass->fader()->style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderHandle, bass->fader());
+        QVERIFY(std::abs(bass->fader()->mapToGlobal(handle.center()).y() - globalY(bass, 0.0)) <= 1);
+        // Meter: peak hold and a clip lamp that latches until clicked.
+        bass->setMeter(-6, -12);
+        QCOMPARE(bass->meter()->holdDb(), -6.0);
+        bass->setMeter(-20, -25);
+        QCOMPARE(bass->meter()->holdDb(), -6.0); // held
+        QVERIFY(!bass->meter()->clipped());
+        bass->setMeter(0.3, -3);
+        bass->setMeter(-30, -40);
+        QVERIFY(bass->meter()->clipped());
+        QTest::mouseClick(bass->meter(), Qt::LeftButton);
+        QVERIFY(!bass->meter()->clipped());
+        // Pan value.
+        auto artist = f.connect("artist");
+        artist->request(Kind::Set, {{"path", "tracks/bass/pan"}, {"value", -0.35}});
+        QTRY_COMPARE_WITH_TIMEOUT(bass->panLabel()->text(), QString("L35"), 5000);
+        // Routing: the selector lists master and the groups, and moves the track.
+        QComboBox* out = bass->outputBox();
+        QVERIFY(out && out->isEnabled());
+        QCOMPARE(out->count(), 2);
+        QCOMPARE(out->currentData().toString(), QString("master"));
+        out->setCurrentIndex(1);
+        emit out->activated(1);
+        QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().track("bass")->output, std::string("rhythm"), 5000);
+        QVERIFY(!verb->outputBox()->isEnabled()); // returns play into the master
+        QCOMPARE(verb->outputBox()->currentData().toString(), QString("master"));
     }
 
     // Undo and redo of one's own edits go through the server as inverse edits: the other desk

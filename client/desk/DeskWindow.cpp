@@ -5,6 +5,7 @@
 #include "client/desk/EqEditor.h"
 
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QListWidget>
 #include <QMenu>
@@ -292,6 +293,10 @@ void DeskWindow::rebuildStrips()
         auto* w = new StripWidget(kind + "/" + QString::fromStdString(s.id), QString::fromStdString(s.name), m_stripHost);
         m_stripRow->insertWidget(m_stripRow->count() - 1, w);
         w->setEditable(reason);
+        if (QComboBox* out = w->outputBox(); kind == "tracks" && !perms.value("edit_structure").toBool()) {
+            out->setEnabled(false);
+            out->setToolTip(QString("the %1 role may not change the routing").arg(role));
+        }
         wireStrip(w);
         m_strips.insert(w->prefix(), w);
     };
@@ -335,12 +340,27 @@ void DeskWindow::refreshStrips()
             w->showSends(sends);
         }
     };
-    for (const auto& t : st.tracks)
+    QStringList groupIds, groupNames;
+    for (const auto& g : st.groups) {
+        groupIds << QString::fromStdString(g.id);
+        groupNames << QString::fromStdString(g.name);
+    }
+    for (const auto& t : st.tracks) {
         show("tracks", t);
+        if (StripWidget* w = m_strips.value("tracks/" + QString::fromStdString(t.id)))
+            w->setOutputs(groupIds, groupNames, QString::fromStdString(t.output));
+    }
     for (const auto& g : st.groups)
         show("groups", g);
     for (const auto& r : st.returns)
         show("returns", r);
+    size_t sendRows = 0;
+    for (const auto& t : st.tracks)
+        sendRows = std::max(sendRows, t.sends.size());
+    for (const auto& g : st.groups)
+        sendRows = std::max(sendRows, g.sends.size());
+    for (StripWidget* w : std::as_const(m_strips))
+        w->setSendRows(static_cast<int>(sendRows));
     m_master->showMaster(st.master);
 }
 

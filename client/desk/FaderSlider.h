@@ -29,4 +29,19 @@ class FaderSlider : public QSlider {
     int m_pressY = 0;
 };
 
+// The dB numbers beside a fader, each at the height the fader's handle has at that value.
+class FaderScale : public QWidget {
+    Q_OBJECT
+  public:
+    explicit FaderScale(FaderSlider* fader, QWidget* parent = nullptr);
+    // The y (in this widget) of the handle's centre at `db`.
+    int yOf(double db) const;
+
+  protected:
+    void paintEvent(QPaintEvent*) override;
+
+  private:
+    FaderSlider* m_fader;
+};
+
 } // namespace mixroom::desk

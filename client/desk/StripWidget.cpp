@@ -3,6 +3,7 @@
 
 #include "engine/model/Session.h"
 
+#include <QDoubleSpinBox>
 #include <QDoubleValidator>
 #include <QJsonValue>
 #include <QProgressBar>
@@ -21,26 +22,39 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
 {
     setObjectName(QString(prefix).replace('/', '-')); // a valid style-sheet id
     setFrameShape(QFrame::StyledPanel);
-    setMinimumWidth(84);
+    setMinimumWidth(96);
     auto* lay = new QVBoxLayout(this);
     m_name = new QLabel(name, this);
     m_name->setAlignment(Qt::AlignCenter);
     m_name->setToolTip(prefix);
+    // A colour per kind of strip, as on a console: tracks blue, groups green, returns purple.
+    const QString kind = prefix.section('/', 0, 0);
+    const QColor colour = kind == "groups" ? QColor(60, 150, 90) : kind == "returns" ? QColor(140, 90, 170) : QColor(60, 110, 180);
+    m_name->setAutoFillBackground(true);
+    m_name->setStyleSheet(QString("QLabel { background: %1; color: white; border-radius: 3px; padding: 2px; }").arg(colour.name()));
+    m_name->setProperty("stripColour", colour.name());
     m_solo = new QToolButton(this);
     m_solo->setText("S");
     m_solo->setCheckable(true);
     m_solo->setToolTip("solo in place");
+    // On: unmistakable (solo yellow, mute red); off: plain.
+    m_solo->setStyleSheet("QToolButton:checked { background: #e8c020; color: black; font-weight: bold; }");
     m_mute = new QToolButton(this);
     m_mute->setText("M");
     m_mute->setCheckable(true);
     m_mute->setToolTip("mute");
+    m_mute->setStyleSheet("QToolButton:checked { background: #d83030; color: white; font-weight: bold; }");
     m_pan = new QDial(this);
     m_pan->setRange(-100, 100);
     m_pan->setNotchesVisible(true);
     m_pan->setFixedSize(48, 48);
     m_pan->setToolTip("pan (double-click: centre)");
+    m_panValue = new QLabel("C", this);
+    m_panValue->setAlignment(Qt::AlignCenter);
+    m_panValue->setToolTip("pan: L100 .. C .. R100");
     m_fader = new FaderSlider(this);
     m_fader->setMinimumHeight(160);
+    m_scale = new FaderScale(m_fader, this);
     m_db = new QLineEdit(this);
     m_db->setAlignment(Qt::AlignCenter);
     m_db->setToolTip("fader in dB: type a value and press Enter (-inf for silence)");
@@ -60,21 +74,37 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     lay->addWidget(m_name);
     lay->addLayout(buttons);
     lay->addWidget(m_pan, 0, Qt::AlignHCenter);
-    m_meter = new QProgressBar(this);
-    m_meter->setOrientation(Qt::Vertical);
-    m_meter->setRange(-600, 0); // tenths of a dB
-    m_meter->setValue(-600);
-    m_meter->setTextVisible(false);
-    m_meter->setFixedWidth(8);
-    m_meter->setToolTip("peak / RMS (listen to see them move)");
+    lay->addWidget(m_panValue);
+    // Routing: a track chooses the master or a group; groups and returns play into the master
+    // (shown the same way, so every strip's fader starts at the same height).
+    m_output = new QComboBox(this);
+    m_output->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_output->setMinimumContentsLength(6);
+    if (kind == "tracks") {
+        m_output->setToolTip("where the track plays: the master or a group");
+        connect(m_output, &QComboBox::activated, this, [this] { emit edit(m_prefix + "/output", m_output->currentData().toString()); });
+    } else {
+        m_output->addItem("→ master", "master");
+        m_output->setEnabled(false);
+        m_output->setToolTip(kind == "groups" ? "a group plays into the master" : "a return plays into the master");
+    }
+    lay->addWidget(m_output);
+    m_meter = new LevelMeter(this);
     auto* faderRow = new QHBoxLayout;
-    faderRow->addWidget(m_fader, 1, Qt::AlignHCenter);
+    faderRow->setSpacing(2);
+    faderRow->addWidget(m_scale);
+    faderRow->addWidget(m_fader, 0, Qt::AlignHCenter);
     faderRow->addWidget(m_meter);
     lay->addLayout(faderRow, 1);
     lay->addWidget(m_db);
-    m_sendLayout = new QVBoxLayout; // below the fader, so faders line up across strips
+    // Sends below the fader, in an area as tall in every strip (setSendRows), so faders line up.
+    m_sendArea = new QWidget(this);
+    m_sendLayout = new QVBoxLayout(m_sendArea);
+    m_sendLayout->setContentsMargins(0, 0, 0, 0);
     m_sendLayout->setSpacing(1);
-    lay->addLayout(m_sendLayout);
+    m_sendLayout->addStretch(1);
+    lay->addWidget(m_sendArea);
+    setSendRows(0);
 
     connect(m_fader, &FaderSlider::dbChanged, this, [this](double db) {
         m_db->setText(dbText(db));
@@ -82,7 +112,10 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     });
     connect(m_fader, &QSlider::sliderPressed, this, [this] { emit touch(m_prefix + "/fader"); });
     connect(m_fader, &QSlider::sliderReleased, this, [this] { emit touch({}); });
-    connect(m_pan, &QDial::valueChanged, this, [this](int v) { emit edit(m_prefix + "/pan", v / 100.0); });
+    connect(m_pan, &QDial::valueChanged, this, [this](int v) {
+        m_panValue->setText(v == 0 ? QString("C") : QString("%1%2").arg(v < 0 ? "L" : "R").arg(std::abs(v)));
+        emit edit(m_prefix + "/pan", v / 100.0);
+    });
     connect(m_mute, &QToolButton::toggled, this, [this](bool on) { emit edit(m_prefix + "/mute", on); });
     connect(m_solo, &QToolButton::toggled, this, [this](bool on) { emit edit(m_prefix + "/solo", on); });
     connect(m_db, &QLineEdit::editingFinished, this, [this] {
@@ -104,6 +137,8 @@ void StripWidget::show(double faderDb, double pan, bool mute, bool solo)
     if (!m_db->hasFocus()) m_db->setText(dbText(faderDb));
     const QSignalBlocker b1(m_pan), b2(m_mute), b3(m_solo);
     if (!m_pan->isSliderDown()) m_pan->setValue(static_cast<int>(std::lround(pan * 100)));
+    const int p = m_pan->value();
+    m_panValue->setText(p == 0 ? QString("C") : QString("%1%2").arg(p < 0 ? "L" : "R").arg(std::abs(p)));
     m_mute->setChecked(mute);
     m_solo->setChecked(solo);
 }
@@ -124,7 +159,7 @@ void StripWidget::showSends(const std::vector<std::pair<QString, double>>& sends
             box->setToolTip(m_notEditable.isEmpty() ? QString("send level to %1 in dB").arg(to) : m_notEditable);
             connect(box, &QDoubleSpinBox::valueChanged, this,
                     [this, to = to](double v) { emit edit(m_prefix + "/sends/" + to + "/level", v); });
-            m_sendLayout->addWidget(box);
+            m_sendLayout->insertWidget(m_sendLayout->count() - 1, box);
         }
         if (!box->hasFocus()) {
             const QSignalBlocker block(box);
@@ -133,15 +168,31 @@ void StripWidget::showSends(const std::vector<std::pair<QString, double>>& sends
     }
 }
 
+void StripWidget::setSendRows(int rows)
+{
+    const int row = QDoubleSpinBox().sizeHint().height() + 1;
+    m_sendArea->setFixedHeight(rows * row);
+}
+
 void StripWidget::setMeter(double peakDb, double rmsDb)
 {
-    m_meter->setValue(static_cast<int>(std::clamp(peakDb, -60.0, 0.0) * 10));
-    m_meter->setToolTip(QString("peak %1 dBFS, RMS %2 dBFS").arg(peakDb, 0, 'f', 1).arg(rmsDb, 0, 'f', 1));
+    m_meter->setLevels(peakDb, rmsDb);
 }
 
 int StripWidget::meterValue() const
 {
-    return m_meter->value();
+    return static_cast<int>(std::clamp(m_meter->peakDb(), -60.0, 0.0) * 10);
+}
+
+void StripWidget::setOutputs(const QStringList& groupIds, const QStringList& groupNames, const QString& current)
+{
+    if (!m_prefix.startsWith("tracks/")) return;
+    const QSignalBlocker block(m_output);
+    m_output->clear();
+    m_output->addItem("→ master", "master");
+    for (int i = 0; i < groupIds.size(); ++i)
+        m_output->addItem("→ " + groupNames.value(i, groupIds[i]), groupIds[i]);
+    m_output->setCurrentIndex(std::max(0, m_output->findData(current)));
 }
 
 void StripWidget::setEditable(const QString& reasonIfNot)
@@ -150,6 +201,10 @@ void StripWidget::setEditable(const QString& reasonIfNot)
     for (auto& [to, box] : m_sends) {
         box->setEnabled(reasonIfNot.isEmpty());
         if (!reasonIfNot.isEmpty()) box->setToolTip(reasonIfNot);
+    }
+    if (m_prefix.startsWith("tracks/")) {
+        m_output->setEnabled(reasonIfNot.isEmpty());
+        if (!reasonIfNot.isEmpty()) m_output->setToolTip(reasonIfNot);
     }
     for (QWidget* w : std::initializer_list<QWidget*>{m_fader, m_pan, m_mute, m_solo, m_db}) {
         w->setEnabled(reasonIfNot.isEmpty());

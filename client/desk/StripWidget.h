@@ -5,9 +5,11 @@
 // given (echoes and others' edits) without re-emitting them.
 // Thread: GUI thread.
 #include "client/desk/FaderSlider.h"
+#include "client/desk/LevelMeter.h"
 
 #include <QDial>
 #include <QDoubleSpinBox>
+#include <QComboBox>
 #include <QFrame>
 #include <QLabel>
 #include <QLineEdit>
@@ -30,6 +32,8 @@ class StripWidget : public QFrame {
     void show(double faderDb, double pan, bool mute, bool solo);
     // Send levels in dB by aux return id; a box appears for each send the strip has.
     void showSends(const std::vector<std::pair<QString, double>>& sends);
+    // The send area's height in rows: the most sends any strip has, so every fader lines up.
+    void setSendRows(int rows);
     QDoubleSpinBox* sendBox(const QString& to) const { return m_sends.count(to) ? m_sends.at(to) : nullptr; }
     // Disables editing with a reason, or enables it (empty reason).
     void setEditable(const QString& reasonIfNot);
@@ -37,7 +41,14 @@ class StripWidget : public QFrame {
     void setTouchedBy(const QString& who);
     // Peak and RMS in dBFS from the preview's meters.
     void setMeter(double peakDb, double rmsDb);
-    int meterValue() const;
+    int meterValue() const; // the peak in tenths of a dB, -600 when silent
+    LevelMeter* meter() const { return m_meter; }
+    FaderScale* scale() const { return m_scale; }
+    QLabel* panLabel() const { return m_panValue; }
+    // Tracks: where the track plays (master or a group), and the groups it may choose. Groups and
+    // returns show "master", disabled.
+    void setOutputs(const QStringList& groupIds, const QStringList& groupNames, const QString& current);
+    QComboBox* outputBox() const { return m_output; }
     FaderSlider* fader() const { return m_fader; }
     QDial* pan() const { return m_pan; }
     QToolButton* muteButton() const { return m_mute; }
@@ -59,8 +70,12 @@ class StripWidget : public QFrame {
     QToolButton *m_mute, *m_solo, *m_eq, *m_comp;
     QLineEdit* m_db;
     QLabel* m_name;
-    QProgressBar* m_meter;
+    LevelMeter* m_meter;
+    FaderScale* m_scale;
+    QLabel* m_panValue;
+    QComboBox* m_output = nullptr;
     QVBoxLayout* m_sendLayout;
+    QWidget* m_sendArea;
     std::map<QString, QDoubleSpinBox*> m_sends;
     QString m_notEditable;
 };
