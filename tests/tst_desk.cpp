@@ -8,6 +8,7 @@
 #include "client/desk/DeskWindow.h"
 #include "client/desk/EqEditor.h"
 #include "client/desk/MasterStrip.h"
+#include "server/DemoSetup.h"
 
 #include <QApplication>
 #include <QCryptographicHash>
@@ -698,58 +699,81 @@ class TestDesk : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(again.statusText().startsWith("Connected"), 10000);
     }
 
+    // docs/ screenshots of a real multi-track session (the demo song): the mixer while listening,
+    // the EQ and compressor editors, the client's review view, and versions with a diff. Written
+    // under $MIXROOM_SCREENSHOT_DIR (scripts/screenshots.sh); checked for size in any case.
     void screenshot()
     {
         ServerFixture f;
-        f.stemSeconds = 8;
         QVERIFY(f.start());
-        auto mix = f.connect("mix");
-        mix->request(Kind::AddGroup, {{"id", "drums"}, {"name", "Drums"}});
-        mix->request(Kind::Set, {{"path", "tracks/bass/fader"}, {"value", -4.5}});
-        mix->request(Kind::Set, {{"path", "tracks/vox/pan"}, {"value", 0.3}});
+        QString error;
+        const auto invites = server::ensureDemo(*f.store, f.srv->stems(), f.dir.path(), &error);
+        QVERIFY2(invites.size() == 4, qPrintable(error));
+        auto token = [&](const QString& role) {
+            for (const auto& i : invites)
+                if (i.role == role) return i.token;
+            return QString();
+        };
+        const QString dir = qEnvironmentVariable("MIXROOM_SCREENSHOT_DIR");
+        auto save = [&](QWidget* widget, const QString& name) {
+            const QImage image = widget->grab().toImage();
+            QVERIFY(!image.isNull() && image.width() >= 400);
+            if (!dir.isEmpty()) QVERIFY(image.save(dir + "/" + name));
+        };
+        client::Connection mix(f.url(), token("mix"), "screenshot-mix");
+        QSignalSpy welcomed(&mix, &client::Connection::welcomed);
+        mix.open();
+        QVERIFY(welcomed.wait(10000));
+        mix.request(Kind::SaveVersion, {{"name", "rough mix"}, {"message", "first pass, all stems in"}});
+        mix.request(Kind::Set, {{"path", "tracks/lead/fader"}, {"value", -0.5}});
+        mix.request(Kind::Set, {{"path", "tracks/keys/pan"}, {"value", -0.35}});
+        mix.request(Kind::SaveVersion, {{"name", "vocal up"}, {"message", "lead up 1.5 dB, keys wider"}});
+
+        // The mixer, listening (meters moving), as the mix engineer sees it on a laptop.
         desk::DeskWindow w;
-        w.resize(900, 480);
+        w.resize(1366, 740);
         w.show();
-        mix->request(Kind::SaveVersion, {{"name", "rough mix"}, {"message", "first pass"}});
-        auto label = f.connect("client");
-        label->request(Kind::Approve, {{"version", "rough mix"}, {"approved", true}});
-        mix->request(Kind::Set, {{"path", "tracks/vox/fader"}, {"value", -2.0}});
-        mix->request(Kind::SaveVersion, {{"name", "vocal up"}});
-        w.resize(1440, 640);
-        w.connectTo(f.url().toString(), f.tokens["artist"]);
-        QTRY_VERIFY_WITH_TIMEOUT(w.strip("groups/drums") != nullptr, 10000);
+        w.connectTo(f.url().toString(), token("mix"));
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/lead") != nullptr, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!w.versions()->statusOf("vocal up").isEmpty(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.timeline()->overviewBins() > 0, 30000); // the waveform
+        w.transport()->startListening(true);
+        mix.request(Kind::Transport, {{"target", "follow"}, {"action", "seek"}, {"at", 24000}});
+        mix.request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/drums")->meterValue() > -200 && w.master()->loudnessText().contains("LUFS"), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(QRegularExpression("I -\\d+\\.\\d LUFS").match(w.master()->loudnessText()).hasMatch(), 10000);
+        save(&w, "desk-mixer.png");
+
+        // The lead's EQ and the rhythm bus compressor.
+        desk::EqEditor* eq = w.openEq("tracks/lead");
+        eq->resize(640, 380);
+        QTRY_VERIFY_WITH_TIMEOUT(eq->gainBox(1) != nullptr, 5000);
+        save(eq, "desk-eq.png");
+        desk::CompressorEditor* comp = w.openCompressor("groups/rhythm");
+        comp->resize(640, 300);
+        QTRY_VERIFY_WITH_TIMEOUT(comp->reductionValue() > 0, 10000);
+        save(comp, "desk-compressor.png");
+        w.transport()->stopListening();
+
+        // Versions with a diff.
         w.versions()->list()->setCurrentItem(w.versions()->list()->topLevelItem(0));
         w.versions()->diffSelected();
         QTRY_VERIFY_WITH_TIMEOUT(!w.versions()->diffText().isEmpty(), 5000);
-        mix->request(Kind::Touch, {{"path", "tracks/bass/fader"}});
-        QTRY_VERIFY_WITH_TIMEOUT(!w.strip("tracks/bass")->property("touchedBy").toString().isEmpty(), 5000);
-        label->request(Kind::AddNote, {{"at", 250.0}, {"to", 450.0}, {"text", "the chorus needs lift"}});
-        mix->request(Kind::AddNote, {{"at", 700.0}, {"text", "kick is great"}});
-        QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->markerCount(), 2, 5000);
-        w.timeline()->selectNote(w.timeline()->notes().first().value("id").toString());
-        QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->overviewBins(), 2000, 10000); // the waveform
-        w.transport()->startListening(true);
-        mix->request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});
-        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->meterValue() > -300 && w.master()->loudnessText().contains("LUFS"), 10000);
-        const QImage image = w.grab().toImage();
-        QVERIFY(!image.isNull());
-        QVERIFY(image.width() >= 1200);
-        const QString dir = qEnvironmentVariable("MIXROOM_SCREENSHOT_DIR");
-        if (!dir.isEmpty()) QVERIFY(image.save(dir + "/desk-mixer.png"));
-        // The EQ editor of the bass with three bands.
-        mix->request(Kind::AddBand, {{"strip", "tracks/bass"}, {"bandType", "hp24"}});
-        mix->request(Kind::AddBand, {{"strip", "tracks/bass"}, {"bandType", "highshelf"}});
-        mix->request(Kind::Set, {{"path", "tracks/bass/eq/1/gain"}, {"value", 4.5}});
-        mix->request(Kind::Set, {{"path", "tracks/bass/eq/1/freq"}, {"value", 120.0}});
-        mix->request(Kind::Set, {{"path", "tracks/bass/eq/2/freq"}, {"value", 35.0}});
-        mix->request(Kind::Set, {{"path", "tracks/bass/eq/3/freq"}, {"value", 6000.0}});
-        mix->request(Kind::Set, {{"path", "tracks/bass/eq/3/gain"}, {"value", -5.0}});
-        desk::EqEditor* eq = w.openEq("tracks/bass");
-        eq->resize(620, 360);
-        QTRY_VERIFY_WITH_TIMEOUT(eq->gainBox(3) != nullptr, 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(eq->gainBox(3)->value(), -5.0, 5000);
-        if (!dir.isEmpty()) QVERIFY(eq->grab().save(dir + "/desk-eq.png"));
+        w.versions()->resize(520, 520);
+        save(w.versions(), "desk-versions.png");
+
+        // The label's review view: waveform, notes, versions; the approval waits for them.
+        mix.request(Kind::AddNote, {{"at", 16000.0}, {"to", 24000.0}, {"text", "the chorus needs more lift"}});
+        mix.request(Kind::AddNote, {{"at", 40500.0}, {"text", "love the delay throw here"}});
+        desk::DeskWindow label;
+        label.resize(1366, 740);
+        label.show();
+        label.connectTo(f.url().toString(), token("client"));
+        QTRY_VERIFY_WITH_TIMEOUT(label.reviewView() && label.noteList()->count() == 2, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(label.timeline()->overviewBins() > 0, 30000);
+        label.timeline()->selectNote(label.timeline()->notes().first().value("id").toString());
+        QTRY_VERIFY_WITH_TIMEOUT(!label.versions()->statusOf("vocal up").isEmpty(), 5000);
+        save(&label, "desk-review.png");
     }
 };
 

@@ -1,19 +1,67 @@
 // SPDX-License-Identifier: MIT
 #include "client/desk/CompressorEditor.h"
 
+#include "engine/dsp/Compressor.h"
 #include "engine/model/ParamTable.h"
 
 #include <QFormLayout>
+#include <QHBoxLayout>
+#include <QPainter>
+#include <QPainterPath>
 
 namespace mixroom::desk {
 
 using protocol::Kind;
 
+void CompressorCurve::paintEvent(QPaintEvent*)
+{
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.fillRect(rect(), QColor(30, 32, 36));
+    const double w = width(), h = height(), lo = -60.0;
+    auto x = [&](double db) { return (db - lo) / -lo * (w - 1); };
+    auto y = [&](double db) { return (1.0 - (std::clamp(db, lo - 6, 12.0) - lo) / -lo) * (h - 1); };
+    QFont small = p.font();
+    small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.8));
+    p.setFont(small);
+    for (double db = -60; db <= 0; db += 12) {
+        p.setPen(QColor(70, 74, 80));
+        p.drawLine(QPointF(x(db), 0), QPointF(x(db), h));
+        p.drawLine(QPointF(0, y(db)), QPointF(w, y(db)));
+        p.setPen(QColor(150, 155, 165));
+        p.drawText(QPointF(x(db) + 2, h - 3), QString::number(db));
+        if (db > lo) p.drawText(QPointF(3, y(db) - 2), QString::number(db));
+    }
+    p.drawText(QPointF(w - 64, h - 14), "in (dBFS)");
+    p.drawText(QPointF(3, 12), "out");
+    p.setPen(QPen(QColor(90, 95, 105), 1, Qt::DashLine));
+    p.drawLine(QPointF(x(lo), y(lo)), QPointF(x(0), y(0))); // unity
+    p.setPen(QPen(QColor(70, 120, 200), 1, Qt::DotLine));
+    p.drawLine(QPointF(x(comp.threshold), 0), QPointF(x(comp.threshold), h));
+    QPainterPath path;
+    for (int i = 0; i <= static_cast<int>(w); ++i) {
+        const double in = lo + -lo * i / w;
+        const double out = (comp.enabled ? engine::compressorCurve(in, comp.threshold, comp.ratio, comp.knee) + comp.makeup : in);
+        const QPointF pt(i, y(out));
+        i == 0 ? path.moveTo(pt) : path.lineTo(pt);
+    }
+    p.setPen(QPen(comp.enabled ? QColor(240, 170, 40) : QColor(120, 120, 120), 2));
+    p.drawPath(path);
+    if (reductionDb > 0.05) {
+        p.setPen(QColor(230, 80, 60));
+        p.drawText(QPointF(w - 90, 14), QString("GR %1 dB").arg(reductionDb, 0, 'f', 1));
+    }
+}
+
 CompressorEditor::CompressorEditor(client::Connection* conn, const QString& strip, bool editable, QWidget* parent)
     : QDialog(parent), m_conn(conn), m_strip(strip)
 {
     setWindowTitle("Compressor — " + strip);
-    auto* form = new QFormLayout(this);
+    auto* row = new QHBoxLayout(this);
+    m_curve = new CompressorCurve(this);
+    auto* form = new QFormLayout;
+    row->addLayout(form);
+    row->addWidget(m_curve, 1);
     m_enabled = new QCheckBox("in circuit", this);
     form->addRow("Compressor", m_enabled);
     connect(m_enabled, &QCheckBox::toggled, this, [this](bool on) {
@@ -78,6 +126,8 @@ void CompressorEditor::refresh()
             sb->setValue(v);
         }
     }
+    m_curve->comp = *c;
+    m_curve->update();
     const QSignalBlocker b1(m_enabled), b2(m_detector);
     m_enabled->setChecked(c->enabled);
     m_detector->setCurrentText(QString::fromStdString(engine::toString(c->detector)));
@@ -87,6 +137,8 @@ void CompressorEditor::setReduction(double db)
 {
     m_gr->setValue(static_cast<int>(std::clamp(db, 0.0, 24.0) * 10));
     m_gr->setToolTip(QString("gain reduction %1 dB").arg(db, 0, 'f', 1));
+    m_curve->reductionDb = db;
+    m_curve->update();
 }
 
 } // namespace mixroom::desk

@@ -15,6 +15,19 @@
 
 namespace mixroom::desk {
 
+// The compressor's static curve (the engine's own compressorCurve) on input/output dB axes from
+// -60 to 0 dBFS, with makeup, and the latest gain reduction marked at the knee.
+class CompressorCurve : public QWidget {
+    Q_OBJECT
+  public:
+    explicit CompressorCurve(QWidget* parent = nullptr) : QWidget(parent) { setMinimumSize(220, 220); }
+    engine::Compressor comp;
+    double reductionDb = 0;
+
+  protected:
+    void paintEvent(QPaintEvent*) override;
+};
+
 class CompressorEditor : public QDialog {
     Q_OBJECT
   public:
@@ -24,6 +37,7 @@ class CompressorEditor : public QDialog {
     QDoubleSpinBox* box(const QString& param) const { return m_boxes.at(param); }
     QCheckBox* enabledBox() const { return m_enabled; }
     int reductionValue() const { return m_gr->value(); } // tenths of a dB
+    CompressorCurve* curve() const { return m_curve; }
 
   private:
     const engine::Compressor* comp() const;
@@ -33,6 +47,7 @@ class CompressorEditor : public QDialog {
     QCheckBox* m_enabled;
     QComboBox* m_detector;
     QProgressBar* m_gr;
+    CompressorCurve* m_curve;
 };
 
 } // namespace mixroom::desk

@@ -89,6 +89,10 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
         m_output->setToolTip(kind == "groups" ? "a group plays into the master" : "a return plays into the master");
     }
     lay->addWidget(m_output);
+    if (kind == "master") { // the master has no pan and no routing
+        m_output->hide();
+        m_panValue->hide();
+    }
     m_meter = new LevelMeter(this);
     auto* faderRow = new QHBoxLayout;
     faderRow->setSpacing(2);

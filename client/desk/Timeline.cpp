@@ -75,6 +75,36 @@ void TimelineBar::paintEvent(QPaintEvent*)
         p.setPen(QPen(n.value("id").toString() == selected ? palette().highlight().color() : c, 3));
         p.drawLine(x, 4, x, height() - 4);
     }
+    // Labels of the notes: who and the first words, beside the marker.
+    QFont small = p.font();
+    small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.8));
+    p.setFont(small);
+    const QFontMetrics fm(small);
+    for (const QJsonObject& n : notes) {
+        const int x = xOf(n.value("at").toDouble());
+        const QString label = fm.elidedText(QString("%1: %2").arg(n.value("authorName").toString(), n.value("text").toString()),
+                                            Qt::ElideRight, 160);
+        const QRect box(x + 4, 14, fm.horizontalAdvance(label) + 6, fm.height() + 2);
+        p.fillRect(box, QColor(30, 30, 30, 170));
+        p.setPen(n.value("resolved").toBool() ? QColor(160, 210, 160) : QColor(255, 200, 110));
+        p.drawText(box.adjusted(3, 0, 0, 0), Qt::AlignVCenter | Qt::AlignLeft, label);
+    }
+    // The time ruler along the top: a tick every 1, 5, 10, 15, 30 or 60 s, whichever leaves room.
+    if (lengthMs > 0) {
+        const double pxPerS = (width() - 8) / (lengthMs / 1000.0);
+        double step = 1;
+        for (double s : {1.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0})
+            if (s * pxPerS >= 60) {
+                step = s;
+                break;
+            }
+        p.setPen(palette().text().color());
+        for (double t = 0; t * 1000 <= lengthMs; t += step) {
+            const int x = xOf(t * 1000);
+            p.drawLine(x, 0, x, 5);
+            p.drawText(x + 2, fm.ascent() + 1, QString("%1:%2").arg(static_cast<int>(t) / 60).arg(static_cast<int>(t) % 60, 2, 10, QChar('0')));
+        }
+    }
     p.setPen(QPen(palette().text().color(), 1));
     const int ph = xOf(playheadMs);
     p.drawLine(ph, 0, ph, height());
