@@ -63,18 +63,6 @@ std::optional<QString> bandStrip(const engine::Session& state, const QString& te
 
 } // namespace
 
-QString newStripId(const engine::Session& state, const QString& display)
-{
-    QString base = display.toLower();
-    base.replace(QRegularExpression("[^a-z0-9_-]+"), "-");
-    base = base.left(28).remove(QRegularExpression("^-+|-+$"));
-    if (base.isEmpty()) base = "strip";
-    QString id = base;
-    for (int n = 2; state.track(id.toStdString()) || state.group(id.toStdString()) || state.aux(id.toStdString()) || id == "master"; ++n)
-        id = QString("%1-%2").arg(base).arg(n);
-    return id;
-}
-
 int runStructureCommand(const QString& cmd, const Options& o, Session& s)
 {
     static const QStringList commands{"track", "group", "return", "send", "band", "output"};

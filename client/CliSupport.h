@@ -173,8 +173,6 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
 int runDevicesCommand(const Options& o);
 // track, group, return, send, band and output; returns -1 when `cmd` is not one of them.
 int runStructureCommand(const QString& cmd, const Options& o, Session& s);
-// A new strip id from a display name: lower-case letters, digits and dashes, unique in the session.
-QString newStripId(const engine::Session& state, const QString& display);
 
 
 } // namespace mixroom::client::cli

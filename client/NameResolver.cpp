@@ -5,6 +5,7 @@
 #include "protocol/SessionOps.h"
 
 #include <QHash>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <set>
@@ -246,6 +247,18 @@ std::optional<QString> resolveParamPath(const engine::Session& s, const QString&
     }
     *error = QString("%1 names a group of parameters, not one (read it with: mixroom get %1)").arg(path);
     return std::nullopt;
+}
+
+QString newStripId(const engine::Session& state, const QString& display)
+{
+    QString base = display.toLower();
+    base.replace(QRegularExpression("[^a-z0-9_-]+"), "-");
+    base = base.left(28).remove(QRegularExpression("^-+|-+$"));
+    if (base.isEmpty()) base = "strip";
+    QString id = base;
+    for (int n = 2; state.track(id.toStdString()) || state.group(id.toStdString()) || state.aux(id.toStdString()) || id == "master"; ++n)
+        id = QString("%1-%2").arg(base).arg(n);
+    return id;
 }
 
 QList<QPair<QString, QJsonValue>> fieldsUnder(const engine::Session& s, const QString& prefix)

@@ -44,6 +44,9 @@ std::optional<QString> findStripPath(const engine::Session& s, const QString& te
 // the wrong segment, with a suggestion, when the session has no such thing.
 std::optional<QString> resolveParamPath(const engine::Session& s, const QString& typed, bool allowSubtree, QString* error);
 
+// A new strip id from a display name: lower-case letters, digits and dashes, unique in the session.
+QString newStripId(const engine::Session& state, const QString& display);
+
 // Every concrete parameter path under `prefix` (or equal to it) with its value, in table order.
 QList<QPair<QString, QJsonValue>> fieldsUnder(const engine::Session& s, const QString& prefix);
 

@@ -6,6 +6,7 @@
 #include "ServerFixture.h"
 #include "client/desk/CompressorEditor.h"
 #include "client/desk/DeskWindow.h"
+#include "client/desk/EffectEditor.h"
 #include "client/desk/EqEditor.h"
 #include "client/desk/MasterStrip.h"
 #include "server/DemoSetup.h"
@@ -23,6 +24,8 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QStandardPaths>
+#include <QToolButton>
+#include <QMenu>
 #include <QStyle>
 #include <QStyleOptionSlider>
 
@@ -578,6 +581,72 @@ class TestDesk : public QObject {
         QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().track("bass")->output, std::string("rhythm"), 5000);
         QVERIFY(!verb->outputBox()->isEnabled()); // returns play into the master
         QCOMPARE(verb->outputBox()->currentData().toString(), QString("master"));
+    }
+
+    // The owner builds structure from the desk: groups, returns, sends from a strip's menu, the
+    // return's effect editor (fields of the current type, from the parameter table); others see why not.
+    void structureFromTheDesk()
+    {
+        ServerFixture f;
+        QVERIFY(f.start());
+        desk::DeskWindow w, artist;
+        w.connectTo(f.url().toString(), f.tokens["mix"]);
+        artist.connectTo(f.url().toString(), f.tokens["artist"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") && artist.strip("tracks/bass"), 10000);
+        auto server = [&] { return f.srv->room(f.sessionId)->state(); };
+        w.addGroup("Synths");
+        w.addReturn("Hall", "reverb");
+        QTRY_VERIFY_WITH_TIMEOUT(server().group("synths") && server().aux("hall"), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("returns/hall") != nullptr, 5000);
+        // The bass strip's menu offers a send to Hall (bass already sends to verb).
+        auto actionIn = [](QMenu* m, const QString& path) -> QAction* {
+            QMenu* menu = m;
+            QAction* found = nullptr;
+            for (const QString& part : path.split('>')) {
+                found = nullptr;
+                for (QAction* a : menu->actions())
+                    if (a->text() == part) found = a;
+                if (!found) return nullptr;
+                if (found->menu()) menu = found->menu();
+            }
+            return found;
+        };
+        QMenu* menu = w.strip("tracks/bass")->moreButton()->menu();
+        emit menu->aboutToShow();
+        QAction* send = actionIn(menu, "Add send to>Hall");
+        QVERIFY(send && send->isEnabled());
+        QVERIFY(!actionIn(menu, "Add send to>verb")); // already there: offered for removal instead
+        QVERIFY(actionIn(menu, "Remove send to>verb"));
+        send->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(server().track("bass")->sends.size() == 2, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("bass")->sends[1].level, -12.0, 5000);
+        // The return's effect editor: reverb fields only, edits reach the server, the type switches the fields.
+        desk::EffectEditor* fx = w.openEffect("returns/hall");
+        QVERIFY(fx->shows("decay") && !fx->shows("feedback"));
+        auto* decay = qobject_cast<QDoubleSpinBox*>(fx->control("decay"));
+        QVERIFY(decay && decay->isEnabled());
+        decay->setValue(3.4);
+        QTRY_COMPARE_WITH_TIMEOUT(server().aux("hall")->reverb.decay, 3.4, 5000);
+        auto mix = f.connect("mix");
+        mix->request(Kind::Set, {{"path", "returns/hall/effect/type"}, {"value", "delay"}});
+        QTRY_VERIFY_WITH_TIMEOUT(fx->shows("feedback") && !fx->shows("decay"), 5000);
+        // The artist may edit effect settings but not the structure: told why.
+        QMenu* artistMenu = artist.strip("tracks/bass")->moreButton()->menu();
+        emit artistMenu->aboutToShow();
+        QAction* remove = actionIn(artistMenu, "Remove track");
+        QVERIFY(remove && !remove->isEnabled());
+        QVERIFY(remove->toolTip().contains("owner"));
+        QTRY_VERIFY_WITH_TIMEOUT(artist.strip("returns/hall") != nullptr, 5000);
+        desk::EffectEditor* afx = artist.openEffect("returns/hall");
+        QVERIFY(!afx->control("type")->isEnabled() && afx->control("feedback")->isEnabled());
+        // Removing: the send, then the group and the return.
+        emit menu->aboutToShow();
+        actionIn(menu, "Remove send to>Hall")->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(server().track("bass")->sends.size(), size_t(1), 5000);
+        w.removeStrip("groups/synths");
+        w.removeStrip("returns/hall");
+        QTRY_VERIFY_WITH_TIMEOUT(!server().group("synths") && !server().aux("hall"), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("returns/hall") == nullptr, 5000);
     }
 
     // Undo and redo of one's own edits go through the server as inverse edits: the other desk

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "client/desk/DeskWindow.h"
 
+#include "client/NameResolver.h"
 #include "client/desk/CompressorEditor.h"
+#include "client/desk/EffectEditor.h"
 #include "client/desk/EqEditor.h"
 
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QInputDialog>
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
@@ -20,6 +23,7 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolBar>
+#include <QToolButton>
 #include <QUuid>
 #include <QVBoxLayout>
 
@@ -66,6 +70,23 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_redo, &QAction::triggered, this, [this] {
         if (m_history) m_history->redo();
     });
+    // Mixer: groups and returns (the owner's); a strip's own menu (⋯) has its sends and removal.
+    m_mixerMenu = menuBar()->addMenu("&Mixer");
+    auto ask = [this](const QString& title, const QString& suggestion) {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, title, "Name:", QLineEdit::Normal, suggestion, &ok).trimmed();
+        return ok ? name : QString();
+    };
+    connect(m_mixerMenu->addAction("Add group…"), &QAction::triggered, this, [this, ask] {
+        if (const QString n = ask("Add group", "Group"); !n.isEmpty()) addGroup(n);
+    });
+    connect(m_mixerMenu->addAction("Add reverb return…"), &QAction::triggered, this, [this, ask] {
+        if (const QString n = ask("Add reverb return", "Reverb"); !n.isEmpty()) addReturn(n, "reverb");
+    });
+    connect(m_mixerMenu->addAction("Add delay return…"), &QAction::triggered, this, [this, ask] {
+        if (const QString n = ask("Add delay return", "Delay"); !n.isEmpty()) addReturn(n, "delay");
+    });
+    m_mixerMenu->setEnabled(false);
     QMenu* viewMenu = menuBar()->addMenu("&View");
     m_viewAction = viewMenu->addAction("Review view");
     m_viewAction->setCheckable(true);
@@ -241,6 +262,7 @@ void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
             QString("Connected to \"%1\" as %2 (%3)")
                 .arg(w.value("session").toObject().value("name").toString(), m.value("name").toString(), m.value("role").toString()));
         const bool firstWelcome = m_structure.isEmpty();
+        m_mixerMenu->setEnabled(w.value("permissions").toObject().value("edit_structure").toBool());
         rebuildStrips();
         setConnectedLook(true);
         // Roles that may not edit the mix start in the review view (no greyed-out mixer).
@@ -269,8 +291,92 @@ void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
     m_conn->open();
 }
 
+void DeskWindow::addGroup(const QString& name)
+{
+    m_conn->request(Kind::AddGroup, {{"id", client::newStripId(m_conn->mirror().state(), name)}, {"name", name}});
+}
+
+void DeskWindow::addReturn(const QString& name, const QString& effect)
+{
+    m_conn->request(Kind::AddReturn, {{"id", client::newStripId(m_conn->mirror().state(), name)}, {"name", name}, {"effect", effect}});
+}
+
+void DeskWindow::addSend(const QString& strip, const QString& to)
+{
+    m_conn->request(Kind::AddSend, {{"strip", strip}, {"to", to}});
+    // A new send starts at -inf: bring it to a usable level at once (one undo step each).
+    m_conn->request(Kind::Set, {{"path", strip + "/sends/" + to + "/level"}, {"value", -12.0}});
+}
+
+void DeskWindow::removeSend(const QString& strip, const QString& to)
+{
+    m_conn->request(Kind::RemoveSend, {{"strip", strip}, {"to", to}});
+}
+
+void DeskWindow::removeStrip(const QString& prefix)
+{
+    const QString kind = prefix.section('/', 0, 0), id = prefix.section('/', 1);
+    const Kind k = kind == "tracks" ? Kind::RemoveTrack : kind == "groups" ? Kind::RemoveGroup : Kind::RemoveReturn;
+    m_conn->request(k, {{"id", id}});
+}
+
+EffectEditor* DeskWindow::openEffect(const QString& prefix)
+{
+    QPointer<EffectEditor>& editor = m_effectEditors[prefix];
+    if (!editor) {
+        editor = new EffectEditor(m_conn.get(), prefix, m_conn->welcome().value("permissions").toObject(), this);
+        editor->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    editor->show();
+    editor->raise();
+    return editor;
+}
+
+void DeskWindow::fillStripMenu(const QString& prefix, QMenu* menu)
+{
+    menu->clear();
+    const engine::Session& st = m_conn->mirror().state();
+    const QString kind = prefix.section('/', 0, 0), id = prefix.section('/', 1);
+    const bool owner = m_conn->welcome().value("permissions").toObject().value("edit_structure").toBool();
+    const QString why = owner ? QString() : "only the session's owner changes the mix's structure";
+    auto add = [&](QMenu* m, const QString& text, auto fn) {
+        QAction* a = m->addAction(text);
+        a->setEnabled(owner);
+        a->setToolTip(why);
+        connect(a, &QAction::triggered, this, fn);
+        return a;
+    };
+    if (kind == "returns") {
+        connect(menu->addAction("Effect…"), &QAction::triggered, this, [this, prefix] { openEffect(prefix); });
+    } else {
+        const engine::Strip* strip = kind == "tracks" ? static_cast<const engine::Strip*>(st.track(id.toStdString()))
+                                                      : static_cast<const engine::Strip*>(st.group(id.toStdString()));
+        if (!strip) return;
+        QMenu* sendTo = menu->addMenu("Add send to");
+        QMenu* removeTo = menu->addMenu("Remove send to");
+        for (const auto& r : st.returns) {
+            const QString to = QString::fromStdString(r.id), label = QString::fromStdString(r.name);
+            const bool has = std::any_of(strip->sends.begin(), strip->sends.end(), [&](const engine::Send& x) { return x.to == r.id; });
+            if (has)
+                add(removeTo, label, [this, prefix, to] { removeSend(prefix, to); });
+            else
+                add(sendTo, label, [this, prefix, to] { addSend(prefix, to); });
+        }
+        sendTo->setEnabled(owner && !sendTo->isEmpty());
+        removeTo->setEnabled(owner && !removeTo->isEmpty());
+    }
+    menu->addSeparator();
+    add(menu, kind == "tracks" ? "Remove track" : kind == "groups" ? "Remove group (its tracks go to the master)" : "Remove return",
+        [this, prefix] { removeStrip(prefix); });
+}
+
 void DeskWindow::wireStrip(StripWidget* w)
 {
+    if (QToolButton* more = w->moreButton()) {
+        auto* menu = new QMenu(more);
+        more->setMenu(menu);
+        connect(menu, &QMenu::aboutToShow, this, [this, menu, prefix = w->prefix()] { fillStripMenu(prefix, menu); });
+    }
     connect(w, &StripWidget::edit, this, &DeskWindow::queueEdit);
     connect(w, &StripWidget::openEq, this, &DeskWindow::openEq);
     connect(w, &StripWidget::openCompressor, this, &DeskWindow::openCompressor);

@@ -25,6 +25,7 @@
 class QAction;
 class QHBoxLayout;
 class QListWidget;
+class QMenu;
 class QStackedWidget;
 class QVBoxLayout;
 
@@ -32,6 +33,7 @@ namespace mixroom::desk {
 
 class EqEditor;
 class CompressorEditor;
+class EffectEditor;
 
 class DeskWindow : public QMainWindow {
     Q_OBJECT
@@ -51,6 +53,13 @@ class DeskWindow : public QMainWindow {
     EqEditor* openEq(const QString& prefix); // the strip's EQ editor (one per strip)
     CompressorEditor* openCompressor(const QString& prefix);
     client::EditHistory* history() const { return m_history.get(); }
+    // Structure, as the Mixer menu and the strips' menus do it (owner): the requests go to the server.
+    void addGroup(const QString& name);
+    void addReturn(const QString& name, const QString& effect); // reverb or delay
+    void addSend(const QString& strip, const QString& to);
+    void removeSend(const QString& strip, const QString& to);
+    void removeStrip(const QString& prefix); // a track, group or return
+    EffectEditor* openEffect(const QString& prefix);
     QAction* undoAction() const { return m_undo; }
     QAction* redoAction() const { return m_redo; }
     // The mixer, or the review view (waveform, notes, versions; the default for roles that may not
@@ -71,6 +80,7 @@ class DeskWindow : public QMainWindow {
     void queueEdit(const QString& path, const QJsonValue& value);
     void flushEdits();
     void fillNoteList();
+    void fillStripMenu(const QString& prefix, QMenu* menu);
     void setConnectedLook(bool connected);
 
     QLineEdit *m_url, *m_token;
@@ -81,6 +91,8 @@ class DeskWindow : public QMainWindow {
     TransportBar* m_transport = nullptr;
     QHash<QString, QPointer<EqEditor>> m_eqEditors;
     QHash<QString, QPointer<CompressorEditor>> m_compEditors;
+    QHash<QString, QPointer<EffectEditor>> m_effectEditors;
+    QMenu* m_mixerMenu = nullptr;
     QHBoxLayout* m_stripRow = nullptr;
     MasterStrip* m_master = nullptr;
     QHash<QString, StripWidget*> m_strips;

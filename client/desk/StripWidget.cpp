@@ -71,6 +71,13 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     m_comp->setToolTip("the strip's compressor and its gain reduction");
     connect(m_comp, &QToolButton::clicked, this, [this] { emit openCompressor(m_prefix); });
     buttons->addWidget(m_comp);
+    if (kind != "master") {
+        m_more = new QToolButton(this);
+        m_more->setText("⋯");
+        m_more->setToolTip("sends, effect, remove");
+        m_more->setPopupMode(QToolButton::InstantPopup);
+        buttons->addWidget(m_more);
+    }
     lay->addWidget(m_name);
     lay->addLayout(buttons);
     lay->addWidget(m_pan, 0, Qt::AlignHCenter);

@@ -56,6 +56,8 @@ class StripWidget : public QFrame {
     QLineEdit* dbEdit() const { return m_db; }
     QToolButton* eqButton() const { return m_eq; }
     QToolButton* compButton() const { return m_comp; }
+    // The strip's menu: sends, the return's effect, removing the strip (filled by the window).
+    QToolButton* moreButton() const { return m_more; }
 
   signals:
     void edit(const QString& path, const QJsonValue& value);
@@ -67,7 +69,7 @@ class StripWidget : public QFrame {
     QString m_prefix;
     FaderSlider* m_fader;
     QDial* m_pan;
-    QToolButton *m_mute, *m_solo, *m_eq, *m_comp;
+    QToolButton *m_mute, *m_solo, *m_eq, *m_comp, *m_more = nullptr;
     QLineEdit* m_db;
     QLabel* m_name;
     LevelMeter* m_meter;
