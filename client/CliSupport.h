@@ -95,7 +95,7 @@ class Session {
                     message = "the server refused the connection: " + reason;
                     rc = 1;
                 } else {
-                    message = "cannot connect to the server (is mixroomd running, and the URL right?)";
+                    message = QString("cannot connect to the server at %1 (check the address and that the server is up)").arg(m_conn.url().toString());
                 }
                 loop.quit();
             }

@@ -406,7 +406,7 @@ QVector<MessageSpec> build()
          S2C,
          "About ten times a second to each listener: per-strip peak/RMS and master loudness of what it hears.",
          {{"stream", F::Integer, true, ""},
-          {"strips", F::Array, true, "[{id, kind, peakDb, rmsDb, grDb (compressor gain reduction, dB)}]"},
+          {"strips", F::Array, true, "[{id, kind, peakDb, peakLDb, peakRDb (per channel), rmsDb, grDb (compressor gain reduction, dB)}]"},
           {"master", F::Object, true,
            "{momentaryLufs, shortTermLufs, integratedLufs (gated, since the stream started), truePeakDbtp, peakDb, compGrDb and "
            "limiterGrDb (glue compressor and limiter gain reduction, dB)}"},

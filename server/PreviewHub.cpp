@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "server/PreviewHub.h"
-#include "server/PreviewStream.h"
 
 #include "engine/render/Renderer.h"
 #include "engine/stems/SessionStems.h"
 #include "server/Permissions.h"
+#include "server/PreviewStream.h"
 #include "server/RenderCache.h"
 
 #include <QJsonArray>
+#include <QVarLengthArray>
 
 namespace mixroom::server {
 
@@ -457,8 +458,13 @@ int PreviewHub::onPacket(quint32 stream, const QByteArray& frame)
     // The stream's listeners only (an own stream has one): a frame costs O(its listeners), not
     // O(every listener of the session) — with 600 own listeners that was 18 million visits a second.
     QList<ClientSocket*> tooSlow;
-    for (auto bs = m_byStream.constFind(stream); bs != m_byStream.constEnd() && bs.key() == stream; ++bs) {
-        ClientSocket* c = bs.value();
+    // The listeners are taken first: a send may find its socket gone and close it, which ends its
+    // listening and edits m_byStream (walking it meanwhile crashed). Closed sockets are deleted
+    // later, so the pointers stay valid here; one that stopped listening is skipped.
+    QVarLengthArray<ClientSocket*, 8> targets;
+    for (auto bs = m_byStream.constFind(stream); bs != m_byStream.constEnd() && bs.key() == stream; ++bs)
+        targets.append(bs.value());
+    for (ClientSocket* c : targets) {
         const auto it = m_listeners.find(c);
         if (it == m_listeners.end()) continue;
         const qint64 budget = std::max<qint64>(16 * 1024, static_cast<qint64>(st->bitrate * 1000 / 8 * kQueueBudgetSeconds * 2));

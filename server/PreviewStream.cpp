@@ -388,6 +388,8 @@ QJsonObject PreviewStream::takeMeters(qint64 nowNs)
         strips.append(QJsonObject{{"id", QString::fromStdString(s.id)},
                                   {"kind", QString::fromStdString(s.kind)},
                                   {"peakDb", std::round(db(peak) * 10) / 10},
+                                  {"peakLDb", std::round(db(meter->peakL.exchange(0.0f)) * 10) / 10},
+                                  {"peakRDb", std::round(db(meter->peakR.exchange(0.0f)) * 10) / 10},
                                   {"rmsDb", std::round(db(meter->rms.load()) * 10) / 10},
                                   {"grDb", std::round(meter->reduction.exchange(0.0f) * 10) / 10}}); // compressor gain reduction
     }

@@ -212,6 +212,10 @@ class TestDesk : public QObject {
         auto mix = f.connect("mix");
         mix->request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});
         QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->meterValue() > -300, 10000); // above -30 dBFS
+        // Stereo meters: the mono bass panned hard left (constant-power law: nothing on the right).
+        mix->request(Kind::Set, {{"path", "tracks/bass/pan"}, {"value", -1.0}});
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->meter()->peakDb(0) > -30 && w.strip("tracks/bass")->meter()->peakDb(1) < -90,
+                                 10000);
         QTRY_VERIFY_WITH_TIMEOUT(w.master()->loudnessText().contains("LUFS"), 5000);
         QVERIFY(w.master()->loudnessText().contains("dBTP"));
         // Integrated loudness appears once the first gated 400 ms block is in.
@@ -557,14 +561,16 @@ class TestDesk : public QObject {
         const QRect handle = bass->fader()->style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderHandle, bass->fader());
         QVERIFY(std::abs(bass->fader()->mapToGlobal(handle.center()).y() - globalY(bass, 0.0)) <= 1);
         // Meter: peak hold and a clip lamp that latches until clicked.
-        bass->setMeter(-6, -12);
-        QCOMPARE(bass->meter()->holdDb(), -6.0);
-        bass->setMeter(-20, -25);
-        QCOMPARE(bass->meter()->holdDb(), -6.0); // held
+        bass->setMeter(-6, -9, -12);
+        QCOMPARE(bass->meter()->holdDb(0), -6.0);
+        QCOMPARE(bass->meter()->holdDb(1), -9.0);
+        bass->setMeter(-20, -22, -25);
+        QCOMPARE(bass->meter()->holdDb(0), -6.0); // held, per channel
+        QCOMPARE(bass->meter()->holdDb(1), -9.0);
         QVERIFY(!bass->meter()->clipped());
-        bass->setMeter(0.3, -3);
-        bass->setMeter(-30, -40);
-        QVERIFY(bass->meter()->clipped());
+        bass->setMeter(-4, 0.3, -3);
+        bass->setMeter(-30, -30, -40);
+        QVERIFY(bass->meter()->clipped(1) && !bass->meter()->clipped(0)); // the right channel clipped
         QTest::mouseClick(bass->meter(), Qt::LeftButton);
         QVERIFY(!bass->meter()->clipped());
         // Pan value.
@@ -721,9 +727,15 @@ class TestDesk : public QObject {
         // An engineer starts in the mixer and may switch (F2).
         desk::DeskWindow e;
         e.show();
+        QVERIFY(!e.master()->isVisible()); // nothing made up before the server has spoken
         e.connectTo(f.url().toString(), f.tokens["mix"]);
         QTRY_VERIFY_WITH_TIMEOUT(e.strip("tracks/bass") != nullptr, 10000);
-        QVERIFY(!e.reviewView() && e.mixerPage()->isVisible());
+        QVERIFY(!e.reviewView() && e.mixerPage()->isVisible() && e.master()->isVisible());
+        // A dropped connection: the last confirmed values stay, read-only, until the server is back.
+        e.connection()->simulateDrop();
+        QTRY_VERIFY_WITH_TIMEOUT(!e.mixerPage()->isEnabled(), 5000);
+        QVERIFY(e.presenceText().startsWith("Disconnected"));
+        QTRY_VERIFY_WITH_TIMEOUT(e.mixerPage()->isEnabled(), 10000);
         e.setReviewView(true);
         QVERIFY(!e.mixerPage()->isVisible());
     }

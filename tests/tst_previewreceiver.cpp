@@ -80,6 +80,8 @@ class TestPreviewReceiver : public QObject {
         QCOMPARE(r.concealed(), 0);
         QCOMPARE(heard.samples, qint64(10 * 960));
         QVERIFY(heard.flags[3] & protocol::AudioFrameHeader::Discontinuity);
+        QVERIFY(heard.flags[3] & client::PreviewReceiver::kAfterGap); // a recorder fills the gap with silence
+        QVERIFY(!(heard.flags[2] & client::PreviewReceiver::kAfterGap));
         QCOMPARE(heard.positions[3], quint64(13 * 960));
     }
 

@@ -123,7 +123,8 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
                                                  : kind == "group" ? "groups/"
                                                                    : "returns/") +
                                                 s.value("id").toString())) {
-                w->setMeter(s.value("peakDb").toDouble(), s.value("rmsDb").toDouble());
+                const double peak = s.value("peakDb").toDouble(); // per channel when the server sends it
+                w->setMeter(s.value("peakLDb").toDouble(peak), s.value("peakRDb").toDouble(peak), s.value("rmsDb").toDouble());
                 if (CompressorEditor* c = m_compEditors.value(w->prefix())) c->setReduction(s.value("grDb").toDouble());
             }
         }

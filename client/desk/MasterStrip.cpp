@@ -125,7 +125,8 @@ void MasterStrip::setMasterMeters(const QJsonObject& master)
     style(m_s, master.value("shortTermLufs"), master.value("shortTermLufs").toDouble() > target);
     style(m_i, master.value("integratedLufs"), master.value("integratedLufs").toDouble() > target);
     style(m_tp, master.value("truePeakDbtp"), master.value("truePeakDbtp").toDouble() > -1.0);
-    if (master.contains("peakDb")) setMeter(master.value("peakDb").toDouble(), master.value("peakDb").toDouble());
+    if (master.contains("peakDb"))
+        setMeter(master.value("peakDb").toDouble(), master.value("peakDb").toDouble(), master.value("peakDb").toDouble());
     m_limiterGr->setValue(static_cast<int>(std::lround(std::clamp(master.value("limiterGrDb").toDouble(), 0.0, 12.0) * 10)));
     m_limiterGr->setToolTip(QString("limiter gain reduction %1 dB").arg(master.value("limiterGrDb").toDouble(), 0, 'f', 1));
 }

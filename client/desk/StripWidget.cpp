@@ -185,9 +185,9 @@ void StripWidget::setSendRows(int rows)
     m_sendArea->setFixedHeight(rows * row);
 }
 
-void StripWidget::setMeter(double peakDb, double rmsDb)
+void StripWidget::setMeter(double peakLeftDb, double peakRightDb, double rmsDb)
 {
-    m_meter->setLevels(peakDb, rmsDb);
+    m_meter->setLevels(peakLeftDb, peakRightDb, rmsDb);
 }
 
 int StripWidget::meterValue() const

@@ -39,8 +39,8 @@ class StripWidget : public QFrame {
     void setEditable(const QString& reasonIfNot);
     // Someone else's hand on one of this strip's controls (empty: nobody).
     void setTouchedBy(const QString& who);
-    // Peak and RMS in dBFS from the preview's meters.
-    void setMeter(double peakDb, double rmsDb);
+    // Peaks (left, right) and RMS in dBFS from the preview's meters.
+    void setMeter(double peakLeftDb, double peakRightDb, double rmsDb);
     int meterValue() const; // the peak in tenths of a dB, -600 when silent
     LevelMeter* meter() const { return m_meter; }
     FaderScale* scale() const { return m_scale; }

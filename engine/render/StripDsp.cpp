@@ -159,7 +159,7 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
     using I8 = int __attribute__((vector_size(32)));
     using D4 = double __attribute__((vector_size(32)));
     constexpr int kLanes = 8;
-    F8 pkv{};
+    F8 pkvL{}, pkvR{};
     D4 sqLo{}, sqHi{};
     int i = 0;
     for (; i + kLanes <= n; i += kLanes) {
@@ -179,8 +179,8 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
         std::memcpy(outL + i, &oa, sizeof oa);
         std::memcpy(outR + i, &ob, sizeof ob);
         const F8 absA = (F8)((I8)a & 0x7fffffff), absB = (F8)((I8)b & 0x7fffffff);
-        const F8 m = absA > absB ? absA : absB;
-        pkv = pkv > m ? pkv : m;
+        pkvL = pkvL > absA ? pkvL : absA;
+        pkvR = pkvR > absB ? pkvR : absB;
         const D4 aLo = __builtin_convertvector(__builtin_shufflevector(a, a, 0, 1, 2, 3), D4);
         const D4 aHi = __builtin_convertvector(__builtin_shufflevector(a, a, 4, 5, 6, 7), D4);
         const D4 bLo = __builtin_convertvector(__builtin_shufflevector(b, b, 0, 1, 2, 3), D4);
@@ -218,24 +218,31 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
             dr[j] += srcR[j] * s;
         }
     }
-    float pk[kLanes];
+    float pkL[kLanes], pkR[kLanes];
     double sq[kLanes];
     for (int k = 0; k < 4; ++k) {
         sq[k] = sqLo[k];
         sq[k + 4] = sqHi[k];
     }
-    for (int k = 0; k < kLanes; ++k)
-        pk[k] = pkv[k];
+    for (int k = 0; k < kLanes; ++k) {
+        pkL[k] = pkvL[k];
+        pkR[k] = pkvR[k];
+    }
     for (; i < n; ++i) {
-        pk[0] = std::max(pk[0], std::max(std::abs(left[i]), std::abs(right[i])));
+        pkL[0] = std::max(pkL[0], std::abs(left[i]));
+        pkR[0] = std::max(pkR[0], std::abs(right[i]));
         sq[0] += double(left[i]) * left[i] + double(right[i]) * right[i];
     }
-    float peak = 0.0f;
+    float peakLeft = 0.0f, peakRight = 0.0f;
     double sumSq = 0.0;
     for (int k = 0; k < kLanes; ++k) {
-        peak = std::max(peak, pk[k]);
+        peakLeft = std::max(peakLeft, pkL[k]);
+        peakRight = std::max(peakRight, pkR[k]);
         sumSq += sq[k];
     }
+    const float peak = std::max(peakLeft, peakRight);
+    if (peakLeft > meter.peakL.load(std::memory_order_relaxed)) meter.peakL.store(peakLeft, std::memory_order_relaxed);
+    if (peakRight > meter.peakR.load(std::memory_order_relaxed)) meter.peakR.store(peakRight, std::memory_order_relaxed);
     // Block RMS folded into a ~300 ms average; totals for the render report.
     const double blockMs = n > 0 ? sumSq / (2.0 * n) : 0.0;
     const double a = std::pow(m_rmsCoef, n);
