@@ -3,8 +3,8 @@
 #include "client/CliSupport.h"
 
 #include "client/ClientConfig.h"
-#include "client/NameResolver.h"
 #include "client/Connection.h"
+#include "client/NameResolver.h"
 #include "client/SignalQuit.h"
 #include "client/Uploader.h"
 #include "engine/model/ParamTable.h"
@@ -32,63 +32,62 @@ using namespace cli;
 
 namespace {
 
-const char* kUsage =
-    "Usage: mixroom <command> [args] [--server URL] [--token TOKEN] [--session ID] [--json]\n"
-    "\n"
-    "Connecting\n"
-    "  login URL --token TOKEN       remember the server (ws://HOST:PORT or wss://...) and a token\n"
-    "  sessions                      list sessions (admin)\n"
-    "  create NAME [--rate HZ]       create a session (admin); you become its owner\n"
-    "  use SESSION                   make a session you have a token for the current one\n"
-    "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
-    "  members                       list the session's members\n"
-    "  revoke MEMBER                 revoke a member by name or id (owner)\n"
-    "\n"
-    "Building the mix (owner)\n"
-    "  upload FILE... [--name NAME] [--output GROUP] [--replace]\n"
-    "                                upload stems and add a track for each; resumes an interrupted upload;\n"
-    "                                --replace swaps the stem of the track with that name\n"
-    "  track remove TRACK | rename TRACK NAME | move TRACK POSITION (1 = first)\n"
-    "  output TRACK GROUP|master     route a track to a group or the master\n"
-    "  group add NAME [--id ID] | remove GROUP | rename GROUP NAME\n"
-    "  return add NAME --effect reverb|delay [PARAM=VALUE...] | remove RETURN | rename RETURN NAME\n"
-    "                                e.g. return add Plate --effect reverb decay=2.4 predelay=20\n"
-    "                                (--id ID picks the id; by default it comes from the name)\n"
-    "  send add STRIP RETURN [--level DB] [--pre] | remove STRIP RETURN\n"
-    "  band add STRIP [--type TYPE] [freq=HZ gain=DB q=Q] | remove STRIP N | move STRIP N POSITION\n"
-    "                                STRIP is a track, group or return name, or master\n"
-    "\n"
-    "Mixing\n"
-    "  tracks                        list tracks, groups and returns\n"
-    "  set PATH VALUE                set a parameter, e.g. set tracks/Vocals/fader -3.5\n"
-    "  get PATH                      print a parameter, or every parameter under it (get master, get tracks/bass)\n"
-    "  state                         print the whole session\n"
-    "  watch                         print edits, notes, versions and presence as they happen (Ctrl-C stops)\n"
-    "\n"
-    "Reviewing\n"
-    "  note add POSITION TEXT [--to POSITION] [--version NAME]   pin a note (1:23.5, 83.5 or 83500ms)\n"
-    "  note reply|edit ID TEXT, note resolve|reopen|delete ID    (ID: a unique prefix is enough)\n"
-    "  notes [--open|--resolved] [--version NAME] [--author MEMBER]\n"
-    "  version save NAME [--message TEXT], version diff A [B], version restore NAME, versions\n"
-    "  approve NAME, unapprove NAME, status [NAME], version show NAME\n"
-    "  policy ROLE...                the roles whose every member must approve (owner)\n"
-    "  pull NAME -o FILE [--format wav24|wav32f|flac24]   download a version's mix (the format follows\n"
-    "                                FILE's extension: .wav is wav24, .flac flac24; resumes, verifies SHA-256)\n"
-    "\n"
-    "Listening\n"
-    "  listen [--follow|--own] [--bitrate KBPS] [--frame 10|20] [--device N [--buffer MS] | --out FILE.opus|FILE.wav]\n"
-    "         [--duration SECONDS]   hear the live mix (--duration is wall-clock time)\n"
-    "  ab VERSION|live [--match]     switch a running `listen --own` between the live mix and a version\n"
-    "                                (--match: loudness-matched)\n"
-    "  devices                       list audio outputs (for listen --device N)\n"
-    "  play, pause, seek POSITION, loop FROM TO, unloop   drive the shared transport (editors); with --own,\n"
-    "                                your own listen --own transport\n"
-    "\n"
-    "Paths name tracks, groups, returns and sends by name or id (any case, or a unique prefix);\n"
-    "parameters are listed in docs/PARAMETERS.md. --json prints one JSON object per command:\n"
-    "{\"ok\":true,...} or {\"ok\":false,\"error\":{\"code\",\"message\"}}. Errors also go to stderr.\n"
-    "Exit codes: 0 done, 1 refused or failed, 2 usage, 3 cannot connect.\n"
-    "  -h, --help    this text        -V, --version   the client's version\n";
+const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TOKEN] [--session ID] [--json]\n"
+                     "\n"
+                     "Connecting\n"
+                     "  login URL --token TOKEN       remember the server (ws://HOST:PORT or wss://...) and a token\n"
+                     "  sessions                      list sessions (admin)\n"
+                     "  create NAME [--rate HZ]       create a session (admin); you become its owner\n"
+                     "  use SESSION                   make a session you have a token for the current one\n"
+                     "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
+                     "  members                       list the session's members\n"
+                     "  revoke MEMBER                 revoke a member by name or id (owner)\n"
+                     "\n"
+                     "Building the mix (owner)\n"
+                     "  upload FILE... [--name NAME] [--output GROUP] [--replace]\n"
+                     "                                upload stems and add a track for each; resumes an interrupted upload;\n"
+                     "                                --replace swaps the stem of the track with that name\n"
+                     "  track remove TRACK | rename TRACK NAME | move TRACK POSITION (1 = first)\n"
+                     "  output TRACK GROUP|master     route a track to a group or the master\n"
+                     "  group add NAME [--id ID] | remove GROUP | rename GROUP NAME\n"
+                     "  return add NAME --effect reverb|delay [PARAM=VALUE...] | remove RETURN | rename RETURN NAME\n"
+                     "                                e.g. return add Plate --effect reverb decay=2.4 predelay=20\n"
+                     "                                (--id ID picks the id; by default it comes from the name)\n"
+                     "  send add STRIP RETURN [--level DB] [--pre] | remove STRIP RETURN\n"
+                     "  band add STRIP [--type TYPE] [freq=HZ gain=DB q=Q] | remove STRIP N | move STRIP N POSITION\n"
+                     "                                STRIP is a track, group or return name, or master\n"
+                     "\n"
+                     "Mixing\n"
+                     "  tracks                        list tracks, groups and returns\n"
+                     "  set PATH VALUE                set a parameter, e.g. set tracks/Vocals/fader -3.5\n"
+                     "  get PATH                      print a parameter, or every parameter under it (get master, get tracks/bass)\n"
+                     "  state                         print the whole session\n"
+                     "  watch                         print edits, notes, versions and presence as they happen (Ctrl-C stops)\n"
+                     "\n"
+                     "Reviewing\n"
+                     "  note add POSITION TEXT [--to POSITION] [--version NAME]   pin a note (1:23.5, 83.5 or 83500ms)\n"
+                     "  note reply|edit ID TEXT, note resolve|reopen|delete ID    (ID: a unique prefix is enough)\n"
+                     "  notes [--open|--resolved] [--version NAME] [--author MEMBER]\n"
+                     "  version save NAME [--message TEXT], version diff A [B], version restore NAME, versions\n"
+                     "  approve NAME, unapprove NAME, status [NAME], version show NAME\n"
+                     "  policy ROLE...                the roles whose every member must approve (owner)\n"
+                     "  pull NAME -o FILE [--format wav24|wav32f|flac24]   download a version's mix (the format follows\n"
+                     "                                FILE's extension: .wav is wav24, .flac flac24; resumes, verifies SHA-256)\n"
+                     "\n"
+                     "Listening\n"
+                     "  listen [--follow|--own] [--bitrate KBPS] [--frame 10|20] [--device N [--buffer MS] | --out FILE.opus|FILE.wav]\n"
+                     "         [--duration SECONDS]   hear the live mix (--duration is wall-clock time)\n"
+                     "  ab VERSION|live [--match]     switch a running `listen --own` between the live mix and a version\n"
+                     "                                (--match: loudness-matched)\n"
+                     "  devices                       list audio outputs (for listen --device N)\n"
+                     "  play, pause, seek POSITION, loop FROM TO, unloop   drive the shared transport (editors); with --own,\n"
+                     "                                your own listen --own transport\n"
+                     "\n"
+                     "Paths name tracks, groups, returns and sends by name or id (any case, or a unique prefix);\n"
+                     "parameters are listed in docs/PARAMETERS.md. --json prints one JSON object per command:\n"
+                     "{\"ok\":true,...} or {\"ok\":false,\"error\":{\"code\",\"message\"}}. Errors also go to stderr.\n"
+                     "Exit codes: 0 done, 1 refused or failed, 2 usage, 3 cannot connect.\n"
+                     "  -h, --help    this text        -V, --version   the client's version\n";
 
 // Text from the command line to the parameter's JSON type.
 std::optional<QJsonValue> parseValue(const QString& path, const QString& text, QString* error)
@@ -165,16 +164,32 @@ int runCli(const QStringList& argv)
     bool match = false;
     bool listenOwn = false, listenFollow = false;
     // Options taking a value, and flags.
-    const std::map<QString, QString*> values = {
-        {"--server", &o.server},   {"--token", &o.token},     {"--session", &o.session}, {"--rate", &rate},
-        {"--role", &role},         {"--name", &name},         {"--to", &o.to},           {"--version", &o.version},
-        {"--message", &o.message}, {"--author", &o.author},   {"-o", &o.outFile},        {"--out", &o.outFile},
-        {"--format", &o.format},   {"--bitrate", &bitrate},   {"--frame", &frame},       {"--duration", &duration},
-        {"--device", &device},     {"--buffer", &buffer},     {"--output", &o.output},   {"--effect", &o.effect},
-        {"--type", &o.bandType},   {"--level", &o.level},     {"--id", &o.id}};
-    const std::map<QString, bool*> flags = {{"--json", &o.json},         {"--open", &o.open},   {"--resolved", &o.resolved},
-                                            {"--own", &listenOwn},       {"--match", &match},   {"--follow", &listenFollow},
-                                            {"--replace", &o.replace},   {"--pre", &o.pre}};
+    const std::map<QString, QString*> values = {{"--server", &o.server},
+                                                {"--token", &o.token},
+                                                {"--session", &o.session},
+                                                {"--rate", &rate},
+                                                {"--role", &role},
+                                                {"--name", &name},
+                                                {"--to", &o.to},
+                                                {"--version", &o.version},
+                                                {"--message", &o.message},
+                                                {"--author", &o.author},
+                                                {"-o", &o.outFile},
+                                                {"--out", &o.outFile},
+                                                {"--format", &o.format},
+                                                {"--bitrate", &bitrate},
+                                                {"--frame", &frame},
+                                                {"--duration", &duration},
+                                                {"--device", &device},
+                                                {"--buffer", &buffer},
+                                                {"--output", &o.output},
+                                                {"--effect", &o.effect},
+                                                {"--type", &o.bandType},
+                                                {"--level", &o.level},
+                                                {"--id", &o.id}};
+    const std::map<QString, bool*> flags = {{"--json", &o.json},       {"--open", &o.open}, {"--resolved", &o.resolved},
+                                            {"--own", &listenOwn},     {"--match", &match}, {"--follow", &listenFollow},
+                                            {"--replace", &o.replace}, {"--pre", &o.pre}};
     for (int i = 0; i < args.size(); ++i) {
         const QString a = args[i];
         if (a == "-h" || a == "--help") {
@@ -198,11 +213,10 @@ int runCli(const QStringList& argv)
         return 2;
     }
     const QString cmd = o.rest.takeFirst();
-    static const QStringList known = {"login",   "sessions", "create", "use",     "invite",  "members",  "revoke",    "upload",
-                                      "tracks",  "set",      "get",    "state",   "watch",   "note",     "notes",     "version",
-                                      "versions", "approve", "unapprove", "status", "pull",  "policy",   "listen",    "play",
-                                      "pause",   "seek",     "loop",   "unloop",  "devices", "ab",       "track",     "group",
-                                      "return",  "send",     "band",   "output"};
+    static const QStringList known = {"login",     "sessions", "create", "use",    "invite", "members", "revoke",  "upload",   "tracks",
+                                      "set",       "get",      "state",  "watch",  "note",   "notes",   "version", "versions", "approve",
+                                      "unapprove", "status",   "pull",   "policy", "listen", "play",    "pause",   "seek",     "loop",
+                                      "unloop",    "devices",  "ab",     "track",  "group",  "return",  "send",    "band",     "output"};
     if (!known.contains(cmd))
         return fail("usage", QString("unknown command \"%1\"%2 (mixroom --help lists them)").arg(cmd, didYouMean(cmd, known)), 2);
     if (cmd == "devices") return runDevicesCommand(o);
@@ -366,13 +380,13 @@ int runCli(const QStringList& argv)
                                                      "track, or --replace to give %2 this file as its stem")
                                                  .arg(display, existing));
             if (existing.isEmpty() && o.replace)
-                return fail(codes::NotFound, QString("--replace: no track named \"%1\" to replace%2")
-                                                 .arg(display, didYouMean(display, [&] {
-                                                          QStringList names;
-                                                          for (const auto& t : state.tracks)
-                                                              names << QString::fromStdString(t.name);
-                                                          return names;
-                                                      }())));
+                return fail(codes::NotFound,
+                            QString("--replace: no track named \"%1\" to replace%2").arg(display, didYouMean(display, [&] {
+                                                                                             QStringList names;
+                                                                                             for (const auto& t : state.tracks)
+                                                                                                 names << QString::fromStdString(t.name);
+                                                                                             return names;
+                                                                                         }())));
             displays << display;
             replacing << existing;
         }
@@ -416,8 +430,9 @@ int runCli(const QStringList& argv)
             }
             if (isError(r)) return failWith(r);
             const int rate = stem.value("sampleRate").toInt(), sourceRate = stem.value("sourceRate").toInt(rate);
-            const QString rateText = sourceRate == rate ? QString("%1 kHz").arg(rate / 1000.0)
-                                                        : QString("%1 kHz, resampled to %2 kHz").arg(sourceRate / 1000.0).arg(rate / 1000.0);
+            const QString rateText = sourceRate == rate
+                                         ? QString("%1 kHz").arg(rate / 1000.0)
+                                         : QString("%1 kHz, resampled to %2 kHz").arg(sourceRate / 1000.0).arg(rate / 1000.0);
             added.append(QJsonObject{{"track", id},
                                      {"name", display},
                                      {"replaced", !replacing[i].isEmpty()},
@@ -426,14 +441,14 @@ int runCli(const QStringList& argv)
                                      {"seq", r.value("seq")},
                                      {"resumedAt", static_cast<double>(res.resumedAt)}});
             if (!o.json)
-                std::printf("%s track %s (\"%s\"): %s, %d ch, %.1f s, %s%s%s, stem %s\n", replacing[i].isEmpty() ? "Added" : "Replaced the stem of",
-                            qPrintable(id), qPrintable(display), qPrintable(stem.value("sourceFormat").toString()),
-                            stem.value("channels").toInt(), stem.value("frames").toDouble() / std::max(1, rate), qPrintable(rateText),
+                std::printf("%s track %s (\"%s\"): %s, %d ch, %.1f s, %s%s%s, stem %s\n",
+                            replacing[i].isEmpty() ? "Added" : "Replaced the stem of", qPrintable(id), qPrintable(display),
+                            qPrintable(stem.value("sourceFormat").toString()), stem.value("channels").toInt(),
+                            stem.value("frames").toDouble() / std::max(1, rate), qPrintable(rateText),
                             output != "master" && replacing[i].isEmpty() ? ", into " : "",
                             output != "master" && replacing[i].isEmpty() ? qPrintable(output) : "",
                             qPrintable(stem.value("hash").toString().left(12)));
-            if (res.resumedAt > 0 && !o.json)
-                std::printf("  (resumed at %.1f MB of an earlier upload)\n", res.resumedAt / 1e6);
+            if (res.resumedAt > 0 && !o.json) std::printf("  (resumed at %.1f MB of an earlier upload)\n", res.resumedAt / 1e6);
         }
         if (o.json) out(o, QJsonObject{{"added", added}}, {});
         return 0;
@@ -540,7 +555,8 @@ int runCli(const QStringList& argv)
                  .arg(s.conn().mirror().seq()));
         QObject::connect(&s.conn(), &Connection::edit, [&](const QJsonObject& e) {
             const QJsonObject a = e.value("args").toObject();
-            QString text = QString("#%1 %2: %3").arg(e.value("seq").toInteger()).arg(who(e.value("member").toString()), e.value("op").toString());
+            QString text =
+                QString("#%1 %2: %3").arg(e.value("seq").toInteger()).arg(who(e.value("member").toString()), e.value("op").toString());
             if (e.value("op").toString() == "set")
                 text += QString(" %1 = %2").arg(a.value("path").toString(), valueText(a.value("value")));
             else if (e.value("op").toString() == "restore")
@@ -575,9 +591,10 @@ int runCli(const QStringList& argv)
             } else if (type == "version") {
                 const QJsonObject v = m.value("version").toObject();
                 const QString event = m.value("event").toString();
-                line(m, event == "saved" ? QString("version %1 saved by %2").arg(v.value("name").toString(), v.value("authorName").toString())
-                        : event == "rendered" ? QString("version %1 rendered").arg(v.value("name").toString())
-                                              : QString("version %1 is now %2").arg(v.value("name").toString(), v.value("status").toString()));
+                line(m,
+                     event == "saved" ? QString("version %1 saved by %2").arg(v.value("name").toString(), v.value("authorName").toString())
+                     : event == "rendered" ? QString("version %1 rendered").arg(v.value("name").toString())
+                                           : QString("version %1 is now %2").arg(v.value("name").toString(), v.value("status").toString()));
             } else if (type == "approval") {
                 QStringList waiting;
                 for (const QJsonValue& x : m.value("waiting").toArray())

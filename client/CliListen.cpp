@@ -46,8 +46,7 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
     const QStringList& a = o.rest;
     const QString target = extra.contains("own") ? "own" : "follow"; // --own: the stream of a running `mixroom listen --own`
     if (cmd == "ab") {
-        if (a.size() != 1)
-            return usage("ab VERSION|live [--match]   (switches a running `mixroom listen --own`)");
+        if (a.size() != 1) return usage("ab VERSION|live [--match]   (switches a running `mixroom listen --own`)");
         QJsonObject f{{"source", a[0]}};
         if (extra.contains("match")) f.insert("match", true);
         const QJsonObject r = s.call(Kind::AbSwitch, f);
@@ -63,8 +62,7 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
     }
     if (cmd == "seek" || cmd == "loop") {
         const int need = cmd == "seek" ? 1 : 2;
-        if (a.size() != need)
-            return usage(cmd == "seek" ? "seek POSITION (1:23 or 83.5)" : "loop FROM TO");
+        if (a.size() != need) return usage(cmd == "seek" ? "seek POSITION (1:23 or 83.5)" : "loop FROM TO");
         QJsonObject f{{"target", target}, {"action", cmd}};
         for (int i = 0; i < need; ++i) {
             const double ms = positionMs(a[i]);

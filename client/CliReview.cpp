@@ -83,7 +83,10 @@ int pull(const Options& o, const QString& server, const QString& token, const QS
         return fail("usage", QString("%1: name the file .wav (wav24 or wav32f) or .flac (flac24)").arg(o.outFile), 2);
     const QString format = !o.format.isEmpty() ? o.format : ext == "flac" ? QString("flac24") : QString("wav24");
     if (format.startsWith("flac") != (ext == "flac"))
-        return fail("usage", QString("--format %1 does not match %2; name the file .%3").arg(format, o.outFile, format.startsWith("flac") ? "flac" : "wav"), 2);
+        return fail(
+            "usage",
+            QString("--format %1 does not match %2; name the file .%3").arg(format, o.outFile, format.startsWith("flac") ? "flac" : "wav"),
+            2);
     const bool tty = isatty(fileno(stderr)) && !o.json;
     MixPull job({server, token, sessionId, version, format, o.outFile});
     QEventLoop loop;
@@ -187,7 +190,8 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
         }
         QString error;
         std::optional<QString> id;
-        if (((sub == "reply" || sub == "edit") && a.size() == 3) || ((sub == "resolve" || sub == "reopen" || sub == "delete") && a.size() == 2)) {
+        if (((sub == "reply" || sub == "edit") && a.size() == 3) ||
+            ((sub == "resolve" || sub == "reopen" || sub == "delete") && a.size() == 2)) {
             id = findNote(s, a[1], &error);
             if (!id) return fail(protocol::codes::NotFound, error);
         }
@@ -253,12 +257,10 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
             return answer(Kind::RestoreVersion, {{"version", a[1]}}, [&](const QJsonObject& r) {
                 return QString("Restored %1 as the live mix (seq %2)").arg(a[1]).arg(r.value("seq").toInteger());
             });
-        if (sub != "show")
-            return usage("version save NAME [--message TEXT] | show NAME | diff A [B] | restore NAME");
+        if (sub != "show") return usage("version save NAME [--message TEXT] | show NAME | diff A [B] | restore NAME");
     }
     if (cmd == "policy") {
-        if (a.isEmpty())
-            return usage("policy ROLE... (the roles whose every member must approve, e.g. artist client)");
+        if (a.isEmpty()) return usage("policy ROLE... (the roles whose every member must approve, e.g. artist client)");
         return answer(Kind::SetPolicy, {{"roles", QJsonArray::fromStringList(a)}},
                       [&](const QJsonObject&) { return "Approval now needs every member with the role " + a.join(" or "); });
     }

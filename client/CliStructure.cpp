@@ -198,12 +198,14 @@ int runStructureCommand(const QString& cmd, const Options& o, Session& s)
             for (const std::string& t : spec->choices)
                 types << QString::fromStdString(t);
             if (!types.contains(o.bandType))
-                return fail(protocol::codes::OutOfRange, QString("band type \"%1\" is not one of %2%3")
-                                                             .arg(o.bandType, types.join(", "), didYouMean(o.bandType, types)));
+                return fail(
+                    protocol::codes::OutOfRange,
+                    QString("band type \"%1\" is not one of %2%3").arg(o.bandType, types.join(", "), didYouMean(o.bandType, types)));
             f.insert("bandType", o.bandType);
         }
         if (bands >= engine::kMaxEqBands)
-            return fail(protocol::codes::OutOfRange, QString("%1 already has %2 EQ bands, the most a strip can have").arg(*strip).arg(bands));
+            return fail(protocol::codes::OutOfRange,
+                        QString("%1 already has %2 EQ bands, the most a strip can have").arg(*strip).arg(bands));
         if (int rc = request(s, Kind::AddBand, f, &seq)) return rc;
         const int band = bands + 1;
         if (int rc = setAssignments(s, QString("%1/eq/%2").arg(*strip).arg(band), a.mid(2), &seq)) return rc;
@@ -212,10 +214,9 @@ int runStructureCommand(const QString& cmd, const Options& o, Session& s)
     bool ok = false;
     const int band = a[2].toInt(&ok);
     if (!ok || band < 1 || band > bands)
-        return fail(protocol::codes::NotFound, bands == 0 ? QString("%1 has no EQ bands").arg(*strip)
-                                                          : QString("%1 has no EQ band \"%2\" (bands are numbered 1-%3)")
-                                                                .arg(*strip, a[2])
-                                                                .arg(bands));
+        return fail(protocol::codes::NotFound,
+                    bands == 0 ? QString("%1 has no EQ bands").arg(*strip)
+                               : QString("%1 has no EQ band \"%2\" (bands are numbered 1-%3)").arg(*strip, a[2]).arg(bands));
     if (sub == "remove") {
         if (int rc = request(s, Kind::RemoveBand, {{"strip", *strip}, {"band", band}}, &seq)) return rc;
         return done({{"strip", *strip}, {"removed", band}}, QString("Removed EQ band %1 from %2").arg(band).arg(*strip));
@@ -224,7 +225,8 @@ int runStructureCommand(const QString& cmd, const Options& o, Session& s)
     if (!ok || to < 1 || to > bands)
         return fail(protocol::codes::OutOfRange, QString("position \"%1\" is not between 1 and %2").arg(a[3]).arg(bands));
     if (int rc = request(s, Kind::MoveBand, {{"strip", *strip}, {"band", band}, {"to", to}}, &seq)) return rc;
-    return done({{"strip", *strip}, {"band", band}, {"to", to}}, QString("Moved EQ band %1 of %2 to position %3").arg(band).arg(*strip).arg(to));
+    return done({{"strip", *strip}, {"band", band}, {"to", to}},
+                QString("Moved EQ band %1 of %2 to position %3").arg(band).arg(*strip).arg(to));
 }
 
 } // namespace mixroom::client::cli

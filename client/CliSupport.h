@@ -95,7 +95,8 @@ class Session {
                     message = "the server refused the connection: " + reason;
                     rc = 1;
                 } else {
-                    message = QString("cannot connect to the server at %1 (check the address and that the server is up)").arg(m_conn.url().toString());
+                    message = QString("cannot connect to the server at %1 (check the address and that the server is up)")
+                                  .arg(m_conn.url().toString());
                 }
                 loop.quit();
             }
@@ -173,6 +174,5 @@ int runListenCommand(const QString& cmd, const Options& o, Session& s, const QSt
 int runDevicesCommand(const Options& o);
 // track, group, return, send, band and output; returns -1 when `cmd` is not one of them.
 int runStructureCommand(const QString& cmd, const Options& o, Session& s);
-
 
 } // namespace mixroom::client::cli

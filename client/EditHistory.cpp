@@ -17,7 +17,7 @@ const std::vector<engine::EqBand>* bandsOf(const engine::Session& s, const QStri
     if (strip == "master") return &s.master.eq;
     const QString kind = strip.section('/', 0, 0);
     const std::string id = strip.section('/', 1).toStdString();
-    const engine::Strip* st = kind == "tracks" ? static_cast<const engine::Strip*>(s.track(id))
+    const engine::Strip* st = kind == "tracks"   ? static_cast<const engine::Strip*>(s.track(id))
                               : kind == "groups" ? static_cast<const engine::Strip*>(s.group(id))
                                                  : static_cast<const engine::Strip*>(s.aux(id));
     return st ? &st->eq : nullptr;
@@ -38,8 +38,10 @@ EditHistory::EditHistory(Connection* conn, QObject* parent) : QObject(parent), m
     m_clock.start();
     conn->setRequestObserver([this](Kind kind, const QJsonObject& fields) {
         observe(kind, fields);
-        if (kind == Kind::Set) m_inFlight.insert(fields.value("path").toString(), fields.value("value"));
-        else if (kind != Kind::Touch && kind != Kind::Ping) m_inFlight.clear(); // structure moves paths: trust the server again
+        if (kind == Kind::Set)
+            m_inFlight.insert(fields.value("path").toString(), fields.value("value"));
+        else if (kind != Kind::Touch && kind != Kind::Ping)
+            m_inFlight.clear(); // structure moves paths: trust the server again
     });
     connect(conn, &Connection::edit, this, [this](const QJsonObject& e) {
         const QJsonObject a = e.value("args").toObject();

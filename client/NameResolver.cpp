@@ -224,7 +224,8 @@ std::optional<QString> resolveParamPath(const engine::Session& s, const QString&
         if (!to) return std::nullopt;
         parts[next + 1] = *to;
         const engine::Strip* st = stripAt(s, kind, parts[1]);
-        const bool has = st && std::any_of(st->sends.begin(), st->sends.end(), [&](const engine::Send& x) { return x.to == to->toStdString(); });
+        const bool has =
+            st && std::any_of(st->sends.begin(), st->sends.end(), [&](const engine::Send& x) { return x.to == to->toStdString(); });
         if (!has) {
             *error = QString("%1 has no send to %2 (add one with: mixroom send add %3 %4)").arg(owner, quoted(*to), parts[1], *to);
             return std::nullopt;

@@ -25,7 +25,9 @@ class AuthThrottle {
     QString banMessage(const QString& address) const
     {
         const qint64 minutes = (bannedForMs(address) + 59'999) / 60'000;
-        return QString("banned: this address made too many failed logins; try again in %1 minute%2").arg(minutes).arg(minutes == 1 ? "" : "s");
+        return QString("banned: this address made too many failed logins; try again in %1 minute%2")
+            .arg(minutes)
+            .arg(minutes == 1 ? "" : "s");
     }
     int failuresBeforeBan() const { return m_limit; }
     qint64 banMs() const { return m_banMs; }

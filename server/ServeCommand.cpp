@@ -209,8 +209,7 @@ int runServe(const QStringList& args)
     if (store->adminTokenHash().isEmpty()) {
         const QString token = newToken();
         if (!writeSecretFile(pending, token.toUtf8(), &error) || !store->setAdminTokenHash(tokenHash(token))) {
-            std::fprintf(stderr, "mixroomd: cannot store the admin token: %s\n",
-                         qPrintable(error.isEmpty() ? store->lastError() : error));
+            std::fprintf(stderr, "mixroomd: cannot store the admin token: %s\n", qPrintable(error.isEmpty() ? store->lastError() : error));
             return 1;
         }
     }

@@ -480,10 +480,10 @@ class TestCli : public QObject {
         r = mixroom({"--help"});
         QCOMPARE(r.code, 0);
         // Every option the parser knows is in the help.
-        for (const char* option : {"--server", "--token", "--session", "--json", "--rate", "--role", "--name", "--to", "--version",
-                                   "--message", "--author", "--format", "--bitrate", "--frame", "--duration", "--device", "--buffer",
-                                   "--output", "--effect", "--type", "--level", "--id", "--open", "--resolved", "--own", "--follow",
-                                   "--match", "--replace", "--pre"})
+        for (const char* option : {"--server",  "--token",   "--session", "--json",    "--rate",    "--role",  "--name",     "--to",
+                                   "--version", "--message", "--author",  "--format",  "--bitrate", "--frame", "--duration", "--device",
+                                   "--buffer",  "--output",  "--effect",  "--type",    "--level",   "--id",    "--open",     "--resolved",
+                                   "--own",     "--follow",  "--match",   "--replace", "--pre"})
             QVERIFY2(r.out.contains(option), option);
         for (const char* command : {"ab VERSION", "track remove", "group add", "return add", "send add", "band add", "output TRACK"})
             QVERIFY2(r.out.contains(command), command);

@@ -11,23 +11,24 @@
 #include "client/desk/MasterStrip.h"
 #include "server/DemoSetup.h"
 
+#include <QAction>
 #include <QApplication>
+#include <QComboBox>
+#include <QCursor>
 #include <QCryptographicHash>
 #include <QDir>
-#include <QMouseEvent>
-#include <QComboBox>
-#include <QDoubleSpinBox>
-#include <QAction>
-#include <QListWidget>
-#include <QLineEdit>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenu>
+#include <QMouseEvent>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QStandardPaths>
-#include <QToolButton>
-#include <QMenu>
 #include <QStyle>
 #include <QStyleOptionSlider>
+#include <QToolButton>
 
 using namespace mixroom;
 using namespace mixroom::test;
@@ -446,9 +447,11 @@ class TestDesk : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(eq->curve()->responseDb(20) < -20, 5000);
         auto* remove = eq->findChild<QPushButton*>("remove1");
         QVERIFY(remove && remove->isEnabled());
+        QCursor::setPos(remove->mapToGlobal(remove->rect().center())); // the pointer is on the button it clicks
         QTest::mouseClick(remove, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().tracks[0].eq.size(), before, 5000);
         QVERIFY(f.srv->room(f.sessionId)->state().tracks[0].eq.back().type == engine::EqType::HighPass24);
+        QTRY_COMPARE_WITH_TIMEOUT(w.connection()->mirror().state().tracks[0].eq.size(), before, 5000); // the echo is in
         // The rows hold still under the pointer (the removed one marked) until it leaves the editor.
         QVERIFY(eq->compactPending());
         QCOMPARE(eq->findChild<QPushButton*>("remove1")->text(), QString("removed"));
@@ -763,9 +766,10 @@ class TestDesk : public QObject {
                 QVERIFY2(QRect(QPoint(0, 0), w.size()).contains(ri), qPrintable(panels[i]->metaObject()->className()));
                 for (int j = i + 1; j < panels.size(); ++j) {
                     const QRect rj(panels[j]->mapTo(&w, QPoint(0, 0)), panels[j]->size());
-                    QVERIFY2(!ri.intersects(rj), qPrintable(QString("%1 overlaps %2")
-                                                                .arg(panels[i]->metaObject()->className(),
-                                                                     panels[j]->metaObject()->className())));
+                    QVERIFY2(
+                        !ri.intersects(rj),
+                        qPrintable(
+                            QString("%1 overlaps %2").arg(panels[i]->metaObject()->className(), panels[j]->metaObject()->className())));
                 }
             }
             w.resize(1300, 700);

@@ -9,18 +9,18 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QHBoxLayout>
 #include <QInputDialog>
+#include <QJsonArray>
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
-#include <QStackedWidget>
-#include <QHBoxLayout>
-#include <QJsonArray>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QToolButton>
@@ -207,13 +207,14 @@ void DeskWindow::fillNoteList()
     for (const QJsonObject& n : m_timeline->notes()) {
         const qint64 at = static_cast<qint64>(n.value("at").toDouble());
         const int replies = static_cast<int>(n.value("replies").toArray().size());
-        auto* item = new QListWidgetItem(QString("%1:%2  %3  %4: %5%6")
-                                             .arg(at / 60000)
-                                             .arg((at / 1000) % 60, 2, 10, QChar('0'))
-                                             .arg(n.value("resolved").toBool() ? "resolved" : "open    ")
-                                             .arg(n.value("authorName").toString(), n.value("text").toString())
-                                             .arg(replies ? QString("  (%1 repl%2)").arg(replies).arg(replies == 1 ? "y" : "ies") : QString()),
-                                         m_noteList);
+        auto* item =
+            new QListWidgetItem(QString("%1:%2  %3  %4: %5%6")
+                                    .arg(at / 60000)
+                                    .arg((at / 1000) % 60, 2, 10, QChar('0'))
+                                    .arg(n.value("resolved").toBool() ? "resolved" : "open    ")
+                                    .arg(n.value("authorName").toString(), n.value("text").toString())
+                                    .arg(replies ? QString("  (%1 repl%2)").arg(replies).arg(replies == 1 ? "y" : "ies") : QString()),
+                                m_noteList);
         item->setData(Qt::UserRole, n.value("id").toString());
         if (n.value("resolved").toBool()) item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
         if (n.value("id").toString() == keep) m_noteList->setCurrentItem(item);
@@ -367,7 +368,10 @@ void DeskWindow::fillStripMenu(const QString& prefix, QMenu* menu)
         removeTo->setEnabled(owner && !removeTo->isEmpty());
     }
     menu->addSeparator();
-    add(menu, kind == "tracks" ? "Remove track" : kind == "groups" ? "Remove group (its tracks go to the master)" : "Remove return",
+    add(menu,
+        kind == "tracks"   ? "Remove track"
+        : kind == "groups" ? "Remove group (its tracks go to the master)"
+                           : "Remove return",
         [this, prefix] { removeStrip(prefix); });
 }
 

@@ -41,8 +41,9 @@ EffectEditor::EffectEditor(client::Connection* conn, const QString& strip, const
             auto* box = new QComboBox(this);
             for (const std::string& c : spec.choices)
                 box->addItem(QString::fromStdString(c));
-            connect(box, &QComboBox::textActivated, this,
-                    [this, path](const QString& v) { m_conn->request(Kind::Set, {{"path", path}, {"value", v}}); });
+            connect(box, &QComboBox::textActivated, this, [this, path](const QString& v) {
+                m_conn->request(Kind::Set, {{"path", path}, {"value", v}});
+            });
             control = box;
         } else {
             auto* box = new QDoubleSpinBox(this);
@@ -50,8 +51,9 @@ EffectEditor::EffectEditor(client::Connection* conn, const QString& strip, const
             box->setDecimals(spec.max - spec.min <= 2 ? 2 : 1);
             if (!spec.unit.empty()) box->setSuffix(" " + QString::fromStdString(spec.unit));
             box->setKeyboardTracking(false);
-            connect(box, &QDoubleSpinBox::valueChanged, this,
-                    [this, path](double v) { m_conn->request(Kind::Set, {{"path", path}, {"value", v}}); });
+            connect(box, &QDoubleSpinBox::valueChanged, this, [this, path](double v) {
+                m_conn->request(Kind::Set, {{"path", path}, {"value", v}});
+            });
             control = box;
         }
         control->setObjectName(field);
@@ -85,9 +87,12 @@ void EffectEditor::refresh()
         QWidget* w = it.value();
         if (w->hasFocus()) continue;
         const QSignalBlocker block(w);
-        if (auto* sb = qobject_cast<QDoubleSpinBox*>(w)) sb->setValue(v.toDouble());
-        else if (auto* cb = qobject_cast<QCheckBox*>(w)) cb->setChecked(v.toBool());
-        else if (auto* co = qobject_cast<QComboBox*>(w)) co->setCurrentText(v.toString());
+        if (auto* sb = qobject_cast<QDoubleSpinBox*>(w))
+            sb->setValue(v.toDouble());
+        else if (auto* cb = qobject_cast<QCheckBox*>(w))
+            cb->setChecked(v.toBool());
+        else if (auto* co = qobject_cast<QComboBox*>(w))
+            co->setCurrentText(v.toString());
     }
 }
 

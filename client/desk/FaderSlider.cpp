@@ -101,7 +101,8 @@ void FaderScale::paintEvent(QPaintEvent*)
     for (double db : {12.0, 6.0, 0.0, -6.0, -12.0, -24.0, -40.0}) { // -60 would sit on -inf
         const int y = yOf(db);
         p.drawLine(width() - 4, y, width(), y);
-        p.drawText(QRect(0, y - th / 2, width() - 5, th), Qt::AlignRight | Qt::AlignVCenter, db > 0 ? QString("+%1").arg(db) : QString::number(db));
+        p.drawText(QRect(0, y - th / 2, width() - 5, th), Qt::AlignRight | Qt::AlignVCenter,
+                   db > 0 ? QString("+%1").arg(db) : QString::number(db));
     }
     const int y = yOf(-1000.0);
     p.drawText(QRect(0, y - th / 2, width() - 5, th), Qt::AlignRight | Qt::AlignVCenter, "-inf");

@@ -7,9 +7,9 @@
 #include "client/desk/FaderSlider.h"
 #include "client/desk/LevelMeter.h"
 
+#include <QComboBox>
 #include <QDial>
 #include <QDoubleSpinBox>
-#include <QComboBox>
 #include <QFrame>
 #include <QLabel>
 #include <QLineEdit>

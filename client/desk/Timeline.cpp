@@ -82,8 +82,8 @@ void TimelineBar::paintEvent(QPaintEvent*)
     const QFontMetrics fm(small);
     for (const QJsonObject& n : notes) {
         const int x = xOf(n.value("at").toDouble());
-        const QString label = fm.elidedText(QString("%1: %2").arg(n.value("authorName").toString(), n.value("text").toString()),
-                                            Qt::ElideRight, 160);
+        const QString label =
+            fm.elidedText(QString("%1: %2").arg(n.value("authorName").toString(), n.value("text").toString()), Qt::ElideRight, 160);
         const QRect box(x + 4, 14, fm.horizontalAdvance(label) + 6, fm.height() + 2);
         p.fillRect(box, QColor(30, 30, 30, 170));
         p.setPen(n.value("resolved").toBool() ? QColor(160, 210, 160) : QColor(255, 200, 110));
@@ -102,7 +102,8 @@ void TimelineBar::paintEvent(QPaintEvent*)
         for (double t = 0; t * 1000 <= lengthMs; t += step) {
             const int x = xOf(t * 1000);
             p.drawLine(x, 0, x, 5);
-            p.drawText(x + 2, fm.ascent() + 1, QString("%1:%2").arg(static_cast<int>(t) / 60).arg(static_cast<int>(t) % 60, 2, 10, QChar('0')));
+            p.drawText(x + 2, fm.ascent() + 1,
+                       QString("%1:%2").arg(static_cast<int>(t) / 60).arg(static_cast<int>(t) % 60, 2, 10, QChar('0')));
         }
     }
     p.setPen(QPen(palette().text().color(), 1));

@@ -15,8 +15,8 @@
 namespace mixroom::engine {
 
 struct StripMeter {
-    std::atomic<float> peak{0};        // max |sample| since the reader last took it
-    std::atomic<float> peakL{0};       // the same per channel
+    std::atomic<float> peak{0};  // max |sample| since the reader last took it
+    std::atomic<float> peakL{0}; // the same per channel
     std::atomic<float> peakR{0};
     std::atomic<float> rms{0};         // RMS over roughly the last 300 ms
     std::atomic<float> reduction{0};   // compressor gain reduction, dB, max since last take
