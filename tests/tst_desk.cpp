@@ -14,8 +14,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
-#include <QCursor>
 #include <QCryptographicHash>
+#include <QCursor>
 #include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
