@@ -89,46 +89,6 @@ const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TO
                      "Exit codes: 0 done, 1 refused or failed, 2 usage, 3 cannot connect.\n"
                      "  -h, --help    this text        -V, --version   the client's version\n";
 
-// Text from the command line to the parameter's JSON type.
-std::optional<QJsonValue> parseValue(const QString& path, const QString& text, QString* error)
-{
-    const engine::ParamSpec* spec = engine::findSpec(path.toStdString());
-    if (!spec) {
-        *error = QString("%1: no such parameter (see docs/PARAMETERS.md)").arg(path);
-        return std::nullopt;
-    }
-    switch (spec->type) {
-    case engine::ParamType::Number: {
-        if (text == "-inf") return QJsonValue(engine::kSilenceDb);
-        bool ok = false;
-        const double d = text.toDouble(&ok);
-        if (!ok) {
-            *error = QString("%1: \"%2\" is not a number").arg(path, text);
-            return std::nullopt;
-        }
-        return QJsonValue(d);
-    }
-    case engine::ParamType::Bool: {
-        const QString t = text.toLower();
-        if (t == "true" || t == "on" || t == "1" || t == "yes") return QJsonValue(true);
-        if (t == "false" || t == "off" || t == "0" || t == "no") return QJsonValue(false);
-        *error = QString("%1: \"%2\" is not true or false").arg(path, text);
-        return std::nullopt;
-    }
-    case engine::ParamType::Choice: {
-        QStringList choices;
-        for (const std::string& c : spec->choices)
-            choices << QString::fromStdString(c);
-        if (!choices.isEmpty() && !choices.contains(text)) {
-            *error = QString("%1: \"%2\" is not one of %3%4").arg(path, text, choices.join(", "), didYouMean(text, choices));
-            return std::nullopt;
-        }
-        return QJsonValue(text);
-    }
-    default: return QJsonValue(text);
-    }
-}
-
 int needArgs(const Options& o, int n, const QString& synopsis)
 {
     if (o.rest.size() != n) return usage(synopsis);
@@ -521,7 +481,7 @@ int runCli(const QStringList& argv)
         if (int rc = needArgs(o, 2, "set PATH VALUE")) return rc;
         auto path = resolveParamPath(state, o.rest[0], false, &error);
         if (!path) return fail(codes::UnknownPath, error);
-        auto value = parseValue(*path, o.rest[1], &error);
+        auto value = parseParamValue(*path, o.rest[1], &error);
         if (!value) return fail(codes::BadMessage, error);
         const QJsonObject r = s.call(Kind::Set, {{"path", *path}, {"value", *value}});
         if (isError(r)) {

@@ -39,17 +39,9 @@ int setAssignments(Session& s, const QString& prefix, const QStringList& assignm
         QString error;
         auto path = resolveParamPath(s.conn().mirror().state(), typed, false, &error);
         if (!path) return fail(protocol::codes::UnknownPath, error);
-        const engine::ParamSpec* spec = engine::findSpec(path->toStdString());
-        QJsonValue value = a.mid(eq + 1);
-        if (spec && spec->type == engine::ParamType::Number) {
-            bool ok = false;
-            value = a.mid(eq + 1).toDouble(&ok);
-            if (!ok) return fail(protocol::codes::WrongType, QString("%1: \"%2\" is not a number").arg(*path, a.mid(eq + 1)));
-        } else if (spec && spec->type == engine::ParamType::Bool) {
-            const QString t = a.mid(eq + 1).toLower();
-            value = t == "true" || t == "on" || t == "1" || t == "yes";
-        }
-        if (int rc = request(s, Kind::Set, {{"path", *path}, {"value", value}}, seq)) return rc;
+        auto value = parseParamValue(*path, a.mid(eq + 1), &error);
+        if (!value) return fail(protocol::codes::WrongType, error);
+        if (int rc = request(s, Kind::Set, {{"path", *path}, {"value", *value}}, seq)) return rc;
     }
     return 0;
 }
@@ -180,16 +172,7 @@ int runStructureCommand(const QString& cmd, const Options& o, Session& s)
         return usage(kBandUsage);
     auto strip = bandStrip(state, a[1], &error);
     if (!strip) return fail(protocol::codes::NotFound, error);
-    const std::vector<engine::EqBand>* eq = nullptr;
-    if (*strip == "master")
-        eq = &state.master.eq;
-    else if (strip->startsWith("tracks/"))
-        eq = &state.track(strip->section('/', 1).toStdString())->eq;
-    else if (strip->startsWith("groups/"))
-        eq = &state.group(strip->section('/', 1).toStdString())->eq;
-    else
-        eq = &state.aux(strip->section('/', 1).toStdString())->eq;
-    const int bands = static_cast<int>(eq->size());
+    const int bands = static_cast<int>(eqByPath(state, *strip)->size());
     if (sub == "add") {
         QJsonObject f{{"strip", *strip}};
         if (!o.bandType.isEmpty()) {

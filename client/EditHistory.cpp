@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "client/EditHistory.h"
 
+#include "client/NameResolver.h"
 #include "engine/model/ParamTable.h"
 #include "protocol/SessionOps.h"
 
@@ -11,26 +12,6 @@ using protocol::Kind;
 namespace {
 constexpr qint64 kMergeMs = 1000; // sets of one path closer than this are one step (a fader drag)
 constexpr int kMaxSteps = 500;
-
-const std::vector<engine::EqBand>* bandsOf(const engine::Session& s, const QString& strip)
-{
-    if (strip == "master") return &s.master.eq;
-    const QString kind = strip.section('/', 0, 0);
-    const std::string id = strip.section('/', 1).toStdString();
-    const engine::Strip* st = kind == "tracks"   ? static_cast<const engine::Strip*>(s.track(id))
-                              : kind == "groups" ? static_cast<const engine::Strip*>(s.group(id))
-                                                 : static_cast<const engine::Strip*>(s.aux(id));
-    return st ? &st->eq : nullptr;
-}
-
-const engine::Strip* stripOf(const engine::Session& s, const QString& strip)
-{
-    const QString kind = strip.section('/', 0, 0);
-    const std::string id = strip.section('/', 1).toStdString();
-    if (kind == "tracks") return s.track(id);
-    if (kind == "groups") return s.group(id);
-    return nullptr;
-}
 } // namespace
 
 EditHistory::EditHistory(Connection* conn, QObject* parent) : QObject(parent), m_conn(conn)
@@ -91,7 +72,7 @@ void EditHistory::observe(Kind kind, const QJsonObject& f)
     }
     case Kind::AddBand: {
         const QString strip = f.value("strip").toString();
-        const auto* eq = bandsOf(s, strip);
+        const auto* eq = eqByPath(s, strip);
         if (!eq) return;
         step.label = "add EQ band to " + strip;
         step.inverse = {{Kind::RemoveBand, {{"strip", strip}, {"band", static_cast<int>(eq->size()) + 1}}}};
@@ -99,7 +80,7 @@ void EditHistory::observe(Kind kind, const QJsonObject& f)
     }
     case Kind::RemoveBand: {
         const QString strip = f.value("strip").toString();
-        const auto* eq = bandsOf(s, strip);
+        const auto* eq = eqByPath(s, strip);
         const int band = f.value("band").toInt();
         if (!eq || band < 1 || band > static_cast<int>(eq->size())) return;
         const QString from = QString("%1/eq/%2/").arg(strip).arg(band);
@@ -117,7 +98,8 @@ void EditHistory::observe(Kind kind, const QJsonObject& f)
         step.inverse = {{Kind::RemoveSend, {{"strip", f.value("strip")}, {"to", f.value("to")}}}};
         break;
     case Kind::RemoveSend: {
-        const engine::Strip* st = stripOf(s, f.value("strip").toString());
+        const QString stripPath = f.value("strip").toString();
+        const engine::Strip* st = stripPath.startsWith("returns/") ? nullptr : stripByPath(s, stripPath);
         if (!st) return;
         const std::string to = f.value("to").toString().toStdString();
         for (const engine::Send& x : st->sends)

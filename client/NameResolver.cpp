@@ -44,15 +44,6 @@ template <typename List> QList<Named> named(const List& list)
     return out;
 }
 
-const engine::Strip* stripAt(const engine::Session& s, const QString& kind, const QString& id)
-{
-    const std::string i = id.toStdString();
-    if (kind == "tracks") return s.track(i);
-    if (kind == "groups") return s.group(i);
-    if (kind == "returns") return s.aux(i);
-    return nullptr;
-}
-
 // The last segments the table allows after `prefix` (given as segments, '*' matching anything).
 QStringList nextSegments(const QStringList& prefix)
 {
@@ -208,7 +199,7 @@ std::optional<QString> resolveParamPath(const engine::Session& s, const QString&
     const QString owner = parts.mid(0, next).join('/');
     // Bands: the number must exist on this strip.
     if (parts.size() > next + 1 && parts[next] == "eq") {
-        const engine::Strip* st = strip ? stripAt(s, kind, parts[1]) : nullptr;
+        const engine::Strip* st = strip ? stripByPath(s, kind + "/" + parts[1]) : nullptr;
         const size_t bands = st ? st->eq.size() : s.master.eq.size();
         bool ok = false;
         const int band = parts[next + 1].toInt(&ok);
@@ -223,7 +214,7 @@ std::optional<QString> resolveParamPath(const engine::Session& s, const QString&
         auto to = findNamed(returnsOf(s), parts[next + 1], "aux return", error);
         if (!to) return std::nullopt;
         parts[next + 1] = *to;
-        const engine::Strip* st = stripAt(s, kind, parts[1]);
+        const engine::Strip* st = stripByPath(s, kind + "/" + parts[1]);
         const bool has =
             st && std::any_of(st->sends.begin(), st->sends.end(), [&](const engine::Send& x) { return x.to == to->toStdString(); });
         if (!has) {
@@ -248,6 +239,62 @@ std::optional<QString> resolveParamPath(const engine::Session& s, const QString&
     }
     *error = QString("%1 names a group of parameters, not one (read it with: mixroom get %1)").arg(path);
     return std::nullopt;
+}
+
+const engine::Strip* stripByPath(const engine::Session& s, const QString& strip)
+{
+    const QString kind = strip.section('/', 0, 0);
+    const std::string id = strip.section('/', 1).toStdString();
+    if (kind == "tracks") return s.track(id);
+    if (kind == "groups") return s.group(id);
+    if (kind == "returns") return s.aux(id);
+    return nullptr;
+}
+
+const std::vector<engine::EqBand>* eqByPath(const engine::Session& s, const QString& strip)
+{
+    if (strip == "master") return &s.master.eq;
+    const engine::Strip* st = stripByPath(s, strip);
+    return st ? &st->eq : nullptr;
+}
+
+std::optional<QJsonValue> parseParamValue(const QString& path, const QString& text, QString* error)
+{
+    const engine::ParamSpec* spec = engine::findSpec(path.toStdString());
+    if (!spec) {
+        *error = QString("%1: no such parameter (see docs/PARAMETERS.md)").arg(path);
+        return std::nullopt;
+    }
+    switch (spec->type) {
+    case engine::ParamType::Number: {
+        if (text == "-inf") return QJsonValue(engine::kSilenceDb);
+        bool ok = false;
+        const double d = text.toDouble(&ok);
+        if (!ok) {
+            *error = QString("%1: \"%2\" is not a number").arg(path, text);
+            return std::nullopt;
+        }
+        return QJsonValue(d);
+    }
+    case engine::ParamType::Bool: {
+        const QString t = text.toLower();
+        if (t == "true" || t == "on" || t == "1" || t == "yes") return QJsonValue(true);
+        if (t == "false" || t == "off" || t == "0" || t == "no") return QJsonValue(false);
+        *error = QString("%1: \"%2\" is not true or false").arg(path, text);
+        return std::nullopt;
+    }
+    case engine::ParamType::Choice: {
+        QStringList choices;
+        for (const std::string& c : spec->choices)
+            choices << QString::fromStdString(c);
+        if (!choices.isEmpty() && !choices.contains(text)) {
+            *error = QString("%1: \"%2\" is not one of %3%4").arg(path, text, choices.join(", "), didYouMean(text, choices));
+            return std::nullopt;
+        }
+        return QJsonValue(text);
+    }
+    default: return QJsonValue(text);
+    }
 }
 
 QString newStripId(const engine::Session& state, const QString& display)

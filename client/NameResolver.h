@@ -8,6 +8,7 @@
 #include "engine/model/Session.h"
 
 #include <QJsonArray>
+#include <QJsonValue>
 #include <QString>
 #include <QStringList>
 
@@ -43,6 +44,16 @@ std::optional<QString> findStripPath(const engine::Session& s, const QString& te
 // subtree ("master", "tracks/bass", "tracks/bass/eq/1") is accepted too. nullopt and an error naming
 // the wrong segment, with a suggestion, when the session has no such thing.
 std::optional<QString> resolveParamPath(const engine::Session& s, const QString& typed, bool allowSubtree, QString* error);
+
+// The strip at "tracks/<id>", "groups/<id>" or "returns/<id>" (nullptr when absent), and the EQ
+// bands of such a strip or of "master".
+const engine::Strip* stripByPath(const engine::Session& s, const QString& strip);
+const std::vector<engine::EqBand>* eqByPath(const engine::Session& s, const QString& strip);
+
+// Text typed for the parameter at `path` as its JSON value: numbers ("-inf" is silence), true/false
+// (also on/off, yes/no, 1/0), one of a choice's values (with a suggestion), text. nullopt and
+// `error` when it does not fit.
+std::optional<QJsonValue> parseParamValue(const QString& path, const QString& text, QString* error);
 
 // A new strip id from a display name: lower-case letters, digits and dashes, unique in the session.
 QString newStripId(const engine::Session& state, const QString& display);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "client/desk/EqEditor.h"
 
+#include "client/NameResolver.h"
 #include "engine/dsp/Biquad.h"
 #include "engine/model/ParamTable.h"
 
@@ -116,14 +117,7 @@ EqEditor::EqEditor(client::Connection* conn, const QString& strip, bool editable
 
 const std::vector<engine::EqBand>* EqEditor::bandsOf() const
 {
-    const engine::Session& s = m_conn->mirror().state();
-    if (m_strip == "master") return &s.master.eq;
-    const QStringList parts = m_strip.split('/');
-    const std::string id = parts.value(1).toStdString();
-    const engine::Strip* st = parts[0] == "tracks"   ? static_cast<const engine::Strip*>(s.track(id))
-                              : parts[0] == "groups" ? static_cast<const engine::Strip*>(s.group(id))
-                                                     : static_cast<const engine::Strip*>(s.aux(id));
-    return st ? &st->eq : nullptr;
+    return client::eqByPath(m_conn->mirror().state(), m_strip);
 }
 
 QDoubleSpinBox* EqEditor::gainBox(int band) const

@@ -181,7 +181,9 @@ void StripWidget::showSends(const std::vector<std::pair<QString, double>>& sends
 
 void StripWidget::setSendRows(int rows)
 {
-    const int row = QDoubleSpinBox().sizeHint().height() + 1;
+    if (rows == m_sendRows) return; // called on every edit: only a change of the count resizes
+    m_sendRows = rows;
+    static const int row = QDoubleSpinBox().sizeHint().height() + 1;
     m_sendArea->setFixedHeight(rows * row);
 }
 
@@ -198,6 +200,9 @@ int StripWidget::meterValue() const
 void StripWidget::setOutputs(const QStringList& groupIds, const QStringList& groupNames, const QString& current)
 {
     if (!m_prefix.startsWith("tracks/")) return;
+    const QStringList choices = QStringList{"master"} + groupIds + groupNames;
+    if (choices == m_outputChoices && m_output->currentData().toString() == current) return; // called on every edit
+    m_outputChoices = choices;
     const QSignalBlocker block(m_output);
     m_output->clear();
     m_output->addItem("→ master", "master");

@@ -78,6 +78,8 @@ class StripWidget : public QFrame {
     QComboBox* m_output = nullptr;
     QVBoxLayout* m_sendLayout;
     QWidget* m_sendArea;
+    int m_sendRows = -1;
+    QStringList m_outputChoices; // what the routing selector lists now
     std::map<QString, QDoubleSpinBox*> m_sends;
     QString m_notEditable;
 };
