@@ -6,6 +6,7 @@
 #include "client/Connection.h"
 #include "client/NameResolver.h"
 #include "client/SignalQuit.h"
+#include "client/Tls.h"
 #include "client/Uploader.h"
 #include "engine/model/ParamTable.h"
 #include "protocol/SessionCodec.h"
@@ -35,11 +36,15 @@ namespace {
 const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TOKEN] [--session ID] [--json]\n"
                      "\n"
                      "Connecting\n"
-                     "  login URL --token TOKEN       remember the server (ws://HOST:PORT or wss://...) and a token\n"
+                     "  login URL --token TOKEN [--ca FILE]\n"
+                     "                                remember the server (ws://HOST:PORT or wss://...) and a token;\n"
+                     "                                --ca trusts a private CA's certificate (PEM) for wss://\n"
                      "  sessions                      list sessions (admin)\n"
                      "  create NAME [--rate HZ]       create a session (admin); you become its owner\n"
                      "  use SESSION                   make a session you have a token for the current one\n"
-                     "  invite --role artist|mix|mastering|client [--name NAME]   create a member (owner)\n"
+                     "  invite --role artist|mix|mastering|client [--name NAME] [--link] [--expires 7d]\n"
+                     "                                create a member (owner); --link prints a review-page link\n"
+                     "                                (https://HOST/r#t=TOKEN) for a browser; --expires 30m|12h|7d|4w\n"
                      "  members                       list the session's members\n"
                      "  revoke MEMBER                 revoke a member by name or id (owner)\n"
                      "\n"
@@ -89,6 +94,30 @@ const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TO
                      "Exit codes: 0 done, 1 refused or failed, 2 usage, 3 cannot connect.\n"
                      "  -h, --help    this text        -V, --version   the client's version\n";
 
+// "30m", "12h", "7d", "4w", "3600s" or plain seconds; 0 when not understood.
+qint64 parseDuration(const QString& text)
+{
+    static const QRegularExpression re("^(\\d+(?:\\.\\d+)?)\\s*([smhdw]?)$");
+    const auto m = re.match(text.trimmed().toLower());
+    if (!m.hasMatch()) return 0;
+    const double n = m.captured(1).toDouble();
+    const QString unit = m.captured(2);
+    const double scale = unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : unit == "w" ? 7 * 86400 : 1;
+    return static_cast<qint64>(n * scale);
+}
+
+// The review page's share link for a server address: the token in the fragment, which browsers
+// never send to the server.
+QString reviewLink(const QString& server, const QString& token)
+{
+    QUrl u(server);
+    u.setScheme(u.scheme() == "wss" ? "https" : "http");
+    u.setPath("/r");
+    u.setQuery(QString());
+    u.setFragment("t=" + token);
+    return u.toString();
+}
+
 int needArgs(const Options& o, int n, const QString& synopsis)
 {
     if (o.rest.size() != n) return usage(synopsis);
@@ -120,7 +149,8 @@ int runCli(const QStringList& argv)
         return 0;
     }
     g_json = args.contains("--json");
-    QString rate, role, name, bitrate, frame, duration, device, buffer;
+    QString rate, role, name, bitrate, frame, duration, device, buffer, expires, ca;
+    bool link = false;
     bool match = false;
     bool listenOwn = false, listenFollow = false;
     // Options taking a value, and flags.
@@ -146,10 +176,12 @@ int runCli(const QStringList& argv)
                                                 {"--effect", &o.effect},
                                                 {"--type", &o.bandType},
                                                 {"--level", &o.level},
-                                                {"--id", &o.id}};
+                                                {"--id", &o.id},
+                                                {"--expires", &expires},
+                                                {"--ca", &ca}};
     const std::map<QString, bool*> flags = {{"--json", &o.json},       {"--open", &o.open}, {"--resolved", &o.resolved},
                                             {"--own", &listenOwn},     {"--match", &match}, {"--follow", &listenFollow},
-                                            {"--replace", &o.replace}, {"--pre", &o.pre}};
+                                            {"--replace", &o.replace}, {"--pre", &o.pre},      {"--link", &link}};
     for (int i = 0; i < args.size(); ++i) {
         const QString a = args[i];
         if (a == "-h" || a == "--help") {
@@ -184,6 +216,9 @@ int runCli(const QStringList& argv)
     QString error;
     if (!config.load(&error)) return fail("config", error);
     const QString server = o.server.isEmpty() ? config.server() : o.server;
+    // A private CA for wss:// (and the HTTPS of uploads and pulls): given now, or remembered by login.
+    const QString caFile = !ca.isEmpty() ? ca : config.caFile();
+    if (!caFile.isEmpty() && !trustCaFile(caFile, &error)) return fail("usage", error, 2);
     const QString clientId = config.clientId();
 
     if (cmd == "login") {
@@ -194,6 +229,7 @@ int runCli(const QStringList& argv)
         if (int rc = s.connect()) return rc;
         const QJsonObject w = s.conn().welcome();
         config.setServer(o.rest[0]);
+        config.setCaFile(ca.isEmpty() ? QString() : QFileInfo(ca).absoluteFilePath());
         QString who;
         if (w.value("admin").toBool()) {
             config.setAdminToken(o.token);
@@ -276,14 +312,34 @@ int runCli(const QStringList& argv)
     const engine::Session& state = s.conn().mirror().state();
 
     if (cmd == "invite") {
-        if (role.isEmpty()) return usage("invite --role artist|mix|mastering|client [--name NAME]");
+        if (role.isEmpty()) return usage("invite --role artist|mix|mastering|client [--name NAME] [--link] [--expires 7d]");
         QJsonObject f{{"role", role}};
         if (!name.isEmpty()) f.insert("name", name);
-        const QJsonObject r = s.call(Kind::Invite, f);
+        if (!expires.isEmpty()) {
+            const qint64 seconds = parseDuration(expires);
+            if (seconds <= 0) return fail("usage", QString("--expires %1: give a duration such as 30m, 12h, 7d or 4w").arg(expires), 2);
+            f.insert("expiresIn", static_cast<double>(seconds));
+        }
+        QJsonObject r = s.call(Kind::Invite, f);
         if (isError(r)) return failWith(r);
+        const QJsonObject member = r.value("member").toObject();
+        const QString token = r.value("token").toString();
+        const QString until = member.contains("expires")
+                                  ? QString(" until %1").arg(QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(member.value("expires").toDouble()))
+                                                                 .toString("yyyy-MM-dd HH:mm"))
+                                  : QString();
+        if (link) {
+            const QString url = reviewLink(server, token);
+            r.insert("link", url);
+            out(o, r,
+                QString("Invited %1 as %2%3. Send them this link (anyone holding it can join until it expires or is revoked,\n"
+                        "so send it privately; revoke it with: mixroom revoke \"%1\"):\n  %4")
+                    .arg(member.value("name").toString(), role, until, url));
+            return 0;
+        }
         out(o, r,
-            QString("Invited %1 as %2. Their token (shown once):\n  %3\nThey join with:\n  mixroom login %4 --token %3")
-                .arg(r.value("member").toObject().value("name").toString(), role, r.value("token").toString(), server));
+            QString("Invited %1 as %2%5. Their token (shown once):\n  %3\nThey join with:\n  mixroom login %4 --token %3")
+                .arg(member.value("name").toString(), role, token, server, until));
         return 0;
     }
     if (cmd == "members") {
@@ -292,7 +348,11 @@ int runCli(const QStringList& argv)
         QString text = "ID                 ROLE       NAME                 STATUS";
         for (const QJsonValue& v : r.value("members").toArray()) {
             const QJsonObject m = v.toObject();
-            const QString status = m.value("revoked").toBool() ? "revoked" : m.value("connected").toBool() ? "online" : "offline";
+            const bool expired = m.contains("expires") && m.value("expires").toDouble() <= QDateTime::currentMSecsSinceEpoch();
+            const QString status = m.value("revoked").toBool() ? "revoked"
+                                   : expired                   ? "expired"
+                                   : m.value("connected").toBool() ? "online"
+                                                                   : "offline";
             text += QString("\n%1 %2 %3 %4")
                         .arg(m.value("id").toString(), -18)
                         .arg(m.value("role").toString(), -10)

@@ -19,6 +19,13 @@ class ClientConfig {
     QString path() const { return m_path; }
     QString server() const { return m_data.value("server").toString(); }
     void setServer(const QString& url) { m_data["server"] = url; }
+    // A private CA's certificate (PEM) trusted for wss:// and https:// to the server; empty: the system's.
+    QString caFile() const { return m_data.value("caFile").toString(); }
+    void setCaFile(const QString& path)
+    {
+        if (path.isEmpty()) m_data.remove("caFile");
+        else m_data["caFile"] = path;
+    }
     QString clientId(); // created on first use
     QString adminToken() const { return m_data.value("adminToken").toString(); }
     void setAdminToken(const QString& t) { m_data["adminToken"] = t; }

@@ -19,6 +19,13 @@ Connection::Connection(QUrl url, QString token, QString clientId, QObject* paren
     connect(&m_socket, &QWebSocket::disconnected, this, &Connection::onDisconnected);
     connect(&m_socket, &QWebSocket::textMessageReceived, this, &Connection::onText);
     connect(&m_socket, &QWebSocket::binaryMessageReceived, this, &Connection::audioFrame);
+    // wss://: certificates are verified; why one was not is kept for the error message.
+    connect(&m_socket, &QWebSocket::sslErrors, this, [this](const QList<QSslError>& errors) {
+        QStringList why;
+        for (const QSslError& e : errors)
+            why << e.errorString();
+        m_tlsError = why.join("; ");
+    });
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, [this] { m_socket.open(m_url); });
 }

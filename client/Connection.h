@@ -35,6 +35,8 @@ class Connection : public QObject {
     void setQuiet(bool on) { m_quiet = on; }
     // Why the server closed the socket, when it said (a refusal before the welcome: "banned: ...").
     QString closeReason() const { return m_socket.closeReason(); }
+    // Why the server's certificate was refused (wss://), empty when it was not.
+    QString tlsError() const { return m_tlsError; }
     State state() const { return m_state; }
     bool isAdmin() const { return m_admin; }
     const QJsonObject& welcome() const { return m_welcome; }
@@ -63,6 +65,7 @@ class Connection : public QObject {
     void audioFrame(const QByteArray& frame); // binary frames: the preview stream
 
   private:
+    QString m_tlsError;
     void onText(const QString& text);
     void onConnected();
     void onDisconnected();

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "server/HttpFront.h"
+#include "server/HttpReply.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QScopeGuard>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -12,15 +14,24 @@
 namespace mixroom::server {
 
 // Accepts with TCP_NODELAY and a modest kernel send buffer, and puts the guard on every socket
-// before Qt's HTTP server connects to it (signals reach slots in connection order).
+// before Qt's HTTP server connects to it (signals reach slots in connection order). With TLS the
+// socket is a QSslSocket in server mode: Qt's HTTP and WebSocket servers read and write it like
+// any TCP socket and see only decrypted bytes, so HTTPS and WSS share the port and the guard.
 class GuardedTcpServer : public QTcpServer {
   public:
-    GuardedTcpServer(HttpFront* front) : QTcpServer(front), m_front(front) {}
+    GuardedTcpServer(HttpFront* front, std::optional<QSslConfiguration> tls) : QTcpServer(front), m_front(front), m_tls(std::move(tls)) {}
 
   protected:
     void incomingConnection(qintptr descriptor) override
     {
-        auto* socket = new QTcpSocket(this);
+        QTcpSocket* socket = nullptr;
+        if (m_tls) {
+            auto* ssl = new QSslSocket(this);
+            ssl->setSslConfiguration(*m_tls);
+            socket = ssl;
+        } else {
+            socket = new QTcpSocket(this);
+        }
         if (!socket->setSocketDescriptor(descriptor)) {
             delete socket;
             return;
@@ -34,11 +45,20 @@ class GuardedTcpServer : public QTcpServer {
         // A modest kernel send buffer keeps a slow reader's backlog in Qt's queue, where the
         // server measures it (bytesToWrite) and drops audio frames instead of letting it grow.
         socket->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 64 * 1024);
+        if (auto* ssl = qobject_cast<QSslSocket*>(socket)) {
+            // A failed handshake (a plain-HTTP client, an untrusted certificate) ends the connection.
+            QObject::connect(ssl, &QSslSocket::sslErrors, ssl, [ssl](const QList<QSslError>&) { ssl->abort(); });
+            QObject::connect(ssl, &QAbstractSocket::errorOccurred, ssl, [ssl](QAbstractSocket::SocketError e) {
+                if (e == QAbstractSocket::SslHandshakeFailedError) ssl->abort();
+            });
+            ssl->startServerEncryption();
+        }
         addPendingConnection(socket);
     }
 
   private:
     HttpFront* m_front;
+    std::optional<QSslConfiguration> m_tls;
 };
 
 namespace {
@@ -83,9 +103,10 @@ HttpFront::HttpFront(HttpLimits limits, QObject* parent)
     m_tick.start();
 }
 
-quint16 HttpFront::listenLowDelay(const QHostAddress& address, quint16 port)
+quint16 HttpFront::listenLowDelay(const QHostAddress& address, quint16 port, std::optional<QSslConfiguration> tls)
 {
-    auto* tcp = new GuardedTcpServer(this);
+    m_tls = tls.has_value();
+    auto* tcp = new GuardedTcpServer(this, std::move(tls));
     tcp->setMaxPendingConnections(256);
     if (!tcp->listen(address, port)) {
         delete tcp;
@@ -315,7 +336,7 @@ void HttpFront::refuse(Conn& c, int status, const QByteArray& code, const QStrin
                      "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) +
                      "\r\n";
     if (retryAfter > 0) out += "Retry-After: " + QByteArray::number(retryAfter) + "\r\n";
-    out += "\r\n" + body;
+    out += http::securityHeaderLines() + "\r\n" + body;
     s->write(out);
     s->disconnectFromHost();
 }
@@ -386,23 +407,23 @@ bool HttpFront::handleRequest(const QHttpServerRequest& request, QTcpSocket* soc
         }
     auto it = m_get.find(path);
     if (it == m_get.end()) {
-        responder.write(
-            QJsonDocument(QJsonObject{{"error", "not_found"}, {"message", QString("no such endpoint: %1").arg(path.left(100))}}),
-            QHttpServerResponder::StatusCode::NotFound);
+        http::error(responder, http::Status::NotFound, "not_found", QString("no such endpoint: %1").arg(path.left(100)));
         return true;
     }
-    if (request.method() != QHttpServerRequest::Method::Get) {
-        responder.write(QJsonDocument(QJsonObject{{"error", "method_not_allowed"}, {"message", "use GET"}}),
-                        QHttpServerResponder::StatusCode::MethodNotAllowed);
+    const bool head = request.method() == QHttpServerRequest::Method::Head;
+    if (request.method() != QHttpServerRequest::Method::Get && !head) {
+        http::error(responder, http::Status::MethodNotAllowed, "method_not_allowed", "use GET", {{"Allow", "GET, HEAD"}});
         return true;
     }
+    const http::HeadRequest scope(head);
     it->second(request, responder);
     return true;
 }
 
 void HttpFront::missingHandler(const QHttpServerRequest& request, QTcpSocket* socket)
 {
-    makeResponder(request, socket).write(QHttpServerResponder::StatusCode::NotFound);
+    auto responder = makeResponder(request, socket);
+    http::error(responder, http::Status::NotFound, "not_found", "no such endpoint");
 }
 
 } // namespace mixroom::server

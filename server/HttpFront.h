@@ -29,11 +29,13 @@
 #include <QHttpServerResponder>
 #include <QJsonObject>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <QTcpSocket>
 #include <QTimer>
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 namespace mixroom::server {
@@ -74,8 +76,10 @@ class HttpFront : public QAbstractHttpServer {
     using Admit = std::function<Admission(const RequestHead&, const QHostAddress& peer)>;
     explicit HttpFront(HttpLimits limits = {}, QObject* parent = nullptr);
     // Listens with TCP_NODELAY on every accepted socket: acks and edits are small and
-    // latency-bound, and must not wait for the peer's delayed ACK (Nagle). Returns the port, 0 on failure.
-    quint16 listenLowDelay(const QHostAddress& address, quint16 port);
+    // latency-bound, and must not wait for the peer's delayed ACK (Nagle). With `tls`, every
+    // connection is TLS (HTTPS and WSS on the port). Returns the port, 0 on failure.
+    quint16 listenLowDelay(const QHostAddress& address, quint16 port, std::optional<QSslConfiguration> tls = std::nullopt);
+    bool tls() const { return m_tls; }
     // GET (and HEAD) routes by exact path; no request body.
     void get(const QString& path, Route route) { m_get[path] = std::move(route); }
     // Any method under a path prefix ("/uploads"); the handler checks the method. `admit` decides
@@ -134,6 +138,7 @@ class HttpFront : public QAbstractHttpServer {
         Admit admit;
     };
     HttpLimits m_limits;
+    bool m_tls = false;
     int m_cap = 0;
     int m_largeActive = 0;
     std::map<QString, Route> m_get;

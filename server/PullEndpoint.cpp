@@ -4,12 +4,14 @@
 // sent from disk by a transfer thread (FileSender.h) with Content-Length, X-Mixroom-SHA256 and byte ranges (206) for resuming.
 // 202 while the render is still being made.
 #include "server/Server.h"
+#include "server/HttpReply.h"
 
 #include "server/HttpHead.h"
 #include "server/Tokens.h"
 
 #include <QFile>
 #include <QFileInfo>
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
@@ -22,7 +24,7 @@ using Status = QHttpServerResponder::StatusCode;
 
 void error(QHttpServerResponder& r, Status status, const QString& code, const QString& message)
 {
-    r.write(QJsonDocument(QJsonObject{{"error", code}, {"message", message}}), status);
+    http::error(r, status, code, message);
 }
 } // namespace
 
@@ -37,7 +39,7 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
     const QByteArray auth = req.value("authorization");
     const auto member =
         auth.startsWith("Bearer ") ? m_store.memberByToken(tokenHash(QString::fromUtf8(auth.mid(7).trimmed()))) : std::nullopt;
-    if (!member || member->revoked) return error(r, Status::Unauthorized, "bad_token", "send Authorization: Bearer <member token>");
+    if (!member || !member->usable(QDateTime::currentMSecsSinceEpoch())) return error(r, Status::Unauthorized, "bad_token", "send Authorization: Bearer <member token>");
     const QString session = QUrl::fromPercentEncoding(m.captured(1).toUtf8());
     if (member->session != session) return error(r, Status::NotFound, "not_found", "no such session for this token");
     SessionRoom* room = this->room(session);
@@ -47,7 +49,7 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
         QUrlQuery(req.url()).queryItemValue("format").isEmpty() ? QString("wav24") : QUrlQuery(req.url()).queryItemValue("format");
     const ReviewService::Pull p = room->review().pull(*member, version, format);
     if (p.httpStatus == 202) {
-        r.write(QJsonDocument(QJsonObject{{"status", "rendering"}, {"message", p.message}}), {{"Retry-After", "1"}}, Status::Accepted);
+        http::json(r, Status::Accepted, QJsonObject{{"status", "rendering"}, {"message", p.message}}, {{"Retry-After", "1"}});
         return;
     }
     if (p.httpStatus != 200) return error(r, static_cast<Status>(p.httpStatus), p.code, p.message);
@@ -62,8 +64,8 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
             start = byteRange->start;
             end = byteRange->end;
         } else {
-            r.write(QJsonDocument(QJsonObject{{"error", "bad_range"}, {"message", QString("the file has %1 bytes").arg(total)}}),
-                    {{"Content-Range", "bytes */" + QByteArray::number(total)}}, Status::RequestRangeNotSatisfiable);
+            http::error(r, Status::RequestRangeNotSatisfiable, "bad_range", QString("the file has %1 bytes").arg(total),
+                        {{"Content-Range", "bytes */" + QByteArray::number(total)}});
             return;
         }
     }
@@ -75,6 +77,7 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
         r.writeHeader("X-Mixroom-SHA256", p.sha256.toLatin1());
         r.writeHeader("X-Mixroom-Canonical-SHA256", p.canonicalSha256.toLatin1());
         r.writeHeader("Accept-Ranges", "bytes");
+        http::writeSecurityHeaders(r);
         if (partial)
             r.writeHeader("Content-Range",
                           "bytes " + QByteArray::number(start) + "-" + QByteArray::number(end) + "/" + QByteArray::number(total));
@@ -90,7 +93,7 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
     if (partial)
         out +=
             "Content-Range: bytes " + QByteArray::number(start) + "-" + QByteArray::number(end) + "/" + QByteArray::number(total) + "\r\n";
-    out += "\r\n";
+    out += http::securityHeaderLines() + "\r\n";
     // The body goes from a transfer thread in large blocks (FileSender.h), not through the control thread.
     if (!m_http.sendFile(r.socket(), out, p.file, start, end - start + 1))
         return error(r, Status::InternalServerError, "internal", "the render could not be read");

@@ -3,6 +3,7 @@
 
 #include "server/DemoSetup.h"
 #include "server/Server.h"
+#include "server/TlsConfig.h"
 #include "server/Tokens.h"
 
 #include <QCommandLineParser>
@@ -135,7 +136,9 @@ int runServe(const QStringList& args)
                               "Share of the render threads' time own-mode previews may use before new ones are refused "
                               "(0.05-1, default 0.35).",
                               "SHARE", "0.35");
-    p.addOptions({listen, data, demo, origin, expiry, durable, keepFree, cacheGb, perAddress, budget});
+    QCommandLineOption tlsCert("tls-cert", "Serve HTTPS and WSS with this certificate (PEM; the chain may follow it).", "FILE");
+    QCommandLineOption tlsKey("tls-key", "The certificate's private key (PEM, RSA or EC, not encrypted).", "FILE");
+    p.addOptions({listen, data, demo, origin, expiry, durable, keepFree, cacheGb, perAddress, budget, tlsCert, tlsKey});
     if (!p.parse(QStringList{"mixroomd serve"} + args) || !p.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "mixroomd serve: %s\n", p.positionalArguments().isEmpty() ? qPrintable(p.errorText()) : "unexpected argument");
         return 2;
@@ -148,6 +151,25 @@ int runServe(const QStringList& args)
     if (colon < 0 || !portOk || port < 0 || port > 65535 || host.isNull()) {
         std::fprintf(stderr, "mixroomd serve: --listen must be HOST:PORT with a numeric address, e.g. 127.0.0.1:7870\n");
         return 2;
+    }
+    std::optional<QSslConfiguration> tls;
+    if (p.isSet(tlsCert) != p.isSet(tlsKey)) {
+        std::fprintf(stderr, "mixroomd serve: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+    if (p.isSet(tlsCert)) {
+        QString why;
+        tls = loadTls(p.value(tlsCert), p.value(tlsKey), &why);
+        if (!tls) {
+            std::fprintf(stderr, "mixroomd serve: %s\n", qPrintable(why));
+            return 2;
+        }
+    } else if (!host.isLoopback()) {
+        std::fprintf(stderr,
+                     "mixroomd: warning: listening on %s without TLS: tokens and audio cross the network in the clear, and "
+                     "browsers give the review page's audio decoder (WebCodecs) only to secure contexts, so the page "
+                     "will not play off this machine. Use --tls-cert FILE --tls-key FILE.\n",
+                     qPrintable(host.toString()));
     }
     QString dir = p.value(data);
     if (dir.isEmpty()) dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + "/mixroom";
@@ -222,12 +244,14 @@ int runServe(const QStringList& args)
             QFile::remove(pending); // a reset or an older token: not the admin's any more
     }
     Server server(*store, dir, limits);
-    const quint16 bound = server.listen(host, static_cast<quint16>(port));
+    const quint16 bound = server.listen(host, static_cast<quint16>(port), tls);
     if (bound == 0) {
         std::fprintf(stderr, "mixroomd: cannot listen on %s (in use or not allowed)\n", qPrintable(hostPort));
         return 1;
     }
-    const QString url = QString("ws://%1:%2").arg(host.toString()).arg(bound);
+    const QString hostText = host.protocol() == QAbstractSocket::IPv6Protocol ? "[" + host.toString() + "]" : host.toString();
+    const QString url = QString("%1://%2:%3").arg(tls ? "wss" : "ws", hostText).arg(bound);
+    const QString web = QString("%1://%2:%3").arg(tls ? "https" : "http", hostText).arg(bound);
     if (p.isSet(demo)) {
         const auto invites = ensureDemo(*store, server.stems(), dir, &error);
         if (invites.isEmpty()) {
@@ -243,8 +267,8 @@ int runServe(const QStringList& args)
                             qPrintable(i.token));
         std::printf("Try: mixroom set tracks/bass/fader -3   (as mix or artist)   and   mixroom watch   (in another terminal)\n\n");
     }
-    std::printf("mixroomd listening on %s (HTTP: http://%s:%d/health, /metrics); data in %s\n", qPrintable(url),
-                qPrintable(host.toString()), bound, qPrintable(dir));
+    std::printf("mixroomd listening on %s (review page: %s/ ; HTTP: %s/health, /metrics); data in %s\n", qPrintable(url),
+                qPrintable(web), qPrintable(web), qPrintable(dir));
     std::fflush(stdout);
 
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFd) != 0) {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "server/Server.h"
+#include "server/HttpReply.h"
+#include "server/WebPage.h"
 
 #include "engine/model/ParamTable.h"
 #include "engine/stems/StemSource.h"
@@ -89,7 +91,7 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
         if (!complete) m_metrics.error("pull_incomplete");
     });
     m_http.get("/health", [](const QHttpServerRequest&, QHttpServerResponder& r) {
-        r.write(QJsonDocument(QJsonObject{{"ok", true}, {"version", MIXROOM_VERSION}, {"protocol", kProtocolMajor}}));
+        http::json(r, http::Status::Ok, QJsonObject{{"ok", true}, {"version", MIXROOM_VERSION}, {"protocol", kProtocolMajor}});
     });
     m_http.get("/metrics", [this](const QHttpServerRequest&, QHttpServerResponder& r) {
         const PreviewEngine::Load load = m_previews.load();
@@ -102,8 +104,9 @@ Server::Server(Store& store, QString dataDir, ServerLimits limits, QObject* pare
                     .arg(load.threads)
                     .arg(load.busy)
                     .arg(load.playing);
-        r.write(text.toUtf8(), "text/plain; version=0.0.4");
+        http::send(r, http::Status::Ok, "text/plain; version=0.0.4", text.toUtf8());
     });
+    addWebPage(m_http);
     connect(&m_http, &QAbstractHttpServer::newWebSocketConnection, this, &Server::onNewWebSocket);
     // What a crash in the middle of an import left behind goes first.
     if (const int n = m_stems.removeStaleTemporaries() + m_uploads.removeInterrupted())
@@ -139,9 +142,20 @@ Server::~Server()
         room->flushNow(); // the writer holds pointers to the rooms until their batches are committed
 }
 
-quint16 Server::listen(const QHostAddress& address, quint16 port)
+bool Server::originAllowed(const QString& origin, const QUrl& request) const
 {
-    return m_http.listenLowDelay(address, port);
+    if (m_limits.allowedOrigins.contains(origin)) return true;
+    // The server's own origin: the page it served, at the host and port the browser asked for.
+    const QUrl o(origin);
+    const QString scheme = m_http.tls() ? "https" : "http";
+    const int defaultPort = m_http.tls() ? 443 : 80;
+    return o.scheme() == scheme && o.path().isEmpty() && o.host().compare(request.host(), Qt::CaseInsensitive) == 0 &&
+           !o.host().isEmpty() && o.port(defaultPort) == request.port(defaultPort);
+}
+
+quint16 Server::listen(const QHostAddress& address, quint16 port, std::optional<QSslConfiguration> tls)
+{
+    return m_http.listenLowDelay(address, port, std::move(tls));
 }
 
 bool Server::stemExists(const QString& hash) const
@@ -201,7 +215,7 @@ void Server::onNewWebSocket()
         QString refusal;
         if (m_stopping)
             refusal = "the server is shutting down";
-        else if (!ws->origin().isEmpty() && !m_limits.allowedOrigins.contains(ws->origin()))
+        else if (!ws->origin().isEmpty() && !originAllowed(ws->origin(), ws->requestUrl()))
             refusal = QString("origin %1 is not allowed (mixroomd serve --allow-origin)").arg(ws->origin().left(80));
         else if (m_throttle.banned(peer))
             refusal = m_throttle.banMessage(peer);
@@ -296,7 +310,7 @@ void Server::onClosed(ClientSocket* c)
 void Server::authFailed(ClientSocket* c, const QString& code, const QString& message)
 {
     m_metrics.error(code);
-    if (code == codes::BadToken && m_throttle.failed(c->peerAddress()))
+    if ((code == codes::BadToken || code == codes::TokenRevoked || code == codes::TokenExpired) && m_throttle.failed(c->peerAddress()))
         qWarning("mixroomd: banned %s for %lld minutes after %d failed logins", qPrintable(c->peerAddress()),
                  static_cast<long long>(m_throttle.banMs() / 60000), m_throttle.failuresBeforeBan());
     c->sendError(code, message);
@@ -358,8 +372,13 @@ void Server::hello(ClientSocket* c, const Message& msg)
         return;
     }
     const auto member = m_store.memberByToken(hash);
-    if (!member || member->revoked)
-        return authFailed(c, codes::BadToken, "the token is not valid (wrong, revoked, or for a deleted session)");
+    if (!member) return authFailed(c, codes::BadToken, "the token is not valid (wrong, or for a deleted session)");
+    // A revoked or expired token was once real: saying so lets a share link's page explain itself.
+    if (member->revoked) return authFailed(c, codes::TokenRevoked, "this invitation was revoked by the session's owner");
+    if (member->expired(QDateTime::currentMSecsSinceEpoch()))
+        return authFailed(c, codes::TokenExpired,
+                          QString("this invitation expired on %1")
+                              .arg(QDateTime::fromMSecsSinceEpoch(member->expiresMs, Qt::UTC).toString("yyyy-MM-dd HH:mm 'UTC'")));
     SessionRoom* r = room(member->session);
     if (!r) return authFailed(c, codes::Internal, "the session could not be loaded");
     c->authenticated = true;

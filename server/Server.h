@@ -66,8 +66,9 @@ class Server : public QObject {
   public:
     Server(Store& store, QString dataDir, ServerLimits limits = {}, QObject* parent = nullptr);
     ~Server() override;
-    // Returns the bound port, 0 on failure.
-    quint16 listen(const QHostAddress& address, quint16 port);
+    // Returns the bound port, 0 on failure. With `tls`, HTTPS and WSS (ServeCommand loads the
+    // certificate and key).
+    quint16 listen(const QHostAddress& address, quint16 port, std::optional<QSslConfiguration> tls = std::nullopt);
     // Stops accepting, commits pending edits, closes every socket with 1001 (going away).
     void shutdown();
 
@@ -96,6 +97,9 @@ class Server : public QObject {
     void adminRequest(ClientSocket* c, const protocol::Message& msg);
     void authFailed(ClientSocket* c, const QString& code, const QString& message);
     bool stemExists(const QString& hash) const;
+    // A browser's Origin: the server's own (same scheme, host and port as the upgrade request) or
+    // one listed with --allow-origin.
+    bool originAllowed(const QString& origin, const QUrl& request) const;
 
     Store& m_store;
     std::unique_ptr<OpLogWriter> m_writer; // outlives the rooms (declared before them)

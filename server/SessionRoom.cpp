@@ -394,8 +394,9 @@ void SessionRoom::handleMembers(ClientSocket* c, const Message& msg)
             int connections = 0;
             for (ClientSocket* s : m_clients)
                 connections += s->memberId == m.id;
-            list.append(
-                QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}, {"connected", connections > 0}, {"revoked", m.revoked}});
+            QJsonObject o{{"id", m.id}, {"name", m.name}, {"role", m.role}, {"connected", connections > 0}, {"revoked", m.revoked}};
+            if (m.expiresMs > 0) o.insert("expires", static_cast<double>(m.expiresMs));
+            list.append(o);
         }
         c->send(encode(Kind::MemberList, {{"clientSeq", clientSeq}, {"members", list}}));
         return;
@@ -408,12 +409,19 @@ void SessionRoom::handleMembers(ClientSocket* c, const Message& msg)
         QString name = b.value("name").toString(roleName(*role)).trimmed();
         if (name.isEmpty() || name.size() > 64 || name.contains(QChar('\n')))
             return refuse(c, codes::OutOfRange, "name must be 1-64 characters on one line", extra);
+        qint64 expires = 0;
+        if (b.contains("expiresIn")) {
+            const double seconds = b.value("expiresIn").toDouble();
+            if (seconds < 60 || seconds > 366.0 * 86400)
+                return refuse(c, codes::OutOfRange, "expiresIn must be 60 seconds to 1 year", extra);
+            expires = QDateTime::currentMSecsSinceEpoch() + static_cast<qint64>(seconds * 1000);
+        }
         const QString token = newToken();
-        MemberRow m{newId("m_"), m_id, name, roleName(*role), tokenHash(token), false};
+        MemberRow m{newId("m_"), m_id, name, roleName(*role), tokenHash(token), false, expires};
         if (!m_store.addMember(m)) return refuse(c, codes::Internal, "the member could not be stored: " + m_store.lastError(), extra);
-        c->send(encode(
-            Kind::Invited,
-            {{"clientSeq", clientSeq}, {"member", QJsonObject{{"id", m.id}, {"name", m.name}, {"role", m.role}}}, {"token", token}}));
+        QJsonObject member{{"id", m.id}, {"name", m.name}, {"role", m.role}};
+        if (expires > 0) member.insert("expires", static_cast<double>(expires));
+        c->send(encode(Kind::Invited, {{"clientSeq", clientSeq}, {"member", member}, {"token", token}}));
         return;
     }
     const QString member = b.value("member").toString();

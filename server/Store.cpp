@@ -9,6 +9,8 @@
 #include <QUuid>
 #include <QVariant>
 
+#include <iterator>
+
 namespace mixroom::server {
 
 namespace {
@@ -41,7 +43,42 @@ std::unique_ptr<Store> Store::open(const QString& dir, QString* error, Durabilit
             *error = s->m_error;
             return nullptr;
         }
+    if (!s->migrate()) {
+        *error = "the database could not be brought to the current schema: " + s->m_error;
+        return nullptr;
+    }
     return s;
+}
+
+// Schema versions (PRAGMA user_version): each step runs once, in order, in one transaction.
+//  1: members.expires (ms since the epoch; 0: never), for share links that expire.
+bool Store::migrate()
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    QSqlQuery q(db);
+    if (!q.exec("PRAGMA user_version") || !q.next()) {
+        m_error = q.lastError().text();
+        return false;
+    }
+    const int version = q.value(0).toInt();
+    q.finish();
+    static const char* kSteps[] = {
+        "ALTER TABLE members ADD COLUMN expires INTEGER NOT NULL DEFAULT 0",
+    };
+    constexpr int kVersion = static_cast<int>(std::size(kSteps));
+    if (version >= kVersion) return true;
+    db.transaction();
+    for (int v = version; v < kVersion; ++v)
+        if (!exec(kSteps[v])) {
+            db.rollback();
+            return false;
+        }
+    if (!exec(QString("PRAGMA user_version = %1").arg(kVersion)) || !db.commit()) {
+        m_error += db.lastError().text();
+        db.rollback();
+        return false;
+    }
+    return true;
 }
 
 Store::~Store()
@@ -138,12 +175,13 @@ bool Store::deleteSession(const QString& id)
 bool Store::addMember(const MemberRow& m)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare("INSERT INTO members (id, session, name, role, token_hash, revoked) VALUES (?, ?, ?, ?, ?, 0)");
+    q.prepare("INSERT INTO members (id, session, name, role, token_hash, revoked, expires) VALUES (?, ?, ?, ?, ?, 0, ?)");
     q.addBindValue(m.id);
     q.addBindValue(m.session);
     q.addBindValue(m.name);
     q.addBindValue(m.role);
     q.addBindValue(QString::fromLatin1(m.tokenHash));
+    q.addBindValue(m.expiresMs);
     if (!q.exec()) {
         m_error = q.lastError().text();
         return false;
@@ -155,23 +193,23 @@ QList<MemberRow> Store::members(const QString& session)
 {
     QList<MemberRow> out;
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare("SELECT id, session, name, role, token_hash, revoked FROM members WHERE session = ? ORDER BY rowid");
+    q.prepare("SELECT id, session, name, role, token_hash, revoked, expires FROM members WHERE session = ? ORDER BY rowid");
     q.addBindValue(session);
     if (!q.exec()) readFailed("the member list", q.lastError().text());
     while (q.next())
         out.append(MemberRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
-                             q.value(4).toByteArray(), q.value(5).toBool()});
+                             q.value(4).toByteArray(), q.value(5).toBool(), q.value(6).toLongLong()});
     return out;
 }
 
 std::optional<MemberRow> Store::memberByToken(const QByteArray& tokenHash)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare("SELECT id, session, name, role, token_hash, revoked FROM members WHERE token_hash = ?");
+    q.prepare("SELECT id, session, name, role, token_hash, revoked, expires FROM members WHERE token_hash = ?");
     q.addBindValue(QString::fromLatin1(tokenHash));
     if (q.exec() && q.next())
-        return MemberRow{q.value(0).toString(), q.value(1).toString(),    q.value(2).toString(),
-                         q.value(3).toString(), q.value(4).toByteArray(), q.value(5).toBool()};
+        return MemberRow{q.value(0).toString(), q.value(1).toString(),    q.value(2).toString(), q.value(3).toString(),
+                         q.value(4).toByteArray(), q.value(5).toBool(), q.value(6).toLongLong()};
     return std::nullopt;
 }
 

@@ -28,6 +28,9 @@ struct MemberRow {
     QString id, session, name, role;
     QByteArray tokenHash;
     bool revoked = false;
+    qint64 expiresMs = 0; // ms since the epoch; 0: the token does not expire (share links do)
+    bool expired(qint64 nowMs) const { return expiresMs > 0 && nowMs >= expiresMs; }
+    bool usable(qint64 nowMs) const { return !revoked && !expired(nowMs); }
 };
 
 struct OpRow {
@@ -99,6 +102,7 @@ class Store {
   private:
     Store() = default;
     bool exec(const QString& sql);
+    bool migrate();
     bool readFailed(const char* what, const QString& error); // records and logs a failed read
     QString m_connection;
     QString m_path;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "server/UploadService.h"
+#include "server/HttpReply.h"
 
 #include "server/Permissions.h"
 #include "server/Tokens.h"
@@ -25,7 +26,7 @@ using Status = QHttpServerResponder::StatusCode;
 // sends its next request on a connection that is about to close.
 void reply(QHttpServerResponder& r, Status status, const QJsonObject& body)
 {
-    r.write(QJsonDocument(body), {{"Connection", "close"}}, status);
+    http::json(r, status, body, {{"Connection", "close"}});
 }
 void error(QHttpServerResponder& r, Status status, const QString& code, const QString& message)
 {
@@ -70,7 +71,7 @@ std::optional<MemberRow> UploadService::member(const QByteArray& auth) const
 {
     if (!auth.startsWith("Bearer ")) return std::nullopt;
     auto m = m_store.memberByToken(tokenHash(QString::fromUtf8(auth.mid(7).trimmed())));
-    if (!m || m->revoked) return std::nullopt;
+    if (!m || !m->usable(QDateTime::currentMSecsSinceEpoch())) return std::nullopt;
     return m;
 }
 
@@ -185,8 +186,8 @@ void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& 
     const QJsonObject state{
         {"id", id}, {"offset", static_cast<double>(offset)}, {"length", static_cast<double>(length)}, {"name", meta.value("name")}};
     if (m_writing.contains(id) && req.method() != QHttpServerRequest::Method::Patch) {
-        r.write(QJsonDocument(QJsonObject{{"error", "busy"}, {"message", "a chunk of this upload is still being written; retry shortly"}}),
-                {{"Connection", "close"}, {"Retry-After", "1"}}, Status::ServiceUnavailable);
+        http::error(r, Status::ServiceUnavailable, "busy", "a chunk of this upload is still being written; retry shortly",
+                    {{"Connection", "close"}, {"Retry-After", "1"}});
         return;
     }
     if (req.method() == QHttpServerRequest::Method::Get) return reply(r, Status::Ok, state);
