@@ -35,6 +35,8 @@ struct ServerFixture {
     double stemSeconds = 1.0;
     // The session document to start with (given the stem's hash); the default when empty.
     std::function<engine::Session(const std::string& stemHash)> document;
+    // Set before start(): HTTPS and WSS (server/TlsConfig.h).
+    std::optional<QSslConfiguration> tls;
 
     bool start(server::ServerLimits limits = {})
     {
@@ -77,7 +79,7 @@ struct ServerFixture {
         for (const QString role : {"artist", "mastering", "client"})
             store->addMember(server::MemberRow{"m_" + role, sessionId, role, role, server::tokenHash(tokens[role]), false});
         srv = std::make_unique<server::Server>(*store, dir.path(), limits);
-        port = srv->listen(QHostAddress::LocalHost, 0);
+        port = srv->listen(QHostAddress::LocalHost, 0, tls);
         return port != 0;
     }
     // Stops the server (as SIGTERM would: pending edits committed, sockets closed) and starts it
@@ -90,7 +92,7 @@ struct ServerFixture {
         store = server::Store::open(dir.path(), &error);
         if (!store) return false;
         srv = std::make_unique<server::Server>(*store, dir.path(), limits);
-        return srv->listen(QHostAddress::LocalHost, port) == port;
+        return srv->listen(QHostAddress::LocalHost, port, tls) == port;
     }
     // Imports another stem (a sine at `freq`) into the server's store; returns its hash.
     // With `burstMs` > 0 the sine sounds in bursts of that length, five a second, at full scale.
@@ -106,7 +108,9 @@ struct ServerFixture {
         auto info = stems.import(file.toStdString(), 48000);
         return info ? QString::fromStdString(info->hash) : QString();
     }
-    QUrl url() const { return QUrl(QString("ws://127.0.0.1:%1").arg(port)); }
+    QUrl url() const { return QUrl(QString("%1://127.0.0.1:%2").arg(tls ? "wss" : "ws").arg(port)); }
+    // The review page's address (http:// or https://).
+    QString web() const { return QString("%1://127.0.0.1:%2").arg(tls ? "https" : "http").arg(port); }
 
     // A connected client core for a role ("admin" for the admin token); waits for welcome.
     std::unique_ptr<client::Connection> connect(const QString& role, const QString& clientId = {})

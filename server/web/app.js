@@ -177,6 +177,10 @@ async function startListening() {
   onTransport(l.transport);
   if (state.mode === 'own') {
     if (state.source !== 'live') await conn.request('ab', { source: state.source, match: $('match').checked });
+    if (state.pendingSeek != null) { // clicked on the waveform before listening: start there
+      await conn.request('transport', { target: 'own', action: 'seek', at: Math.round(state.pendingSeek) });
+      state.pendingSeek = null;
+    }
     await conn.request('transport', { target: 'own', action: 'play' });
   }
 }
@@ -228,6 +232,7 @@ function onTransport(t) {
   if (!t || (state.listening && t.stream !== state.listening.stream)) return;
   state.transport = t;
   state.transportAt = performance.now();
+  player.expect(!!t.playing);
   if (t.lengthMs) state.lengthMs = t.lengthMs;
   renderTransport();
 }
@@ -297,6 +302,7 @@ function renderNotes() {
   $('notes-count').textContent = String(state.notes.filter((n) => !n.resolved).length);
   wave.setNotes(state.notes.filter((n) => !n.version || n.version === state.source));
   $('notes').replaceChildren(...shown.map((n) => noteItem(n, true)));
+  if (!shown.length) $('notes').append(el('p', { class: 'muted empty' }, f === 'resolved' ? 'No resolved notes.' : 'No notes yet: add one at the playhead, or drag across the waveform to comment on a range.'));
 }
 
 function canModerate(n) {
@@ -399,6 +405,7 @@ function renderVersions() {
     li.append(actions);
     return li;
   }));
+  if (!list.length) $('versions').append(el('p', { class: 'muted empty' }, 'No versions saved yet.'));
   const sel = $('source');
   const keep = state.source;
   sel.replaceChildren(el('option', { value: 'live' }, 'Live mix'), ...state.versions.map((v) => el('option', { value: v.name }, v.name)));
@@ -423,7 +430,7 @@ async function chooseSource(source) {
 // --- Test hook: what the page decoded and heard (used by the browser test; harmless otherwise) ---
 window.mixroomTest = {
   stats: async () => ({ decoder: (await player.ask('stats'))?.stats || player.decoder, playout: player.playout,
-    listening: state.listening, notes: state.notes.length, connected: !!state.welcome }),
+    listening: state.listening, transport: state.transport, heardMs: player.heardMs(), notes: state.notes.length, connected: !!state.welcome }),
   capture: (seconds) => player.capture(seconds),
   captured: async () => {
     const c = await player.captured();

@@ -11,6 +11,10 @@ let lastSeq = -1;
 let decoder = null;
 const stats = { frames: 0, decoded: 0, errors: 0, gaps: 0, late: 0, discontinuities: 0, lastError: '' };
 let capture = null;      // {limit, positions: [], chunks: []}
+// Stream positions of the packets being decoded, oldest first: one output per Opus packet, in
+// order. The position comes from here rather than from AudioData.timestamp, which WebCodecs lets
+// a decoder adjust.
+const inFlight = [];
 
 function makeDecoder() {
   decoder = new AudioDecoder({
@@ -20,7 +24,7 @@ function makeDecoder() {
       const right = new Float32Array(n);
       data.copyTo(left, { planeIndex: 0, format: 'f32-planar' });
       data.copyTo(right, { planeIndex: data.numberOfChannels > 1 ? 1 : 0, format: 'f32-planar' });
-      const position = Math.round(data.timestamp * 48000 / 1e6);
+      const position = inFlight.length ? inFlight.shift() : Math.round(data.timestamp * 48000 / 1e6);
       data.close();
       ++stats.decoded;
       if (capture && capture.frames < capture.limit) {
@@ -33,6 +37,7 @@ function makeDecoder() {
     error: (e) => {
       ++stats.errors;
       stats.lastError = String(e && e.message || e);
+      inFlight.length = 0;
       makeDecoder(); // a closed decoder cannot be used again
     },
   });
@@ -57,6 +62,7 @@ function onFrame(buffer) {
   }
   try {
     decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: position * 1e6 / 48000, data: new Uint8Array(buffer, 24) }));
+    inFlight.push(position);
   } catch (e) {
     ++stats.errors;
     stats.lastError = String(e && e.message || e);

@@ -43,6 +43,7 @@ export class Player {
     const channel = new MessageChannel();
     this.worker.postMessage({ type: 'port', port: channel.port1 }, [channel.port1]);
     this.node.port.postMessage({ type: 'port', port: channel.port2 }, [channel.port2]);
+    if (this.pendingCapture) this.worker.postMessage({ type: 'capture', seconds: this.pendingCapture });
     this.statsTimer = setInterval(() => this.ask('stats'), 250);
     if (this.ctx.state !== 'running') await this.ctx.resume();
   }
@@ -52,7 +53,9 @@ export class Player {
     this.preSkip = listening.preSkip || 0;
     this.worker.postMessage({ type: 'stream', stream: listening.stream });
   }
-  stop() { if (this.worker) this.worker.postMessage({ type: 'stop' }); }
+  stop() { if (this.worker) this.worker.postMessage({ type: 'stop' }); this.expect(false); }
+  // Whether frames should keep coming (the transport plays): only then is running dry an underrun.
+  expect(playing) { if (this.node) this.node.port.postMessage({ type: 'expect', playing }); }
   frame(buffer) { if (this.worker) this.worker.postMessage({ type: 'frame', buffer }, [buffer]); }
 
   // Song position (ms) of what is heard now, or null when nothing plays. Opus's decoder output
@@ -72,6 +75,10 @@ export class Player {
       this.worker.postMessage({ type, id, ...extra });
     });
   }
-  capture(seconds) { if (this.worker) this.worker.postMessage({ type: 'capture', seconds }); }
+  // Keeps the next `seconds` of decoded audio (asked before Listen: from the start).
+  capture(seconds) {
+    this.pendingCapture = this.worker ? 0 : seconds;
+    if (this.worker) this.worker.postMessage({ type: 'capture', seconds });
+  }
   captured() { return this.ask('captured'); }
 }

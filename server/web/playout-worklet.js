@@ -19,6 +19,7 @@ class Playout extends AudioWorkletProcessor {
     this.position = -1;  // stream position of the next sample to play
     this.writePosition = -1;
     this.lastReport = 0;
+    this.expecting = true; // the transport plays: running dry is an underrun (not after a pause)
     this.port.onmessage = (e) => {
       if (e.data.type === 'port') e.data.port.onmessage = (m) => this.onData(m.data);
       else this.onData(e.data);
@@ -26,6 +27,7 @@ class Playout extends AudioWorkletProcessor {
   }
 
   onData(m) {
+    if (m.type === 'expect') { this.expecting = m.playing; return; }
     if (m.type === 'flush') {
       this.read = this.write;
       this.playing = false;
@@ -65,7 +67,10 @@ class Playout extends AudioWorkletProcessor {
       for (let i = take; i < n; ++i) { l[i] = 0; r[i] = 0; }
       this.read += take;
       if (this.position >= 0) this.position += take;
-      if (take < n) { ++this.underruns; this.playing = false; }
+      if (take < n) {
+        if (this.expecting) ++this.underruns;
+        this.playing = false;
+      }
       available -= take;
     } else {
       l.fill(0);
