@@ -3,13 +3,14 @@
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
-  qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite
+  qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite libssl3
   libsndfile1-dev libsoxr-dev libebur128-dev
   libopus-dev libopusenc-dev libopusfile-dev portaudio19-dev
   ffmpeg sox flac opus-tools jackd2
 )
-# `deps.sh test` adds what only the test command needs: clang with libFuzzer for the fuzz targets.
-[ "${1:-}" = "test" ] && packages+=(clang libclang-rt-14-dev)
+# `deps.sh test` adds what only the test command needs: clang with libFuzzer for the fuzz targets,
+# Chromium for the review page's browser tests, openssl for their throwaway CA.
+[ "${1:-}" = "test" ] && packages+=(clang libclang-rt-14-dev chromium openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -24,7 +24,8 @@ function makeDecoder() {
       const right = new Float32Array(n);
       data.copyTo(left, { planeIndex: 0, format: 'f32-planar' });
       data.copyTo(right, { planeIndex: data.numberOfChannels > 1 ? 1 : 0, format: 'f32-planar' });
-      const position = inFlight.length ? inFlight.shift() : Math.round(data.timestamp * 48000 / 1e6);
+      const packet = inFlight.length ? inFlight.shift() : { position: Math.round(data.timestamp * 48000 / 1e6), discontinuity: false };
+      const position = packet.position;
       data.close();
       ++stats.decoded;
       if (capture && capture.frames < capture.limit) {
@@ -32,7 +33,9 @@ function makeDecoder() {
         capture.chunks.push(left.slice(), right.slice());
         capture.frames += n;
       }
-      if (port) port.postMessage({ type: 'pcm', position, left, right }, [left.buffer, right.buffer]);
+      // A discontinuity travels with the first audio after it, so audio of packets decoded before
+      // it (still in the decoder when it arrived) is not taken for audio after it.
+      if (port) port.postMessage({ type: 'pcm', position, left, right, discontinuity: packet.discontinuity }, [left.buffer, right.buffer]);
     },
     error: (e) => {
       ++stats.errors;
@@ -56,13 +59,11 @@ function onFrame(buffer) {
   if (lastSeq >= 0 && seq <= lastSeq) { ++stats.late; return; } // older than one already decoded
   if (lastSeq >= 0 && seq > lastSeq + 1) stats.gaps += seq - lastSeq - 1;
   lastSeq = seq;
-  if (flags & 1) { // seek, loop wrap or A/B switch: what is buffered is no longer what comes next
-    ++stats.discontinuities;
-    if (port) port.postMessage({ type: 'flush' });
-  }
+  const discontinuity = (flags & 1) !== 0; // seek, loop wrap or A/B switch: what is buffered is no longer what comes next
+  if (discontinuity) ++stats.discontinuities;
   try {
     decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: position * 1e6 / 48000, data: new Uint8Array(buffer, 24) }));
-    inFlight.push(position);
+    inFlight.push({ position, discontinuity });
   } catch (e) {
     ++stats.errors;
     stats.lastError = String(e && e.message || e);

@@ -28,12 +28,11 @@ class Playout extends AudioWorkletProcessor {
 
   onData(m) {
     if (m.type === 'expect') { this.expecting = m.playing; return; }
-    if (m.type === 'flush') {
+    if (m.type === 'flush' || (m.type === 'pcm' && m.discontinuity)) {
       this.read = this.write;
       this.playing = false;
       this.position = -1;
       this.writePosition = -1;
-      return;
     }
     if (m.type !== 'pcm') return;
     const n = m.left.length;
