@@ -319,7 +319,7 @@ class TestServer : public QObject {
         QTRY_COMPARE(artist->state(), client::Connection::State::Disconnected);
         RawSocket again;
         QVERIFY(again.open(f.url()));
-        QCOMPARE(again.hello(f.tokens["artist"]).value("code").toString(), QString("bad_token"));
+        QCOMPARE(again.hello(f.tokens["artist"]).value("code").toString(), QString("token_revoked"));
         // Only the owner may revoke, and not themselves.
         auto listener = f.connect("client");
         QSignalSpy refused(listener.get(), &client::Connection::refused);
