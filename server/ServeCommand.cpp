@@ -265,6 +265,9 @@ int runServe(const QStringList& args)
             else
                 std::printf("  %-10s mixroom login %s --token %s && mixroom state\n", qPrintable(i.role), qPrintable(url),
                             qPrintable(i.token));
+        for (const DemoInvite& i : invites)
+            if (i.role == "client" && !i.token.isEmpty())
+                std::printf("Review it in a browser as the client:\n  %s/r#t=%s\n", qPrintable(web), qPrintable(i.token));
         std::printf("Try: mixroom set tracks/bass/fader -3   (as mix or artist)   and   mixroom watch   (in another terminal)\n\n");
     }
     std::printf("mixroomd listening on %s (review page: %s/ ; HTTP: %s/health, /metrics); data in %s\n", qPrintable(url),
