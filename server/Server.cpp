@@ -17,6 +17,10 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QScopeGuard>
+#include <QTimer>
+
+#include <algorithm>
+#include <limits>
 
 #ifndef MIXROOM_VERSION
 #define MIXROOM_VERSION "dev"
@@ -381,6 +385,7 @@ void Server::hello(ClientSocket* c, const Message& msg)
                               .arg(QDateTime::fromMSecsSinceEpoch(member->expiresMs, Qt::UTC).toString("yyyy-MM-dd HH:mm 'UTC'")));
     SessionRoom* r = room(member->session);
     if (!r) return authFailed(c, codes::Internal, "the session could not be loaded");
+    if (member->expiresMs > 0) closeAtExpiry(c, member->expiresMs);
     c->authenticated = true;
     c->sessionId = member->session;
     c->memberId = member->id;
@@ -388,6 +393,16 @@ void Server::hello(ClientSocket* c, const Message& msg)
     c->role = roleFromName(member->role).value_or(Role::Client);
     m_http.markAuthenticated(c->peerHost(), c->peerPort());
     r->join(c, b.contains("lastSeq") ? static_cast<qint64>(b.value("lastSeq").toDouble()) : -1);
+}
+
+void Server::closeAtExpiry(ClientSocket* c, qint64 expiresMs)
+{
+    // A timer's interval is an int: a link valid for longer than ~24 days is looked at again then.
+    const qint64 left = expiresMs - QDateTime::currentMSecsSinceEpoch();
+    QTimer::singleShot(static_cast<int>(std::clamp<qint64>(left, 0, std::numeric_limits<int>::max())), c, [this, c, expiresMs] {
+        if (QDateTime::currentMSecsSinceEpoch() < expiresMs) return closeAtExpiry(c, expiresMs);
+        c->close(QWebSocketProtocol::CloseCodePolicyViolated, "this invitation expired");
+    });
 }
 
 void Server::adminRequest(ClientSocket* c, const Message& msg)

@@ -96,6 +96,8 @@ class Server : public QObject {
     void hello(ClientSocket* c, const protocol::Message& msg);
     void adminRequest(ClientSocket* c, const protocol::Message& msg);
     void authFailed(ClientSocket* c, const QString& code, const QString& message);
+    // A member whose token expires is disconnected when it does (1008, "this invitation expired").
+    void closeAtExpiry(ClientSocket* c, qint64 expiresMs);
     bool stemExists(const QString& hash) const;
     // A browser's Origin: the server's own (same scheme, host and port as the upgrade request) or
     // one listed with --allow-origin.

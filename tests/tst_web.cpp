@@ -287,6 +287,17 @@ class TestWeb : public QObject {
             QCOMPARE(answer.value("code").toString(), code);
             QTRY_COMPARE_WITH_TIMEOUT(raw.ws.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated, 5000);
         }
+        // A link that expires while in use: its connection closes then.
+        const QString soon = server::newToken();
+        QVERIFY(f.store->addMember(server::MemberRow{"m_soon", f.sessionId, "Soon", "client", server::tokenHash(soon), false,
+                                                     QDateTime::currentMSecsSinceEpoch() + 1500}));
+        {
+            RawSocket raw;
+            QVERIFY(raw.open(f.url()));
+            QCOMPARE(raw.hello(soon).value("type").toString(), QString("welcome"));
+            QTRY_COMPARE_WITH_TIMEOUT(raw.ws.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated, 10000);
+            QCOMPARE(raw.ws.closeReason(), QString("this invitation expired"));
+        }
         // The page explains each instead of going blank; the token leaves the address bar.
         Browser b;
         QVERIFY2(b.start(), qPrintable(b.error()));
@@ -304,6 +315,12 @@ class TestWeb : public QObject {
             QCOMPARE(b.eval("location.hash").toString(), QString());
             QVERIFY(!b.eval("document.body.innerText").toString().contains("mxr_"));
         }
+        // Revoked while the page is open: it says so.
+        const QString live = invite(f, "Manager");
+        QVERIFY2(b.open(live), qPrintable(b.error()));
+        QVERIFY(b.waitFor("document.getElementById('link-state').textContent === 'connected'"));
+        QCOMPARE(as(f, "mix", {"revoke", "Manager"}).code, 0);
+        QVERIFY(b.waitFor("document.getElementById('notice-title').textContent === 'This link was revoked'", 10000));
         QVERIFY2(b.problems().isEmpty(), qPrintable(b.problems().join('\n')));
     }
 

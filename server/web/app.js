@@ -89,6 +89,8 @@ function onClosed({ code, reason }) {
   setLink('bad', 'disconnected');
   if (!state.welcome || code === 1008) {
     if (reason.startsWith('banned: ')) notice('Too many attempts', reason.slice(8));
+    else if (reason === 'this invitation expired') notice('This link has expired', 'Your invitation ran out while you were listening.', 'Ask the person who sent it for a new link.');
+    else if (reason === 'your membership was revoked') notice('This link was revoked', 'The session\'s owner withdrew this invitation.', '');
     else if (code === 1008) notice('Disconnected', reason || 'The server closed the connection.', 'Reload the page to try again.');
     else if (!state.welcome) notice('Cannot reach the server', 'The Mixroom server did not answer.', 'Check your connection and reload the page.');
     return;
