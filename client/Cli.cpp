@@ -154,34 +154,15 @@ int runCli(const QStringList& argv)
     bool match = false;
     bool listenOwn = false, listenFollow = false;
     // Options taking a value, and flags.
-    const std::map<QString, QString*> values = {{"--server", &o.server},
-                                                {"--token", &o.token},
-                                                {"--session", &o.session},
-                                                {"--rate", &rate},
-                                                {"--role", &role},
-                                                {"--name", &name},
-                                                {"--to", &o.to},
-                                                {"--version", &o.version},
-                                                {"--message", &o.message},
-                                                {"--author", &o.author},
-                                                {"-o", &o.outFile},
-                                                {"--out", &o.outFile},
-                                                {"--format", &o.format},
-                                                {"--bitrate", &bitrate},
-                                                {"--frame", &frame},
-                                                {"--duration", &duration},
-                                                {"--device", &device},
-                                                {"--buffer", &buffer},
-                                                {"--output", &o.output},
-                                                {"--effect", &o.effect},
-                                                {"--type", &o.bandType},
-                                                {"--level", &o.level},
-                                                {"--id", &o.id},
-                                                {"--expires", &expires},
-                                                {"--ca", &ca}};
+    const std::map<QString, QString*> values = {
+        {"--server", &o.server},   {"--token", &o.token}, {"--session", &o.session}, {"--rate", &rate},         {"--role", &role},
+        {"--name", &name},         {"--to", &o.to},       {"--version", &o.version}, {"--message", &o.message}, {"--author", &o.author},
+        {"-o", &o.outFile},        {"--out", &o.outFile}, {"--format", &o.format},   {"--bitrate", &bitrate},   {"--frame", &frame},
+        {"--duration", &duration}, {"--device", &device}, {"--buffer", &buffer},     {"--output", &o.output},   {"--effect", &o.effect},
+        {"--type", &o.bandType},   {"--level", &o.level}, {"--id", &o.id},           {"--expires", &expires},   {"--ca", &ca}};
     const std::map<QString, bool*> flags = {{"--json", &o.json},       {"--open", &o.open}, {"--resolved", &o.resolved},
                                             {"--own", &listenOwn},     {"--match", &match}, {"--follow", &listenFollow},
-                                            {"--replace", &o.replace}, {"--pre", &o.pre},      {"--link", &link}};
+                                            {"--replace", &o.replace}, {"--pre", &o.pre},   {"--link", &link}};
     for (int i = 0; i < args.size(); ++i) {
         const QString a = args[i];
         if (a == "-h" || a == "--help") {
@@ -325,8 +306,9 @@ int runCli(const QStringList& argv)
         const QJsonObject member = r.value("member").toObject();
         const QString token = r.value("token").toString();
         const QString until = member.contains("expires")
-                                  ? QString(" until %1").arg(QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(member.value("expires").toDouble()))
-                                                                 .toString("yyyy-MM-dd HH:mm"))
+                                  ? QString(" until %1")
+                                        .arg(QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(member.value("expires").toDouble()))
+                                                 .toString("yyyy-MM-dd HH:mm"))
                                   : QString();
         if (link) {
             const QString url = reviewLink(server, token);
@@ -349,8 +331,8 @@ int runCli(const QStringList& argv)
         for (const QJsonValue& v : r.value("members").toArray()) {
             const QJsonObject m = v.toObject();
             const bool expired = m.contains("expires") && m.value("expires").toDouble() <= QDateTime::currentMSecsSinceEpoch();
-            const QString status = m.value("revoked").toBool() ? "revoked"
-                                   : expired                   ? "expired"
+            const QString status = m.value("revoked").toBool()     ? "revoked"
+                                   : expired                       ? "expired"
                                    : m.value("connected").toBool() ? "online"
                                                                    : "offline";
             text += QString("\n%1 %2 %3 %4")

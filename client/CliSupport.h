@@ -96,8 +96,8 @@ class Session {
                     rc = 1;
                 } else if (!m_conn.tlsError().isEmpty()) {
                     code = "tls";
-                    message = QString("the server's certificate is not trusted: %1 (for a private CA, pass --ca CA.pem)")
-                                  .arg(m_conn.tlsError());
+                    message =
+                        QString("the server's certificate is not trusted: %1 (for a private CA, pass --ca CA.pem)").arg(m_conn.tlsError());
                 } else {
                     message = QString("cannot connect to the server at %1 (check the address and that the server is up)")
                                   .arg(m_conn.url().toString());

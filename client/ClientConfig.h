@@ -23,8 +23,10 @@ class ClientConfig {
     QString caFile() const { return m_data.value("caFile").toString(); }
     void setCaFile(const QString& path)
     {
-        if (path.isEmpty()) m_data.remove("caFile");
-        else m_data["caFile"] = path;
+        if (path.isEmpty())
+            m_data.remove("caFile");
+        else
+            m_data["caFile"] = path;
     }
     QString clientId(); // created on first use
     QString adminToken() const { return m_data.value("adminToken").toString(); }

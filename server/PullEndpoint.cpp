@@ -3,15 +3,15 @@
 // Bearer token of a member; role and approval checks in ReviewService::pull(); the render is
 // sent from disk by a transfer thread (FileSender.h) with Content-Length, X-Mixroom-SHA256 and byte ranges (206) for resuming.
 // 202 while the render is still being made.
-#include "server/Server.h"
 #include "server/HttpReply.h"
+#include "server/Server.h"
 
 #include "server/HttpHead.h"
 #include "server/Tokens.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
-#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
@@ -39,7 +39,8 @@ void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
     const QByteArray auth = req.value("authorization");
     const auto member =
         auth.startsWith("Bearer ") ? m_store.memberByToken(tokenHash(QString::fromUtf8(auth.mid(7).trimmed()))) : std::nullopt;
-    if (!member || !member->usable(QDateTime::currentMSecsSinceEpoch())) return error(r, Status::Unauthorized, "bad_token", "send Authorization: Bearer <member token>");
+    if (!member || !member->usable(QDateTime::currentMSecsSinceEpoch()))
+        return error(r, Status::Unauthorized, "bad_token", "send Authorization: Bearer <member token>");
     const QString session = QUrl::fromPercentEncoding(m.captured(1).toUtf8());
     if (member->session != session) return error(r, Status::NotFound, "not_found", "no such session for this token");
     SessionRoom* room = this->room(session);

@@ -270,8 +270,8 @@ int runServe(const QStringList& args)
                 std::printf("Review it in a browser as the client:\n  %s/r#t=%s\n", qPrintable(web), qPrintable(i.token));
         std::printf("Try: mixroom set tracks/bass/fader -3   (as mix or artist)   and   mixroom watch   (in another terminal)\n\n");
     }
-    std::printf("mixroomd listening on %s (review page: %s/ ; HTTP: %s/health, /metrics); data in %s\n", qPrintable(url),
-                qPrintable(web), qPrintable(web), qPrintable(dir));
+    std::printf("mixroomd listening on %s (review page: %s/ ; HTTP: %s/health, /metrics); data in %s\n", qPrintable(url), qPrintable(web),
+                qPrintable(web), qPrintable(dir));
     std::fflush(stdout);
 
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFd) != 0) {

@@ -208,8 +208,8 @@ std::optional<MemberRow> Store::memberByToken(const QByteArray& tokenHash)
     q.prepare("SELECT id, session, name, role, token_hash, revoked, expires FROM members WHERE token_hash = ?");
     q.addBindValue(QString::fromLatin1(tokenHash));
     if (q.exec() && q.next())
-        return MemberRow{q.value(0).toString(), q.value(1).toString(),    q.value(2).toString(), q.value(3).toString(),
-                         q.value(4).toByteArray(), q.value(5).toBool(), q.value(6).toLongLong()};
+        return MemberRow{q.value(0).toString(),    q.value(1).toString(), q.value(2).toString(),  q.value(3).toString(),
+                         q.value(4).toByteArray(), q.value(5).toBool(),   q.value(6).toLongLong()};
     return std::nullopt;
 }
 

@@ -70,7 +70,8 @@ class Browser {
         m_cdp.setMaxAllowedIncomingFrameSize(256 * 1024 * 1024);
         QObject::connect(&m_cdp, &QWebSocket::textMessageReceived, [this](const QString& t) { onMessage(t); });
         QSignalSpy connected(&m_cdp, &QWebSocket::connected);
-        m_cdp.open(QUrl(QString("ws://127.0.0.1:%1%2").arg(QString::fromLatin1(lines[0].trimmed()), QString::fromLatin1(lines[1].trimmed()))));
+        m_cdp.open(
+            QUrl(QString("ws://127.0.0.1:%1%2").arg(QString::fromLatin1(lines[0].trimmed()), QString::fromLatin1(lines[1].trimmed()))));
         if (!connected.wait(10000)) return fail("cannot open the DevTools socket: " + m_cdp.errorString());
         const QJsonObject target = browserCall("Target.createTarget", {{"url", "about:blank"}});
         const QString targetId = target.value("result").toObject().value("targetId").toString();
@@ -106,9 +107,9 @@ class Browser {
     // `gesture`: as if the user clicked (browsers start audio only after a user gesture).
     QJsonValue eval(const QString& expression, bool gesture = false, int timeoutMs = 20000)
     {
-        const QJsonObject r = call(
-            "Runtime.evaluate",
-            {{"expression", expression}, {"awaitPromise", true}, {"returnByValue", true}, {"userGesture", gesture}}, timeoutMs);
+        const QJsonObject r =
+            call("Runtime.evaluate",
+                 {{"expression", expression}, {"awaitPromise", true}, {"returnByValue", true}, {"userGesture", gesture}}, timeoutMs);
         const QJsonObject result = r.value("result").toObject();
         if (result.contains("exceptionDetails")) {
             m_exceptions << describe(result.value("exceptionDetails").toObject());
@@ -139,7 +140,8 @@ class Browser {
     // Emulates a device size (a phone: mobile, 3x).
     void setViewport(int width, int height, double scale = 1, bool mobile = false)
     {
-        call("Emulation.setDeviceMetricsOverride", {{"width", width}, {"height", height}, {"deviceScaleFactor", scale}, {"mobile", mobile}});
+        call("Emulation.setDeviceMetricsOverride",
+             {{"width", width}, {"height", height}, {"deviceScaleFactor", scale}, {"mobile", mobile}});
     }
     QByteArray screenshot()
     {
@@ -184,8 +186,10 @@ class Browser {
         }
         const QString method = m.value("method").toString();
         const QJsonObject p = m.value("params").toObject();
-        if (method == "Page.loadEventFired") m_loaded = true;
-        else if (method == "Runtime.exceptionThrown") m_exceptions << describe(p.value("exceptionDetails").toObject());
+        if (method == "Page.loadEventFired")
+            m_loaded = true;
+        else if (method == "Runtime.exceptionThrown")
+            m_exceptions << describe(p.value("exceptionDetails").toObject());
         else if (method == "Runtime.consoleAPICalled") {
             QStringList parts;
             for (const QJsonValue& a : p.value("args").toArray())

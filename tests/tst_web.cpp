@@ -147,22 +147,29 @@ class TestWeb : public QObject {
     // Clicks the page's element (as a user would: a user gesture).
     static bool click(Browser& b, const QString& selector)
     {
-        return b.eval(QString("(() => { const e = document.querySelector(%1); if (!e) return false; e.click(); return true; })()")
-                          .arg(QString::fromUtf8(QJsonDocument(QJsonArray{selector}).toJson(QJsonDocument::Compact)).mid(1).chopped(1)),
-                      true)
+        return b
+            .eval(QString("(() => { const e = document.querySelector(%1); if (!e) return false; e.click(); return true; })()")
+                      .arg(QString::fromUtf8(QJsonDocument(QJsonArray{selector}).toJson(QJsonDocument::Compact)).mid(1).chopped(1)),
+                  true)
             .toBool();
     }
     static QString js(const QString& s) // a JavaScript string literal
     {
         return QString::fromUtf8(QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
     }
+    // Types a note into the page's form and submits it (at the playhead or on the selection).
+    static bool addNote(Browser& b, const QString& text)
+    {
+        return b
+            .eval(QString("document.getElementById('note-text').value = %1, document.getElementById('note-form').requestSubmit(), true")
+                      .arg(js(text)),
+                  true)
+            .toBool();
+    }
     static QJsonObject stats(Browser& b) { return b.eval("mixroomTest.stats()").toObject(); }
 
   private slots:
-    void initTestCase()
-    {
-        QVERIFY2(!Browser::binary().isEmpty(), "chromium is not installed (scripts/deps.sh test installs it)");
-    }
+    void initTestCase() { QVERIFY2(!Browser::binary().isEmpty(), "chromium is not installed (scripts/deps.sh test installs it)"); }
 
     void everyAnswerCarriesTheSecurityHeaders()
     {
@@ -190,8 +197,9 @@ class TestWeb : public QObject {
                                      {"POST", "/uploads", 401}};
         for (const Probe& p : probes) {
             QNetworkRequest req(QUrl(f.web() + p.path));
-            QNetworkReply* reply = p.method == "HEAD" ? nam.head(req)
-                                   : nam.sendCustomRequest(req, p.method, p.method == "POST" ? QByteArray("x") : QByteArray());
+            QNetworkReply* reply = p.method == "HEAD"
+                                       ? nam.head(req)
+                                       : nam.sendCustomRequest(req, p.method, p.method == "POST" ? QByteArray("x") : QByteArray());
             QSignalSpy done(reply, &QNetworkReply::finished);
             const QString what = p.method + " " + p.path;
             QVERIFY2(reply->isFinished() || done.wait(10000), qPrintable(what));
@@ -240,8 +248,9 @@ class TestWeb : public QObject {
         QCOMPARE(hello(own), QString("welcome"));
         QCOMPARE(hello(""), QString("welcome")); // native clients send no Origin
         QCOMPARE(hello("https://review.example.com"), QString("welcome"));
-        for (const QString& bad : {QString("http://evil.example"), QString("http://127.0.0.1:%1").arg(f.port + 1),
-                                  QString("https://127.0.0.1:%1").arg(f.port), QString("http://localhost.evil.example:%1").arg(f.port), QString("null")}) {
+        for (const QString& bad :
+             {QString("http://evil.example"), QString("http://127.0.0.1:%1").arg(f.port + 1), QString("https://127.0.0.1:%1").arg(f.port),
+              QString("http://localhost.evil.example:%1").arg(f.port), QString("null")}) {
             const QString got = hello(bad);
             QVERIFY2(got.startsWith("closed 1008") && got.contains("not allowed"), qPrintable(bad + " -> " + got));
         }
@@ -279,8 +288,9 @@ class TestWeb : public QObject {
         const QString revokedLink = invite(f, "Revoked");
         const Run revoke = as(f, "mix", {"revoke", "Revoked"});
         QVERIFY2(revoke.code == 0, revoke.err.constData());
-        for (const auto& [token, code] : {std::pair{expiredToken, QString("token_expired")}, std::pair{tokenOf(revokedLink), QString("token_revoked")},
-                                          std::pair{QString("mxr_nonsense"), QString("bad_token")}}) {
+        for (const auto& [token, code] :
+             {std::pair{expiredToken, QString("token_expired")}, std::pair{tokenOf(revokedLink), QString("token_revoked")},
+              std::pair{QString("mxr_nonsense"), QString("bad_token")}}) {
             RawSocket raw;
             QVERIFY(raw.open(f.url()));
             const QJsonObject answer = raw.hello(token);
@@ -361,8 +371,7 @@ class TestWeb : public QObject {
 
         // What it decoded against `mixroomd render` of the same state: median block SNR >= 20 dB.
         const Capture cap = parseCapture(b.eval("mixroomTest.captured()", false, 60000).toObject());
-        QVERIFY2(cap.last - cap.first >= 4 * 48000 - 960,
-                 qPrintable(QString("captured %1..%2").arg(cap.first).arg(cap.last)));
+        QVERIFY2(cap.last - cap.first >= 4 * 48000 - 960, qPrintable(QString("captured %1..%2").arg(cap.first).arg(cap.last)));
         QCOMPARE(cap.first, qint64(0));
         std::vector<float> refL, refR;
         QVERIFY(reference(f, refL, refR));
@@ -411,13 +420,11 @@ class TestWeb : public QObject {
         QVERIFY2(loud - soft > 30, qPrintable(QString("%1 dB -> %2 dB").arg(loud).arg(soft)));
 
         // Notes: one added in the page reaches `mixroom notes`; one from the CLI appears live.
-        QVERIFY(b.eval("document.getElementById('note-text').value = 'Vocal too quiet in the chorus', "
-                       "document.getElementById('note-form').requestSubmit(), true",
-                       true)
-                    .toBool());
+        QVERIFY(addNote(b, "Vocal too quiet in the chorus"));
         QVERIFY(b.waitFor("document.getElementById('notes').textContent.includes('Vocal too quiet in the chorus')"));
         Run notes = as(f, "mix", {"notes"});
-        QVERIFY2(notes.out.contains("Vocal too quiet in the chorus") && notes.out.contains("\"authorName\":\"Label\""), notes.out.constData());
+        QVERIFY2(notes.out.contains("Vocal too quiet in the chorus") && notes.out.contains("\"authorName\":\"Label\""),
+                 notes.out.constData());
         const Run added = as(f, "mix", {"note", "add", "0:05", "Bass drop lands late"});
         QVERIFY2(added.code == 0, added.err.constData());
         QVERIFY(b.waitFor("document.getElementById('notes').textContent.includes('Bass drop lands late')"));
@@ -457,17 +464,15 @@ class TestWeb : public QObject {
         // The playhead shows what is heard: the new position, not the old one carried on.
         // (Played on from before the seek, it would take seconds to get there.)
         QVERIFY(16000 - heardBefore > 5000);
-        QVERIFY2(b.waitFor("mixroomTest.stats().then(s => s.heardMs !== null && Math.abs(s.heardMs - s.transport.lengthMs * 0.8) < 500)", 3000),
-                 qPrintable(QString("heard %1 ms before the seek, %2 ms after").arg(heardBefore).arg(stats(b).value("heardMs").toDouble())));
+        QVERIFY2(
+            b.waitFor("mixroomTest.stats().then(s => s.heardMs !== null && Math.abs(s.heardMs - s.transport.lengthMs * 0.8) < 500)", 3000),
+            qPrintable(QString("heard %1 ms before the seek, %2 ms after").arg(heardBefore).arg(stats(b).value("heardMs").toDouble())));
         b.mouse("mousePressed", wx + ww * 0.2, wy, true);
         for (double at : {0.25, 0.3, 0.35})
             b.mouse("mouseMoved", wx + ww * at, wy, true);
         b.mouse("mouseReleased", wx + ww * 0.35, wy, false);
         QVERIFY(b.waitFor("document.getElementById('selection-text').textContent.startsWith('Selected')"));
-        QVERIFY(b.eval("document.getElementById('note-text').value = 'Whole bridge: too much reverb', "
-                       "document.getElementById('note-form').requestSubmit(), true",
-                       true)
-                    .toBool());
+        QVERIFY(addNote(b, "Whole bridge: too much reverb"));
         QVERIFY(b.waitFor("document.getElementById('notes').textContent.includes('Whole bridge')"));
         {
             const double length = stats(b).value("transport").toObject().value("lengthMs").toDouble();
@@ -581,10 +586,7 @@ class TestWeb : public QObject {
         const QJsonObject dec = stats(b).value("decoder").toObject();
         QCOMPARE(dec.value("errors").toInt(), 0);
         QCOMPARE(dec.value("gaps").toInt(), 0);
-        QVERIFY(b.eval("document.getElementById('note-text').value = 'Heard over TLS', "
-                       "document.getElementById('note-form').requestSubmit(), true",
-                       true)
-                    .toBool());
+        QVERIFY(addNote(b, "Heard over TLS"));
         QVERIFY(b.waitFor("document.getElementById('notes').textContent.includes('Heard over TLS')"));
         const Run notes = as(f, "mix", {"notes", "--ca", pki.path() + "/ca.pem"});
         QVERIFY2(notes.out.contains("Heard over TLS"), notes.out.constData());
@@ -665,7 +667,8 @@ class TestWeb : public QObject {
             QVERIFY2(b.open(link), qPrintable(b.error()));
             QVERIFY(b.waitFor("document.getElementById('link-state').textContent === 'connected'"));
             QVERIFY(b.waitFor("document.getElementById('wave-state').textContent === ''", 90000));
-            QVERIFY(b.waitFor("document.querySelectorAll('#notes > li').length === 2 && document.querySelectorAll('.version').length === 2"));
+            QVERIFY(
+                b.waitFor("document.querySelectorAll('#notes > li').length === 2 && document.querySelectorAll('.version').length === 2"));
             QVERIFY(click(b, "#play"));
             QVERIFY(b.waitFor("mixroomTest.stats().then(s => !!s.listening)"));
             const QJsonObject box = b.eval("(() => { const r = document.getElementById('wave').getBoundingClientRect();"
@@ -680,7 +683,10 @@ class TestWeb : public QObject {
             QTest::qWait(1500); // the meters settle on the new position (a picture, not a check)
             // Nothing wider than the screen; the play button is a comfortable touch target.
             QVERIFY2(b.eval("document.documentElement.scrollWidth <= window.innerWidth").toBool(),
-                     qPrintable(QString("%1: page %2 px wide in %3").arg(s.name).arg(b.eval("document.documentElement.scrollWidth").toInt()).arg(s.width)));
+                     qPrintable(QString("%1: page %2 px wide in %3")
+                                    .arg(s.name)
+                                    .arg(b.eval("document.documentElement.scrollWidth").toInt())
+                                    .arg(s.width)));
             QVERIFY(b.eval("document.getElementById('play').getBoundingClientRect().height >= 44").toBool());
             const QByteArray png = b.screenshot();
             QImage image;

@@ -283,20 +283,24 @@ function onMeters(m) {
 }
 
 // --- Notes ---
-let notesTimer = null;
-function refreshNotes() {
-  clearTimeout(notesTimer);
-  return new Promise((resolve) => {
-    notesTimer = setTimeout(async () => {
-      try {
-        const r = await conn.request('list_notes', {});
-        state.notes = r.notes;
-        renderNotes();
-      } catch (e) { toast(e.message); }
-      resolve();
-    }, 50);
-  });
+// Runs `load` once a burst of events has passed (50 ms); the promise settles when it has run.
+function debounced(load) {
+  let timer = null;
+  return () => {
+    clearTimeout(timer);
+    return new Promise((resolve) => {
+      timer = setTimeout(async () => {
+        try { await load(); } catch (e) { toast(e.message); }
+        resolve();
+      }, 50);
+    });
+  };
 }
+
+const refreshNotes = debounced(async () => {
+  state.notes = (await conn.request('list_notes', {})).notes;
+  renderNotes();
+});
 
 function renderNotes() {
   const f = state.noteFilter;
@@ -373,20 +377,10 @@ async function addNote(e) {
 }
 
 // --- Versions, A/B, approvals ---
-let versionsTimer = null;
-function refreshVersions() {
-  clearTimeout(versionsTimer);
-  return new Promise((resolve) => {
-    versionsTimer = setTimeout(async () => {
-      try {
-        const r = await conn.request('list_versions', {});
-        state.versions = r.versions;
-        renderVersions();
-      } catch (e) { toast(e.message); }
-      resolve();
-    }, 50);
-  });
-}
+const refreshVersions = debounced(async () => {
+  state.versions = (await conn.request('list_versions', {})).versions;
+  renderVersions();
+});
 
 function renderVersions() {
   const list = [...state.versions].reverse(); // newest first
