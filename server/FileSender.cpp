@@ -2,6 +2,8 @@
 #include "server/FileSender.h"
 
 #include <QFile>
+#include <QSslSocket>
+#include <QTimer>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -21,6 +23,10 @@ struct FileSender::Transfer {
     qint64 start = 0, length = 0;
     std::atomic<bool> cancel{false};
     bool started = false; // control thread only
+    // TLS (control thread only): blocks read on the pool, written through the QSslSocket.
+    bool encrypted = false, reading = false, done = false;
+    qint64 read = 0; // bytes of the window read and handed to the socket
+    QElapsedTimer clock, progress;
 };
 
 namespace {
@@ -73,8 +79,10 @@ bool FileSender::send(QTcpSocket* socket, QByteArray head, const QString& path, 
     t->head = std::move(head);
     t->start = start;
     t->length = length;
+    t->encrypted = qobject_cast<QSslSocket*>(socket) != nullptr;
     connect(socket, &QObject::destroyed, this, [this, t] {
         t->cancel = true;
+        if (t->encrypted && t->started) return endEncrypted(t, false);
         if (t->started) return;
         ::close(t->file); // it went away while an earlier answer was still being written
         --m_active;
@@ -97,6 +105,7 @@ bool FileSender::send(QTcpSocket* socket, QByteArray head, const QString& path, 
 void FileSender::begin(const std::shared_ptr<Transfer>& t)
 {
     t->started = true;
+    if (t->encrypted) return beginEncrypted(t);
     const qintptr sd = t->socket ? t->socket->socketDescriptor() : -1;
     t->fd = sd >= 0 ? ::fcntl(static_cast<int>(sd), F_DUPFD_CLOEXEC, 0) : -1;
     const FileSendLimits limits = m_limits;
@@ -142,6 +151,78 @@ void FileSender::begin(const std::shared_ptr<Transfer>& t)
             },
             Qt::QueuedConnection);
     });
+}
+
+// TLS: the bytes must go through the QSslSocket, which encrypts them on the control thread (about a
+// millisecond per MiB), so the file cannot go straight to the descriptor. The file is still read
+// on the pool, a block at a time, and a block is read only while the socket holds less than two
+// blocks, so a slow reader costs two blocks of memory and the control thread never touches the disk.
+void FileSender::beginEncrypted(const std::shared_ptr<Transfer>& t)
+{
+    QTcpSocket* socket = t->socket;
+    t->clock.start();
+    t->progress.start();
+    socket->write(t->head);
+    connect(socket, &QTcpSocket::bytesWritten, this, [this, t] {
+        t->progress.restart();
+        pumpEncrypted(t);
+    });
+    auto* stall = new QTimer(socket); // goes with the socket
+    connect(stall, &QTimer::timeout, this, [this, t] {
+        if (!t->done && t->socket && t->progress.elapsed() > m_limits.writeStallMs) t->socket->abort(); // -> destroyed
+    });
+    stall->start(1000);
+    pumpEncrypted(t);
+}
+
+void FileSender::pumpEncrypted(const std::shared_ptr<Transfer>& t)
+{
+    if (t->done || t->reading || !t->socket || t->cancel) return;
+    if (t->read >= t->length) {
+        if (t->socket->bytesToWrite() == 0) endEncrypted(t, true);
+        return;
+    }
+    if (t->socket->bytesToWrite() >= 2 * m_limits.blockBytes) return; // bytesWritten calls again
+    t->reading = true;
+    const qint64 want = std::min(m_limits.blockBytes, t->length - t->read), at = t->start + t->read;
+    m_pool.start([this, t, want, at] {
+        QByteArray block(want, Qt::Uninitialized);
+        qint64 got = 0;
+        while (got < want) {
+            const ssize_t n = ::pread(t->file, block.data() + got, static_cast<size_t>(want - got), at + got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            got += n;
+        }
+        if (m_shutdown) return;
+        if (got < want) block.clear(); // the file shrank or cannot be read
+        QMetaObject::invokeMethod(
+            this,
+            [this, t, block = std::move(block)] {
+                t->reading = false;
+                if (t->done || !t->socket || t->cancel) return;
+                if (block.isEmpty()) return endEncrypted(t, false);
+                t->socket->write(block);
+                t->read += block.size();
+                pumpEncrypted(t);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void FileSender::endEncrypted(const std::shared_ptr<Transfer>& t, bool complete)
+{
+    if (t->done) return;
+    t->done = true;
+    ::close(t->file);
+    --m_active;
+    if (t->socket) {
+        if (complete)
+            t->socket->disconnectFromHost();
+        else
+            t->socket->abort(); // a short body must not look complete
+    }
+    emit finished(t->read, complete, t->clock.nsecsElapsed() / 1e9); // bytes handed to the socket
 }
 
 } // namespace mixroom::server

@@ -16,7 +16,10 @@
 // requests on it (what arrives is discarded) and leaves it out of its idle deadlines. When the
 // socket goes away (the peer closed, eviction, shutdown) the transfer is cancelled within one
 // poll interval; a peer that reads nothing for `writeStallMs` is dropped.
-// Thread: control thread (the sends run on the pool's threads).
+// Over TLS the bytes must be encrypted by the connection's QSslSocket: the file is then read on the
+// pool a block at a time and written through the socket on the control thread, at most two blocks
+// ahead of what the peer has taken.
+// Thread: control thread (the sends, or the reads over TLS, run on the pool's threads).
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
@@ -53,6 +56,10 @@ class FileSender : public QObject {
   private:
     struct Transfer;
     void begin(const std::shared_ptr<Transfer>& t);
+    // TLS connections: the file goes through the QSslSocket (see FileSender.cpp).
+    void beginEncrypted(const std::shared_ptr<Transfer>& t);
+    void pumpEncrypted(const std::shared_ptr<Transfer>& t);
+    void endEncrypted(const std::shared_ptr<Transfer>& t, bool complete);
 
     FileSendLimits m_limits;
     QThreadPool m_pool;

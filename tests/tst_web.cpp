@@ -15,6 +15,7 @@
 
 #include <QDateTime>
 #include <QDirIterator>
+#include <QFileInfo>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRegularExpression>
@@ -551,6 +552,15 @@ class TestWeb : public QObject {
         QVERIFY2(untrusted.code != 0 && untrusted.err.contains("certificate") && untrusted.err.contains("--ca"), untrusted.err.constData());
         const Run trusted = as(f, "client", {"notes", "--ca", pki.path() + "/ca.pem"});
         QVERIFY2(trusted.code == 0, trusted.err.constData());
+        // Uploads and pulls go over HTTPS with the same CA.
+        const QString wav = f.dir.path() + "/tone.wav";
+        QVERIFY(writeAudio(wav.toStdString(), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 1, sine(330, 44100, 0.3, 44100 * 2)));
+        const Run upload = as(f, "mix", {"upload", wav, "--name", "Tone", "--ca", pki.path() + "/ca.pem"});
+        QVERIFY2(upload.code == 0, upload.err.constData());
+        QCOMPARE(as(f, "mix", {"version", "save", "tls", "--ca", pki.path() + "/ca.pem"}).code, 0);
+        const QString pulled = f.dir.path() + "/tls.flac";
+        const Run pull = as(f, "mix", {"pull", "tls", "-o", pulled, "--ca", pki.path() + "/ca.pem"});
+        QVERIFY2(pull.code == 0 && QFileInfo(pulled).size() > 1000, pull.err.constData());
         const Run link = as(f, "mix", {"invite", "--role", "client", "--name", "Label", "--link", "--ca", pki.path() + "/ca.pem"});
         QVERIFY2(link.code == 0, link.err.constData());
         const QString url = link.json().value("link").toString();
