@@ -512,6 +512,15 @@ class TestWeb : public QObject {
         QCOMPARE(as(f, "mix", {"pause"}).code, 0);
         QVERIFY(b.waitFor("mixroomTest.stats().then(s => !s.transport.playing)"));
         QCOMPARE(stats(b).value("decoder").toObject().value("errors").toInt(), 0);
+        // The server restarts (as SIGTERM would): the page reconnects by itself, catches up and
+        // listens again.
+        QVERIFY(f.restart());
+        QVERIFY(b.waitFor("document.getElementById('link-state').textContent === 'disconnected'", 10000) ||
+                b.eval("document.getElementById('link-state').textContent").toString() == "connected");
+        QVERIFY(b.waitFor("document.getElementById('link-state').textContent === 'connected'", 20000));
+        QCOMPARE(as(f, "mix", {"note", "add", "0:02", "After the restart"}).code, 0);
+        QVERIFY(b.waitFor("document.getElementById('notes').textContent.includes('After the restart')"));
+        QVERIFY(b.waitFor("mixroomTest.stats().then(s => s.listening && s.listening.mode === 'follow')", 10000));
         // Loudness readout and presence.
         QVERIFY(b.waitFor("document.getElementById('m-integrated').textContent.includes('LUFS')", 10000));
         QVERIFY(b.eval("document.getElementById('presence').textContent").toString().contains("Label (you)"));
