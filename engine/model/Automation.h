@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Automation lanes (issue 17), the parts that do not depend on the graph: the lane model, its
+// evaluation at a time, validation against a parameter's spec, song fades, and thinning of
+// recorded points. A lane belongs to one parameter path of the field table; its points are
+// (time in samples at the session rate, value in the parameter's unit, the curve of the segment
+// that starts at the point).
+//
+// Curves (the segment from point i to point i + 1):
+//  - Step: holds point i's value until point i + 1.
+//  - Linear: a straight line in the parameter's unit (dB for faders, Hz for frequencies).
+//  - Curved: a straight line in the parameter's natural unit: amplitude for dB parameters (a
+//    fader fade that sounds even), log frequency for Hz parameters; geometric for other positive
+//    ranges; otherwise linear.
+// Boolean parameters are always stepped.
+// Before the first point a lane holds the first value; after the last, the last value.
+// Thread: any; laneValue() allocates nothing (the engine may call it on the audio thread).
+#include "engine/model/ParamTable.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mixroom::engine {
+
+enum class Curve { Step, Linear, Curved };
+enum class LaneMode { Off, Read, Write, Touch, Latch };
+enum class FadeShape { Linear, EqualPower, Exponential, SCurve };
+
+struct AutoPoint {
+    int64_t time = 0; // samples at the session rate
+    double value = 0; // in the parameter's unit
+    Curve curve = Curve::Linear;
+    bool operator==(const AutoPoint&) const = default;
+};
+
+struct Lane {
+    LaneMode mode = LaneMode::Read;
+    std::vector<AutoPoint> points; // strictly increasing times
+    bool operator==(const Lane&) const = default;
+};
+
+inline constexpr size_t kMaxLanePoints = 100'000;
+
+// Whether a row of the field table may carry a lane: numbers and switches that glide (no graph
+// rebuild) on strips, return effects and the master; not names, stems, routing or session settings.
+bool automatable(const ParamSpec& spec);
+
+// The lane's value at `time`. [no allocation]
+double laneValue(const Lane& lane, const ParamSpec& spec, int64_t time);
+
+// Why a lane cannot be stored for a parameter (not automatable, times not increasing or negative,
+// a value out of range or of the wrong kind, too many points), or nothing when it can.
+std::optional<std::string> validateLane(const ParamSpec& spec, const Lane& lane);
+
+// The points of a whole-song fade on a dB parameter (the master fader): from silence up to
+// `levelDb` (fade in) or from `levelDb` down to silence (fade out) over [start, start + length),
+// shaped as the gain curve g(x), x in [0, 1] of the fade in (mirrored for a fade out):
+// Linear g = x; EqualPower g = sin(x pi/2); Exponential: a straight line in dB from `floorDb`;
+// SCurve g = (1 - cos(x pi)) / 2. Linear segments, thinned to within 0.05 dB wherever the curve is
+// above `floorDb` (below it nobody hears the difference); the last point is exact.
+std::vector<AutoPoint> fadePoints(FadeShape shape, bool fadeIn, int64_t start, int64_t length, double levelDb, double floorDb = -60.0);
+
+// The fewest of `points` (kept in order, first and last always kept) whose linear segments stay
+// within `tolerance` of every dropped point, the error measured by `error(value on the segment,
+// dropped point's value)` (Ramer-Douglas-Peucker).
+std::vector<AutoPoint> thinPoints(const std::vector<AutoPoint>& points, double tolerance,
+                                  const std::function<double(double onSegment, double actual)>& error);
+// The thinning tolerance the server uses for recorded passes: 0.1 dB for dB parameters, 0.5 % of
+// the range otherwise.
+double thinTolerance(const ParamSpec& spec);
+
+// Text forms, as used in the protocol and files.
+std::string toString(Curve c);
+std::string toString(LaneMode m);
+std::optional<Curve> curveFromString(std::string_view s);
+std::optional<LaneMode> laneModeFromString(std::string_view s);
+std::optional<FadeShape> fadeShapeFromString(std::string_view s);
+
+} // namespace mixroom::engine
