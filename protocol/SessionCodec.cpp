@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "protocol/SessionCodec.h"
 
+#include "engine/model/Automation.h"
 #include "engine/model/ParamTable.h"
 #include "protocol/SessionOps.h"
 
@@ -9,6 +10,8 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QSet>
+
+#include <cmath>
 
 namespace mixroom::protocol {
 
@@ -145,7 +148,8 @@ engine::Result<Session> decodeSession(const QByteArray& json)
         return err("version",
                    QString("version %1 is not supported (this build reads version %2)").arg(version).arg(Session::kFormatVersion),
                    "version_unsupported");
-    static const QSet<QString> rootKeys = {"format", "version", "sampleRate", "tempo", "tail", "tracks", "groups", "returns", "master"};
+    static const QSet<QString> rootKeys = {"format", "version", "sampleRate", "tempo",  "tail",
+                                           "tracks", "groups",  "returns",    "master", "automation"};
     for (auto it = root.begin(); it != root.end(); ++it)
         if (!rootKeys.contains(it.key())) return err(it.key(), "unknown key", "unknown_path");
 
@@ -202,7 +206,89 @@ engine::Result<Session> decodeSession(const QByteArray& json)
         if (t.output != "master" && !s.group(t.output))
             return err(QString("tracks/%1/output").arg(QString::fromStdString(t.id)),
                        QString("no group \"%1\" (use \"master\" or a group id)").arg(QString::fromStdString(t.output)), "bad_routing");
+    // Automation last: its paths must name fields of the structure read above.
+    if (root.contains("automation")) {
+        if (!root["automation"].isObject()) return err("automation", "must be an object of lanes by parameter path", "wrong_type");
+        const QJsonObject lanes = root["automation"].toObject();
+        for (auto it = lanes.begin(); it != lanes.end(); ++it) {
+            const std::string path = it.key().toStdString();
+            const engine::ParamSpec* spec = engine::findSpec(path);
+            if (!spec || !engine::resolveField(s, path)) return err("automation/" + it.key(), "no such parameter", "unknown_path");
+            QString why;
+            auto lane = laneFromJson(it.value(), *spec, &why);
+            if (!lane) return err("automation/" + it.key(), why, "bad_session");
+            s.automation[path] = std::move(*lane);
+        }
+    }
     return s;
+}
+
+QJsonObject laneToJson(const engine::Lane& lane)
+{
+    QJsonArray points;
+    for (const engine::AutoPoint& q : lane.points) {
+        QJsonArray p{static_cast<double>(q.time), q.value};
+        if (q.curve != engine::Curve::Linear) p.append(QString::fromStdString(engine::toString(q.curve)));
+        points.append(p);
+    }
+    return QJsonObject{{"mode", QString::fromStdString(engine::toString(lane.mode))}, {"points", points}};
+}
+
+std::optional<engine::Lane> laneFromJson(const QJsonValue& json, const engine::ParamSpec& spec, QString* error)
+{
+    if (!json.isObject()) {
+        *error = "a lane is {mode, points}";
+        return std::nullopt;
+    }
+    const QJsonObject o = json.toObject();
+    for (auto it = o.begin(); it != o.end(); ++it)
+        if (it.key() != "mode" && it.key() != "points") {
+            *error = QString("unknown key \"%1\" in a lane").arg(it.key().left(40));
+            return std::nullopt;
+        }
+    engine::Lane lane;
+    if (o.contains("mode")) {
+        const auto mode = engine::laneModeFromString(o["mode"].toString().toStdString());
+        if (!mode) {
+            *error = "mode must be off, read, write, touch or latch";
+            return std::nullopt;
+        }
+        lane.mode = *mode;
+    }
+    if (!o["points"].isArray()) {
+        *error = "points must be an array of [time, value] or [time, value, curve]";
+        return std::nullopt;
+    }
+    const QJsonArray points = o["points"].toArray();
+    if (static_cast<size_t>(points.size()) > engine::kMaxLanePoints) {
+        *error = QString("a lane holds at most %1 points").arg(engine::kMaxLanePoints);
+        return std::nullopt;
+    }
+    lane.points.reserve(static_cast<size_t>(points.size()));
+    for (int i = 0; i < points.size(); ++i) {
+        const QJsonArray p = points[i].toArray();
+        const bool numbers = p.size() >= 2 && p.size() <= 3 && p[0].isDouble() && (p[1].isDouble() || p[1].isBool());
+        const double t = numbers ? p[0].toDouble() : -1;
+        if (!numbers || t != std::floor(t) || t >= 9007199254740992.0) {
+            *error = QString("point %1: give [time in samples, value] or [time, value, \"step\"|\"linear\"|\"curved\"]").arg(i + 1);
+            return std::nullopt;
+        }
+        engine::AutoPoint q{static_cast<int64_t>(t), p[1].isBool() ? (p[1].toBool() ? 1.0 : 0.0) : p[1].toDouble(), engine::Curve::Linear};
+        if (p.size() == 3) {
+            const auto c = engine::curveFromString(p[2].toString().toStdString());
+            if (!c) {
+                *error = QString("point %1: the curve is step, linear or curved").arg(i + 1);
+                return std::nullopt;
+            }
+            q.curve = *c;
+        }
+        lane.points.push_back(q);
+    }
+    if (auto why = engine::validateLane(spec, lane)) {
+        *error = QString::fromStdString(*why);
+        return std::nullopt;
+    }
+    return lane;
 }
 
 namespace {
@@ -275,6 +361,12 @@ QByteArray encodeSession(const Session& s)
         node->leaf = toJson(ref.get());
     });
     QJsonObject doc = root.json().toObject();
+    if (!s.automation.empty()) {
+        QJsonObject lanes;
+        for (const auto& [path, lane] : s.automation)
+            lanes.insert(QString::fromStdString(path), laneToJson(lane));
+        doc.insert("automation", lanes);
+    }
     doc.insert("format", kSessionFormat);
     doc.insert("version", Session::kFormatVersion);
     return QJsonDocument(doc).toJson(QJsonDocument::Indented);

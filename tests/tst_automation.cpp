@@ -2,18 +2,45 @@
 // Automation lanes' engine-independent parts (engine/model/Automation.h) against analytic values:
 // which rows of the field table may be automated (a walk of the table by pattern), lane values
 // for step, linear and curved segments (dB in amplitude, Hz in log frequency), validation,
-// song fades against their gain curves, and thinning within its tolerance.
+// song fades against their gain curves, and thinning within its tolerance. Then the engine:
+// rendered lanes against the analytic gain curve sample by sample (a DC stem, so output / input is
+// the gain), a step lane without a click, renders identical at every block size, and lanes
+// through the session document.
+#include "MixFixture.h"
 #include "engine/model/Automation.h"
+#include "engine/render/Renderer.h"
+#include "protocol/SessionCodec.h"
 
+#include <QJsonDocument>
 #include <QTest>
+
+#include <cstring>
 
 #include <cmath>
 #include <numbers>
 #include <random>
 
 using namespace mixroom::engine;
+using mixroom::engine::Session;
 
 namespace {
+// Renders `s` (stems in `stems`), both channels interleaved; empty on failure.
+std::vector<float> render(const Session& s, const StemMap& stems, int block)
+{
+    std::vector<float> out;
+    auto r = renderSession(
+        s, stems, block,
+        [&](const float* l, const float* r, int n) {
+            for (int i = 0; i < n; ++i) {
+                out.push_back(l[i]);
+                out.push_back(r[i]);
+            }
+            return Result<Ok>(Ok{});
+        },
+        {}, false);
+    return r.ok() ? out : std::vector<float>{};
+}
+
 const ParamSpec& spec(const char* path)
 {
     const ParamSpec* s = findSpec(path);
@@ -142,6 +169,131 @@ class TestAutomation : public QObject {
         for (const AutoPoint& p : recorded)
             QVERIFY(std::abs(laneValue(lane, fader, p.time) - p.value) <= tol + 1e-9);
         QCOMPARE(thinTolerance(spec("tracks/x/pan")), 0.005 * (spec("tracks/x/pan").max - spec("tracks/x/pan").min));
+    }
+
+    // A DC stem through one track, nothing else: output / input is the track's gain per sample.
+    void renderedLanesFollowTheAnalyticCurve()
+    {
+        QTemporaryDir dir;
+        const int rate = 48000, frames = rate * 3;
+        QVERIFY(mixroom::test::writeAudio((dir.path() + "/dc.wav").toStdString(), SF_FORMAT_WAV | SF_FORMAT_FLOAT, rate, 2,
+                                          std::vector<float>(static_cast<size_t>(frames) * 2, 0.25f)));
+        Session s;
+        s.master.limiter.enabled = false;
+        s.tail = 0;
+        Track t;
+        t.id = t.name = "dc";
+        t.stem = "dc.wav";
+        s.tracks.push_back(t);
+        StemStore store((dir.path() + "/store").toStdString());
+        auto stems = loadSessionStems(s, dir.path().toStdString(), store);
+        QVERIFY(stems.ok());
+        const std::vector<float> flat = render(s, stems.value(), 512);
+        QCOMPARE(flat.size(), size_t(frames) * 2);
+        const ParamSpec& fader = spec("tracks/dc/fader");
+        struct Case {
+            const char* name;
+            Lane lane;
+        };
+        const Case cases[] = {
+            {"linear", Lane{LaneMode::Read, {{12000, -30, Curve::Linear}, {60000, 0}, {100000, -12}}}},
+            {"curved", Lane{LaneMode::Read, {{12000, -30, Curve::Curved}, {60000, 0, Curve::Curved}, {100000, kSilenceDb}}}},
+            {"step", Lane{LaneMode::Read, {{0, -20, Curve::Step}, {48000, 0, Curve::Step}, {96000, -6}}}},
+        };
+        for (const Case& c : cases) {
+            Session a = s;
+            a.automation["tracks/dc/fader"] = c.lane;
+            const std::vector<float> out = render(a, stems.value(), 512);
+            QCOMPARE(out.size(), flat.size());
+            double worst = 0, biggestStep = 0;
+            int64_t worstAt = 0;
+            for (int64_t i = 16; i < frames; ++i) {
+                const double expected = laneValue(c.lane, fader, i);
+                const double g = out[size_t(2 * i)] / flat[size_t(2 * i)], prev = out[size_t(2 * i - 2)] / flat[size_t(2 * i - 2)];
+                biggestStep = std::max(biggestStep, std::abs(g - prev));
+                // A step glides like an edit (20 ms): checked once it has settled.
+                bool settling = false;
+                if (c.lane.points.front().curve == Curve::Step)
+                    for (const AutoPoint& q : c.lane.points)
+                        settling = settling || (i >= q.time && i < q.time + 960 + 16);
+                if (settling || expected < -80) continue; // the last grid step into silence may end early
+                const double err = std::abs(20 * std::log10(std::abs(g)) - expected);
+                if (err > worst) {
+                    worst = err;
+                    worstAt = i;
+                }
+            }
+            qInfo("%s lane: worst %.4f dB from the analytic curve (at sample %lld); largest gain step per sample %.5f", c.name, worst,
+                  static_cast<long long>(worstAt), biggestStep);
+            QVERIFY2(worst <= 0.01, qPrintable(QString("%1: %2 dB off at %3").arg(c.name).arg(worst).arg(worstAt)));
+            if (QLatin1String(c.name) == "step") // -20 dB -> 0 dB (0.1 -> 1) over 20 ms: no click
+                QVERIFY2(biggestStep <= 0.9 / 960 * 1.05, qPrintable(QString::number(biggestStep)));
+        }
+    }
+
+    // Lanes on faders, pans, EQ gains, sends and the master: the same samples at every block size.
+    void automatedRendersAreIdenticalAtEveryBlockSize()
+    {
+        mixroom::test::MixFixture f;
+        QVERIFY(f.makeStems(3, 2.0));
+        f.addProcessing();
+        QVERIFY(f.load());
+        Session& s = f.session;
+        s.automation["tracks/t0/fader"] = Lane{LaneMode::Read, {{0, -20}, {40000, 0, Curve::Curved}, {70000, -6}}};
+        s.automation["tracks/t1/pan"] = Lane{LaneMode::Read, {{5000, -1}, {90000, 1}}};
+        s.automation["tracks/t2/eq/2/gain"] = Lane{LaneMode::Read, {{0, -12, Curve::Step}, {30000, 6}}};
+        s.automation["tracks/t2/sends/verb/level"] = Lane{LaneMode::Read, {{20000, kSilenceDb, Curve::Curved}, {50000, 0}}};
+        s.automation["tracks/t1/mute"] = Lane{LaneMode::Read, {{60000, 1, Curve::Step}, {61000, 0}}};
+        s.automation["master/fader"] = Lane{LaneMode::Read, fadePoints(FadeShape::EqualPower, false, 60000, 36000, 0)};
+        const std::vector<float> reference = render(s, f.stems, 512);
+        QVERIFY(!reference.empty());
+        for (int block : {1, 7, 16, 64, 1000, 4096}) {
+            const std::vector<float> other = render(s, f.stems, block);
+            QCOMPARE(other.size(), reference.size());
+            QVERIFY2(std::memcmp(other.data(), reference.data(), reference.size() * sizeof(float)) == 0,
+                     qPrintable(QString("block %1 differs").arg(block)));
+        }
+        // A lane switched off is not heard; the static mix is unchanged by an empty automation.
+        Session off = s;
+        for (auto& [path, lane] : off.automation)
+            lane.mode = LaneMode::Off;
+        Session none = s;
+        none.automation.clear();
+        const std::vector<float> a = render(off, f.stems, 512), b = render(none, f.stems, 512);
+        QVERIFY(a == b);
+        QVERIFY(a != reference);
+    }
+
+    // Lanes travel in the session document and are refused there when wrong.
+    void lanesGoThroughTheSessionDocument()
+    {
+        Session s;
+        Track t;
+        t.id = "bass";
+        t.name = "Bass";
+        t.stem = "x.wav";
+        t.eq = {EqBand{}};
+        s.tracks.push_back(t);
+        s.automation["tracks/bass/fader"] = Lane{LaneMode::Touch, {{0, -6}, {48000, 0, Curve::Step}, {96000, -3, Curve::Curved}}};
+        s.automation["tracks/bass/eq/1/freq"] = Lane{LaneMode::Read, {{0, 200, Curve::Curved}, {1000, 2000}}};
+        const QByteArray doc = mixroom::protocol::encodeSession(s);
+        auto back = mixroom::protocol::decodeSession(doc);
+        QVERIFY2(back.ok(), back.ok() ? "" : back.error().message.c_str());
+        QVERIFY(back.value() == s);
+        auto refuse = [&](const char* lanes, const char* expected) {
+            QJsonObject root = QJsonDocument::fromJson(doc).object();
+            root["automation"] = QJsonDocument::fromJson(lanes).object();
+            auto r = mixroom::protocol::decodeSession(QJsonDocument(root).toJson());
+            QVERIFY2(!r.ok() && r.error().message.find(expected) != std::string::npos, r.ok() ? "accepted" : r.error().message.c_str());
+        };
+        refuse("{\"tracks/nobody/fader\": {\"points\": [[0, 0]]}}", "no such parameter");
+        refuse("{\"tracks/bass/stem\": {\"points\": [[0, 0]]}}", "cannot be automated");
+        refuse("{\"tracks/bass/fader\": {\"points\": [[0, 50]]}}", "outside");
+        refuse("{\"tracks/bass/fader\": {\"points\": [[10, 0], [5, 0]]}}", "times must increase");
+        refuse("{\"tracks/bass/fader\": {\"points\": [[0.5, 0]]}}", "point 1");
+        refuse("{\"tracks/bass/fader\": {\"mode\": \"sometimes\", \"points\": []}}", "mode must be");
+        refuse("{\"tracks/bass/fader\": {\"points\": [[0, 0, \"wiggly\"]]}}", "curve is step, linear or curved");
+        refuse("{\"tracks/bass/fader\": {\"points\": [], \"colour\": 1}}", "unknown key");
     }
 };
 

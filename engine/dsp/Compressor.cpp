@@ -22,7 +22,7 @@ double compressorCurve(double x, double T, double R, double W)
 void CompressorDsp::prepare(double sampleRate)
 {
     m_fs = sampleRate;
-    m_rampSamples = static_cast<int>(std::lround(kRampSeconds * sampleRate));
+    m_rampSamples = m_defaultRamp = static_cast<int>(std::lround(kRampSeconds * sampleRate));
     m_aRms = static_cast<float>(std::exp(-1.0 / (0.010 * sampleRate)));
     m_params = Compressor{};
     m_params.enabled = false;

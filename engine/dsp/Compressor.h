@@ -17,6 +17,8 @@ class CompressorDsp {
   public:
     void prepare(double sampleRate);
     void setParams(const Compressor& c);
+    // The glide of the next setParams() calls (mix, makeup) in samples; -1: the default.
+    void setGlide(int samples) { m_rampSamples = samples < 0 ? m_defaultRamp : samples; }
     void process(float* left, float* right, int n);
     // Several compressors over their own buffers, bit-identical to calling process() on each; the
     // serial smoothing runs four strips per SIMD register. count <= kMaxGroup.
@@ -49,7 +51,7 @@ class CompressorDsp {
     float m_maxReduction = 0;
     Ramp m_makeup; // linear gain
     Ramp m_mix;    // 0 = bypassed, 1 = in circuit (crossfade on enable/disable)
-    int m_rampSamples = 0;
+    int m_rampSamples = 0, m_defaultRamp = 0;
 };
 
 } // namespace mixroom::engine

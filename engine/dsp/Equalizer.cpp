@@ -9,7 +9,7 @@ namespace mixroom::engine {
 void Equalizer::prepare(double sampleRate)
 {
     m_fs = sampleRate;
-    m_glideSamples = static_cast<int>(std::lround(kRampSeconds * sampleRate));
+    m_glideSamples = m_defaultGlide = static_cast<int>(std::lround(kRampSeconds * sampleRate));
     m_count = 0;
     for (auto& b : m_bands)
         b = Band{};

@@ -20,6 +20,9 @@ class Equalizer {
     void prepare(double sampleRate);
     // Targets for each band; `count` bands are used. Starts glides for changed values.
     void setBands(const EqBand* bands, int count);
+    // The glide of the next setBands() calls in samples; -1: the default (kRampSeconds).
+    // Automation glides over its control grid instead, so the curve is followed, not lagged.
+    void setGlide(int samples) { m_glideSamples = samples < 0 ? m_defaultGlide : samples; }
     void process(float* left, float* right, int n);
     // Several equalizers over their own buffers, bit-identical to process() on each; settled
     // ones run their cascades together (StereoBiquadCascade::processGroup). count <= 64.
@@ -43,7 +46,7 @@ class Equalizer {
     std::array<Band, kMaxEqBands> m_bands{};
     int m_count = 0;
     long long m_pos = 0;
-    int m_glideSamples = 0;
+    int m_glideSamples = 0, m_defaultGlide = 0;
     StereoBiquadCascade m_cascade;
 };
 

@@ -55,6 +55,15 @@ double laneValue(const Lane& lane, const ParamSpec& spec, int64_t time)
     return a.value + (b.value - a.value) * f;
 }
 
+bool stepsWithin(const Lane& lane, int64_t from, int64_t to)
+{
+    const auto& p = lane.points;
+    auto it = std::lower_bound(p.begin(), p.end(), from, [](const AutoPoint& q, int64_t t) { return q.time < t; });
+    for (; it != p.end() && it->time <= to; ++it)
+        if (it != p.begin() && (it - 1)->curve == Curve::Step) return true;
+    return false;
+}
+
 std::optional<std::string> validateLane(const ParamSpec& spec, const Lane& lane)
 {
     if (!automatable(spec)) return spec.pattern + " cannot be automated";

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Automation lanes (issue 17), the parts that do not depend on the graph: the lane model, its
-// evaluation at a time, validation against a parameter's spec, song fades, and thinning of
+// Automation lanes (issue 17), the parts that do not depend on the graph (the lane model itself,
+// Lane and AutoPoint, is in Session.h): their at a time, validation against a parameter's spec, song fades, and thinning of
 // recorded points. A lane belongs to one parameter path of the field table; its points are
 // (time in samples at the session rate, value in the parameter's unit, the curve of the segment
 // that starts at the point).
@@ -25,22 +25,7 @@
 
 namespace mixroom::engine {
 
-enum class Curve { Step, Linear, Curved };
-enum class LaneMode { Off, Read, Write, Touch, Latch };
 enum class FadeShape { Linear, EqualPower, Exponential, SCurve };
-
-struct AutoPoint {
-    int64_t time = 0; // samples at the session rate
-    double value = 0; // in the parameter's unit
-    Curve curve = Curve::Linear;
-    bool operator==(const AutoPoint&) const = default;
-};
-
-struct Lane {
-    LaneMode mode = LaneMode::Read;
-    std::vector<AutoPoint> points; // strictly increasing times
-    bool operator==(const Lane&) const = default;
-};
 
 inline constexpr size_t kMaxLanePoints = 100'000;
 
@@ -50,6 +35,10 @@ bool automatable(const ParamSpec& spec);
 
 // The lane's value at `time`. [no allocation]
 double laneValue(const Lane& lane, const ParamSpec& spec, int64_t time);
+
+// Whether a stepped segment jumps within [from, to]: a point there whose predecessor's segment is
+// a step. [no allocation]
+bool stepsWithin(const Lane& lane, int64_t from, int64_t to);
 
 // Why a lane cannot be stored for a parameter (not automatable, times not increasing or negative,
 // a value out of range or of the wrong kind, too many points), or nothing when it can.

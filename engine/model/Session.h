@@ -2,6 +2,8 @@
 #pragma once
 // The mix description: plain value types, no behaviour beyond lookup. Every field is reachable by a
 // parameter path (see ParamTable.h), which is how the JSON codec, the server and the clients edit it.
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -107,6 +109,24 @@ struct Master {
     bool operator==(const Master&) const = default;
 };
 
+// Automation (engine/model/Automation.h evaluates lanes): a lane is a list of points on one
+// parameter path, each starting a segment of its curve; times in samples at the session rate.
+enum class Curve { Step, Linear, Curved };
+enum class LaneMode { Off, Read, Write, Touch, Latch };
+
+struct AutoPoint {
+    int64_t time = 0; // samples at the session rate
+    double value = 0; // in the parameter's unit
+    Curve curve = Curve::Linear;
+    bool operator==(const AutoPoint&) const = default;
+};
+
+struct Lane {
+    LaneMode mode = LaneMode::Read;
+    std::vector<AutoPoint> points; // strictly increasing times
+    bool operator==(const Lane&) const = default;
+};
+
 struct Session {
     static constexpr int kFormatVersion = 1;
     int sampleRate = 48000;
@@ -116,6 +136,7 @@ struct Session {
     std::vector<Group> groups;
     std::vector<Return> returns;
     Master master;
+    std::map<std::string, Lane> automation; // parameter path (tracks by id) -> lane
     bool operator==(const Session&) const = default;
 
     Track* track(const std::string& id);

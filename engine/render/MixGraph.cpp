@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "engine/render/MixGraph.h"
 
+#include "engine/model/Automation.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -50,6 +52,27 @@ std::string structureKey(const Session& s)
     for (const Return& r : s.returns) {
         strip('r', r);
         k += r.effect == EffectType::Reverb ? "~rv" : "~dl";
+    }
+    // Lanes live in the graph (immutable while it runs): a lane edit is a new graph, which takes
+    // over the old one's state exactly (no crossfade). A digest keeps the key short.
+    if (!s.automation.empty()) {
+        uint64_t h = 1469598103934665603ull; // FNV-1a
+        auto mix = [&h](const void* p, size_t n) {
+            for (size_t i = 0; i < n; ++i) {
+                h ^= static_cast<const unsigned char*>(p)[i];
+                h *= 1099511628211ull;
+            }
+        };
+        for (const auto& [path, lane] : s.automation) {
+            mix(path.data(), path.size());
+            mix(&lane.mode, sizeof lane.mode);
+            for (const AutoPoint& q : lane.points) {
+                mix(&q.time, sizeof q.time);
+                mix(&q.value, sizeof q.value);
+                mix(&q.curve, sizeof q.curve);
+            }
+        }
+        k += "|auto:" + std::to_string(s.automation.size()) + ":" + std::to_string(h);
     }
     return k;
 }
@@ -137,6 +160,13 @@ Result<std::unique_ptr<MixGraph>> MixGraph::build(const Session& s, const StemMa
     g->m_model = s;
     g->m_structure = structureKey(s);
     g->m_mirror.bind(g->m_model);
+    for (auto& [path, lane] : g->m_model.automation) {
+        if (lane.mode == LaneMode::Off || lane.points.empty()) continue;
+        const ParamSpec* spec = findSpec(path);
+        const FieldRef ref = resolveField(g->m_model, path);
+        if (!spec || !ref || !automatable(*spec)) return Error{"bad_automation", "automation/" + path + ": no such automatable parameter"};
+        g->m_lanes.push_back(RtLane{ref, spec, &lane});
+    }
     return g;
 }
 
@@ -155,7 +185,38 @@ void MixGraph::pullParams()
     // A new graph applies its document once, whether or not values arrived since it was built.
     if (!m_mirror.load() && !m_unapplied) return;
     m_unapplied = false;
+    applyModel(-1);
+}
+
+void MixGraph::applyAutomation(int64_t pos, bool force)
+{
+    // The value each lane has at the last sample of this grid step: a glide advances before each
+    // sample, so sample pos + k gets the curve's value there (exactly, on a straight segment). The
+    // first block resets instead, so it takes the value here.
+    const int64_t at = m_firstBlock ? pos : pos + kAutomationGrid - 1;
+    bool changed = force, step = false;
+    for (const RtLane& l : m_lanes) {
+        const double v = laneValue(*l.lane, *l.spec, at);
+        if (v == l.ref.number()) continue;
+        changed = true;
+        // A stepped segment's jump (or a switch) is declicked like an edit.
+        step = step || l.spec->type == ParamType::Bool || stepsWithin(*l.lane, pos, at);
+        l.ref.setNumber(v);
+    }
+    if (changed) applyModel(step ? -1 : kAutomationGrid);
+}
+
+void MixGraph::applyModel(int glide)
+{
     const Session& s = m_model;
+    if (glide >= 0 || m_glideSet) { // the glide of this application, for every strip and the master
+        for (auto* list : {&m_tracks, &m_groups, &m_returns})
+            for (auto& node : *list)
+                node->dsp.setGlide(glide);
+        m_masterEq.setGlide(glide);
+        m_masterComp.setGlide(glide);
+        m_glideSet = glide >= 0;
+    }
     // Solo in place: when anything is soloed, strips not soloed (and not feeding or fed by a
     // soloed strip) are silenced; aux returns are solo-safe.
     bool anySolo = false;
@@ -188,7 +249,7 @@ void MixGraph::pullParams()
     const Master& m = s.master;
     m_masterEq.setBands(m.eq.data(), std::min<int>(m_masterEqBands, static_cast<int>(m.eq.size())));
     m_masterComp.setParams(m.comp);
-    const int ramp = m_firstBlock ? 0 : static_cast<int>(std::lround(kRampSeconds * m_rate));
+    const int ramp = m_firstBlock ? 0 : glide >= 0 ? glide : static_cast<int>(std::lround(kRampSeconds * m_rate));
     const double width = m.width / 100.0;
     const double fader = dbToGain(m.fader);
     if (m_firstBlock) {
@@ -276,7 +337,27 @@ bool MixGraph::needsCrossfade(const Session& a, const Session& b)
 void MixGraph::process(float* left, float* right, int n)
 {
     DenormalGuard denormals;
-    pullParams();
+    if (m_lanes.empty()) {
+        pullParams();
+        renderBlock(left, right, n);
+        return;
+    }
+    // Automation: lanes are evaluated at every point of the control grid (absolute positions, so
+    // the same samples get the same values whatever the block size), the block split there.
+    bool force = m_mirror.load() || m_unapplied;
+    m_unapplied = false;
+    for (int done = 0; done < n;) {
+        const int into = static_cast<int>(m_pos % kAutomationGrid);
+        if (into == 0 || force) applyAutomation(m_pos, force);
+        force = false;
+        const int chunk = std::min(n - done, kAutomationGrid - into);
+        renderBlock(left + done, right + done, chunk);
+        done += chunk;
+    }
+}
+
+void MixGraph::renderBlock(float* left, float* right, int n)
+{
     const size_t bytes = static_cast<size_t>(n) * sizeof(float);
     std::memset(m_masterL.data(), 0, bytes);
     std::memset(m_masterR.data(), 0, bytes);

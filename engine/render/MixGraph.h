@@ -40,6 +40,9 @@ struct MasterMeter {
 class MixGraph {
   public:
     static constexpr int kMaxBlock = 4096;
+    // Automation lanes are evaluated every kAutomationGrid samples of song position, and each
+    // value glides over the next kAutomationGrid samples (a stepped segment over the edit glide).
+    static constexpr int kAutomationGrid = 16;
     // Checks routing (outputs, sends) and that every track has its stem at the session rate.
     static Result<std::unique_ptr<MixGraph>> build(const Session& session, const StemMap& stems);
     ~MixGraph();
@@ -87,6 +90,20 @@ class MixGraph {
     MixGraph() = default;
     struct Node;
     void pullParams();
+    // Puts the model's values into the DSP, gliding over `glide` samples (-1: the edit glide).
+    void applyModel(int glide);
+    // Sets every lane's value for the grid step at `pos` into the model and applies what changed
+    // (everything when `force`: new static values arrived).
+    void applyAutomation(int64_t pos, bool force);
+    void renderBlock(float* left, float* right, int n);
+
+    struct RtLane {
+        FieldRef ref;          // into m_model
+        const ParamSpec* spec; // its row
+        const Lane* lane;      // in m_model.automation
+    };
+    std::vector<RtLane> m_lanes; // lanes not off, resolved at build
+    bool m_glideSet = false;     // a grid glide is set on the DSP
 
     Session m_model;         // the audio thread's copy of the document; ParamMirror writes its scalars
     std::string m_structure; // structureKey() of the document built from

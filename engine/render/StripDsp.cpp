@@ -24,7 +24,7 @@ void panGains(double pan, bool mono, double& left, double& right)
 void StripDsp::prepare(double sampleRate, int maxBlock, int eqBands, int sends, bool mono)
 {
     m_fs = sampleRate;
-    m_ramp = static_cast<int>(std::lround(kRampSeconds * sampleRate));
+    m_ramp = m_defaultRamp = static_cast<int>(std::lround(kRampSeconds * sampleRate));
     m_eqBands = eqBands;
     m_mono = mono;
     m_first = true;

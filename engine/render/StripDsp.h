@@ -32,6 +32,14 @@ class StripDsp {
     // Starts glides toward the strip's values. `muted` is mute or solo-silenced; sendIndex[r] is
     // the index in s.sends of the send to the graph's return r, or -1. [audio thread]
     void update(const Strip& s, bool muted, const int* sendIndex);
+    // The glide of the next update() calls in samples (EQ and compressor included); -1: the
+    // default (kRampSeconds). Automation glides over its control grid.
+    void setGlide(int samples)
+    {
+        m_ramp = samples < 0 ? m_defaultRamp : samples;
+        m_eq.setGlide(samples);
+        m_comp.setGlide(samples);
+    }
     // Takes over the state of the same strip in the previous graph (filter memories, envelopes,
     // gains and glides), so a new graph continues where the old one was; sendFrom[r] is the old
     // index of this graph's return r, or -1 (a new send starts from silence). No allocation.
@@ -51,7 +59,7 @@ class StripDsp {
 
   private:
     double m_fs = 48000;
-    int m_ramp = 0;
+    int m_ramp = 0, m_defaultRamp = 0;
     int m_eqBands = 0;
     bool m_mono = false;
     bool m_first = true;
