@@ -53,6 +53,7 @@ enum class Kind {
     RemoveGroup,
     RemoveReturn,
     MoveBand,
+    SetLane,
     Snapshot,
     AddNote,
     EditNote,

@@ -5,9 +5,12 @@
 #include "protocol/Messages.h"
 #include "protocol/SessionCodec.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
 
 namespace mixroom::protocol {
 
@@ -77,7 +80,82 @@ QJsonValue valueAt(const Session& session, const QString& path)
     return QString::fromStdString(std::get<std::string>(pv));
 }
 
+std::optional<OpError> applyStructure(Session& s, const QString& op, const QJsonObject& args, const StemExists& stemExists);
+
+namespace {
+// Lanes follow their EQ band when bands are removed or moved: `to(n)` is band n's new number, 0
+// when it is gone.
+void renumberBandLanes(Session& s, const QString& strip, const std::function<int(int)>& to)
+{
+    const std::string prefix = strip.toStdString() + "/eq/";
+    std::map<std::string, engine::Lane> moved;
+    for (auto it = s.automation.begin(); it != s.automation.end();) {
+        if (it->first.rfind(prefix, 0) != 0) {
+            ++it;
+            continue;
+        }
+        const std::string rest = it->first.substr(prefix.size());
+        const size_t slash = rest.find('/');
+        const int band = std::atoi(rest.substr(0, slash).c_str());
+        if (const int n = to(band); n > 0 && slash != std::string::npos)
+            moved[prefix + std::to_string(n) + rest.substr(slash)] = std::move(it->second);
+        it = s.automation.erase(it);
+    }
+    s.automation.merge(moved);
+}
+
+// Lanes whose parameter is gone (its strip, send or band removed) go with it.
+void pruneLanes(Session& s)
+{
+    for (auto it = s.automation.begin(); it != s.automation.end();)
+        it = engine::resolveField(s, it->first) ? std::next(it) : s.automation.erase(it);
+}
+
+std::optional<OpError> setLane(Session& s, const QJsonObject& args)
+{
+    const QString path = args.value("path").toString();
+    const engine::ParamSpec* spec = engine::findSpec(path.toStdString());
+    if (!spec || !engine::resolveField(s, path.toStdString()))
+        return fail(codes::UnknownPath, QString("%1: no such parameter").arg(path.left(200)), path);
+    if (!args.contains("mode") && !args.contains("points")) return fail(codes::BadMessage, "set_lane needs mode, points or both", path);
+    const auto current = s.automation.find(path.toStdString());
+    const QJsonObject now =
+        current != s.automation.end() ? laneToJson(current->second) : QJsonObject{{"mode", "read"}, {"points", QJsonArray{}}};
+    QJsonObject next = now;
+    if (args.contains("mode")) next["mode"] = args.value("mode");
+    if (args.contains("points")) next["points"] = args.value("points");
+    QString why;
+    auto lane = laneFromJson(next, *spec, &why);
+    if (!lane) return fail(codes::OutOfRange, QString("%1: %2").arg(path, why), path);
+    if (lane->points.empty())
+        s.automation.erase(path.toStdString());
+    else
+        s.automation[path.toStdString()] = std::move(*lane);
+    return std::nullopt;
+}
+} // namespace
+
 std::optional<OpError> applyOp(Session& s, const QString& op, const QJsonObject& args, const StemExists& stemExists)
+{
+    if (op == "set_lane") return setLane(s, args);
+    auto result = applyStructure(s, op, args, stemExists);
+    if (!result && op != "set") {
+        if (op == "remove_band" || op == "move_band") {
+            const int band = args.value("band").toInt(), to = args.value("to").toInt();
+            renumberBandLanes(s, args.value("strip").toString(), [&](int n) {
+                if (op == "remove_band") return n == band ? 0 : n > band ? n - 1 : n;
+                if (n == band) return to;
+                if (band < to && n > band && n <= to) return n - 1;
+                if (to < band && n >= to && n < band) return n + 1;
+                return n;
+            });
+        }
+        pruneLanes(s);
+    }
+    return result;
+}
+
+std::optional<OpError> applyStructure(Session& s, const QString& op, const QJsonObject& args, const StemExists& stemExists)
 {
     if (op == "set") {
         const QString path = args.value("path").toString();

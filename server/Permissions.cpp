@@ -5,6 +5,8 @@
 
 #include "engine/model/SessionDiff.h"
 
+#include <set>
+
 namespace mixroom::server {
 
 namespace {
@@ -125,6 +127,7 @@ std::optional<Action> actionForKind(protocol::Kind kind)
     case K::RemoveGroup:
     case K::RemoveReturn:
     case K::MoveBand: return Action::EditStructure;
+    case K::SetLane: return std::nullopt; // decided per path, as a set of the parameter
     case K::RestoreVersion: return Action::SaveVersion;
     default: return std::nullopt; // Set is decided per path; admin requests are not member actions
     }
@@ -156,6 +159,18 @@ std::optional<QString> replaceRefusal(Role role, const engine::Session& now, con
             c.before && c.after ? actionForPath(QString::fromStdString(c.path)) : std::optional(Action::EditStructure);
         if (!a) return QString("%1: this field cannot be changed").arg(QString::fromStdString(c.path));
         if (auto r = deny(*a, c.path)) return r;
+    }
+    // Automation lanes, each as its parameter: a lane that differs (or exists on one side only).
+    std::set<std::string> lanes;
+    for (const auto* side : {&now.automation, &replacement.automation})
+        for (const auto& [path, lane] : *side)
+            lanes.insert(path);
+    for (const std::string& path : lanes) {
+        const auto a = now.automation.find(path), b = replacement.automation.find(path);
+        if (a != now.automation.end() && b != replacement.automation.end() && a->second == b->second) continue;
+        const std::optional<Action> act = actionForPath(QString::fromStdString(path));
+        if (!act) return QString("automation/%1: this lane cannot be changed").arg(QString::fromStdString(path));
+        if (auto r = deny(*act, "automation of " + path)) return r;
     }
     return std::nullopt;
 }

@@ -223,7 +223,7 @@ void SessionRoom::applyEdit(ClientSocket* c, const Message& msg)
     // Permission: per request kind, and for parameter edits per path.
     std::optional<Action> action = actionForKind(msg.kind);
     QString path;
-    if (msg.kind == Kind::Set) {
+    if (msg.kind == Kind::Set || msg.kind == Kind::SetLane) {
         path = b.value("path").toString();
         extra.insert("path", path);
         action = actionForPath(path);

@@ -7,6 +7,7 @@
 // the gain), a step lane without a click, renders identical at every block size, and lanes
 // through the session document.
 #include "MixFixture.h"
+#include "ServerFixture.h"
 #include "engine/model/Automation.h"
 #include "engine/render/Renderer.h"
 #include "protocol/SessionCodec.h"
@@ -295,7 +296,58 @@ class TestAutomation : public QObject {
         refuse("{\"tracks/bass/fader\": {\"points\": [[0, 0, \"wiggly\"]]}}", "curve is step, linear or curved");
         refuse("{\"tracks/bass/fader\": {\"points\": [], \"colour\": 1}}", "unknown key");
     }
+
+    // set_lane through a real server: permissions follow the parameter's, lanes follow their band
+    // and go with their strip, a restore is checked lane by lane, and the op log keeps them.
+    void lanesAreEditedTogether()
+    {
+        using mixroom::protocol::Kind;
+        mixroom::test::ServerFixture f;
+        QVERIFY(f.start());
+        auto artist = f.connect("artist"), mix = f.connect("mix"), client = f.connect("client");
+        QVERIFY(artist && mix && client);
+        const QJsonArray ride{QJsonArray{0, -6}, QJsonArray{48000, 0, "curved"}, QJsonArray{96000, -3}};
+        auto call = [](mixroom::client::Connection& c, const QJsonObject& fields) { // "ack" or the refusal's code
+            const QJsonObject answer = mixroom::test::call(c, Kind::SetLane, fields);
+            return answer.value("type").toString() == "ack" ? QString("ack") : answer.value("code").toString();
+        };
+        QCOMPARE(call(*artist, {{"path", "tracks/bass/fader"}, {"points", ride}}), QString("ack"));
+        QCOMPARE(call(*artist, {{"path", "master/fader"}, {"points", ride}}), QString("forbidden"));
+        QCOMPARE(call(*client, {{"path", "tracks/vox/pan"}, {"points", QJsonArray{QJsonArray{0, 0.5}}}}), QString("forbidden"));
+        QCOMPARE(call(*mix, {{"path", "master/fader"}, {"points", ride}}), QString("ack"));
+        QCOMPARE(call(*mix, {{"path", "tracks/bass/stem"}, {"points", ride}}), QString("out_of_range"));
+        QCOMPARE(call(*mix, {{"path", "tracks/bass/fader"}, {"points", QJsonArray{QJsonArray{0, 40}}}}), QString("out_of_range"));
+        QCOMPARE(call(*mix, {{"path", "tracks/nobody/fader"}, {"points", ride}}), QString("unknown_path"));
+        // A lane on band 1 of vox follows it when a band is added before it and moved.
+        QCOMPARE(call(*mix, {{"path", "tracks/vox/eq/1/gain"}, {"points", QJsonArray{QJsonArray{0, -3}, QJsonArray{1000, 3}}}}),
+                 QString("ack"));
+        QCOMPARE(mixroom::test::call(*mix, Kind::AddBand, {{"strip", "tracks/vox"}}).value("type").toString(), QString("ack"));
+        QCOMPARE(mixroom::test::call(*mix, Kind::MoveBand, {{"strip", "tracks/vox"}, {"band", 1}, {"to", 2}}).value("type").toString(),
+                 QString("ack"));
+        Session now = f.srv->room(f.sessionId)->state();
+        QVERIFY(now.automation.count("tracks/vox/eq/2/gain") && !now.automation.count("tracks/vox/eq/1/gain"));
+        QCOMPARE(mixroom::test::call(*mix, Kind::RemoveBand, {{"strip", "tracks/vox"}, {"band", 1}}).value("type").toString(),
+                 QString("ack"));
+        now = f.srv->room(f.sessionId)->state();
+        QVERIFY(now.automation.count("tracks/vox/eq/1/gain"));
+        // The artist's client sees the same lanes (its mirror applies the same ops).
+        QTRY_COMPARE_WITH_TIMEOUT(artist->mirror().state().automation, now.automation, 5000);
+        // A version with a master lane: the artist may not restore it over a different master lane.
+        QCOMPARE(mixroom::test::call(*mix, Kind::SaveVersion, {{"name", "lanes"}}).value("type").toString(), QString("version"));
+        QCOMPARE(call(*mix, {{"path", "master/fader"}, {"mode", "off"}}), QString("ack"));
+        const QJsonObject refused = mixroom::test::call(*artist, Kind::RestoreVersion, {{"version", "lanes"}});
+        QVERIFY2(refused.value("code").toString() == "forbidden" &&
+                     refused.value("message").toString().contains("automation of master/fader"),
+                 qPrintable(refused.value("message").toString()));
+        // Clearing a lane removes it; removing a track removes its lanes; a restart keeps the rest.
+        QCOMPARE(call(*mix, {{"path", "master/fader"}, {"points", QJsonArray{}}}), QString("ack"));
+        QCOMPARE(mixroom::test::call(*mix, Kind::RemoveTrack, {{"id", "bass"}}).value("type").toString(), QString("ack"));
+        now = f.srv->room(f.sessionId)->state();
+        QCOMPARE(now.automation.size(), size_t(1));
+        QVERIFY(f.restart());
+        QCOMPARE(f.srv->room(f.sessionId)->state().automation, now.automation);
+    }
 };
 
-QTEST_APPLESS_MAIN(TestAutomation)
+QTEST_GUILESS_MAIN(TestAutomation)
 #include "tst_automation.moc"
