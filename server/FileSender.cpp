@@ -200,7 +200,11 @@ void FileSender::pumpEncrypted(const std::shared_ptr<Transfer>& t)
             this,
             [this, t, block = std::move(block)] {
                 t->reading = false;
-                if (t->done || !t->socket || t->cancel) return;
+                if (t->done) { // ended while this block was read: the file is closed only now
+                    ::close(t->file);
+                    return;
+                }
+                if (!t->socket || t->cancel) return;
                 if (block.isEmpty()) return endEncrypted(t, false);
                 t->socket->write(block);
                 t->read += block.size();
@@ -214,7 +218,7 @@ void FileSender::endEncrypted(const std::shared_ptr<Transfer>& t, bool complete)
 {
     if (t->done) return;
     t->done = true;
-    ::close(t->file);
+    if (!t->reading) ::close(t->file); // else when the block being read comes back (its pread uses it)
     --m_active;
     if (t->socket) {
         if (complete)

@@ -22,11 +22,18 @@ const QByteArray& securityHeaderLines()
 
 void writeSecurityHeaders(QHttpServerResponder& r)
 {
-    for (const QByteArray& line : securityHeaderLines().split('\n')) {
-        const QByteArray l = line.trimmed();
-        const qsizetype colon = l.indexOf(':');
-        if (colon > 0) r.writeHeader(l.left(colon), l.mid(colon + 1).trimmed());
-    }
+    // The same lines as name/value pairs, split once.
+    static const Headers pairs = [] {
+        Headers out;
+        for (const QByteArray& line : securityHeaderLines().split('\n')) {
+            const QByteArray l = line.trimmed();
+            const qsizetype colon = l.indexOf(':');
+            if (colon > 0) out.emplace_back(l.left(colon), l.mid(colon + 1).trimmed());
+        }
+        return out;
+    }();
+    for (const auto& [name, value] : pairs)
+        r.writeHeader(name, value);
 }
 
 namespace {
