@@ -442,6 +442,53 @@ QVector<MessageSpec> build()
           {"lengthMs", F::Number, true, "the render's length; bin i covers [i, i+1) * lengthMs / bins"},
           {"peak", F::Array, true, "per bin: the largest |sample| of either channel (linear, 1.0 = 0 dBFS)"},
           {"rms", F::Array, true, "per bin: RMS of both channels (linear)"}}},
+        {Kind::AutoBegin,
+         "auto_begin",
+         C2S,
+         "Starts an automation pass on a parameter while the client's stream plays (listen first): the server records "
+         "the values that follow against the transport position and the stream plays them instead of the lane. A pass "
+         "another member is recording on the same parameter ends where this one begins (the later pass wins). Allowed "
+         "to whoever may set the parameter. Answered with `pass` (state recording); when the pass is stored, this "
+         "clientSeq is acknowledged like an edit, and the resulting `set_lane` is broadcast as an edit.",
+         {{"clientSeq", F::Integer, true, ""},
+          {"path", F::String, true, "an automatable parameter path"},
+          {"mode", F::String, true,
+           "touch (ends at auto_end, then glides back to the lane over 250 ms), latch or write (after auto_end the last "
+           "value is held until the transport stops)"},
+          {"value", F::Any, false, "the value at the start (default: the value playing now)"},
+          {"at", F::Number, false,
+           "the transport position the client hears, in ms (default: the position the server is rendering); within 5 s "
+           "of it"}}},
+        {Kind::AutoValue,
+         "auto_value",
+         C2S,
+         "A value of a pass in progress (not answered unless refused; at most 200 a second).",
+         {{"path", F::String, true, ""},
+          {"value", F::Any, true, "number or bool in the parameter's range"},
+          {"at", F::Number, false, "as in auto_begin"}}},
+        {Kind::AutoEnd,
+         "auto_end",
+         C2S,
+         "The control was released: a touch pass ends and is stored; a latch or write pass holds its last value until "
+         "the transport stops (pause, seek, loop, end of the song). A pass also ends when its owner disconnects. "
+         "Answered with `pass`.",
+         {{"clientSeq", F::Integer, true, ""}, {"path", F::String, true, ""}, {"at", F::Number, false, "as in auto_begin"}}},
+        {Kind::Pass,
+         "pass",
+         S2C,
+         "An automation pass, to every member: recording, value (at most 20 a second per pass), holding (latch/write "
+         "released), stored (its lane edit is committed; the edit carries the lane), taken_over (another member's pass "
+         "began on the parameter) or dropped (nothing was recorded). The requester's copy carries clientSeq.",
+         {{"path", F::String, true, ""},
+          {"state", F::String, true, "recording, value, holding, stored, taken_over or dropped"},
+          {"member", F::String, true, "the member recording it"},
+          {"name", F::String, true, "that member's name"},
+          {"mode", F::String, true, "touch, latch or write"},
+          {"value", F::Any, false, "the latest value"},
+          {"at", F::Number, false, "transport position of the latest value, ms"},
+          {"from", F::Number, false, "stored: the range the pass replaced, ms"},
+          {"to", F::Number, false, ""},
+          {"clientSeq", F::Integer, false, ""}}},
     };
 }
 } // namespace

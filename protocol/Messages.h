@@ -82,6 +82,10 @@ enum class Kind {
     Meters,
     GetPeaks,
     Peaks,
+    AutoBegin,
+    AutoValue,
+    AutoEnd,
+    Pass,
 };
 
 // The header of every binary (audio) frame, little-endian, followed by one Opus packet:

@@ -300,6 +300,7 @@ void PreviewHub::handle(ClientSocket* c, const Message& msg)
         if (QString why; action == "play" && target == "own" && !m_host.engine->admit(id, &why, m_streams[id].gainDb == 0.0))
             return refuse(c, clientSeq, codes::AtCapacity, why);
         m_host.engine->transport(id, action, at, from, to);
+        if ((action == "pause" || action == "seek") && m_host.jumped) m_host.jumped(id);
         c->send(encode(Kind::Ack, {{"clientSeq", clientSeq}, {"seq", 0}}));
         return;
     }
@@ -386,6 +387,23 @@ void PreviewHub::install(quint32 id, Stream& st, std::shared_ptr<MixGraph> graph
     share(id, st, gainDb, nullptr);
 }
 
+std::optional<PreviewHub::Heard> PreviewHub::heard(ClientSocket* c) const
+{
+    quint32 id = ownStream(c);
+    if (!id)
+        if (auto it = m_listeners.constFind(c); it != m_listeners.constEnd()) id = it->stream;
+    const auto st = m_streams.constFind(id);
+    if (!id || st == m_streams.constEnd()) return std::nullopt;
+    Heard h;
+    h.stream = id;
+    h.playing = st->transport.value("playing").toBool();
+    h.live = st->source == "live";
+    const int rate = st->doc.sampleRate > 0 ? st->doc.sampleRate : 48000;
+    const double ms = st->rendered >= 0 ? st->rendered / 48.0 : st->transport.value("position").toDouble();
+    h.frame = static_cast<int64_t>(std::llround(ms * rate / 1000.0));
+    return h;
+}
+
 quint32 PreviewHub::ownStream(ClientSocket* c) const
 {
     // This socket's own stream, or that of another connection of the same member and client
@@ -406,6 +424,7 @@ void PreviewHub::stopListening(ClientSocket* c)
     if (!l.follow) {
         m_host.engine->destroy(l.stream);
         m_streams.remove(l.stream);
+        if (m_host.jumped) m_host.jumped(l.stream);
     }
     // The shared stream keeps its transport for the next listener.
 }
@@ -453,8 +472,16 @@ int PreviewHub::onPacket(quint32 stream, const QByteArray& frame)
 {
     int sent = 0;
     const qint64 now = m_clock.elapsed();
-    const auto st = m_streams.constFind(stream);
-    if (st == m_streams.constEnd()) return 0;
+    const auto st = m_streams.find(stream);
+    if (st == m_streams.end()) return 0;
+    if (frame.size() >= protocol::AudioFrameHeader::kSize) {
+        quint64 pos = 0;
+        for (int i = 0; i < 8; ++i)
+            pos |= static_cast<quint64>(static_cast<uchar>(frame[12 + i])) << (8 * i);
+        const bool back = st->rendered >= 0 && static_cast<int64_t>(pos) < st->rendered;
+        st->rendered = static_cast<int64_t>(pos);
+        if (back && m_host.jumped) m_host.jumped(stream); // a loop wrapped
+    }
     // The stream's listeners only (an own stream has one): a frame costs O(its listeners), not
     // O(every listener of the session) — with 600 own listeners that was 18 million visits a second.
     QList<ClientSocket*> tooSlow;
@@ -490,6 +517,8 @@ void PreviewHub::onTransport(quint32 stream, const QJsonObject& state)
 {
     if (!m_streams.contains(stream)) return;
     m_streams[stream].transport = state;
+    // Stopped (also at the song's end) or switched to a version: passes on the stream end.
+    if (m_host.jumped && (!state.value("playing").toBool() || state.value("source").toString() != "live")) m_host.jumped(stream);
     const QByteArray json = encode(Kind::TransportState, state);
     for (auto it = m_listeners.constBegin(); it != m_listeners.constEnd(); ++it)
         if (it->stream == stream) it.key()->send(json);

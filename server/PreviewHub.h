@@ -36,6 +36,9 @@ class PreviewHub : public QObject {
         PreviewEngine* engine = nullptr;
         std::function<void(const QString& kind, double ms)> jobDone; // durations of worker jobs, for /metrics
         std::function<double(const engine::Session&)> lengthMs;      // a song's length
+        // A stream's transport moved other than by playing on (pause, seek, loop set or wrapped,
+        // source switched, stream gone): automation passes on it end.
+        std::function<void(quint32 stream)> jumped;
     };
     static bool handles(protocol::Kind kind);
     static constexpr double kQueueBudgetSeconds = 0.3;
@@ -51,6 +54,15 @@ class PreviewHub : public QObject {
     int onPacket(quint32 stream, const QByteArray& frame); // the socket writes it made
     void onTransport(quint32 stream, const QJsonObject& state);
     void onMeters(quint32 stream, const QJsonObject& meters);
+    // The stream `c` hears (its own, another connection's own of the same installation, or the
+    // follow stream it listens to): whether it plays the live mix, and the position of the
+    // newest frame rendered for it (session-rate frames).
+    struct Heard {
+        quint32 stream = 0;
+        bool playing = false, live = false;
+        int64_t frame = 0;
+    };
+    std::optional<Heard> heard(ClientSocket* c) const;
     qint64 droppedFrames(ClientSocket* c) const { return m_listeners.value(c).dropped; }
     qint64 totalDropped() const { return m_totalDropped; }
 
@@ -65,6 +77,7 @@ class PreviewHub : public QObject {
         double gainDb = 0.0; // an A/B level match of its own: no shared render
         int bitrate = 192, frameMs = 20;
         QJsonObject transport;
+        int64_t rendered = -1; // position of the newest frame sent (48 kHz frames)
     };
     struct Listener {
         quint32 stream = 0;

@@ -57,7 +57,7 @@ std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, const Services
                                      if (c != except) c->send(json);
                              }};
     room->m_review = std::make_unique<ReviewService>(id, store, services.review, services.renders, services.metrics, host);
-    PreviewHub::Host previewHost{[r]() -> const engine::Session& { return r->m_committed; },
+    PreviewHub::Host previewHost{[r]() -> const engine::Session& { return r->liveState(); },
                                  [r](const QString& v) { return r->m_review->versionState(v); },
                                  services.newStreamId,
                                  [r, id, reg = services.registerStream](quint32 stream) {
@@ -66,8 +66,38 @@ std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, const Services
                                  services.stems,
                                  services.previews,
                                  [m = &services.metrics](const QString& kind, double ms) { m->jobDone(kind, ms); },
-                                 [r](const engine::Session& s) { return r->lengthMs(s); }};
+                                 [r](const engine::Session& s) { return r->lengthMs(s); },
+                                 [r](quint32 stream) {
+                                     if (r->m_passes) r->m_passes->jumped(stream);
+                                 }};
     if (services.previews && services.stems) room->m_preview = std::make_unique<PreviewHub>(previewHost);
+    AutomationPasses::Host passHost;
+    passHost.applied = [r]() -> const engine::Session& { return r->m_state; };
+    passHost.heard = [r](ClientSocket* c) { return r->m_preview ? r->m_preview->heard(c) : std::nullopt; };
+    passHost.store = [r](ClientSocket* owner, qint64 clientSeq, const QString& path, const engine::Lane& lane) -> std::optional<qint64> {
+        if (!owner) return std::nullopt;
+        const QJsonObject l = protocol::laneToJson(lane);
+        const qint64 before = r->m_seq;
+        r->applyEdit(owner, Message{Kind::SetLane, QJsonObject{{"type", "set_lane"},
+                                                               {"clientSeq", clientSeq},
+                                                               {"path", path},
+                                                               {"mode", l.value("mode")},
+                                                               {"points", l.value("points")}}});
+        if (r->m_seq == before) return std::nullopt; // refused (the owner was told why)
+        return r->m_seq;
+    };
+    passHost.liveChanged = [r](bool lanes) {
+        if (lanes || !r->m_passes->active())
+            r->refreshLive();
+        else
+            r->m_passes->overlayValues(r->m_live);
+        if (r->m_preview) r->m_preview->committed(false);
+    };
+    passHost.broadcast = [r](const QByteArray& json) { r->broadcast(json); };
+    passHost.refuse = [r](ClientSocket* c, const QString& code, const QString& message, const QJsonObject& extra) {
+        r->refuse(c, code, message, extra);
+    };
+    room->m_passes = std::make_unique<AutomationPasses>(passHost);
     return room;
 }
 
@@ -105,8 +135,35 @@ void SessionRoom::join(ClientSocket* c, qint64 lastSeq)
     presenceChanged();
 }
 
+void SessionRoom::refreshLive()
+{
+    m_live = m_committed;
+    if (m_passes) m_passes->overlay(m_live);
+}
+
+void SessionRoom::handlePass(ClientSocket* c, const Message& msg)
+{
+    const QJsonObject& b = msg.body;
+    QJsonObject extra{{"path", b.value("path")}};
+    if (b.contains("clientSeq")) extra.insert("clientSeq", b.value("clientSeq"));
+    if (msg.kind == Kind::AutoValue) {
+        if (!m_limiter.take(c->memberId + "/pass", kPassValueRule))
+            return refuse(c, codes::RateLimited, "too many auto_value messages; this value was not recorded", extra);
+        return m_passes->value(c, b);
+    }
+    if (!m_limiter.take(c->memberId + "/edit", kEditRule)) return refuse(c, codes::RateLimited, "too many edits; slow down", extra);
+    if (msg.kind == Kind::AutoEnd) return m_passes->end(c, b);
+    const QString path = b.value("path").toString();
+    const auto action = actionForPath(path);
+    if (!action) return refuse(c, codes::UnknownPath, QString("%1: no such parameter").arg(path.left(200)), extra);
+    if (!allowed(c->role, *action)) return refuse(c, codes::Forbidden, refusal(c->role, *action), extra);
+    if (!m_preview) return refuse(c, codes::Internal, "previews are not available on this server", extra);
+    m_passes->begin(c, b);
+}
+
 void SessionRoom::leave(ClientSocket* c)
 {
+    if (m_passes) m_passes->leave(c);
     if (m_preview) m_preview->leave(c);
     if (m_clients.removeAll(c) > 0) presenceChanged();
 }
@@ -165,6 +222,9 @@ void SessionRoom::dispatch(ClientSocket* c, const Message& msg)
         }
         return;
     }
+    case Kind::AutoBegin:
+    case Kind::AutoValue:
+    case Kind::AutoEnd: handlePass(c, msg); return;
     case Kind::Invite:
     case Kind::ListMembers:
     case Kind::Revoke: handleMembers(c, msg); return;
@@ -351,6 +411,10 @@ void SessionRoom::onCommitted(bool ok, const QString& error)
         if (r.op == "restore") m_review->restored(r.args.value("version").toString());
     m_committed = std::move(m_committingState);
     m_committedSeq = m_committingSeq;
+    if (m_passes && m_passes->active()) {
+        m_passes->committed(m_committedSeq); // (its liveChanged publishes too; the call below is then cheap)
+        refreshLive();
+    }
     if (m_preview)
         m_preview->committed(
             std::any_of(rows.begin(), rows.end(), [](const OpRow& r) { return protocol::isStructuralEdit(r.op, r.args); }));

@@ -11,6 +11,7 @@
 #include "engine/model/Session.h"
 #include "protocol/Messages.h"
 #include "protocol/SessionOps.h"
+#include "server/AutomationPasses.h"
 #include "server/ClientSocket.h"
 #include "server/Metrics.h"
 #include "server/OpLogWriter.h"
@@ -84,6 +85,11 @@ class SessionRoom : public QObject {
         connect(&m_presenceTimer, &QTimer::timeout, this, &SessionRoom::sendPresence);
     }
     void applyEdit(ClientSocket* c, const protocol::Message& msg);
+    // What the live streams play: the committed state with the automation passes in progress
+    // (AutomationPasses.h) put in.
+    const engine::Session& liveState() const { return m_passes && m_passes->active() ? m_live : m_committed; }
+    void refreshLive();
+    void handlePass(ClientSocket* c, const protocol::Message& msg);
     void addValue(QJsonObject& extra, const QString& path) const;
     void handleMembers(ClientSocket* c, const protocol::Message& msg);
     void broadcast(const QByteArray& json);
@@ -140,6 +146,8 @@ class SessionRoom : public QObject {
     std::function<qint64(const QString&)> m_stemFrames;
     std::unique_ptr<ReviewService> m_review;
     std::unique_ptr<PreviewHub> m_preview;
+    std::unique_ptr<AutomationPasses> m_passes;
+    engine::Session m_live; // liveState() while passes are active
 };
 
 } // namespace mixroom::server

@@ -13,6 +13,7 @@
 #include "protocol/SessionCodec.h"
 
 #include <QJsonDocument>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <cstring>
@@ -295,6 +296,138 @@ class TestAutomation : public QObject {
         refuse("{\"tracks/bass/fader\": {\"mode\": \"sometimes\", \"points\": []}}", "mode must be");
         refuse("{\"tracks/bass/fader\": {\"points\": [[0, 0, \"wiggly\"]]}}", "curve is step, linear or curved");
         refuse("{\"tracks/bass/fader\": {\"points\": [], \"colour\": 1}}", "unknown key");
+    }
+
+    // Passes through a real server (AutomationPasses.h): two members write two lanes during one
+    // playback, a third sees both, a restart keeps them; a touch pass glides back, a latch pass
+    // holds until the transport stops; the later pass on a parameter wins; the artist may not
+    // write the master; values are checked.
+    void passesAreWrittenTogether()
+    {
+        using mixroom::protocol::Kind;
+        using mixroom::test::call;
+        mixroom::test::ServerFixture f;
+        f.stemSeconds = 30;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix"), artist = f.connect("artist"), client = f.connect("client");
+        QVERIFY(mix && artist && client);
+        const double bassFader = f.srv->room(f.sessionId)->state().track("bass")->fader;
+        // Both editors listen on their own streams and play.
+        for (auto* c : {mix.get(), artist.get()}) {
+            bool playing = false;
+            auto conn = QObject::connect(c, &mixroom::client::Connection::reply, [&](qint64, const QJsonObject& m) {
+                if (m.value("type").toString() == "transport_state" && m.value("playing").toBool()) playing = true;
+            });
+            QCOMPARE(call(*c, Kind::Listen, {{"mode", "own"}}).value("type").toString(), QString("listening"));
+            QCOMPARE(call(*c, Kind::AutoBegin, {{"path", "tracks/bass/fader"}, {"mode", "touch"}}).value("code").toString(),
+                     QString("conflict")); // not playing yet
+            QCOMPARE(call(*c, Kind::Transport, {{"target", "own"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+            QTRY_VERIFY_WITH_TIMEOUT(playing, 10000);
+            QObject::disconnect(conn);
+        }
+        // Refusals: the table's permissions, modes, values, positions far from the transport.
+        QCOMPARE(call(*artist, Kind::AutoBegin, {{"path", "master/fader"}, {"mode", "touch"}}).value("code").toString(),
+                 QString("forbidden"));
+        QCOMPARE(call(*client, Kind::AutoBegin, {{"path", "tracks/vox/fader"}, {"mode", "touch"}}).value("code").toString(),
+                 QString("forbidden"));
+        QCOMPARE(call(*mix, Kind::AutoBegin, {{"path", "tracks/bass/fader"}, {"mode", "read"}}).value("code").toString(),
+                 QString("out_of_range"));
+        QCOMPARE(call(*mix, Kind::AutoBegin, {{"path", "tracks/bass/stem"}, {"mode", "touch"}}).value("code").toString(),
+                 QString("forbidden"));
+        QCOMPARE(call(*mix, Kind::AutoBegin, {{"path", "tracks/bass/fader"}, {"mode", "touch"}, {"value", 99}}).value("code").toString(),
+                 QString("out_of_range"));
+        QCOMPARE(call(*mix, Kind::AutoBegin, {{"path", "tracks/bass/fader"}, {"mode", "touch"}, {"at", 60000}}).value("code").toString(),
+                 QString("out_of_range"));
+        QJsonObject refusal;
+        QObject::connect(mix.get(), &mixroom::client::Connection::refused, [&](qint64, const QJsonObject& m) { refusal = m; });
+        mix->request(Kind::AutoValue, {{"path", "tracks/bass/fader"}, {"value", -3}});
+        QTRY_COMPARE_WITH_TIMEOUT(refusal.value("code").toString(), QString("not_found"), 5000);
+
+        // Two lanes at once: the mix engineer rides the bass (touch), the artist the vox pan (latch).
+        const QJsonObject began =
+            call(*mix, Kind::AutoBegin, {{"path", "tracks/bass/fader"}, {"mode", "touch"}, {"value", -12}, {"at", 1000}});
+        QCOMPARE(began.value("type").toString(), QString("pass"));
+        QCOMPARE(began.value("state").toString(), QString("recording"));
+        const qint64 bassSeq =
+            call(*artist, Kind::AutoBegin, {{"path", "tracks/vox/pan"}, {"mode", "latch"}, {"value", -0.5}, {"at", 1000}})
+                        .value("type")
+                        .toString() == "pass"
+                ? 1
+                : 0;
+        QCOMPARE(bassSeq, qint64(1));
+        for (int i = 1; i <= 20; ++i) { // a straight ride from -12 to 0 dB over one second, every 50 ms
+            mix->request(Kind::AutoValue, {{"path", "tracks/bass/fader"}, {"value", -12.0 + 0.6 * i}, {"at", 1000 + 50 * i}});
+            artist->request(Kind::AutoValue, {{"path", "tracks/vox/pan"}, {"value", -0.5 + 0.05 * i}, {"at", 1000 + 50 * i}});
+        }
+        QSignalSpy mixAcks(mix.get(), &mixroom::client::Connection::acked);
+        const QJsonObject ended = call(*mix, Kind::AutoEnd, {{"path", "tracks/bass/fader"}, {"at", 2000}});
+        QCOMPARE(ended.value("state").toString(), QString("stored"));
+        QCOMPARE(call(*artist, Kind::AutoEnd, {{"path", "tracks/vox/pan"}, {"at", 2000}}).value("state").toString(), QString("holding"));
+        QVERIFY(mixAcks.count() > 0 || mixAcks.wait(5000)); // the begin's clientSeq, once the lane is committed
+        // The latch pass holds until the transport stops.
+        QCOMPARE(call(*artist, Kind::Transport, {{"target", "own"}, {"action", "pause"}}).value("type").toString(), QString("ack"));
+        QTRY_VERIFY_WITH_TIMEOUT(client->mirror().state().automation.count("tracks/bass/fader") &&
+                                     client->mirror().state().automation.count("tracks/vox/pan"),
+                                 5000);
+        const Session seen = client->mirror().state();
+        // The touch ride: a stepped point just before it, the ride thinned to its two ends (a
+        // straight line), then back to the fader's value 250 ms after the release.
+        const Lane& bass = seen.automation.at("tracks/bass/fader");
+        QVERIFY(bass.mode == LaneMode::Touch);
+        const std::vector<AutoPoint> want{
+            {47999, bassFader, Curve::Step}, {48000, -12, Curve::Linear}, {96000, 0, Curve::Linear}, {108000, bassFader, Curve::Linear}};
+        QCOMPARE(bass.points.size(), want.size());
+        for (size_t i = 0; i < want.size(); ++i) {
+            QCOMPARE(bass.points[i].time, want[i].time);
+            QVERIFY2(std::abs(bass.points[i].value - want[i].value) < 1e-9,
+                     qPrintable(QString("point %1: %2").arg(i).arg(bass.points[i].value)));
+            QVERIFY(bass.points[i].curve == want[i].curve);
+        }
+        // The latch: the last value (0.5) held to where the transport stopped, then back to the pan.
+        const Lane& pan = seen.automation.at("tracks/vox/pan");
+        QVERIFY(pan.mode == LaneMode::Latch);
+        QVERIFY(pan.points.size() >= 4);
+        QCOMPARE(pan.points[1].value, -0.5);
+        QVERIFY(std::abs(laneValue(pan, spec("tracks/vox/pan"), 96000) - 0.5) < 1e-9);
+        QVERIFY(pan.points[pan.points.size() - 2].curve == Curve::Step);
+        QCOMPARE(pan.points.back().value, f.srv->room(f.sessionId)->state().track("vox")->pan);
+
+        // The later pass wins where they overlap: the mix engineer rides the bass again from 3 s, the
+        // artist takes it over at 3.5 s.
+        QCOMPARE(call(*artist, Kind::Transport, {{"target", "own"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            call(*artist, Kind::AutoBegin, {{"path", "tracks/vox/fader"}, {"mode", "touch"}, {"value", -20}}).value("type").toString() ==
+                "pass",
+            5000);
+        QCOMPARE(call(*artist, Kind::AutoEnd, {{"path", "tracks/vox/fader"}}).value("state").toString(), QString("stored"));
+        QJsonObject takenOver;
+        QObject::connect(mix.get(), &mixroom::client::Connection::reply, [&](qint64, const QJsonObject& m) {
+            if (m.value("state").toString() == "taken_over") takenOver = m;
+        });
+        QCOMPARE(call(*mix, Kind::AutoBegin, {{"path", "tracks/bass/fader"}, {"mode", "touch"}, {"value", -30}, {"at", 3000}})
+                     .value("state")
+                     .toString(),
+                 QString("recording"));
+        mix->request(Kind::AutoValue, {{"path", "tracks/bass/fader"}, {"value", -30}, {"at", 3400}});
+        QCOMPARE(call(*artist, Kind::AutoBegin, {{"path", "tracks/bass/fader"}, {"mode", "touch"}, {"value", -40}, {"at", 3500}})
+                     .value("state")
+                     .toString(),
+                 QString("recording"));
+        QTRY_VERIFY_WITH_TIMEOUT(!takenOver.isEmpty(), 5000);
+        artist->request(Kind::AutoValue, {{"path", "tracks/bass/fader"}, {"value", -40}, {"at", 4000}});
+        QCOMPARE(call(*artist, Kind::AutoEnd, {{"path", "tracks/bass/fader"}, {"at", 4000}}).value("state").toString(), QString("stored"));
+        QTRY_VERIFY_WITH_TIMEOUT(mix->mirror().state() == f.srv->room(f.sessionId)->state(), 5000);
+        const Lane& both = f.srv->room(f.sessionId)->state().automation.at("tracks/bass/fader");
+        const ParamSpec& fader = spec("tracks/bass/fader");
+        QCOMPARE(laneValue(both, fader, 3200 * 48), -30.0); // the mix engineer's
+        QCOMPARE(laneValue(both, fader, 3800 * 48), -40.0); // the artist's, from 3.5 s
+        QCOMPARE(laneValue(both, fader, 1500 * 48), -6.0);  // the first ride is still there
+        QCOMPARE(laneValue(both, fader, 20000 * 48), bassFader);
+
+        // A restart keeps every lane.
+        const auto lanes = f.srv->room(f.sessionId)->state().automation;
+        QVERIFY(f.restart());
+        QCOMPARE(f.srv->room(f.sessionId)->state().automation, lanes);
     }
 
     // set_lane through a real server: permissions follow the parameter's, lanes follow their band

@@ -114,6 +114,47 @@ std::vector<AutoPoint> thinPoints(const std::vector<AutoPoint>& points, double t
     return out;
 }
 
+Lane mergePass(const Lane* lane, double staticValue, const ParamSpec& spec, const std::vector<AutoPoint>& recorded, int64_t holdUntil,
+               int64_t returnFrames)
+{
+    Lane out;
+    if (lane) out.mode = lane->mode;
+    if (recorded.empty()) {
+        if (lane) out.points = lane->points;
+        return out;
+    }
+    const bool hasLane = lane && !lane->points.empty();
+    auto orig = [&](int64_t t) { return hasLane ? laneValue(*lane, spec, t) : staticValue; };
+    // The original curve of the segment holding `t` (what a point placed there continues with).
+    auto origCurve = [&](int64_t t) {
+        if (!hasLane) return Curve::Linear;
+        const auto& p = lane->points;
+        const auto next = std::upper_bound(p.begin(), p.end(), t, [](int64_t x, const AutoPoint& q) { return x < q.time; });
+        return next == p.begin() ? p.front().curve : (next - 1)->curve;
+    };
+    const int64_t from = recorded.front().time;
+    const AutoPoint& last = recorded.back();
+    const bool touch = holdUntil < 0;
+    const int64_t end = touch ? last.time + std::max<int64_t>(1, returnFrames) : std::max(holdUntil, last.time) + 1;
+
+    if (hasLane)
+        for (const AutoPoint& p : lane->points)
+            if (p.time < from - 1) out.points.push_back(p);
+    if (from > 0) out.points.push_back({from - 1, orig(from - 1), Curve::Step});
+    for (const AutoPoint& p : recorded)
+        out.points.push_back({p.time, p.value, Curve::Linear});
+    if (!touch && end - 1 > last.time) out.points.push_back({end - 1, last.value, Curve::Step});
+    if (!touch && end - 1 == last.time) out.points.back().curve = Curve::Step;
+    out.points.push_back({end, orig(end), origCurve(end)});
+    if (hasLane)
+        for (const AutoPoint& p : lane->points)
+            if (p.time > end) out.points.push_back(p);
+    if (spec.type == ParamType::Bool)
+        for (AutoPoint& p : out.points)
+            p.curve = Curve::Step;
+    return out;
+}
+
 double thinTolerance(const ParamSpec& spec)
 {
     return isDb(spec) ? 0.1 : 0.005 * (spec.max - spec.min);

@@ -61,6 +61,20 @@ std::vector<AutoPoint> thinPoints(const std::vector<AutoPoint>& points, double t
 // the range otherwise.
 double thinTolerance(const ParamSpec& spec);
 
+// A recorded pass (issue 17) merged into a parameter's automation: `lane` is the parameter's lane
+// (null: it has none and holds `staticValue`); `recorded` the pass's points (times increasing, at
+// least one). The lane before the pass and after its end is kept, curves included (a segment the
+// pass cuts gets a point on its own curve at the cut, so its shape does not change); the pass's
+// points replace everything in between: a stepped point one sample before the first (declicked
+// like an edit), the recorded points as linear segments, then the end:
+//  - Touch (`holdUntil` < 0): a linear glide from the last recorded value back to the lane over
+//    `returnFrames`;
+//  - Write and latch: the last value held until `holdUntil` (the transport stopped), then stepped
+//    back to the lane.
+// The result's mode is the lane's (read for a new lane). Every point is within the parameter's range.
+Lane mergePass(const Lane* lane, double staticValue, const ParamSpec& spec, const std::vector<AutoPoint>& recorded, int64_t holdUntil,
+               int64_t returnFrames);
+
 // Text forms, as used in the protocol and files.
 std::string toString(Curve c);
 std::string toString(LaneMode m);
