@@ -69,6 +69,17 @@ const char* kUsage = "Usage: mixroom <command> [args] [--server URL] [--token TO
                      "  state                         print the whole session\n"
                      "  watch                         print edits, notes, versions and presence as they happen (Ctrl-C stops)\n"
                      "\n"
+                     "Automation (TIME: 1:23.5, 83.5 or 83500ms)\n"
+                     "  auto show PATH                a parameter's lane: mode and points\n"
+                     "  auto add PATH TIME VALUE [--curve step|linear|curved]   add (or replace) a point\n"
+                     "  auto remove PATH TIME         remove the point at TIME\n"
+                     "  auto clear PATH [--from TIME] [--to TIME]   remove the points in a range (all: the lane)\n"
+                     "  auto mode PATH off|read|touch|latch|write\n"
+                     "  auto fade in|out LENGTH [--shape linear|equal-power|exponential|s-curve]\n"
+                     "                                a song fade on the master fader (default equal-power)\n"
+                     "  auto export PATH FILE.csv, auto import PATH FILE.csv\n"
+                     "                                columns time_samples (or time_seconds), value, curve\n"
+                     "\n"
                      "Reviewing\n"
                      "  note add POSITION TEXT [--to POSITION] [--version NAME]   pin a note (1:23.5, 83.5 or 83500ms)\n"
                      "  note reply|edit ID TEXT, note resolve|reopen|delete ID    (ID: a unique prefix is enough)\n"
@@ -159,7 +170,8 @@ int runCli(const QStringList& argv)
         {"--name", &name},         {"--to", &o.to},       {"--version", &o.version}, {"--message", &o.message}, {"--author", &o.author},
         {"-o", &o.outFile},        {"--out", &o.outFile}, {"--format", &o.format},   {"--bitrate", &bitrate},   {"--frame", &frame},
         {"--duration", &duration}, {"--device", &device}, {"--buffer", &buffer},     {"--output", &o.output},   {"--effect", &o.effect},
-        {"--type", &o.bandType},   {"--level", &o.level}, {"--id", &o.id},           {"--expires", &expires},   {"--ca", &ca}};
+        {"--type", &o.bandType},   {"--level", &o.level}, {"--id", &o.id},           {"--expires", &expires},   {"--ca", &ca},
+        {"--curve", &o.curve},     {"--shape", &o.shape}, {"--from", &o.from}};
     const std::map<QString, bool*> flags = {{"--json", &o.json},       {"--open", &o.open}, {"--resolved", &o.resolved},
                                             {"--own", &listenOwn},     {"--match", &match}, {"--follow", &listenFollow},
                                             {"--replace", &o.replace}, {"--pre", &o.pre},   {"--link", &link}};
@@ -186,10 +198,11 @@ int runCli(const QStringList& argv)
         return 2;
     }
     const QString cmd = o.rest.takeFirst();
-    static const QStringList known = {"login",     "sessions", "create", "use",    "invite", "members", "revoke",  "upload",   "tracks",
-                                      "set",       "get",      "state",  "watch",  "note",   "notes",   "version", "versions", "approve",
-                                      "unapprove", "status",   "pull",   "policy", "listen", "play",    "pause",   "seek",     "loop",
-                                      "unloop",    "devices",  "ab",     "track",  "group",  "return",  "send",    "band",     "output"};
+    static const QStringList known = {"login",    "sessions", "create",    "use",    "invite",  "members", "revoke", "upload",
+                                      "tracks",   "set",      "get",       "state",  "watch",   "note",    "notes",  "version",
+                                      "versions", "approve",  "unapprove", "status", "pull",    "policy",  "listen", "play",
+                                      "pause",    "seek",     "loop",      "unloop", "devices", "ab",      "track",  "group",
+                                      "return",   "send",     "band",      "output", "auto"};
     if (!known.contains(cmd))
         return fail("usage", QString("unknown command \"%1\"%2 (mixroom --help lists them)").arg(cmd, didYouMean(cmd, known)), 2);
     if (cmd == "devices") return runDevicesCommand(o);
@@ -624,6 +637,7 @@ int runCli(const QStringList& argv)
         return QCoreApplication::exec();
     }
     if (const int rc = runStructureCommand(cmd, o, s); rc >= 0) return rc;
+    if (const int rc = runAutomationCommand(cmd, o, s); rc >= 0) return rc;
     if (const int rc = runReviewCommand(cmd, o, server, token, s); rc >= 0) return rc;
     const QStringList extra{
         listenOwn ? "own" : "follow", "bitrate", bitrate, "frame", frame, "duration", duration, "device", device, "buffer", buffer,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The review commands of the mixroom CLI: notes, versions, approvals and the mastering pull.
+#include "client/AutomationText.h"
 #include "client/CliSupport.h"
 #include "client/MixPull.h"
 #include "client/NameResolver.h"
@@ -17,17 +18,6 @@
 namespace mixroom::client::cli {
 
 namespace {
-
-// "1:23.5", "83.5" (seconds) or "83500ms" -> milliseconds; -1 if unreadable.
-double parsePosition(const QString& text)
-{
-    static const QRegularExpression ms("^(\\d+(?:\\.\\d+)?)ms$"), mmss("^(\\d+):(\\d{1,2}(?:\\.\\d+)?)$"), secs("^(\\d+(?:\\.\\d+)?)$");
-    if (auto m = ms.match(text); m.hasMatch()) return m.captured(1).toDouble();
-    if (auto m = mmss.match(text); m.hasMatch() && m.captured(2).toDouble() < 60)
-        return (m.captured(1).toDouble() * 60 + m.captured(2).toDouble()) * 1000;
-    if (auto m = secs.match(text); m.hasMatch()) return m.captured(1).toDouble() * 1000;
-    return -1;
-}
 
 QString position(double ms)
 {
@@ -238,7 +228,8 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
         if (sub == "diff" && (a.size() == 2 || a.size() == 3)) {
             QJsonObject f{{"from", a[1]}};
             if (a.size() == 3) f.insert("to", a[2]);
-            return answer(Kind::DiffVersions, f, [](const QJsonObject& r) {
+            const int rate = s.conn().mirror().state().sampleRate;
+            return answer(Kind::DiffVersions, f, [rate](const QJsonObject& r) {
                 QStringList lines{QString("%1 -> %2").arg(r.value("from").toString(), r.value("to").toString())};
                 for (const QJsonValue& x : r.value("added").toArray())
                     lines << "  + " + x.toString();
@@ -249,6 +240,9 @@ int runReviewCommand(const QString& cmd, const Options& o, const QString& server
                     lines << QString("  %1: %2 -> %3")
                                  .arg(ch.value("path").toString(), valueText(ch.value("before")), valueText(ch.value("after")));
                 }
+                for (const QJsonValue& l : r.value("lanes").toArray())
+                    for (const QString& line : laneChangeLines(l.toObject(), rate))
+                        lines << "  " + line;
                 if (lines.size() == 1) lines << "  no differences";
                 return lines.join('\n');
             });

@@ -8,6 +8,7 @@
 #include <QEventLoop>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QStringList>
 #include <QTimer>
 
@@ -27,6 +28,8 @@ struct Options {
     // Options of the structure commands and upload.
     QString output, effect, bandType, level, id;
     bool replace = false, pre = false;
+    // Options of the automation commands.
+    QString curve, shape, from;
 };
 
 // --json: every command prints one envelope on stdout, {"ok":true,...} or
@@ -169,6 +172,20 @@ inline QString valueText(const QJsonValue& v)
     if (v.isNull()) return "-";
     return v.toString();
 }
+
+// "1:23.5", "83.5" (seconds) or "83500ms" -> milliseconds; -1 if unreadable.
+inline double parsePosition(const QString& text)
+{
+    static const QRegularExpression ms("^(\\d+(?:\\.\\d+)?)ms$"), mmss("^(\\d+):(\\d{1,2}(?:\\.\\d+)?)$"), secs("^(\\d+(?:\\.\\d+)?)$");
+    if (auto m = ms.match(text); m.hasMatch()) return m.captured(1).toDouble();
+    if (auto m = mmss.match(text); m.hasMatch() && m.captured(2).toDouble() < 60)
+        return (m.captured(1).toDouble() * 60 + m.captured(2).toDouble()) * 1000;
+    if (auto m = secs.match(text); m.hasMatch()) return m.captured(1).toDouble() * 1000;
+    return -1;
+}
+
+// Automation: auto show|add|remove|clear|mode|fade|export|import; -1 when `cmd` is not "auto".
+int runAutomationCommand(const QString& cmd, const Options& o, Session& s);
 
 // Review commands (notes, versions, approvals, pull); returns -1 when `cmd` is not one of them.
 int runReviewCommand(const QString& cmd, const Options& o, const QString& server, const QString& token, Session& s);

@@ -318,7 +318,10 @@ QVector<MessageSpec> build()
           {"to", F::String, true, "version name or \"live\""},
           {"changes", F::Array, true, "[{path, before, after}] (a missing side is null)"},
           {"added", F::Array, true, "strips only in `to`"},
-          {"removed", F::Array, true, "strips only in `from`"}}},
+          {"removed", F::Array, true, "strips only in `from`"},
+          {"lanes", F::Array, true,
+           "automation, point by point: [{path, lane: changed|added|removed, mode?: {before, after}, added: [point], removed: "
+           "[point], moved: [{from: point, to: point}]}], a point being [time in samples, value, curve?]"}}},
         {Kind::RestoreVersion,
          "restore_version",
          C2S,

@@ -223,15 +223,43 @@ engine::Result<Session> decodeSession(const QByteArray& json)
     return s;
 }
 
+namespace {
+QJsonArray pointJson(const engine::AutoPoint& q)
+{
+    QJsonArray p{static_cast<double>(q.time), q.value};
+    if (q.curve != engine::Curve::Linear) p.append(QString::fromStdString(engine::toString(q.curve)));
+    return p;
+}
+} // namespace
+
 QJsonObject laneToJson(const engine::Lane& lane)
 {
     QJsonArray points;
-    for (const engine::AutoPoint& q : lane.points) {
-        QJsonArray p{static_cast<double>(q.time), q.value};
-        if (q.curve != engine::Curve::Linear) p.append(QString::fromStdString(engine::toString(q.curve)));
-        points.append(p);
-    }
+    for (const engine::AutoPoint& q : lane.points)
+        points.append(pointJson(q));
     return QJsonObject{{"mode", QString::fromStdString(engine::toString(lane.mode))}, {"points", points}};
+}
+
+QJsonObject laneChangeToJson(const engine::LaneChange& c)
+{
+    QJsonArray added, removed, moved;
+    for (const auto& p : c.added)
+        added.append(pointJson(p));
+    for (const auto& p : c.removed)
+        removed.append(pointJson(p));
+    for (const auto& [from, to] : c.moved)
+        moved.append(QJsonObject{{"from", pointJson(from)}, {"to", pointJson(to)}});
+    QJsonObject o{{"path", QString::fromStdString(c.path)},
+                  {"lane", c.lane == engine::LaneChange::Lane::Added     ? "added"
+                           : c.lane == engine::LaneChange::Lane::Removed ? "removed"
+                                                                         : "changed"},
+                  {"added", added},
+                  {"removed", removed},
+                  {"moved", moved}};
+    if (c.mode)
+        o.insert("mode", QJsonObject{{"before", QString::fromStdString(engine::toString(c.mode->first))},
+                                     {"after", QString::fromStdString(engine::toString(c.mode->second))}});
+    return o;
 }
 
 std::optional<engine::Lane> laneFromJson(const QJsonValue& json, const engine::ParamSpec& spec, QString* error)

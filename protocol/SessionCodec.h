@@ -7,6 +7,7 @@
 // Thread: any.
 #include "engine/model/ParamTable.h"
 #include "engine/model/Session.h"
+#include "engine/model/SessionDiff.h"
 #include "engine/util/Result.h"
 
 #include <QByteArray>
@@ -24,6 +25,10 @@ QByteArray encodeSession(const engine::Session& session);
 // linear), and back, validated against the parameter's spec (nothing and `error` when not valid).
 QJsonObject laneToJson(const engine::Lane& lane);
 std::optional<engine::Lane> laneFromJson(const QJsonValue& json, const engine::ParamSpec& spec, QString* error);
+
+// One lane's point-level differences (version_diff's `lanes`): {path, lane: changed|added|removed,
+// mode?: {before, after}, added: [point], removed: [point], moved: [{from: point, to: point}]}.
+QJsonObject laneChangeToJson(const engine::LaneChange& change);
 
 // Ids name tracks, groups and returns in paths: 1-32 of [A-Za-z0-9_-].
 bool isValidId(const QString& id);

@@ -296,7 +296,9 @@ void ReviewService::versions(ClientSocket* c, const Message& msg, qint64 clientS
         std::optional<engine::Session> z = to.isEmpty() ? std::optional(m_host.state()) : versionState(to);
         if (!z) return refuse(c, clientSeq, codes::NotFound, QString("no version \"%1\"").arg(to.left(64)));
         const engine::SessionDiff d = engine::diffSessions(*a, *z);
-        QJsonArray changes, added, removed;
+        QJsonArray changes, added, removed, lanes;
+        for (const auto& l : d.lanes)
+            lanes.append(laneChangeToJson(l));
         for (const auto& ch : d.changes)
             changes.append(
                 QJsonObject{{"path", QString::fromStdString(ch.path)}, {"before", paramJson(ch.before)}, {"after", paramJson(ch.after)}});
@@ -309,7 +311,8 @@ void ReviewService::versions(ClientSocket* c, const Message& msg, qint64 clientS
                                            {"to", to.isEmpty() ? QString("live") : to},
                                            {"changes", changes},
                                            {"added", added},
-                                           {"removed", removed}}));
+                                           {"removed", removed},
+                                           {"lanes", lanes}}));
         return;
     }
     // save_version

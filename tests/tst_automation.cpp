@@ -9,6 +9,7 @@
 #include "MixFixture.h"
 #include "ServerFixture.h"
 #include "engine/model/Automation.h"
+#include "engine/model/SessionDiff.h"
 #include "engine/render/Renderer.h"
 #include "protocol/SessionCodec.h"
 
@@ -312,6 +313,7 @@ class TestAutomation : public QObject {
         auto mix = f.connect("mix"), artist = f.connect("artist"), client = f.connect("client");
         QVERIFY(mix && artist && client);
         const double bassFader = f.srv->room(f.sessionId)->state().track("bass")->fader;
+        QCOMPARE(call(*mix, Kind::SaveVersion, {{"name", "dry"}}).value("type").toString(), QString("version"));
         // Both editors listen on their own streams and play.
         for (auto* c : {mix.get(), artist.get()}) {
             bool playing = false;
@@ -424,10 +426,48 @@ class TestAutomation : public QObject {
         QCOMPARE(laneValue(both, fader, 1500 * 48), -6.0);  // the first ride is still there
         QCOMPARE(laneValue(both, fader, 20000 * 48), bassFader);
 
-        // A restart keeps every lane.
+        // A restart keeps every lane; a version saved after has them, and its diff lists the points.
         const auto lanes = f.srv->room(f.sessionId)->state().automation;
         QVERIFY(f.restart());
         QCOMPARE(f.srv->room(f.sessionId)->state().automation, lanes);
+        auto again = f.connect("mix");
+        QVERIFY(again);
+        QCOMPARE(call(*again, Kind::SaveVersion, {{"name", "ridden"}}).value("type").toString(), QString("version"));
+        const QJsonObject diff = call(*again, Kind::DiffVersions, {{"from", "dry"}, {"to", "ridden"}});
+        QCOMPARE(diff.value("type").toString(), QString("version_diff"));
+        QJsonObject bassChange;
+        for (const QJsonValue& l : diff.value("lanes").toArray())
+            if (l.toObject().value("path").toString() == "tracks/bass/fader") bassChange = l.toObject();
+        QCOMPARE(bassChange.value("lane").toString(), QString("added"));
+        QCOMPARE(bassChange.value("added").toArray().size(), static_cast<qsizetype>(lanes.at("tracks/bass/fader").points.size()));
+        QCOMPARE(diff.value("lanes").toArray().size(), static_cast<qsizetype>(lanes.size()));
+    }
+
+    // Point-level lane diffs: equal points anchor, differing ones between anchors pair as moved,
+    // the rest are added or removed; a mode change is reported.
+    void laneDiffsArePointLevel()
+    {
+        const Lane before{LaneMode::Read, {{0, -6}, {48000, 0}, {96000, -3, Curve::Step}, {144000, -10}}};
+        const Lane after{LaneMode::Touch, {{0, -6}, {50000, 0}, {96000, -3, Curve::Step}, {120000, -1}, {144000, -10}, {200000, 0}}};
+        const LaneChange c = diffLanes("tracks/bass/fader", &before, &after);
+        QVERIFY(c.lane == LaneChange::Lane::Changed);
+        QVERIFY(c.mode && c.mode->first == LaneMode::Read && c.mode->second == LaneMode::Touch);
+        QCOMPARE(c.moved.size(), size_t(1));
+        QCOMPARE(c.moved[0].first.time, int64_t(48000));
+        QCOMPARE(c.moved[0].second.time, int64_t(50000));
+        QCOMPARE(c.added.size(), size_t(2));
+        QCOMPARE(c.added[0].time, int64_t(120000));
+        QCOMPARE(c.added[1].time, int64_t(200000));
+        QVERIFY(c.removed.empty());
+        const LaneChange gone = diffLanes("tracks/bass/fader", &before, nullptr);
+        QVERIFY(gone.lane == LaneChange::Lane::Removed);
+        QCOMPARE(gone.removed.size(), before.points.size());
+        Session a, b;
+        a.automation["tracks/bass/fader"] = before;
+        b.automation["tracks/bass/fader"] = before;
+        QVERIFY(diffSessions(a, b).empty());
+        b.automation["tracks/bass/fader"] = after;
+        QCOMPARE(diffSessions(a, b).lanes.size(), size_t(1));
     }
 
     // set_lane through a real server: permissions follow the parameter's, lanes follow their band

@@ -11,6 +11,8 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QProcess>
+
+#include "engine/model/Automation.h"
 #include <QRegularExpression>
 
 #include <cmath>
@@ -206,6 +208,98 @@ class TestCli : public QObject {
         const QJsonObject added = QJsonDocument::fromJson(again.out).object().value("added").toArray().first().toObject();
         QVERIFY2(added.value("resumedAt").toDouble() >= double(std::min<qint64>(stood, 8 << 20)), again.out.constData());
         QCOMPARE(added.value("track").toString(), QString("long-take"));
+    }
+
+    // mixroom auto ...: points added, shown, removed, cleared in a range; modes; a CSV round trip
+    // and a broken CSV named by line; song fades on the master fader; refusals with their codes;
+    // and a version diff that lists the points.
+    void automationCommands()
+    {
+        mixroom({"login", f.url().toString(), "--token", f.tokens["mix"]});
+        QCOMPARE(mixroom({"version", "save", "before-automation"}).code, 0);
+        Run r = mixroom({"auto", "add", "tracks/Vocals/fader", "0.2", "-6"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(mixroom({"auto", "add", "tracks/vox/fader", "0:00.6", "0", "--curve", "curved"}).code, 0);
+        QCOMPARE(mixroom({"auto", "add", "tracks/vox/fader", "400ms", "-2"}).code, 0);
+        auto lane = [&](const char* path) { return f.srv->room(f.sessionId)->state().automation.at(path); };
+        const engine::Lane vox = lane("tracks/vox/fader");
+        QCOMPARE(vox.points.size(), size_t(3));
+        QCOMPARE(vox.points[0].time, int64_t(9600));
+        QCOMPARE(vox.points[1].time, int64_t(19200));
+        QVERIFY(vox.points[2].curve == engine::Curve::Curved);
+        r = mixroom({"auto", "show", "tracks/vox/fader"});
+        QVERIFY2(r.out.contains("tracks/vox/fader: read, 3 points") && r.out.contains("0:00.200  -6 dB  linear") &&
+                     r.out.contains("0:00.600  0 dB  curved"),
+                 r.out.constData());
+        r = mixroom({"auto", "show", "tracks/vox/fader", "--json"});
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("points").toArray().size(), 3);
+        // Refusals: out of range (the server's), not automatable, a bad time, no such point, the
+        // artist on the master.
+        r = mixroom({"auto", "add", "tracks/vox/fader", "0.3", "40"});
+        QVERIFY2(r.code == 1 && r.err.contains("out_of_range"), r.err.constData());
+        r = mixroom({"auto", "add", "tracks/vox/stem", "0.3", "1"});
+        QVERIFY2(r.code == 1 && r.err.contains("cannot be automated"), r.err.constData());
+        QCOMPARE(mixroom({"auto", "add", "tracks/vox/fader", "soon", "-6"}).code, 2);
+        r = mixroom({"auto", "remove", "tracks/vox/fader", "0.7"});
+        QVERIFY2(r.code == 1 && r.err.contains("no point at 0:00.700"), r.err.constData());
+        r = mixroom({"auto", "add", "master/fader", "0.1", "-3", "--token", f.tokens["artist"]});
+        QVERIFY2(r.code == 1 && r.err.contains("forbidden"), r.err.constData());
+        QCOMPARE(mixroom({"auto", "remove", "tracks/vox/fader", "0.4"}).code, 0);
+        QCOMPARE(lane("tracks/vox/fader").points.size(), size_t(2));
+        QCOMPARE(mixroom({"auto", "mode", "tracks/vox/fader", "touch"}).code, 0);
+        QVERIFY(lane("tracks/vox/fader").mode == engine::LaneMode::Touch);
+        QCOMPARE(mixroom({"auto", "mode", "tracks/vox/fader", "sideways"}).code, 2);
+
+        // CSV out and back in (seconds this time), and a broken file named by its line.
+        const QString csv = f.dir.path() + "/vox.csv";
+        QCOMPARE(mixroom({"auto", "export", "tracks/vox/fader", csv}).code, 0);
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray exported = file.readAll();
+        file.close();
+        QVERIFY2(exported.startsWith("time_samples,time_seconds,value,curve\n9600,0.200000,-6,linear\n"), exported.constData());
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write("time_seconds,value\n0.1,-10\n0.5,-4\n0.9,-8\n");
+        file.close();
+        QCOMPARE(mixroom({"auto", "import", "tracks/bass/pan", csv}).code, 1); // -10 is no pan
+        r = mixroom({"auto", "import", "tracks/bass/fader", csv});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(lane("tracks/bass/fader").points.size(), size_t(3));
+        QCOMPARE(lane("tracks/bass/fader").points[1].time, int64_t(24000));
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write("time_seconds,value\n0.1,-10\n0.05,-4\n");
+        file.close();
+        r = mixroom({"auto", "import", "tracks/bass/fader", csv});
+        QVERIFY2(r.code == 1 && r.err.contains("line 3: times must increase"), r.err.constData());
+
+        // Song fades: out over the last 0.5 s (linear), in over the first 0.25 s (equal power).
+        QCOMPARE(mixroom({"auto", "fade", "out", "0.5", "--shape", "linear"}).code, 0);
+        QCOMPARE(mixroom({"auto", "fade", "in", "0.25"}).code, 0);
+        QCOMPARE(mixroom({"auto", "fade", "in", "0.25", "--shape", "cosine"}).code, 2);
+        const engine::Lane master = lane("master/fader");
+        const engine::ParamSpec& fader = *engine::findSpec("master/fader");
+        const double level = f.srv->room(f.sessionId)->state().master.fader;
+        QCOMPARE(master.points.front().time, int64_t(0));
+        QVERIFY(engine::laneValue(master, fader, 0) < -59);                        // silence at the start
+        QVERIFY(std::abs(engine::laneValue(master, fader, 12000) - level) < 1e-9); // the fader's level between the fades
+        QVERIFY(std::abs(engine::laneValue(master, fader, 24000) - level) < 1e-9);
+        QCOMPARE(master.points.back().time, int64_t(48000)); // the song's end
+        QVERIFY(engine::laneValue(master, fader, 48000) < -59);
+        // Halfway through a linear fade out, the gain is half the level's.
+        const double half = std::pow(10.0, engine::laneValue(master, fader, 36000) / 20) / std::pow(10.0, level / 20);
+        QVERIFY2(std::abs(half - 0.5) < 0.01, qPrintable(QString::number(half)));
+
+        // The diff lists the points; clearing a range, then the lane.
+        r = mixroom({"version", "diff", "before-automation"});
+        QVERIFY2(r.out.contains("automation tracks/vox/fader (lane added): 2 added points") &&
+                     r.out.contains("+ 0:00.200  -6 dB  linear") && r.out.contains("automation master/fader (lane added)"),
+                 r.out.constData());
+        QCOMPARE(mixroom({"auto", "clear", "tracks/bass/fader", "--from", "0.2", "--to", "0.6"}).code, 0);
+        QCOMPARE(lane("tracks/bass/fader").points.size(), size_t(2));
+        QCOMPARE(mixroom({"auto", "clear", "tracks/vox/fader"}).code, 0);
+        QVERIFY(!f.srv->room(f.sessionId)->state().automation.count("tracks/vox/fader"));
+        for (const char* path : {"tracks/bass/fader", "master/fader"})
+            QCOMPARE(mixroom({"auto", "clear", path}).code, 0);
     }
 
     void reviewCommands()

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "client/desk/VersionsPanel.h"
 
+#include "client/AutomationText.h"
+
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -132,6 +134,8 @@ void VersionsPanel::attach(client::Connection* conn)
                 const QJsonObject ch = c.toObject();
                 lines << QString("%1: %2 → %3").arg(ch.value("path").toString(), text(ch.value("before")), text(ch.value("after")));
             }
+            for (const QJsonValue& l : m.value("lanes").toArray())
+                lines << client::laneChangeLines(l.toObject(), m_conn ? m_conn->mirror().state().sampleRate : 48000);
             m_diff->setText(
                 QString("%1 → live:\n%2").arg(m.value("from").toString(), lines.isEmpty() ? "no differences" : lines.join('\n')));
         } else if (type == "version" || type == "approval" || (type == "render" && m.value("done").toBool())) {

@@ -70,7 +70,55 @@ SessionDiff diffSessions(const Session& before, const Session& after)
         if (std::holds_alternative<ParamValue>(a)) av = std::get<ParamValue>(a);
         if (bv != av) d.changes.push_back({path, bv, av});
     }
+    std::set<std::string> lanePaths;
+    for (const auto& [path, lane] : before.automation)
+        lanePaths.insert(path);
+    for (const auto& [path, lane] : after.automation)
+        lanePaths.insert(path);
+    for (const std::string& path : lanePaths) {
+        const auto b = before.automation.find(path), a = after.automation.find(path);
+        const Lane* lb = b == before.automation.end() ? nullptr : &b->second;
+        const Lane* la = a == after.automation.end() ? nullptr : &a->second;
+        if (lb && la && *lb == *la) continue;
+        d.lanes.push_back(diffLanes(path, lb, la));
+    }
     return d;
+}
+
+LaneChange diffLanes(const std::string& path, const Lane* before, const Lane* after)
+{
+    LaneChange c;
+    c.path = path;
+    c.lane = !before ? LaneChange::Lane::Added : !after ? LaneChange::Lane::Removed : LaneChange::Lane::Changed;
+    if (before && after && before->mode != after->mode) c.mode = std::pair{before->mode, after->mode};
+    static const std::vector<AutoPoint> none;
+    const auto& pb = before ? before->points : none;
+    const auto& pa = after ? after->points : none;
+    // Anchors: points on both sides (the lists are sorted by time, so a merge walk finds them).
+    std::vector<AutoPoint> onlyB, onlyA;
+    auto pairUp = [&] {
+        const size_t n = std::min(onlyB.size(), onlyA.size());
+        for (size_t i = 0; i < n; ++i)
+            c.moved.push_back({onlyB[i], onlyA[i]});
+        c.removed.insert(c.removed.end(), onlyB.begin() + static_cast<std::ptrdiff_t>(n), onlyB.end());
+        c.added.insert(c.added.end(), onlyA.begin() + static_cast<std::ptrdiff_t>(n), onlyA.end());
+        onlyB.clear();
+        onlyA.clear();
+    };
+    size_t i = 0, j = 0;
+    while (i < pb.size() || j < pa.size()) {
+        if (i < pb.size() && j < pa.size() && pb[i] == pa[j]) {
+            pairUp();
+            ++i;
+            ++j;
+        } else if (j >= pa.size() || (i < pb.size() && pb[i].time <= pa[j].time)) {
+            onlyB.push_back(pb[i++]);
+        } else {
+            onlyA.push_back(pa[j++]);
+        }
+    }
+    pairUp();
+    return c;
 }
 
 } // namespace mixroom::engine
