@@ -2,7 +2,8 @@
 // Render benchmark: 16 stereo stems x 60 s at 48 kHz, each with a 4-band EQ, a compressor, fader
 // and pan, into a master limiter. Renders with Mixroom (one thread) and with Debian's ffmpeg
 // running the equivalent filter graph single-threaded, and prints both wall times, realtime
-// factors and their ratio.
+// factors and their ratio. Then the same mix with 48 automation lanes (every fader, pan and one EQ
+// gain, a point every 100 ms) beside the static render (issue 17's target: <= 1.2x).
 //   bench_render [--tracks N] [--seconds S] [--runs N] [--keep DIR] [--no-ffmpeg]
 // Each render runs --runs times (default 5), Mixroom's and ffmpeg's alike; the best wall time
 // counts and the median is shown, so a noisy neighbour on a shared machine does not decide, and
@@ -134,6 +135,30 @@ int main(int argc, char** argv)
         s.tracks.push_back(tr);
     }
     s.master.limiter = Limiter{true, -1, 5, 100};
+    // The same mix with automation (issue 17): every fader, pan and the 3 kHz band's gain of each
+    // track ride a lane with a point every 100 ms (linear segments, values from a seeded random walk).
+    Session automated = s;
+    {
+        std::mt19937 rng(17);
+        std::uniform_real_distribution<double> step(-1.0, 1.0);
+        const int64_t every = rate / 10;
+        const int64_t points = static_cast<int64_t>(seconds * 10) + 1;
+        for (const Track& tr : s.tracks) {
+            Lane fader, pan, gain;
+            double f = tr.fader, p = tr.pan, g = 2;
+            for (int64_t i = 0; i < points; ++i) {
+                f = std::clamp(f + 0.5 * step(rng), -12.0, 0.0);
+                p = std::clamp(p + 0.05 * step(rng), -1.0, 1.0);
+                g = std::clamp(g + 0.3 * step(rng), -6.0, 6.0);
+                fader.points.push_back({i * every, f, Curve::Linear});
+                pan.points.push_back({i * every, p, Curve::Linear});
+                gain.points.push_back({i * every, g, Curve::Linear});
+            }
+            automated.automation["tracks/" + tr.id + "/fader"] = fader;
+            automated.automation["tracks/" + tr.id + "/pan"] = pan;
+            automated.automation["tracks/" + tr.id + "/eq/3/gain"] = gain;
+        }
+    }
 
     StemStore store((dir / "store").string());
     const double t0 = now();
@@ -180,7 +205,8 @@ int main(int argc, char** argv)
     // other files' data already on its way to the disk; ffmpeg's output is not synced).
     RenderOptions opt;
     opt.format = FileFormat::Wav24;
-    Timing mixT, plainT, ffT, ffReportT;
+    Timing mixT, plainT, autoT, ffT, ffReportT;
+    std::vector<double> ratioAuto;
     std::vector<double> ratioPlain, ratioReport;
     std::optional<RenderReport> rep;
     for (int r = 0; r < runs; ++r) {
@@ -202,6 +228,20 @@ int main(int argc, char** argv)
                 return 1;
             }
             if (report) rep = rendered.value();
+        }
+        {
+            const fs::path out = dir / "mixroom-automated.wav";
+            fs::remove(out);
+            ::sync();
+            opt.measureLoudness = false;
+            const double t1 = now();
+            auto rendered = renderToFile(automated, stems.value(), out.string(), opt);
+            autoT.add(now() - t1);
+            if (!rendered) {
+                std::fprintf(stderr, "bench_render: automated: %s\n", rendered.error().message.c_str());
+                return 1;
+            }
+            ratioAuto.push_back(autoT.secs.back() / plainT.secs.back());
         }
         if (!runFfmpeg) continue;
         for (const bool report : {false, true}) {
@@ -227,6 +267,10 @@ int main(int argc, char** argv)
     std::printf("Mixroom render (1 thread, render only, wav24):               %.3f s (%.3f), %.1fx realtime\n", plainSecs, plainT.median(),
                 audio / plainSecs);
     std::printf("  integrated %.2f LUFS, true peak %.2f dBTP\n", rep->loudness.integrated, rep->loudness.truePeak);
+    std::printf("Mixroom render, automated (%zu lanes: every fader, pan and one EQ gain, a point every 100 ms): %.3f s (%.3f), "
+                "%.2fx the static render (run by run %.2f-%.2fx; target <= 1.2x)\n",
+                automated.automation.size(), autoT.best(), autoT.median(), autoT.best() / plainSecs,
+                *std::min_element(ratioAuto.begin(), ratioAuto.end()), *std::max_element(ratioAuto.begin(), ratioAuto.end()));
     if (runFfmpeg) {
         const double ffSecs = ffT.best(), ffReportSecs = ffReportT.best();
         std::printf("ffmpeg (-filter_complex_threads 1, same chain, wav24):     %.3f s (%.3f), %.1fx realtime\n", ffSecs, ffT.median(),
