@@ -19,6 +19,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QJsonArray>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
@@ -302,6 +303,107 @@ class TestDesk : public QObject {
         w.transport()->startListening(true);
         other->request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});
         QTRY_VERIFY_WITH_TIMEOUT(c->reductionValue() > 0, 10000);
+        w.transport()->stopListening();
+    }
+
+    // Automation on the desk: lanes under the timeline (the chooser names parameters by strip),
+    // points added by clicking, moved by dragging and deleted with the right button; a strip shows
+    // it is automated and its fader follows the lane at the playhead; a touch pass from the fader
+    // while the transport plays is recorded by the server.
+    void automationLanesAndPasses()
+    {
+        ServerFixture f;
+        f.stemSeconds = 20;
+        QVERIFY(f.start());
+        desk::DeskWindow w;
+        w.resize(1200, 900);
+        w.show();
+        w.connectTo(f.url().toString(), f.tokens["mix"]);
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass") != nullptr, 10000);
+        desk::AutomationPanel* panel = w.automation();
+        QTRY_VERIFY_WITH_TIMEOUT(panel->chooser()->findText("Bass: fader") >= 0, 5000);
+        QVERIFY(panel->chooser()->findData("tracks/bass/stem") < 0); // not automatable
+        panel->showLane("tracks/bass/fader");
+        desk::LaneView* lane = panel->lane("tracks/bass/fader");
+        QVERIFY(lane);
+        QTRY_VERIFY_WITH_TIMEOUT(lane->width() > 200 && lane->pointAt(20000, 0).x() > lane->pointAt(0, 0).x(), 5000);
+        auto mouse = [&](QEvent::Type type, QPoint at, Qt::MouseButton button, Qt::MouseButtons buttons) {
+            QMouseEvent e(type, QPointF(at), lane->mapToGlobal(QPointF(at)), button, buttons, Qt::NoModifier);
+            QApplication::sendEvent(lane, &e);
+        };
+        auto click = [&](QPoint at, Qt::MouseButton button) {
+            mouse(QEvent::MouseButtonPress, at, button, button);
+            mouse(QEvent::MouseButtonRelease, at, button, Qt::NoButton);
+        };
+        auto serverLane = [&]() {
+            const auto& lanes = f.srv->room(f.sessionId)->state().automation;
+            const auto it = lanes.find("tracks/bass/fader");
+            return it == lanes.end() ? engine::Lane{} : it->second;
+        };
+        const double msPerPixel = 20000.0 / (lane->width() - 8);
+        click(lane->pointAt(2000, -20), Qt::LeftButton);
+        click(lane->pointAt(10000, 0), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(serverLane().points.size(), size_t(2), 5000);
+        QVERIFY(std::abs(serverLane().points[0].time / 48.0 - 2000) <= msPerPixel);
+        QVERIFY(std::abs(serverLane().points[0].value + 20) <= 2); // within a pixel of the fader's travel
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/bass")->automated().contains("fader"), 5000);
+        QVERIFY(w.strip("tracks/bass")->automationButton()->toolTip().contains("automated: fader"));
+        QVERIFY(!w.strip("tracks/vox")->property("automated").toBool());
+        // Drag the second point to 15 s; delete the first with the right button.
+        mouse(QEvent::MouseButtonPress, lane->pointAt(10000, 0), Qt::LeftButton, Qt::LeftButton);
+        mouse(QEvent::MouseMove, lane->pointAt(12000, -5), Qt::NoButton, Qt::LeftButton);
+        mouse(QEvent::MouseMove, lane->pointAt(15000, -10), Qt::NoButton, Qt::LeftButton);
+        mouse(QEvent::MouseButtonRelease, lane->pointAt(15000, -10), Qt::LeftButton, Qt::NoButton);
+        QTRY_VERIFY_WITH_TIMEOUT(serverLane().points.size() == 2 && std::abs(serverLane().points[1].time / 48.0 - 15000) <= msPerPixel,
+                                 5000);
+        click(lane->pointAt(serverLane().points[0].time / 48.0, serverLane().points[0].value), Qt::RightButton);
+        QTRY_COMPARE_WITH_TIMEOUT(serverLane().points.size(), size_t(1), 5000);
+
+        // Another member's lane: the fader follows it at the playhead (-30 dB at 0 s to 0 dB at 20 s).
+        auto other = f.connect("mix");
+        QVERIFY(other);
+        QCOMPARE(
+            call(*other, Kind::SetLane, {{"path", "tracks/bass/fader"}, {"points", QJsonArray{QJsonArray{0, -30}, QJsonArray{960000, 0}}}})
+                .value("type")
+                .toString(),
+            QString("ack"));
+        w.timeline()->setPlayhead(10000);
+        QTRY_VERIFY_WITH_TIMEOUT(std::abs(w.strip("tracks/bass")->fader()->db() + 15) < 0.2, 5000);
+        w.timeline()->setPlayhead(15000);
+        QTRY_VERIFY_WITH_TIMEOUT(std::abs(w.strip("tracks/bass")->fader()->db() + 7.5) < 0.2, 5000);
+
+        // A touch pass from the vocal's fader while the own transport plays.
+        desk::StripWidget* vox = w.strip("tracks/vox");
+        QAction* touch = nullptr;
+        for (QAction* a : vox->automationButton()->menu()->actions())
+            if (a->text() == "touch") touch = a;
+        QVERIFY(touch);
+        touch->trigger();
+        QCOMPARE(vox->automationMode(), QString("touch"));
+        w.transport()->startListening(false);
+        w.transport()->seek(1000);
+        w.transport()->play();
+        QTRY_VERIFY_WITH_TIMEOUT(w.timeline()->playing(), 5000);
+        emit vox->touch("tracks/vox/fader"); // the fader is grabbed ...
+        QTRY_VERIFY_WITH_TIMEOUT(w.passes().contains("tracks/vox/fader"), 5000);
+        emit vox->edit("tracks/vox/fader", -12.0); // ... moved, held there while the song plays on ...
+        const double movedAt = w.timeline()->playhead();
+        QTRY_VERIFY_WITH_TIMEOUT(w.timeline()->playhead() > movedAt + 300, 5000);
+        emit vox->edit("tracks/vox/fader", -18.0);
+        QTRY_VERIFY_WITH_TIMEOUT(w.timeline()->playhead() > movedAt + 600, 5000);
+        emit vox->touch(QString()); // ... and let go
+        QTRY_VERIFY_WITH_TIMEOUT(f.srv->room(f.sessionId)->state().automation.count("tracks/vox/fader"), 5000);
+        const engine::Lane recorded = f.srv->room(f.sessionId)->state().automation.at("tracks/vox/fader");
+        QVERIFY(recorded.mode == engine::LaneMode::Touch);
+        bool sawMinus12 = false, sawMinus18 = false;
+        for (const auto& p : recorded.points) {
+            sawMinus12 = sawMinus12 || p.value == -12.0;
+            sawMinus18 = sawMinus18 || p.value == -18.0;
+        }
+        QVERIFY2(sawMinus12 && sawMinus18, qPrintable(QString::number(recorded.points.size())));
+        QVERIFY(w.passes().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(vox->automated().contains("fader"), 5000);
+        w.transport()->pause();
         w.transport()->stopListening();
     }
 
@@ -813,6 +915,11 @@ class TestDesk : public QObject {
         mix.request(Kind::Set, {{"path", "tracks/lead/fader"}, {"value", -0.5}});
         mix.request(Kind::Set, {{"path", "tracks/keys/pan"}, {"value", -0.35}});
         mix.request(Kind::SaveVersion, {{"name", "vocal up"}, {"message", "lead up 1.5 dB, keys wider"}});
+        // A ride on the lead vocal (shown under the timeline).
+        mix.request(Kind::SetLane, {{"path", "tracks/lead/fader"},
+                                    {"mode", "touch"},
+                                    {"points", QJsonArray{QJsonArray{0, -2}, QJsonArray{1100000, -2}, QJsonArray{1300000, 1.5, "curved"},
+                                                          QJsonArray{2000000, 1.5}, QJsonArray{2300000, -1}}}});
 
         // The mixer, listening (meters moving), as the mix engineer sees it on a laptop.
         desk::DeskWindow w;
@@ -822,6 +929,8 @@ class TestDesk : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/lead") != nullptr, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!w.versions()->statusOf("vocal up").isEmpty(), 5000);
         QTRY_VERIFY_WITH_TIMEOUT(w.timeline()->overviewBins() > 0, 30000); // the waveform
+        w.automation()->showLane("tracks/lead/fader");
+        QTRY_VERIFY_WITH_TIMEOUT(w.strip("tracks/lead")->automated().contains("fader"), 5000);
         w.transport()->startListening(true);
         mix.request(Kind::Transport, {{"target", "follow"}, {"action", "seek"}, {"at", 24000}});
         mix.request(Kind::Transport, {{"target", "follow"}, {"action", "play"}});

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "client/desk/DeskWindow.h"
 
+#include "engine/model/Automation.h"
+
 #include "client/NameResolver.h"
 #include "client/desk/CompressorEditor.h"
 #include "client/desk/EffectEditor.h"
@@ -109,6 +111,14 @@ DeskWindow::DeskWindow(QWidget* parent) : QMainWindow(parent)
     m_timeline = new Timeline(central);
     col->addWidget(m_transport);
     col->addWidget(m_timeline);
+    m_automation = new AutomationPanel(central);
+    col->addWidget(m_automation);
+    connect(m_timeline, &Timeline::playheadChanged, m_automation, &AutomationPanel::setPlayhead);
+    connect(m_timeline, &Timeline::playheadChanged, this, [this] {
+        // Faders and pans with lanes move with them while the playhead runs.
+        if (m_conn && !m_conn->mirror().state().automation.empty()) refreshStrips();
+    });
+    connect(m_transport, &TransportBar::transportState, this, &DeskWindow::transportChanged);
     connect(m_timeline, &Timeline::seekRequested, m_transport, &TransportBar::seek);
     connect(m_transport, &TransportBar::transportState, m_timeline, &Timeline::setTransport);
     connect(m_timeline, &Timeline::loopRequested, m_transport, &TransportBar::loop);
@@ -249,6 +259,8 @@ void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
     m_history.reset();
     m_conn = std::make_unique<client::Connection>(QUrl(url), token, settings.value("clientId").toString());
     m_history = std::make_unique<client::EditHistory>(m_conn.get());
+    m_automation->attach(m_conn.get());
+    m_passes.clear();
     connect(m_history.get(), &client::EditHistory::changed, this, [this] {
         m_undo->setEnabled(m_history->canUndo());
         m_redo->setEnabled(m_history->canRedo());
@@ -274,9 +286,17 @@ void DeskWindow::connectTo(const QString& urlIn, const QString& tokenIn)
         m_transport->attach(m_conn.get());
     });
     connect(m_conn.get(), &client::Connection::edit, this, [this] { refreshStrips(); });
+    connect(m_conn.get(), &client::Connection::reply, this, [this](qint64, const QJsonObject& m) {
+        // A pass of ours another member took over (or that could not be stored) records no more.
+        const QString state = m.value("state").toString();
+        if (m.value("type").toString() == "pass" && (state == "taken_over" || state == "dropped") &&
+            m.value("member").toString() == m_conn->welcome().value("member").toObject().value("id").toString())
+            m_passes.remove(m.value("path").toString());
+    });
     connect(m_conn.get(), &client::Connection::presence, this, &DeskWindow::onPresence);
     connect(m_conn.get(), &client::Connection::refused, this, [this](qint64, const QJsonObject& e) {
         m_status->setText(QString("Refused: %1").arg(e.value("message").toString()));
+        if (e.value("code").toString() != "rate_limited") m_passes.remove(e.value("path").toString()); // a pass that did not start
         refreshStrips(); // roll the control back to the authoritative value
     });
     connect(m_conn.get(), &client::Connection::failed, this, [this](const QString& code, const QString& message) {
@@ -382,12 +402,81 @@ void DeskWindow::wireStrip(StripWidget* w)
         more->setMenu(menu);
         connect(menu, &QMenu::aboutToShow, this, [this, menu, prefix = w->prefix()] { fillStripMenu(prefix, menu); });
     }
-    connect(w, &StripWidget::edit, this, &DeskWindow::queueEdit);
+    connect(w, &StripWidget::edit, this, [this](const QString& path, const QJsonValue& value) {
+        if (m_passes.contains(path)) { // recorded by the pass, not set
+            m_passValues.insert(path, value);
+            if (!m_flush.isActive()) m_flush.start();
+            return;
+        }
+        queueEdit(path, value);
+    });
     connect(w, &StripWidget::openEq, this, &DeskWindow::openEq);
     connect(w, &StripWidget::openCompressor, this, &DeskWindow::openCompressor);
-    connect(w, &StripWidget::touch, this, [this](const QString& path) {
+    connect(w, &StripWidget::touch, this, [this, w](const QString& path) {
         m_conn->request(Kind::Touch, path.isEmpty() ? QJsonObject{} : QJsonObject{{"path", path}});
+        const QString mode = automationMode(w->prefix());
+        if (!path.isEmpty() && recording() && (mode == "touch" || mode == "latch" || mode == "write")) {
+            if (m_passes.contains(path)) return; // write armed it at play
+            flushEdits();
+            m_passes.insert(path);
+            m_conn->request(Kind::AutoBegin, {{"path", path}, {"mode", mode}, {"at", m_timeline->playhead()}});
+        } else if (path.isEmpty()) {
+            for (const QString& p : QSet<QString>(m_passes))
+                if (p.startsWith(w->prefix() + "/")) endPass(p);
+        }
     });
+    connect(w, &StripWidget::automationModeChosen, this, [this](const QString& prefix, const QString& mode) {
+        m_autoModes.insert(prefix, mode);
+        // The strip's lanes take the mode too (a lane's mode is stored with it).
+        for (const auto& [path, lane] : m_conn->mirror().state().automation) {
+            const QString p = QString::fromStdString(path);
+            if (p.startsWith(prefix + "/") && QString::fromStdString(engine::toString(lane.mode)) != mode)
+                m_conn->request(Kind::SetLane, {{"path", p}, {"mode", mode}});
+        }
+        refreshStrips();
+    });
+}
+
+QString DeskWindow::automationMode(const QString& prefix) const
+{
+    if (m_autoModes.contains(prefix)) return m_autoModes.value(prefix);
+    if (!m_conn) return "read";
+    const auto& lanes = m_conn->mirror().state().automation;
+    const auto it = lanes.find((prefix + "/fader").toStdString());
+    return it == lanes.end() ? QString("read") : QString::fromStdString(engine::toString(it->second.mode));
+}
+
+bool DeskWindow::recording() const
+{
+    return m_conn && m_transport->listening() && m_playing && m_transport->source() == "live";
+}
+
+void DeskWindow::endPass(const QString& path)
+{
+    flushEdits(); // its last value first
+    m_passes.remove(path);
+    m_conn->request(Kind::AutoEnd, {{"path", path}, {"at", m_timeline->playhead()}});
+}
+
+void DeskWindow::transportChanged(const QJsonObject& state)
+{
+    const bool playing = state.value("playing").toBool();
+    if (playing && !m_playing) {
+        m_playing = true;
+        // Write mode writes from the start of playback: the fader of every strip in write mode.
+        QList<StripWidget*> all = m_strips.values();
+        all.append(m_master);
+        for (StripWidget* w : all)
+            if (automationMode(w->prefix()) == "write" && recording() && !m_passes.contains(w->prefix() + "/fader")) {
+                m_passes.insert(w->prefix() + "/fader");
+                m_conn->request(Kind::AutoBegin, {{"path", w->prefix() + "/fader"}, {"mode", "write"}, {"at", m_timeline->playhead()}});
+            }
+    } else if (!playing) {
+        m_playing = false;
+        m_passes.clear(); // the server ends every pass when the transport stops
+        m_passValues.clear();
+    }
+    if (state.value("lengthMs").toDouble() > 0) m_automation->setLength(state.value("lengthMs").toDouble());
 }
 
 void DeskWindow::rebuildStrips()
@@ -433,7 +522,15 @@ void DeskWindow::rebuildStrips()
 
 void DeskWindow::refreshStrips()
 {
-    const engine::Session& st = m_conn->mirror().state();
+    // What the controls show: the static values, or a lane's value at the playhead (a fader with a
+    // lane moves with it).
+    engine::Session shown = m_conn->mirror().state();
+    const int64_t at = std::llround(m_timeline->playhead() * shown.sampleRate / 1000.0);
+    for (const auto& [path, lane] : shown.automation)
+        if (lane.mode != engine::LaneMode::Off)
+            if (const engine::ParamSpec* spec = engine::findSpec(path))
+                if (engine::FieldRef ref = engine::resolveField(shown, path)) ref.setNumber(engine::laneValue(lane, *spec, at));
+    const engine::Session& st = shown;
     QStringList ids;
     for (const auto& t : st.tracks)
         ids << "t:" + QString::fromStdString(t.id);
@@ -445,6 +542,10 @@ void DeskWindow::refreshStrips()
     auto show = [&](const QString& kind, const engine::Strip& s) {
         if (StripWidget* w = m_strips.value(kind + "/" + QString::fromStdString(s.id))) {
             w->show(s.fader, s.pan, s.mute, s.solo);
+            QStringList automated;
+            for (const auto& [path, lane] : st.automation)
+                if (QString p = QString::fromStdString(path); p.startsWith(w->prefix() + "/")) automated << p.mid(w->prefix().size() + 1);
+            w->setAutomation(automationMode(w->prefix()), automated);
             std::vector<std::pair<QString, double>> sends;
             for (const engine::Send& snd : s.sends)
                 sends.emplace_back(QString::fromStdString(snd.to), snd.level);
@@ -473,6 +574,10 @@ void DeskWindow::refreshStrips()
     for (StripWidget* w : std::as_const(m_strips))
         w->setSendRows(static_cast<int>(sendRows));
     m_master->showMaster(st.master);
+    QStringList masterLanes;
+    for (const auto& [path, lane] : st.automation)
+        if (QString p = QString::fromStdString(path); p.startsWith("master/")) masterLanes << p.mid(7);
+    m_master->setAutomation(automationMode("master"), masterLanes);
 }
 
 void DeskWindow::onPresence(const QJsonObject& presence)
@@ -531,6 +636,10 @@ void DeskWindow::queueEdit(const QString& path, const QJsonValue& value)
 
 void DeskWindow::flushEdits()
 {
+    for (auto it = m_passValues.begin(); it != m_passValues.end(); ++it)
+        if (m_passes.contains(it.key()))
+            m_conn->request(Kind::AutoValue, {{"path", it.key()}, {"value", it.value()}, {"at", m_timeline->playhead()}});
+    m_passValues.clear();
     for (auto it = m_pending.begin(); it != m_pending.end(); ++it)
         m_conn->request(Kind::Set, {{"path", it.key()}, {"value", it.value()}});
     m_pending.clear();

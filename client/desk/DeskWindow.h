@@ -7,6 +7,7 @@
 // Thread: GUI thread.
 #include "client/Connection.h"
 #include "client/EditHistory.h"
+#include "client/desk/AutomationPanel.h"
 #include "client/desk/MasterStrip.h"
 #include "client/desk/StripWidget.h"
 #include "client/desk/Timeline.h"
@@ -18,6 +19,7 @@
 #include <QLineEdit>
 #include <QMainWindow>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 
 #include <memory>
@@ -68,6 +70,9 @@ class DeskWindow : public QMainWindow {
     bool reviewView() const { return m_review; }
     QListWidget* noteList() const { return m_noteList; }
     QWidget* mixerPage() const { return m_mixerPage; }
+    AutomationPanel* automation() const { return m_automation; }
+    // Controls this desk is recording an automation pass of (AutomationPasses.h on the server).
+    QSet<QString> passes() const { return m_passes; }
 
   protected:
     void closeEvent(QCloseEvent* e) override;
@@ -82,6 +87,12 @@ class DeskWindow : public QMainWindow {
     void fillNoteList();
     void fillStripMenu(const QString& prefix, QMenu* menu);
     void setConnectedLook(bool connected);
+    // The strip's automation mode: chosen on this desk, else its fader lane's, else read.
+    QString automationMode(const QString& prefix) const;
+    // Moving a control while the transport plays in touch, latch or write mode records a pass.
+    bool recording() const;
+    void endPass(const QString& path);
+    void transportChanged(const QJsonObject& state);
 
     QLineEdit *m_url, *m_token;
     QLabel *m_status, *m_presence;
@@ -97,7 +108,12 @@ class DeskWindow : public QMainWindow {
     MasterStrip* m_master = nullptr;
     QHash<QString, StripWidget*> m_strips;
     std::unique_ptr<client::Connection> m_conn;
-    QHash<QString, QJsonValue> m_pending; // coalesced edits: the latest value per path
+    QHash<QString, QJsonValue> m_pending;    // coalesced edits: the latest value per path
+    QHash<QString, QJsonValue> m_passValues; // coalesced values of passes, sent with the edits
+    AutomationPanel* m_automation = nullptr;
+    QHash<QString, QString> m_autoModes; // strip prefix -> mode chosen on this desk
+    QSet<QString> m_passes;
+    bool m_playing = false;
     QTimer m_flush;
     QString m_structure; // ids of the strips shown, to know when to rebuild
     std::unique_ptr<client::EditHistory> m_history;

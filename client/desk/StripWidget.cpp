@@ -6,6 +6,7 @@
 #include <QDoubleSpinBox>
 #include <QDoubleValidator>
 #include <QJsonValue>
+#include <QMenu>
 #include <QProgressBar>
 #include <QVBoxLayout>
 
@@ -78,8 +79,20 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
         m_more->setPopupMode(QToolButton::InstantPopup);
         buttons->addWidget(m_more);
     }
+    m_auto = new QToolButton(this);
+    m_auto->setPopupMode(QToolButton::InstantPopup);
+    m_auto->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_auto->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    auto* autoMenu = new QMenu(m_auto);
+    for (const char* mode : {"off", "read", "touch", "latch", "write"})
+        connect(autoMenu->addAction(QString(mode)), &QAction::triggered, this, [this, mode] {
+            setAutomation(mode, m_automated);
+            emit automationModeChosen(m_prefix, mode);
+        });
+    m_auto->setMenu(autoMenu);
     lay->addWidget(m_name);
     lay->addLayout(buttons);
+    lay->addWidget(m_auto);
     lay->addWidget(m_pan, 0, Qt::AlignHCenter);
     lay->addWidget(m_panValue);
     // Routing: a track chooses the master or a group; groups and returns play into the master
@@ -116,6 +129,7 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     m_sendLayout->addStretch(1);
     lay->addWidget(m_sendArea);
     setSendRows(0);
+    setAutomation("read", {});
 
     connect(m_fader, &FaderSlider::dbChanged, this, [this](double db) {
         m_db->setText(dbText(db));
@@ -123,6 +137,8 @@ StripWidget::StripWidget(const QString& prefix, const QString& name, QWidget* pa
     });
     connect(m_fader, &QSlider::sliderPressed, this, [this] { emit touch(m_prefix + "/fader"); });
     connect(m_fader, &QSlider::sliderReleased, this, [this] { emit touch({}); });
+    connect(m_pan, &QDial::sliderPressed, this, [this] { emit touch(m_prefix + "/pan"); });
+    connect(m_pan, &QDial::sliderReleased, this, [this] { emit touch({}); });
     connect(m_pan, &QDial::valueChanged, this, [this](int v) {
         m_panValue->setText(v == 0 ? QString("C") : QString("%1%2").arg(v < 0 ? "L" : "R").arg(std::abs(v)));
         emit edit(m_prefix + "/pan", v / 100.0);
@@ -222,10 +238,29 @@ void StripWidget::setEditable(const QString& reasonIfNot)
         m_output->setEnabled(reasonIfNot.isEmpty());
         if (!reasonIfNot.isEmpty()) m_output->setToolTip(reasonIfNot);
     }
-    for (QWidget* w : std::initializer_list<QWidget*>{m_fader, m_pan, m_mute, m_solo, m_db}) {
+    for (QWidget* w : std::initializer_list<QWidget*>{m_fader, m_pan, m_mute, m_solo, m_db, m_auto}) {
         w->setEnabled(reasonIfNot.isEmpty());
         if (!reasonIfNot.isEmpty()) w->setToolTip(reasonIfNot);
     }
+}
+
+void StripWidget::setAutomation(const QString& mode, const QStringList& automated)
+{
+    if (mode == m_autoMode && automated == m_automated && !m_auto->text().isEmpty()) return; // called on every playhead tick
+    m_autoMode = mode;
+    m_automated = automated;
+    QString text = "auto: " + mode;
+    m_auto->setText(text);
+    // Lit when the strip has lanes (green), and red while a writing mode is armed.
+    const bool writing = mode == "touch" || mode == "latch" || mode == "write";
+    m_auto->setStyleSheet(writing               ? "QToolButton { background: #c03030; color: white; }"
+                          : automated.isEmpty() ? QString()
+                                                : "QToolButton { background: #2f8f4f; color: white; }");
+    QString tip = "automation mode: off and read play the lanes' values (off: the static ones); touch, latch and write record "
+                  "what you do with the fader and pan while the transport plays";
+    if (!automated.isEmpty()) tip += "\nautomated: " + automated.join(", ");
+    m_auto->setToolTip(tip);
+    setProperty("automated", !automated.isEmpty());
 }
 
 void StripWidget::setTouchedBy(const QString& who)

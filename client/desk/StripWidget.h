@@ -58,12 +58,20 @@ class StripWidget : public QFrame {
     QToolButton* compButton() const { return m_comp; }
     // The strip's menu: sends, the return's effect, removing the strip (filled by the window).
     QToolButton* moreButton() const { return m_more; }
+    // Automation: the mode the strip's fader and pan write in when moved while the transport
+    // plays (off and read: plain edits; touch, latch, write: recorded passes), and the strip's
+    // parameters that have lanes (the button lights and lists them).
+    void setAutomation(const QString& mode, const QStringList& automated);
+    QToolButton* automationButton() const { return m_auto; }
+    QString automationMode() const { return m_autoMode; }
+    QStringList automated() const { return m_automated; }
 
   signals:
     void edit(const QString& path, const QJsonValue& value);
     void touch(const QString& path); // empty: released
     void openEq(const QString& prefix);
     void openCompressor(const QString& prefix);
+    void automationModeChosen(const QString& prefix, const QString& mode);
 
   private:
     QString m_prefix;
@@ -82,6 +90,9 @@ class StripWidget : public QFrame {
     QStringList m_outputChoices; // what the routing selector lists now
     std::map<QString, QDoubleSpinBox*> m_sends;
     QString m_notEditable;
+    QToolButton* m_auto;
+    QString m_autoMode = "read";
+    QStringList m_automated;
 };
 
 } // namespace mixroom::desk

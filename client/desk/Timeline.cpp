@@ -329,6 +329,7 @@ void Timeline::setPlayhead(double ms)
     m_bar->playheadMs = ms;
     m_position->setText(clock(ms));
     m_bar->update();
+    emit playheadChanged(ms);
 }
 
 void Timeline::addNote(const QString& text)

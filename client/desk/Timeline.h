@@ -79,6 +79,7 @@ class Timeline : public QWidget {
 
   signals:
     void seekRequested(double ms);                  // the user moved the playhead (a click on the bar or a note)
+    void playheadChanged(double ms);                // it moved (running while the transport plays, or set)
     void loopRequested(double fromMs, double toMs); // toMs < 0: stop looping
     void notesChanged();                            // the note list was (re)loaded
 
