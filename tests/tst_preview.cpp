@@ -155,6 +155,42 @@ class TestPreview : public QObject {
         QVERIFY2(snr > 20, qPrintable(QString("residual only %1 dB below the signal at 192 kbit/s (lag %2)").arg(snr).arg(best)));
     }
 
+    // An automation pass is heard while it is recorded: the bass's lane holds it silent; the mix
+    // engineer grabs its fader (touch, 0 dB) and the stream carries it (the same sine on two
+    // tracks: twice the amplitude); released, it glides back to the lane and is silent again.
+    void passesAreHeardWhileRecorded()
+    {
+        ServerFixture f;
+        f.stemSeconds = 30;
+        QVERIFY(f.start());
+        auto c = f.connect("mix");
+        QVERIFY(c);
+        QCOMPARE(
+            call(*c, Kind::SetLane, {{"path", "tracks/bass/fader"}, {"points", QJsonArray{QJsonArray{0, -144}, QJsonArray{1440000, -144}}}})
+                .value("type")
+                .toString(),
+            QString("ack"));
+        Ear ear(*c);
+        QCOMPARE(call(*c, Kind::Listen, {{"mode", "own"}}).value("type").toString(), QString("listening"));
+        QCOMPARE(call(*c, Kind::Transport, {{"target", "own"}, {"action", "play"}}).value("type").toString(), QString("ack"));
+        const size_t quarter = 12000;
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= 4 * quarter, 10000);
+        const double alone = rms(ear.left, ear.left.size() - quarter, quarter);
+        QVERIFY(alone > 0.01);
+        QCOMPARE(call(*c, Kind::AutoBegin, {{"path", "tracks/bass/fader"}, {"mode", "touch"}, {"value", 0}}).value("state").toString(),
+                 QString("recording"));
+        // Frames rendered after the pass began (half a second of them) carry both tracks.
+        size_t from = ear.left.size();
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= from + 4 * quarter, 10000);
+        const double riding = rms(ear.left, ear.left.size() - quarter, quarter);
+        QVERIFY2(std::abs(riding / alone - 2) < 0.2, qPrintable(QString("%1 while the pass holds 0 dB, %2 before").arg(riding).arg(alone)));
+        QCOMPARE(call(*c, Kind::AutoEnd, {{"path", "tracks/bass/fader"}}).value("state").toString(), QString("stored"));
+        from = ear.left.size();
+        QTRY_VERIFY_WITH_TIMEOUT(ear.left.size() >= from + 4 * quarter, 10000);
+        const double after = rms(ear.left, ear.left.size() - quarter, quarter);
+        QVERIFY2(std::abs(after / alone - 1) < 0.1, qPrintable(QString("%1 after the pass, %2 before").arg(after).arg(alone)));
+    }
+
     void ownListenersShareOneRender()
     {
         // Three own listeners of the same unedited mix at different places: the frames they hear
