@@ -128,6 +128,12 @@ void AutomationPasses::begin(ClientSocket* c, const QJsonObject& b)
         return m_host.refuse(c, codes::OutOfRange,
                              QString("auto_begin: mode \"%1\" is not touch, latch or write").arg(b.value("mode").toString().left(20)),
                              extra);
+    int mine = 0;
+    for (const Pass& p : std::as_const(m_passes))
+        mine += p.memberId == c->memberId && p.path != path ? 1 : 0;
+    if (mine >= kMaxPassesPerMember)
+        return m_host.refuse(c, codes::RateLimited, QString("auto_begin: at most %1 passes at once per member").arg(kMaxPassesPerMember),
+                             extra);
     const auto t = timeOf(c, b, nullptr, clientSeq);
     if (!t) return;
     double v = 0;
@@ -180,14 +186,20 @@ void AutomationPasses::value(ClientSocket* c, const QJsonObject& b)
     if (!t) return;
     Pass& p = *it;
     const int64_t last = p.raw.back().time;
-    if (*t < last - static_cast<int64_t>(kJitterMs * p.rate / 1000)) return finish(path, last, "stored"); // the transport went back
+    if (*t < last - static_cast<int64_t>(kJitterMs * p.rate / 1000)) {
+        finish(path, last, "stored"); // the transport went back
+        return;
+    }
     if (*t <= last)
         p.raw.back().value = *v;
     else
         p.raw.push_back({*t, *v, engine::Curve::Linear});
     p.holding = false;
     m_host.liveChanged(false);
-    if (p.raw.size() >= kMaxRecorded) return finish(path, p.raw.back().time, "stored");
+    if (p.raw.size() >= kMaxRecorded) {
+        finish(path, p.raw.back().time, "stored");
+        return;
+    }
     if (const qint64 now = m_clock.elapsed(); now - p.lastBroadcastMs >= kValueBroadcastMs) {
         p.lastBroadcastMs = now;
         m_host.broadcast(encode(Kind::Pass, message(p, "value")));
@@ -208,8 +220,7 @@ void AutomationPasses::end(ClientSocket* c, const QJsonObject& b)
         if (t && *t > until) until = *t;
     }
     if (it->mode == engine::LaneMode::Touch) {
-        QJsonObject own = message(*it, "stored");
-        finish(path, until, "stored");
+        QJsonObject own = finish(path, until, "stored");
         own.insert("clientSeq", clientSeq);
         c->send(encode(Kind::Pass, own));
         return;
@@ -243,7 +254,7 @@ void AutomationPasses::leave(ClientSocket* c)
         finish(path, m_passes[path].raw.back().time, "stored");
 }
 
-void AutomationPasses::finish(const QString& path, int64_t until, const QString& state)
+QJsonObject AutomationPasses::finish(const QString& path, int64_t until, const QString& state)
 {
     Pass p = m_passes.take(path);
     std::vector<engine::AutoPoint> raw = p.raw;
@@ -257,9 +268,10 @@ void AutomationPasses::finish(const QString& path, int64_t until, const QString&
     const engine::FieldRef ref = engine::resolveField(mutableState, path.toStdString());
     QJsonObject msg = message(p, state);
     if (!ref) { // the strip went away meanwhile: nothing to store
-        m_host.broadcast(encode(Kind::Pass, message(p, "dropped")));
+        msg["state"] = "dropped";
+        m_host.broadcast(encode(Kind::Pass, msg));
         m_host.liveChanged(true);
-        return;
+        return msg;
     }
     const int64_t returnFrames = static_cast<int64_t>(kTouchReturnMs) * p.rate / 1000;
     const bool touch = p.mode == engine::LaneMode::Touch;
@@ -274,10 +286,12 @@ void AutomationPasses::finish(const QString& path, int64_t until, const QString&
     if (!seq) msg["state"] = "dropped";
     m_host.broadcast(encode(Kind::Pass, msg));
     if (state == "taken_over" && p.owner) {
-        msg.insert("clientSeq", p.clientSeq);
-        msg["state"] = "taken_over";
-        p.owner->send(encode(Kind::Pass, msg));
+        QJsonObject own = msg;
+        own.insert("clientSeq", p.clientSeq);
+        own["state"] = "taken_over";
+        p.owner->send(encode(Kind::Pass, own));
     }
+    return msg;
 }
 
 void AutomationPasses::committed(qint64 seq)

@@ -38,6 +38,7 @@ class AutomationPasses {
     static constexpr double kJitterMs = 100;     // `at` may go back this much (it is then taken as the last time)
     static constexpr int kValueBroadcastMs = 50; // `pass` value messages, per pass
     static constexpr size_t kMaxRecorded = engine::kMaxLanePoints / 2;
+    static constexpr int kMaxPassesPerMember = 16; // at once: bounds what a member can make the server hold
 
     struct Host {
         std::function<const engine::Session&()> applied; // the room's state, pending edits included
@@ -83,8 +84,9 @@ class AutomationPasses {
     };
     // The session-rate frame of a message's `at` (or what the server renders), checked.
     std::optional<int64_t> timeOf(ClientSocket* c, const QJsonObject& body, const Pass* pass, qint64 clientSeq);
-    // Ends `path`'s pass at `until` (session frames): stores it and tells everyone.
-    void finish(const QString& path, int64_t until, const QString& state);
+    // Ends `path`'s pass at `until` (session frames): stores it and tells everyone; returns the
+    // message everyone got.
+    QJsonObject finish(const QString& path, int64_t until, const QString& state);
     QJsonObject message(const Pass& p, const QString& state) const;
 
     Host m_host;
