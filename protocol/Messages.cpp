@@ -480,7 +480,8 @@ QVector<MessageSpec> build()
          "pass",
          S2C,
          "An automation pass, to every member: recording, value (at most 20 a second per pass), holding (latch/write "
-         "released), stored (its lane edit is committed; the edit carries the lane), taken_over (another member's pass "
+         "released), stored (ended; its lane goes to the op log as a set_lane of the member, broadcast as an edit once "
+         "committed), taken_over (another member's pass "
          "began on the parameter) or dropped (nothing was recorded). The requester's copy carries clientSeq.",
          {{"path", F::String, true, ""},
           {"state", F::String, true, "recording, value, holding, stored, taken_over or dropped"},

@@ -307,6 +307,13 @@ void AutomationPasses::committed(qint64 seq)
     if (changed) m_host.liveChanged(true);
 }
 
+void AutomationPasses::commitFailed()
+{
+    if (m_storing.isEmpty()) return;
+    m_storing.clear();
+    m_host.liveChanged(true);
+}
+
 void AutomationPasses::overlay(engine::Session& doc) const
 {
     for (auto it = m_storing.cbegin(); it != m_storing.cend(); ++it)

@@ -61,6 +61,8 @@ class AutomationPasses {
     void leave(ClientSocket* c);
     // Stored passes whose edits are committed up to `seq` stop overriding.
     void committed(qint64 seq);
+    // A commit failed: the stored passes' edits are gone with it, and stop overriding.
+    void commitFailed();
     bool active() const { return !m_passes.isEmpty() || !m_storing.isEmpty(); }
     // Puts the passes into a document: a recording pass's parameter takes the pass's value and
     // loses its lane; a stored pass's lane is put in place. Idempotent.

@@ -398,6 +398,7 @@ void SessionRoom::onCommitted(bool ok, const QString& error)
                 if (p.sender)
                     p.sender->sendError(codes::Internal, "the edit could not be stored: " + error, {{"clientSeq", p.row.clientSeq}});
         m_metrics.error(codes::Internal);
+        if (m_passes) m_passes->commitFailed();
         qWarning("mixroomd: session %s: a commit failed: %s", qPrintable(m_id), qPrintable(error));
         runDeferred();
         return;
