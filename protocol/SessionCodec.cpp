@@ -129,7 +129,7 @@ std::optional<engine::ParamValue> toParamValue(const QJsonValue& v)
 
 bool isValidId(const QString& id)
 {
-    static const QRegularExpression re("^[A-Za-z0-9_-]{1,32}$");
+    static const QRegularExpression re("^[A-Za-z0-9_-]{1,32}\\z"); // \z: "$" would also match before a final newline
     return re.match(id).hasMatch();
 }
 

@@ -30,7 +30,7 @@ void error(QHttpServerResponder& r, Status status, const QString& code, const QS
 
 void Server::pull(const QHttpServerRequest& req, QHttpServerResponder& r)
 {
-    static const QRegularExpression route("^/sessions/([^/]+)/versions/([^/]+)/mix$");
+    static const QRegularExpression route("^/sessions/([^/]+)/versions/([^/]+)/mix\\z");
     const auto m = route.match(req.url().path());
     if (!m.hasMatch()) return error(r, Status::NotFound, "not_found", "use GET /sessions/<session>/versions/<version>/mix?format=wav24");
     const bool head = req.method() == QHttpServerRequest::Method::Head;

@@ -164,7 +164,7 @@ quint16 Server::listen(const QHostAddress& address, quint16 port, std::optional<
 
 bool Server::stemExists(const QString& hash) const
 {
-    static const QRegularExpression re("^[0-9a-f]{64}$");
+    static const QRegularExpression re("^[0-9a-f]{64}\\z"); // \z: "$" would also match before a final newline
     return re.match(hash).hasMatch() && m_stems.pathOf(hash.toStdString()).ok();
 }
 

@@ -96,7 +96,7 @@ Admission UploadService::admit(const RequestHead& head) const
     const Role role = roleFromName(m->role).value_or(Role::Client);
     if (!allowed(role, Action::EditStructure)) return Admission::refuse(403, "forbidden", refusal(role, Action::EditStructure));
     if (head.method != "PATCH") return Admission::admit(0);
-    static const QRegularExpression idRe("^/uploads/(u_[0-9a-f]{16})$");
+    static const QRegularExpression idRe("^/uploads/(u_[0-9a-f]{16})\\z");
     const auto match = idRe.match(QString::fromLatin1(head.path()));
     if (!match.hasMatch()) return Admission::refuse(404, "not_found", "no such upload");
     QFile metaFile(m_dir + "/" + match.captured(1) + ".json");
@@ -142,7 +142,7 @@ void UploadService::handle(const QHttpServerRequest& req, QHttpServerResponder& 
     if (!allowed(role, Action::EditStructure)) return error(r, Status::Forbidden, "forbidden", refusal(role, Action::EditStructure));
 
     const QString path = req.url().path();
-    static const QRegularExpression idRe("^/uploads/(u_[0-9a-f]{16})$");
+    static const QRegularExpression idRe("^/uploads/(u_[0-9a-f]{16})\\z");
     if (path == "/uploads") {
         if (req.method() != QHttpServerRequest::Method::Post)
             return error(r, Status::MethodNotAllowed, "method_not_allowed", "POST /uploads starts an upload");

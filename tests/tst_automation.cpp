@@ -443,6 +443,81 @@ class TestAutomation : public QObject {
         QCOMPARE(diff.value("lanes").toArray().size(), static_cast<qsizetype>(lanes.size()));
     }
 
+    // How passes end besides auto_end, and their limits: a seek ends a latch pass where the
+    // transport was (the last value held to there); a member who disconnects mid-pass has it
+    // stored; a member may hold 16 passes at once, the 17th is refused; a flood of values is cut
+    // off at the rate limit without ending the pass.
+    void passesEndWithTheTransportAndAreBounded()
+    {
+        using mixroom::protocol::Kind;
+        using mixroom::test::call;
+        mixroom::test::ServerFixture f;
+        f.stemSeconds = 60;
+        QVERIFY(f.start());
+        auto mix = f.connect("mix");
+        QVERIFY(mix);
+        auto playing = [&](mixroom::client::Connection& c) {
+            bool on = false;
+            auto conn = QObject::connect(&c, &mixroom::client::Connection::reply, [&](qint64, const QJsonObject& m) {
+                if (m.value("type").toString() == "transport_state" && m.value("playing").toBool()) on = true;
+            });
+            if (call(c, Kind::Listen, {{"mode", "own"}}).value("type").toString() != "listening") return false;
+            if (call(c, Kind::Transport, {{"target", "own"}, {"action", "play"}}).value("type").toString() != "ack") return false;
+            const bool ok = QTest::qWaitFor([&] { return on; }, 10000);
+            QObject::disconnect(conn);
+            return ok;
+        };
+        QVERIFY(playing(*mix));
+        auto lanes = [&] { return f.srv->room(f.sessionId)->state().automation; };
+
+        // Latch, released at once; a second of audio later, a seek: the value is held to where the
+        // transport was, not where it was released.
+        const QJsonObject began = call(*mix, Kind::AutoBegin, {{"path", "tracks/bass/fader"}, {"mode", "latch"}, {"value", -9}});
+        QCOMPARE(began.value("state").toString(), QString("recording"));
+        const double t0 = began.value("at").toDouble();
+        QCOMPARE(call(*mix, Kind::AutoEnd, {{"path", "tracks/bass/fader"}}).value("state").toString(), QString("holding"));
+        int frames = 0;
+        auto counting = QObject::connect(mix.get(), &mixroom::client::Connection::audioFrame, [&] { ++frames; });
+        QTRY_VERIFY_WITH_TIMEOUT(frames >= 50, 10000); // a second of 20 ms frames
+        QObject::disconnect(counting);
+        QCOMPARE(call(*mix, Kind::Transport, {{"target", "own"}, {"action", "seek"}, {"at", 40000}}).value("type").toString(),
+                 QString("ack"));
+        QTRY_VERIFY_WITH_TIMEOUT(lanes().count("tracks/bass/fader"), 5000);
+        const Lane latched = lanes().at("tracks/bass/fader");
+        QVERIFY(latched.mode == LaneMode::Latch);
+        QCOMPARE(laneValue(latched, spec("tracks/bass/fader"), std::llround((t0 + 800) * 48)), -9.0); // held past the release
+        QVERIFY(latched.points[latched.points.size() - 2].curve == Curve::Step);
+        QCOMPARE(laneValue(latched, spec("tracks/bass/fader"), 40000 * 48), f.srv->room(f.sessionId)->state().track("bass")->fader);
+
+        // Sixteen passes at once; the seventeenth is refused.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            call(*mix, Kind::AutoBegin, {{"path", "tracks/vox/fader"}, {"mode", "touch"}}).value("state").toString() == "recording", 5000);
+        const QStringList more{"tracks/vox/pan",         "tracks/vox/trim",         "tracks/bass/pan",       "tracks/bass/trim",
+                               "tracks/vox/eq/1/gain",   "tracks/vox/eq/1/freq",    "tracks/vox/eq/1/q",     "tracks/bass/eq/1/gain",
+                               "tracks/bass/eq/1/freq",  "tracks/bass/eq/1/q",      "tracks/vox/comp/ratio", "tracks/bass/comp/ratio",
+                               "tracks/vox/comp/makeup", "tracks/bass/comp/makeup", "tracks/vox/comp/knee"};
+        for (int i = 0; i < 15; ++i)
+            QCOMPARE(call(*mix, Kind::AutoBegin, {{"path", more[i]}, {"mode", "touch"}}).value("state").toString(), QString("recording"));
+        QCOMPARE(call(*mix, Kind::AutoBegin, {{"path", "tracks/bass/comp/knee"}, {"mode", "touch"}}).value("code").toString(),
+                 QString("rate_limited"));
+
+        // A flood of values: refused past the limit (400 at once), the pass goes on.
+        int refusedValues = 0;
+        auto counter = QObject::connect(mix.get(), &mixroom::client::Connection::refused, [&](qint64, const QJsonObject& e) {
+            if (e.value("code").toString() == "rate_limited") ++refusedValues;
+        });
+        for (int i = 0; i < 1000; ++i)
+            mix->request(Kind::AutoValue, {{"path", "tracks/vox/fader"}, {"value", -20.0 + (i % 10)}});
+        QTRY_VERIFY_WITH_TIMEOUT(refusedValues >= 500, 10000);
+        QObject::disconnect(counter);
+
+        // The member goes away mid-pass: every pass of theirs is stored.
+        mix.reset();
+        QTRY_VERIFY_WITH_TIMEOUT(lanes().count("tracks/vox/fader") && lanes().count("tracks/vox/comp/knee"), 5000);
+        QCOMPARE(lanes().size(), size_t(17));
+        QVERIFY(lanes().at("tracks/vox/fader").mode == LaneMode::Touch);
+    }
+
     // Point-level lane diffs: equal points anchor, differing ones between anchors pair as moved,
     // the rest are added or removed; a mode change is reported.
     void laneDiffsArePointLevel()

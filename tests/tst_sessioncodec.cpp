@@ -156,6 +156,8 @@ class TestSessionCodec : public QObject {
                                   << "sampleRate: 22050 is not supported";
         QTest::newRow("bad id") << patched("tracks/0/id", "../etc") << "bad_id"
                                 << "tracks/0/id";
+        QTest::newRow("id with a final newline") << patched("tracks/0/id", "bass\n") << "bad_id"
+                                                 << "tracks/0/id";
         QTest::newRow("duplicate id") << patched("groups/0/id", "verb") << "bad_id"
                                       << "duplicate";
         QTest::newRow("limiter ceiling") << patched("master/limiter/ceiling", 1) << "out_of_range"
