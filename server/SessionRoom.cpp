@@ -91,7 +91,14 @@ std::unique_ptr<SessionRoom> SessionRoom::load(const QString& id, const Services
             r->refreshLive();
         else
             r->m_passes->overlayValues(r->m_live);
-        if (r->m_preview) r->m_preview->committed(false);
+        // The streams take the live document once per pass of the event loop: a burst of values
+        // (a client's queue after a stall, a flood) costs one update, not one each.
+        if (!r->m_preview || r->m_livePublishScheduled) return;
+        r->m_livePublishScheduled = true;
+        QTimer::singleShot(0, r, [r] {
+            r->m_livePublishScheduled = false;
+            if (r->m_preview) r->m_preview->committed(false);
+        });
     };
     passHost.broadcast = [r](const QByteArray& json) { r->broadcast(json); };
     passHost.refuse = [r](ClientSocket* c, const QString& code, const QString& message, const QJsonObject& extra) {

@@ -148,6 +148,7 @@ class SessionRoom : public QObject {
     std::unique_ptr<PreviewHub> m_preview;
     std::unique_ptr<AutomationPasses> m_passes;
     engine::Session m_live; // liveState() while passes are active
+    bool m_livePublishScheduled = false;
 };
 
 } // namespace mixroom::server
