@@ -42,9 +42,9 @@ class RateLimiter {
 };
 
 // Limits per member (documented in PROTOCOL.md).
-inline constexpr RateLimiter::Rule kEditRule{240, 240};   // parameter edits: a 60 Hz drag on four controls
-inline constexpr RateLimiter::Rule kStructureRule{30, 5}; // structural edits and member management
-inline constexpr RateLimiter::Rule kOtherRule{120, 60};   // touch, ping, lists
+inline constexpr RateLimiter::Rule kEditRule{240, 240};      // parameter edits: a 60 Hz drag on four controls
+inline constexpr RateLimiter::Rule kStructureRule{30, 5};    // structural edits and member management
+inline constexpr RateLimiter::Rule kOtherRule{120, 60};      // touch, ping, lists
 inline constexpr RateLimiter::Rule kPassValueRule{400, 200}; // auto_value: a 60 Hz gesture on three controls
 
 } // namespace mixroom::server
