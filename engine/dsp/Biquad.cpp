@@ -7,12 +7,22 @@
 
 namespace mixroom::engine {
 
-BiquadCoeffs designBiquad(BiquadShape shape, double fs, double freq, double gainDb, double q)
+BiquadTerms biquadTerms(double fs, double freq, double q)
 {
     const double w0 = 2.0 * std::numbers::pi * freq / fs;
-    const double cw = std::cos(w0);
-    const double alpha = std::sin(w0) / (2.0 * q);
-    const double A = std::pow(10.0, gainDb / 40.0);
+    return {std::cos(w0), std::sin(w0) / (2.0 * q)};
+}
+
+BiquadCoeffs designBiquad(BiquadShape shape, double fs, double freq, double gainDb, double q)
+{
+    return designBiquad(shape, biquadTerms(fs, freq, q), gainDb);
+}
+
+BiquadCoeffs designBiquad(BiquadShape shape, const BiquadTerms& terms, double gainDb)
+{
+    const double cw = terms.cw;
+    const double alpha = terms.alpha;
+    const double A = std::exp2(gainDb * (std::numbers::ln10 / std::numbers::ln2 / 40.0)); // 10^(dB/40)
     double b0 = 1, b1 = 0, b2 = 0, a0 = 1, a1 = 0, a2 = 0;
     switch (shape) {
     case BiquadShape::LowPass:
@@ -60,7 +70,8 @@ BiquadCoeffs designBiquad(BiquadShape shape, double fs, double freq, double gain
         break;
     }
     }
-    return {b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0};
+    const double inv = 1.0 / a0;
+    return {b0 * inv, b1 * inv, b2 * inv, a1 * inv, a2 * inv};
 }
 
 double biquadMagnitudeDb(const BiquadCoeffs& c, double fs, double freq)

@@ -16,6 +16,14 @@ enum class BiquadShape { LowPass, HighPass, LowShelf, HighShelf, Peak };
 // (alpha = sin(w0)/(2Q); Q = 1/sqrt(2) is the cookbook's shelf slope S = 1).
 BiquadCoeffs designBiquad(BiquadShape shape, double sampleRate, double freq, double gainDb, double q);
 
+// The terms of a design that depend on frequency and Q only: cos(w0) and alpha = sin(w0)/(2Q).
+struct BiquadTerms {
+    double cw = 1, alpha = 0;
+};
+BiquadTerms biquadTerms(double sampleRate, double freq, double q);
+// The same design from its terms (a gain that moves alone reuses them).
+BiquadCoeffs designBiquad(BiquadShape shape, const BiquadTerms& terms, double gainDb);
+
 // |H(e^jw)| in dB of the given coefficients at `freq`.
 double biquadMagnitudeDb(const BiquadCoeffs& c, double sampleRate, double freq);
 

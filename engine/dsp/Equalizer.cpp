@@ -26,27 +26,57 @@ void Equalizer::reset()
 void Equalizer::design(Band& b)
 {
     if (b.offset < 0) return;
-    const double f = std::min(std::exp2(b.logFreq.value()), 0.49 * m_fs);
     const double g = b.gain.value();
-    const double q = std::exp2(b.logQ.value());
+    const double lf = b.logFreq.value(), lq = b.logQ.value();
     BiquadCoeffs c[2];
+    auto shaped = [&](BiquadShape shape) {
+        // The frequency and Q terms change only when those glide: a gain ride (automation) reuses them.
+        if (!b.designed || lf != b.designedLogFreq || lq != b.designedLogQ) {
+            const BiquadTerms t = biquadTerms(m_fs, std::min(std::exp2(lf), 0.49 * m_fs), std::exp2(lq));
+            b.cw = t.cw;
+            b.alpha = t.alpha;
+            b.designedLogFreq = lf;
+            b.designedLogQ = lq;
+            b.designed = true;
+        }
+        return designBiquad(shape, BiquadTerms{b.cw, b.alpha}, g);
+    };
     switch (b.target.type) {
-    case EqType::HighPass12: c[0] = designBiquad(BiquadShape::HighPass, m_fs, f, 0, q); break;
-    case EqType::LowPass12: c[0] = designBiquad(BiquadShape::LowPass, m_fs, f, 0, q); break;
+    case EqType::HighPass12: c[0] = shaped(BiquadShape::HighPass); break;
+    case EqType::LowPass12: c[0] = shaped(BiquadShape::LowPass); break;
     case EqType::HighPass24:
     case EqType::LowPass24: {
         // 4th-order Butterworth: two sections with the Butterworth Qs.
+        const double f = std::min(std::exp2(lf), 0.49 * m_fs);
         const auto shape = b.target.type == EqType::HighPass24 ? BiquadShape::HighPass : BiquadShape::LowPass;
         c[0] = designBiquad(shape, m_fs, f, 0, kButterworth4Q[0]);
         c[1] = designBiquad(shape, m_fs, f, 0, kButterworth4Q[1]);
         break;
     }
-    case EqType::LowShelf: c[0] = designBiquad(BiquadShape::LowShelf, m_fs, f, g, q); break;
-    case EqType::HighShelf: c[0] = designBiquad(BiquadShape::HighShelf, m_fs, f, g, q); break;
-    case EqType::Peak: c[0] = designBiquad(BiquadShape::Peak, m_fs, f, g, q); break;
+    case EqType::LowShelf: c[0] = shaped(BiquadShape::LowShelf); break;
+    case EqType::HighShelf: c[0] = shaped(BiquadShape::HighShelf); break;
+    case EqType::Peak: c[0] = shaped(BiquadShape::Peak); break;
     }
     for (int s = 0; s < b.sections; ++s)
         m_cascade.setSection(b.offset + s, c[s]);
+}
+
+void Equalizer::applyStep(int k)
+{
+    const Schedule& s = *m_schedule;
+    const int glide = s.glides[k];
+    for (int i = 0; i < s.bandCount; ++i) {
+        const Schedule::Band& sb = s.bands[i];
+        if (sb.band >= m_count) continue;
+        Band& b = m_bands[static_cast<size_t>(sb.band)];
+        if (sb.freq) b.target.freq = sb.freq[k];
+        if (sb.gain) b.target.gain = sb.gain[k];
+        if (sb.q) b.target.q = sb.q[k];
+        if (!b.active) continue;
+        if (sb.freq) b.logFreq.setTarget(std::log2(sb.freq[k]), glide);
+        if (sb.gain) b.gain.setTarget(sb.gain[k], glide);
+        if (sb.q) b.logQ.setTarget(std::log2(sb.q[k]), glide);
+    }
 }
 
 void Equalizer::relayout()
@@ -92,8 +122,7 @@ void Equalizer::setBands(const EqBand* bands, int count)
             b.logFreq.setTarget(std::log2(t.freq), m_glideSamples);
             b.gain.setTarget(t.gain, m_glideSamples);
             b.logQ.setTarget(std::log2(t.q), m_glideSamples);
-            design(b);
-            continue;
+            continue; // designed on the coefficient grid as it glides
         }
         // A band entering the circuit or changing type starts from rest at its target.
         b.logFreq.reset(std::log2(t.freq));
@@ -109,19 +138,23 @@ void Equalizer::setBands(const EqBand* bands, int count)
 
 void Equalizer::process(float* left, float* right, int n)
 {
-    int done = 0;
+    int done = 0, step = 0;
+    const int steps = m_schedule ? m_schedule->steps : 0;
     while (done < n) {
+        if (step < steps && m_schedule->offsets[step] == done) applyStep(step++);
+        const int limit = step < steps ? m_schedule->offsets[step] : n;
         bool gliding = false;
         for (int i = 0; i < m_count; ++i)
             gliding = gliding || m_bands[static_cast<size_t>(i)].gliding();
         if (!gliding) {
-            m_cascade.process(left + done, right + done, n - done);
-            m_pos += n - done;
-            return;
+            m_cascade.process(left + done, right + done, limit - done);
+            m_pos += limit - done;
+            done = limit;
+            continue;
         }
         // While gliding, run up to the next point of the absolute coefficient grid.
         const int toGrid = kCoeffInterval - static_cast<int>(m_pos % kCoeffInterval);
-        const int span = std::min(toGrid, n - done);
+        const int span = std::min(toGrid, limit - done);
         if (m_pos % kCoeffInterval == 0) {
             for (int i = 0; i < m_count; ++i) {
                 Band& b = m_bands[static_cast<size_t>(i)];
@@ -143,26 +176,74 @@ void Equalizer::process(float* left, float* right, int n)
 void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* const* right, int count, int n)
 {
     constexpr int kMax = 64;
-    StereoBiquadCascade* settled[kMax];
+    StereoBiquadCascade* cascades[kMax];
     float* L[kMax];
     float* R[kMax];
-    int k = 0;
+    Equalizer* moving[kMax];
+    float* mL[kMax];
+    float* mR[kMax];
+    int k = 0, m = 0;
     for (int i = 0; i < count && i < kMax; ++i) {
         Equalizer& e = *eqs[i];
-        bool gliding = false;
+        bool gliding = e.m_schedule != nullptr;
         for (int b = 0; b < e.m_count; ++b)
             gliding = gliding || e.m_bands[static_cast<size_t>(b)].gliding();
         if (gliding) {
-            e.process(left[i], right[i], n);
+            moving[m] = &e;
+            mL[m] = left[i];
+            mR[m] = right[i];
+            ++m;
             continue;
         }
-        settled[k] = &e.m_cascade;
+        cascades[k] = &e.m_cascade;
         L[k] = left[i];
         R[k] = right[i];
         ++k;
         e.m_pos += n;
     }
-    StereoBiquadCascade::processGroup(settled, L, R, k, n);
+    StereoBiquadCascade::processGroup(cascades, L, R, k, n);
+    if (m == 1) moving[0]->process(mL[0], mR[0], n);
+    if (m < 2) return;
+    // Gliding or automated ones together, span by span: each span ends where any of them has a
+    // schedule step or a point of its coefficient grid, and each does there what process() does.
+    int step[kMax] = {};
+    for (int i = 0; i < m; ++i)
+        cascades[i] = &moving[i]->m_cascade;
+    for (int done = 0; done < n;) {
+        int limit = n;
+        for (int i = 0; i < m; ++i) {
+            Equalizer& e = *moving[i];
+            const int steps = e.m_schedule ? e.m_schedule->steps : 0;
+            if (step[i] < steps && e.m_schedule->offsets[step[i]] == done) e.applyStep(step[i]++);
+            if (step[i] < steps) limit = std::min(limit, e.m_schedule->offsets[step[i]]);
+            bool gliding = false;
+            for (int b = 0; b < e.m_count; ++b)
+                gliding = gliding || e.m_bands[static_cast<size_t>(b)].gliding();
+            if (!gliding) continue;
+            const int into = static_cast<int>(e.m_pos % kCoeffInterval);
+            if (into == 0) {
+                for (int b = 0; b < e.m_count; ++b) {
+                    Band& band = e.m_bands[static_cast<size_t>(b)];
+                    if (!band.gliding()) continue;
+                    for (int j = 0; j < kCoeffInterval; ++j) {
+                        band.logFreq.next();
+                        band.gain.next();
+                        band.logQ.next();
+                    }
+                    e.design(band);
+                }
+            }
+            limit = std::min(limit, done + kCoeffInterval - into);
+        }
+        for (int i = 0; i < m; ++i) {
+            L[i] = mL[i] + done;
+            R[i] = mR[i] + done;
+        }
+        StereoBiquadCascade::processGroup(cascades, L, R, m, limit - done);
+        for (int i = 0; i < m; ++i)
+            moving[i]->m_pos += limit - done;
+        done = limit;
+    }
 }
 
 } // namespace mixroom::engine

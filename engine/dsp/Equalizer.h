@@ -23,6 +23,24 @@ class Equalizer {
     // The glide of the next setBands() calls in samples; -1: the default (kRampSeconds).
     // Automation glides over its control grid instead, so the curve is followed, not lagged.
     void setGlide(int samples) { m_glideSamples = samples < 0 ? m_defaultGlide : samples; }
+    // Automation (issue 17) of band parameters in the coming block: at offsets[k] (increasing,
+    // within the block, on the coefficient grid) each automated parameter glides to its step-k
+    // value over glides[k] samples. The arrays stay valid until the block is processed; the graph
+    // sets or clears the schedule before every block.
+    struct Schedule {
+        struct Band {
+            int band = 0;
+            const double* freq = nullptr; // Hz; null: not automated
+            const double* gain = nullptr; // dB
+            const double* q = nullptr;
+        };
+        int steps = 0;
+        const int* offsets = nullptr;
+        const int* glides = nullptr;
+        const Band* bands = nullptr;
+        int bandCount = 0;
+    };
+    void setSchedule(const Schedule* s) { m_schedule = s; }
     void process(float* left, float* right, int n);
     // Several equalizers over their own buffers, bit-identical to process() on each; settled
     // ones run their cascades together (StereoBiquadCascade::processGroup). count <= 64.
@@ -37,10 +55,14 @@ class Equalizer {
         Ramp logFreq, gain, logQ;
         int sections = 1;
         int offset = -1; // first section in the cascade, -1 when not in circuit
+        // The last design's frequency and Q terms: a glide of the gain alone reuses them.
+        double designedLogFreq = 0, designedLogQ = 0, cw = 0, alpha = 0;
+        bool designed = false;
         bool gliding() const { return active && (logFreq.active() || gain.active() || logQ.active()); }
     };
     void design(Band& b);
     void relayout();
+    void applyStep(int k);
 
     double m_fs = 48000.0;
     std::array<Band, kMaxEqBands> m_bands{};
@@ -48,6 +70,7 @@ class Equalizer {
     long long m_pos = 0;
     int m_glideSamples = 0, m_defaultGlide = 0;
     StereoBiquadCascade m_cascade;
+    const Schedule* m_schedule = nullptr;
 };
 
 } // namespace mixroom::engine

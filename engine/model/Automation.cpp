@@ -64,6 +64,44 @@ bool stepsWithin(const Lane& lane, int64_t from, int64_t to)
     return false;
 }
 
+void LaneCursor::seek(int64_t time)
+{
+    const auto& p = m_lane->points;
+    // Forward by a few points (the grid moves 16 samples at a time), else search.
+    if (m_next <= p.size() && (m_next == 0 || p[m_next - 1].time <= time)) {
+        for (int k = 0; k < 4; ++k) {
+            if (m_next == p.size() || p[m_next].time > time) return;
+            ++m_next;
+        }
+    }
+    m_next = static_cast<size_t>(std::upper_bound(p.begin(), p.end(), time, [](int64_t t, const AutoPoint& q) { return t < q.time; }) -
+                                 p.begin());
+}
+
+double LaneCursor::value(int64_t time)
+{
+    const auto& p = m_lane->points;
+    if (p.empty()) return m_spec->def;
+    if (time <= p.front().time) return p.front().value;
+    if (time >= p.back().time) return p.back().value;
+    seek(time);
+    const AutoPoint& a = p[m_next - 1];
+    const AutoPoint& b = p[m_next];
+    if (a.curve == Curve::Step || m_spec->type == ParamType::Bool) return a.value;
+    const double f = static_cast<double>(time - a.time) / static_cast<double>(b.time - a.time);
+    if (a.curve == Curve::Curved) return curved(*m_spec, a.value, b.value, f);
+    return a.value + (b.value - a.value) * f;
+}
+
+bool LaneCursor::stepsWithin(int64_t from, int64_t to)
+{
+    const auto& p = m_lane->points;
+    seek(to);
+    for (size_t k = m_next; k > 0 && p[k - 1].time >= from; --k)
+        if (k >= 2 && p[k - 2].curve == Curve::Step) return true;
+    return false;
+}
+
 std::optional<std::string> validateLane(const ParamSpec& spec, const Lane& lane)
 {
     if (!automatable(spec)) return spec.pattern + " cannot be automated";

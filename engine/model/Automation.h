@@ -40,6 +40,24 @@ double laneValue(const Lane& lane, const ParamSpec& spec, int64_t time);
 // a step. [no allocation]
 bool stepsWithin(const Lane& lane, int64_t from, int64_t to);
 
+// Evaluates one lane at times that mostly increase (the engine's control grid) without a search
+// per call: the same values as laneValue() and stepsWithin(). [no allocation]
+class LaneCursor {
+  public:
+    LaneCursor() = default;
+    LaneCursor(const Lane* lane, const ParamSpec* spec) : m_lane(lane), m_spec(spec) {}
+    double value(int64_t time);
+    bool stepsWithin(int64_t from, int64_t to);
+    const Lane* lane() const { return m_lane; }
+    const ParamSpec* spec() const { return m_spec; }
+
+  private:
+    void seek(int64_t time); // m_next: the first point after `time`
+    const Lane* m_lane = nullptr;
+    const ParamSpec* m_spec = nullptr;
+    size_t m_next = 0;
+};
+
 // Why a lane cannot be stored for a parameter (not automatable, times not increasing or negative,
 // a value out of range or of the wrong kind, too many points), or nothing when it can.
 std::optional<std::string> validateLane(const ParamSpec& spec, const Lane& lane);

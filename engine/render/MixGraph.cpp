@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numbers>
 #include <optional>
 #if defined(__SSE__)
 #include <xmmintrin.h>
@@ -31,6 +32,12 @@ struct DenormalGuard {
 } // namespace
 
 namespace {
+// dbToGain() for automation's grid steps: exp2 is several times cheaper than pow.
+double fastDbToGain(double db)
+{
+    return db <= kSilenceDb ? 0.0 : std::exp2(db * (std::numbers::ln10 / std::numbers::ln2 / 20.0));
+}
+
 // What a graph is built from besides scalar values: equal keys, the same graph shape.
 std::string structureKey(const Session& s)
 {
@@ -88,6 +95,21 @@ struct MixGraph::Node {
     ReverbDsp reverb;
     StereoDelayDsp delay;
     std::vector<float> inL, inR;
+    // Scheduled automation of the strip (lane indices into m_lanes, -1: none).
+    struct Auto {
+        const Strip* model = nullptr; // in m_model
+        int trim = -1, fader = -1, pan = -1;
+        std::vector<int> send; // per return of the graph
+        std::vector<Equalizer::Schedule::Band> bands;
+        std::vector<int> lanes; // all of the strip's lanes
+        std::vector<int> glides;
+        std::vector<double> trimSteps, gainLSteps, gainRSteps;
+        std::vector<std::vector<double>> sendSteps;
+        std::vector<const double*> sendPtr;
+        StripDsp::Schedule strip;
+        Equalizer::Schedule eq;
+    };
+    std::unique_ptr<Auto> autom;
 };
 
 MixGraph::~MixGraph() = default;
@@ -160,14 +182,151 @@ Result<std::unique_ptr<MixGraph>> MixGraph::build(const Session& s, const StemMa
     g->m_model = s;
     g->m_structure = structureKey(s);
     g->m_mirror.bind(g->m_model);
+    g->m_scheduled = true;
     for (auto& [path, lane] : g->m_model.automation) {
         if (lane.mode == LaneMode::Off || lane.points.empty()) continue;
         const ParamSpec* spec = findSpec(path);
         const FieldRef ref = resolveField(g->m_model, path);
         if (!spec || !ref || !automatable(*spec)) return Error{"bad_automation", "automation/" + path + ": no such automatable parameter"};
-        g->m_lanes.push_back(RtLane{ref, spec, &lane});
+        RtLane l{ref, LaneCursor(&lane, spec)};
+        g->classify(path, l);
+        g->m_scheduled = g->m_scheduled && l.target != Target::Other;
+        g->m_lanes.push_back(l);
     }
+    if (g->m_scheduled && !g->m_lanes.empty()) g->prepareSchedules();
     return g;
+}
+
+void MixGraph::classify(const std::string& path, RtLane& l)
+{
+    std::vector<std::string_view> seg;
+    for (size_t at = 0; at <= path.size();) {
+        const size_t slash = std::min(path.find('/', at), path.size());
+        seg.push_back(std::string_view(path).substr(at, slash - at));
+        at = slash + 1;
+    }
+    if (seg.size() == 2 && seg[0] == "master") {
+        if (seg[1] == "fader") l.target = Target::MasterFader;
+        if (seg[1] == "width") l.target = Target::MasterWidth;
+        return;
+    }
+    if (seg.size() < 3) return;
+    std::vector<std::unique_ptr<Node>>* list = seg[0] == "tracks"    ? &m_tracks
+                                               : seg[0] == "groups"  ? &m_groups
+                                               : seg[0] == "returns" ? &m_returns
+                                                                     : nullptr;
+    if (!list) return;
+    for (auto& n : *list)
+        if (n->id == seg[1]) l.node = n.get();
+    if (!l.node) return;
+    if (seg.size() == 3) {
+        if (seg[2] == "trim") l.target = Target::Trim;
+        if (seg[2] == "fader") l.target = Target::Fader;
+        if (seg[2] == "pan") l.target = Target::Pan;
+        return;
+    }
+    if (seg.size() == 5 && seg[2] == "sends" && seg[4] == "level") {
+        for (size_t r = 0; r < m_returns.size(); ++r)
+            if (m_returns[r]->id == seg[3] && l.node->sendIndex[r] >= 0) {
+                l.target = Target::Send;
+                l.index = static_cast<int>(r);
+            }
+        return;
+    }
+    if (seg.size() == 5 && seg[2] == "eq") {
+        const int band = std::atoi(std::string(seg[3]).c_str()) - 1;
+        if (band < 0 || band >= kMaxEqBands) return;
+        l.index = band;
+        if (seg[4] == "freq") l.target = Target::EqFreq;
+        if (seg[4] == "gain") l.target = Target::EqGain;
+        if (seg[4] == "q") l.target = Target::EqQ;
+    }
+}
+
+void MixGraph::prepareSchedules()
+{
+    const size_t lanes = m_lanes.size();
+    m_stepOffsets.assign(kMaxSteps, 0);
+    m_laneValues.assign(lanes * kMaxSteps, 0.0);
+    m_laneSteps.assign(lanes * kMaxSteps, 0);
+    m_masterGlides.assign(kMaxSteps, 0);
+    m_masterFaderSteps.assign(kMaxSteps, 0.0);
+    m_masterWidthSteps.assign(kMaxSteps, 0.0);
+    m_rampScratch.assign(kMaxBlock, 0.0);
+    auto stripOf = [&](Node* node) -> const Strip* {
+        for (size_t i = 0; i < m_tracks.size(); ++i)
+            if (m_tracks[i].get() == node) return &m_model.tracks[i];
+        for (size_t i = 0; i < m_groups.size(); ++i)
+            if (m_groups[i].get() == node) return &m_model.groups[i];
+        for (size_t i = 0; i < m_returns.size(); ++i)
+            if (m_returns[i].get() == node) return &m_model.returns[i];
+        return nullptr;
+    };
+    for (size_t i = 0; i < lanes; ++i) {
+        RtLane& l = m_lanes[i];
+        const int li = static_cast<int>(i);
+        const double* values = &m_laneValues[i * kMaxSteps];
+        if (l.target == Target::MasterFader) m_masterFaderLane = li;
+        if (l.target == Target::MasterWidth) m_masterWidthLane = li;
+        if (!l.node) continue;
+        if (!l.node->autom) {
+            auto a = std::make_unique<Node::Auto>();
+            a->model = stripOf(l.node);
+            a->send.assign(m_returns.size(), -1);
+            a->glides.assign(kMaxSteps, 0);
+            a->strip.offsets = m_stepOffsets.data();
+            a->strip.glides = a->glides.data();
+            a->eq.offsets = m_stepOffsets.data();
+            a->eq.glides = a->glides.data();
+            l.node->autom = std::move(a);
+        }
+        Node::Auto& a = *l.node->autom;
+        a.lanes.push_back(li);
+        switch (l.target) {
+        case Target::Trim: a.trim = li; break;
+        case Target::Fader: a.fader = li; break;
+        case Target::Pan: a.pan = li; break;
+        case Target::Send: a.send[static_cast<size_t>(l.index)] = li; break;
+        case Target::EqFreq:
+        case Target::EqGain:
+        case Target::EqQ: {
+            auto it = std::find_if(a.bands.begin(), a.bands.end(), [&](const auto& b) { return b.band == l.index; });
+            if (it == a.bands.end()) {
+                a.bands.push_back({});
+                it = a.bands.end() - 1;
+                it->band = l.index;
+            }
+            (l.target == Target::EqFreq ? it->freq : l.target == Target::EqGain ? it->gain : it->q) = values;
+            break;
+        }
+        default: break;
+        }
+    }
+    for (auto* list : {&m_tracks, &m_groups, &m_returns})
+        for (auto& n : *list) {
+            if (!n->autom) continue;
+            Node::Auto& a = *n->autom;
+            if (a.trim >= 0) {
+                a.trimSteps.assign(kMaxSteps, 0.0);
+                a.strip.trim = a.trimSteps.data();
+            }
+            if (a.fader >= 0 || a.pan >= 0) {
+                a.gainLSteps.assign(kMaxSteps, 0.0);
+                a.gainRSteps.assign(kMaxSteps, 0.0);
+                a.strip.gainL = a.gainLSteps.data();
+                a.strip.gainR = a.gainRSteps.data();
+            }
+            a.sendSteps.resize(m_returns.size());
+            a.sendPtr.assign(m_returns.size(), nullptr);
+            for (size_t r = 0; r < m_returns.size(); ++r)
+                if (a.send[r] >= 0) {
+                    a.sendSteps[r].assign(kMaxSteps, 0.0);
+                    a.sendPtr[r] = a.sendSteps[r].data();
+                }
+            a.strip.sends = a.sendPtr.data();
+            a.eq.bands = a.bands.data();
+            a.eq.bandCount = static_cast<int>(a.bands.size());
+        }
 }
 
 bool MixGraph::setParams(const Params& p)
@@ -195,12 +354,12 @@ void MixGraph::applyAutomation(int64_t pos, bool force)
     // first block resets instead, so it takes the value here.
     const int64_t at = m_firstBlock ? pos : pos + kAutomationGrid - 1;
     bool changed = force, step = false;
-    for (const RtLane& l : m_lanes) {
-        const double v = laneValue(*l.lane, *l.spec, at);
+    for (RtLane& l : m_lanes) {
+        const double v = l.cursor.value(at);
         if (v == l.ref.number()) continue;
         changed = true;
         // A stepped segment's jump (or a switch) is declicked like an edit.
-        step = step || l.spec->type == ParamType::Bool || stepsWithin(*l.lane, pos, at);
+        step = step || l.cursor.spec()->type == ParamType::Bool || l.cursor.stepsWithin(pos, at);
         l.ref.setNumber(v);
     }
     if (changed) applyModel(step ? -1 : kAutomationGrid);
@@ -342,6 +501,10 @@ void MixGraph::process(float* left, float* right, int n)
         renderBlock(left, right, n);
         return;
     }
+    if (m_scheduled) {
+        processScheduled(left, right, n);
+        return;
+    }
     // Automation: lanes are evaluated at every point of the control grid (absolute positions, so
     // the same samples get the same values whatever the block size), the block split there.
     bool force = m_mirror.load() || m_unapplied;
@@ -354,6 +517,78 @@ void MixGraph::process(float* left, float* right, int n)
         renderBlock(left + done, right + done, chunk);
         done += chunk;
     }
+}
+
+void MixGraph::processScheduled(float* left, float* right, int n)
+{
+    if (m_mirror.load() || m_unapplied) { // new static values: the lanes' values here override theirs
+        m_unapplied = false;
+        for (RtLane& l : m_lanes)
+            l.ref.setNumber(l.cursor.value(m_pos));
+        applyModel(-1);
+    }
+    // The grid steps that start in this block, and every lane's value at the last sample of each
+    // (each value glides in over its step, so sample pos + k has the curve's value there).
+    int steps = 0;
+    for (int64_t g = (m_pos + kAutomationGrid - 1) / kAutomationGrid * kAutomationGrid; g < m_pos + n; g += kAutomationGrid)
+        m_stepOffsets[static_cast<size_t>(steps++)] = static_cast<int>(g - m_pos);
+    for (size_t i = 0; i < m_lanes.size(); ++i) {
+        RtLane& l = m_lanes[i];
+        double* v = &m_laneValues[i * kMaxSteps];
+        char* jumps = &m_laneSteps[i * kMaxSteps];
+        for (int k = 0; k < steps; ++k) {
+            const int64_t g = m_pos + m_stepOffsets[static_cast<size_t>(k)];
+            v[k] = l.cursor.value(g + kAutomationGrid - 1);
+            jumps[k] = l.cursor.stepsWithin(g, g + kAutomationGrid - 1);
+        }
+        if (steps > 0) l.ref.setNumber(v[steps - 1]); // the model follows (what an edit starts from)
+    }
+    const int editGlide = static_cast<int>(std::lround(kRampSeconds * m_rate));
+    auto laneAt = [&](int lane, int k) { return m_laneValues[static_cast<size_t>(lane) * kMaxSteps + static_cast<size_t>(k)]; };
+    auto jumpAt = [&](int lane, int k) { return m_laneSteps[static_cast<size_t>(lane) * kMaxSteps + static_cast<size_t>(k)] != 0; };
+    for (auto* list : {&m_tracks, &m_groups, &m_returns})
+        for (auto& node : *list) {
+            if (!node->autom) continue;
+            Node::Auto& a = *node->autom;
+            const Strip& st = *a.model;
+            const bool mono = node->dsp.mono();
+            double lastFader = NAN, lastPan = NAN, gain = 0, pl = 1, pr = 1;
+            for (int k = 0; k < steps; ++k) {
+                bool jump = false;
+                for (int lane : a.lanes)
+                    jump = jump || jumpAt(lane, k);
+                a.glides[static_cast<size_t>(k)] = jump ? editGlide : kAutomationGrid;
+                if (a.trim >= 0) a.trimSteps[static_cast<size_t>(k)] = fastDbToGain(laneAt(a.trim, k)) * (st.polarity ? -1.0 : 1.0);
+                if (a.fader >= 0 || a.pan >= 0) {
+                    const double fader = a.fader >= 0 ? laneAt(a.fader, k) : st.fader;
+                    const double pan = a.pan >= 0 ? laneAt(a.pan, k) : st.pan;
+                    if (fader != lastFader) gain = fastDbToGain(lastFader = fader);
+                    if (pan != lastPan) panGains(lastPan = pan, mono, pl, pr);
+                    a.gainLSteps[static_cast<size_t>(k)] = gain * pl;
+                    a.gainRSteps[static_cast<size_t>(k)] = gain * pr;
+                }
+                for (size_t r = 0; r < a.send.size(); ++r)
+                    if (a.send[r] >= 0) a.sendSteps[r][static_cast<size_t>(k)] = fastDbToGain(laneAt(a.send[r], k));
+            }
+            a.strip.steps = a.eq.steps = steps;
+            node->dsp.setSchedule(&a.strip);
+            node->dsp.eq().setSchedule(a.bands.empty() ? nullptr : &a.eq);
+        }
+    for (int k = 0; k < steps; ++k) {
+        bool jump = false;
+        if (m_masterFaderLane >= 0) {
+            m_masterFaderSteps[static_cast<size_t>(k)] = fastDbToGain(laneAt(m_masterFaderLane, k));
+            jump = jump || jumpAt(m_masterFaderLane, k);
+        }
+        if (m_masterWidthLane >= 0) {
+            m_masterWidthSteps[static_cast<size_t>(k)] = laneAt(m_masterWidthLane, k) / 100.0;
+            jump = jump || jumpAt(m_masterWidthLane, k);
+        }
+        m_masterGlides[static_cast<size_t>(k)] = jump ? editGlide : kAutomationGrid;
+    }
+    m_masterSteps = steps;
+    renderBlock(left, right, n);
+    m_masterSteps = -1;
 }
 
 void MixGraph::renderBlock(float* left, float* right, int n)
@@ -420,7 +655,17 @@ void MixGraph::renderBlock(float* left, float* right, int n)
     float* R = m_masterR.data();
     m_masterEq.process(L, R, n);
     m_masterComp.process(L, R, n);
-    if (m_width.active() || m_width.value() != 1.0) {
+    if (m_masterSteps >= 0 && m_masterWidthLane >= 0) {
+        double* w = m_rampScratch.data();
+        runRamp(m_width, m_masterSteps, m_stepOffsets.data(), m_masterGlides.data(), m_masterWidthSteps.data(), w, n);
+        for (int i = 0; i < n; ++i) {
+            const float wf = static_cast<float>(w[i]);
+            const float mid = 0.5f * (L[i] + R[i]);
+            const float side = 0.5f * (L[i] - R[i]) * wf;
+            L[i] = mid + side;
+            R[i] = mid - side;
+        }
+    } else if (m_width.active() || m_width.value() != 1.0) {
         for (int i = 0; i < n; ++i) {
             const float w = static_cast<float>(m_width.next());
             const float mid = 0.5f * (L[i] + R[i]);
@@ -429,7 +674,14 @@ void MixGraph::renderBlock(float* left, float* right, int n)
             R[i] = mid - side;
         }
     }
-    if (m_masterFader.active() || m_masterFader.value() != 1.0) {
+    if (m_masterSteps >= 0 && m_masterFaderLane >= 0) {
+        double* g = m_rampScratch.data();
+        runRamp(m_masterFader, m_masterSteps, m_stepOffsets.data(), m_masterGlides.data(), m_masterFaderSteps.data(), g, n);
+        for (int i = 0; i < n; ++i) {
+            L[i] *= static_cast<float>(g[i]);
+            R[i] *= static_cast<float>(g[i]);
+        }
+    } else if (m_masterFader.active() || m_masterFader.value() != 1.0) {
         for (int i = 0; i < n; ++i) {
             const float g = static_cast<float>(m_masterFader.next());
             L[i] *= g;

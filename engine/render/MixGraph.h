@@ -15,6 +15,7 @@
 #include "engine/dsp/Limiter.h"
 #include "engine/dsp/Reverb.h"
 #include "engine/dsp/StereoDelay.h"
+#include "engine/model/Automation.h"
 #include "engine/model/Session.h"
 #include "engine/render/ParamMirror.h"
 #include "engine/render/StripDsp.h"
@@ -95,15 +96,34 @@ class MixGraph {
     // Sets every lane's value for the grid step at `pos` into the model and applies what changed
     // (everything when `force`: new static values arrived).
     void applyAutomation(int64_t pos, bool force);
+    // Automation of gains and EQ bands only: the lanes' grid steps in the block become schedules
+    // of the strips' and master's glides, and the block runs whole.
+    void processScheduled(float* left, float* right, int n);
     void renderBlock(float* left, float* right, int n);
 
+    // What a lane drives, for the scheduled path (Other: anything else, which splits the graph
+    // at every grid step and applies the whole model there).
+    enum class Target { Other, Trim, Fader, Pan, Send, EqFreq, EqGain, EqQ, MasterFader, MasterWidth };
     struct RtLane {
-        FieldRef ref;          // into m_model
-        const ParamSpec* spec; // its row
-        const Lane* lane;      // in m_model.automation
+        FieldRef ref;      // into m_model
+        LaneCursor cursor; // its lane and row
+        Target target = Target::Other;
+        Node* node = nullptr; // the strip, for strip targets
+        int index = 0;        // the send's return, the EQ band
     };
     std::vector<RtLane> m_lanes; // lanes not off, resolved at build
     bool m_glideSet = false;     // a grid glide is set on the DSP
+    bool m_scheduled = false;    // every lane has a scheduled target
+    static constexpr int kMaxSteps = kMaxBlock / kAutomationGrid + 1;
+    std::vector<int> m_stepOffsets;   // the block's grid steps (offsets into the block)
+    std::vector<double> m_laneValues; // per lane, kMaxSteps values
+    std::vector<char> m_laneSteps;    // per lane and step: a stepped segment jumps within it
+    std::vector<int> m_masterGlides;
+    std::vector<double> m_masterFaderSteps, m_masterWidthSteps, m_rampScratch;
+    int m_masterFaderLane = -1, m_masterWidthLane = -1;
+    int m_masterSteps = -1; // the block's steps while a scheduled block renders
+    void classify(const std::string& path, RtLane& lane);
+    void prepareSchedules();
 
     Session m_model;         // the audio thread's copy of the document; ParamMirror writes its scalars
     std::string m_structure; // structureKey() of the document built from

@@ -21,6 +21,17 @@ void panGains(double pan, bool mono, double& left, double& right)
     }
 }
 
+void runRamp(Ramp& ramp, int steps, const int* offsets, const int* glides, const double* targets, double* out, int n)
+{
+    int at = 0;
+    for (int k = 0; k < steps; ++k) {
+        ramp.fill(out + at, offsets[k] - at);
+        at = offsets[k];
+        ramp.setTarget(targets[k], glides[k]);
+    }
+    ramp.fill(out + at, n - at);
+}
+
 void StripDsp::prepare(double sampleRate, int maxBlock, int eqBands, int sends, bool mono)
 {
     m_fs = sampleRate;
@@ -34,6 +45,9 @@ void StripDsp::prepare(double sampleRate, int maxBlock, int eqBands, int sends, 
     m_sendPre.assign(static_cast<size_t>(sends), 0);
     m_preL.assign(static_cast<size_t>(maxBlock), 0.0f);
     m_preR.assign(static_cast<size_t>(maxBlock), 0.0f);
+    for (auto* v : {&m_autoA, &m_autoB, &m_autoC})
+        v->assign(static_cast<size_t>(maxBlock), 0.0);
+    m_schedule = nullptr;
     m_rmsState = 0;
     m_rmsCoef = std::exp(-1.0 / (0.3 * sampleRate));
 }
@@ -78,7 +92,8 @@ void StripDsp::adoptState(const StripDsp& old, const int* sendFrom)
     m_mute = old.m_mute;
     m_gainL = old.m_gainL;
     m_gainR = old.m_gainR;
-    m_eq = old.m_eq; // fixed-size state: bands move by position, Equalizer::setBands relays out
+    m_eq = old.m_eq;           // fixed-size state: bands move by position, Equalizer::setBands relays out
+    m_eq.setSchedule(nullptr); // the old graph's (this graph sets its own before each block)
     m_comp = old.m_comp;
     m_rmsState = old.m_rmsState;
     for (size_t r = 0; r < m_send.size(); ++r) {
@@ -103,6 +118,16 @@ void StripDsp::process(float* left, float* right, int n, float* outL, float* out
 
 void StripDsp::processInput(float* left, float* right, int n)
 {
+    if (m_schedule && m_schedule->trim) {
+        const Schedule& s = *m_schedule;
+        double* g = m_autoA.data();
+        runRamp(m_trim, s.steps, s.offsets, s.glides, s.trim, g, n);
+        for (int i = 0; i < n; ++i) {
+            left[i] *= static_cast<float>(g[i]);
+            right[i] *= static_cast<float>(g[i]);
+        }
+        return;
+    }
     // Trim and polarity (exact when the gain is a settled 1.0).
     if (m_trim.active() || m_trim.value() != 1.0) {
         for (int i = 0; i < n; ++i) {
@@ -122,7 +147,8 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
     // Pre-fader sends take the signal after dynamics, with mute applied.
     bool anyPre = false;
     for (size_t r = 0; r < m_send.size(); ++r)
-        anyPre = anyPre || (m_sendPre[r] && (m_send[r].active() || m_send[r].value() > 0));
+        anyPre = anyPre || (m_sendPre[r] &&
+                            (m_send[r].active() || m_send[r].value() > 0 || (m_schedule && m_schedule->sends && m_schedule->sends[r])));
     const bool muteSettled = !m_mute.active();
     if (anyPre) {
         Ramp mute = m_mute; // a copy: the main path advances the real one below
@@ -134,16 +160,30 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
     }
 
     // Mute, fader and pan. Settled gains are applied in the summing and metering loop below.
-    const bool unity =
-        muteSettled && m_mute.value() == 1.0 && !m_gainL.active() && !m_gainR.active() && m_gainL.value() == 1.0 && m_gainR.value() == 1.0;
-    const bool settled = muteSettled && !m_gainL.active() && !m_gainR.active();
+    const bool scheduled = m_schedule && m_schedule->gainL;
+    if (scheduled) {
+        const Schedule& s = *m_schedule;
+        double* gl = m_autoA.data();
+        double* gr = m_autoB.data();
+        double* mu = m_autoC.data();
+        runRamp(m_gainL, s.steps, s.offsets, s.glides, s.gainL, gl, n);
+        runRamp(m_gainR, s.steps, s.offsets, s.glides, s.gainR, gr, n);
+        m_mute.fill(mu, n);
+        for (int i = 0; i < n; ++i) {
+            left[i] *= static_cast<float>(mu[i] * gl[i]);
+            right[i] *= static_cast<float>(mu[i] * gr[i]);
+        }
+    }
+    const bool unity = !scheduled && muteSettled && m_mute.value() == 1.0 && !m_gainL.active() && !m_gainR.active() &&
+                       m_gainL.value() == 1.0 && m_gainR.value() == 1.0;
+    const bool settled = !scheduled && muteSettled && !m_gainL.active() && !m_gainR.active();
     float gl = 1.0f, gr = 1.0f;
     if (!unity && settled) {
         // The same per-sample products as below, computed once.
         const double m = m_mute.value();
         gl = static_cast<float>(m * m_gainL.value());
         gr = static_cast<float>(m * m_gainR.value());
-    } else if (!unity) {
+    } else if (!unity && !scheduled) {
         for (int i = 0; i < n; ++i) {
             const double m = m_mute.next();
             left[i] *= static_cast<float>(m * m_gainL.next());
@@ -199,6 +239,18 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
     // Post-fader sends read the strip after the loop above.
     for (size_t r = 0; r < m_send.size(); ++r) {
         Ramp& g = m_send[r];
+        if (m_schedule && m_schedule->sends && m_schedule->sends[r]) {
+            const Schedule& s = *m_schedule;
+            double* sg = m_autoA.data();
+            runRamp(g, s.steps, s.offsets, s.glides, s.sends[r], sg, n);
+            const float* srcL = m_sendPre[r] ? m_preL.data() : left;
+            const float* srcR = m_sendPre[r] ? m_preR.data() : right;
+            for (int j = 0; j < n; ++j) {
+                sendL[r][j] += srcL[j] * static_cast<float>(sg[j]);
+                sendR[r][j] += srcR[j] * static_cast<float>(sg[j]);
+            }
+            continue;
+        }
         if (!g.active() && g.value() == 0.0) continue;
         const float* srcL = m_sendPre[r] ? m_preL.data() : left;
         const float* srcR = m_sendPre[r] ? m_preR.data() : right;

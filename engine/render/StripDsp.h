@@ -52,6 +52,21 @@ class StripDsp {
     // together (processGroup below): input trim and polarity; then eq() and comp(); then output.
     void processInput(float* left, float* right, int n);
     void processOutput(float* left, float* right, int n, float* outL, float* outR, float* const* sendL, float* const* sendR);
+    // Automation (issue 17) of the strip's gains in the coming block: at offsets[k] (increasing,
+    // within the block) each automated gain glides to its step-k target over glides[k] samples.
+    // Null arrays are not automated (their gains follow update()). The arrays must stay valid
+    // until the block is processed; the graph sets or clears the schedule before every block.
+    struct Schedule {
+        int steps = 0;
+        const int* offsets = nullptr;
+        const int* glides = nullptr;
+        const double* trim = nullptr;  // gain, polarity in the sign
+        const double* gainL = nullptr; // fader x pan law
+        const double* gainR = nullptr;
+        const double* const* sends = nullptr; // per return of the graph: gains, or null
+    };
+    void setSchedule(const Schedule* s) { m_schedule = s; }
+    bool mono() const { return m_mono; }
     Equalizer& eq() { return m_eq; }
     CompressorDsp& comp() { return m_comp; }
 
@@ -66,12 +81,18 @@ class StripDsp {
     Ramp m_trim, m_mute, m_gainL, m_gainR;
     Equalizer m_eq;
     CompressorDsp m_comp;
+    const Schedule* m_schedule = nullptr;
+    std::vector<double> m_autoA, m_autoB, m_autoC; // per-sample gains of a scheduled block
     std::vector<Ramp> m_send;
     std::vector<char> m_sendPre;
     std::vector<float> m_preL, m_preR;
     double m_rmsState = 0;
     double m_rmsCoef = 0;
 };
+
+// Fills out[0, n) with the ramp's values while its target moves to targets[k] (over glides[k]
+// samples) at offsets[k]. [audio thread]
+void runRamp(Ramp& ramp, int steps, const int* offsets, const int* glides, const double* targets, double* out, int n);
 
 // Constant-power -3 dB pan for mono sources, balance for stereo ones.
 void panGains(double pan, bool mono, double& left, double& right);
