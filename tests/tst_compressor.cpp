@@ -29,6 +29,12 @@ class TestCompressor : public QObject {
         }
         QVERIFY2(worstLog < 1e-4, qPrintable(QString::number(worstLog)));
         QVERIFY2(worstExp < 1e-4, qPrintable(QString::number(worstExp)));
+        // The double version (automation's gains, EQ gains) over the whole fader and EQ range, in
+        // relative error: 2^x for x from -24 (-144 dB) to +2 (+12 dB) and beyond.
+        double worstD = 0;
+        for (double x = -30; x <= 30; x += 0.000731)
+            worstD = std::max(worstD, std::abs(fastExp2d(x) / std::exp2(x) - 1));
+        QVERIFY2(worstD < 1e-8, qPrintable(QString::number(worstD)));
     }
 
     void curve_data()

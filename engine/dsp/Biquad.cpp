@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "engine/dsp/Biquad.h"
+#include "engine/dsp/FastMath.h"
 
 #include <cmath>
 #include <complex>
@@ -22,7 +23,7 @@ BiquadCoeffs designBiquad(BiquadShape shape, const BiquadTerms& terms, double ga
 {
     const double cw = terms.cw;
     const double alpha = terms.alpha;
-    const double A = std::exp2(gainDb * (std::numbers::ln10 / std::numbers::ln2 / 40.0)); // 10^(dB/40)
+    const double A = fastExp2d(gainDb * (std::numbers::ln10 / std::numbers::ln2 / 40.0)); // 10^(dB/40)
     double b0 = 1, b1 = 0, b2 = 0, a0 = 1, a1 = 0, a2 = 0;
     switch (shape) {
     case BiquadShape::LowPass:

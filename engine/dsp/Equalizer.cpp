@@ -136,17 +136,37 @@ void Equalizer::setBands(const EqBand* bands, int count)
     if (layout) relayout();
 }
 
+bool Equalizer::gliding() const
+{
+    for (int i = 0; i < m_count; ++i)
+        if (m_bands[static_cast<size_t>(i)].gliding()) return true;
+    return false;
+}
+
+void Equalizer::glideStep(unsigned& designed)
+{
+    for (int i = 0; i < m_count; ++i) {
+        Band& b = m_bands[static_cast<size_t>(i)];
+        if (!b.gliding()) continue;
+        b.logFreq.advance(kCoeffInterval);
+        b.gain.advance(kCoeffInterval);
+        b.logQ.advance(kCoeffInterval);
+        design(b);
+        if (b.offset >= 0)
+            for (int s = 0; s < b.sections; ++s)
+                designed |= 1u << (b.offset + s);
+    }
+}
+
 void Equalizer::process(float* left, float* right, int n)
 {
     int done = 0, step = 0;
     const int steps = m_schedule ? m_schedule->steps : 0;
+    unsigned designed = 0;
     while (done < n) {
         if (step < steps && m_schedule->offsets[step] == done) applyStep(step++);
         const int limit = step < steps ? m_schedule->offsets[step] : n;
-        bool gliding = false;
-        for (int i = 0; i < m_count; ++i)
-            gliding = gliding || m_bands[static_cast<size_t>(i)].gliding();
-        if (!gliding) {
+        if (!gliding()) {
             m_cascade.process(left + done, right + done, limit - done);
             m_pos += limit - done;
             done = limit;
@@ -155,18 +175,7 @@ void Equalizer::process(float* left, float* right, int n)
         // While gliding, run up to the next point of the absolute coefficient grid.
         const int toGrid = kCoeffInterval - static_cast<int>(m_pos % kCoeffInterval);
         const int span = std::min(toGrid, limit - done);
-        if (m_pos % kCoeffInterval == 0) {
-            for (int i = 0; i < m_count; ++i) {
-                Band& b = m_bands[static_cast<size_t>(i)];
-                if (!b.gliding()) continue;
-                for (int k = 0; k < kCoeffInterval; ++k) {
-                    b.logFreq.next();
-                    b.gain.next();
-                    b.logQ.next();
-                }
-                design(b);
-            }
-        }
+        if (m_pos % kCoeffInterval == 0) glideStep(designed);
         m_cascade.process(left + done, right + done, span);
         done += span;
         m_pos += span;
@@ -183,15 +192,14 @@ void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* c
     float* mL[kMax];
     float* mR[kMax];
     int k = 0, m = 0;
+    bool planned = true;
     for (int i = 0; i < count && i < kMax; ++i) {
         Equalizer& e = *eqs[i];
-        bool gliding = e.m_schedule != nullptr;
-        for (int b = 0; b < e.m_count; ++b)
-            gliding = gliding || e.m_bands[static_cast<size_t>(b)].gliding();
-        if (gliding) {
+        if (e.m_schedule || e.gliding()) {
             moving[m] = &e;
             mL[m] = left[i];
             mR[m] = right[i];
+            planned = planned && e.m_schedule && e.m_schedule->plan;
             ++m;
             continue;
         }
@@ -202,47 +210,57 @@ void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* c
         e.m_pos += n;
     }
     StereoBiquadCascade::processGroup(cascades, L, R, k, n);
-    if (m == 1) moving[0]->process(mL[0], mR[0], n);
-    if (m < 2) return;
-    // Gliding or automated ones together, span by span: each span ends where any of them has a
-    // schedule step or a point of its coefficient grid, and each does there what process() does.
-    int step[kMax] = {};
-    for (int i = 0; i < m; ++i)
-        cascades[i] = &moving[i]->m_cascade;
-    for (int done = 0; done < n;) {
-        int limit = n;
-        for (int i = 0; i < m; ++i) {
-            Equalizer& e = *moving[i];
-            const int steps = e.m_schedule ? e.m_schedule->steps : 0;
-            if (step[i] < steps && e.m_schedule->offsets[step[i]] == done) e.applyStep(step[i]++);
-            if (step[i] < steps) limit = std::min(limit, e.m_schedule->offsets[step[i]]);
-            bool gliding = false;
-            for (int b = 0; b < e.m_count; ++b)
-                gliding = gliding || e.m_bands[static_cast<size_t>(b)].gliding();
-            if (!gliding) continue;
-            const int into = static_cast<int>(e.m_pos % kCoeffInterval);
-            if (into == 0) {
-                for (int b = 0; b < e.m_count; ++b) {
-                    Band& band = e.m_bands[static_cast<size_t>(b)];
-                    if (!band.gliding()) continue;
-                    for (int j = 0; j < kCoeffInterval; ++j) {
-                        band.logFreq.next();
-                        band.gain.next();
-                        band.logQ.next();
-                    }
-                    e.design(band);
-                }
-            }
-            limit = std::min(limit, done + kCoeffInterval - into);
-        }
-        for (int i = 0; i < m; ++i) {
-            L[i] = mL[i] + done;
-            R[i] = mR[i] + done;
-        }
-        StereoBiquadCascade::processGroup(cascades, L, R, m, limit - done);
+    if (m == 0) return;
+    if (!planned) {
         for (int i = 0; i < m; ++i)
-            moving[i]->m_pos += limit - done;
-        done = limit;
+            moving[i]->process(mL[i], mR[i], n);
+        return;
+    }
+    // Gliding or automated ones together: first their coefficients for the whole block, span by
+    // span (a span ends where any of them has a schedule step or a point of its coefficient grid,
+    // and each does there what process() does), then their cascades over the block at once.
+    int step[kMax] = {};
+    int spanStart[kPlanSpans];
+    const BiquadCoeffs* tables[kMax];
+    for (int i = 0; i < m; ++i) {
+        cascades[i] = &moving[i]->m_cascade;
+        tables[i] = moving[i]->m_schedule->plan;
+    }
+    constexpr int stride = StereoBiquadCascade::kMaxSections;
+    for (int first = 0; first < n;) { // a plan holds kPlanSpans spans; a longer block takes several
+        int spans = 0, done = first;
+        unsigned designed = 0;
+        while (done < n && spans < kPlanSpans) {
+            int limit = n;
+            for (int i = 0; i < m; ++i) {
+                Equalizer& e = *moving[i];
+                const int steps = e.m_schedule->steps;
+                if (step[i] < steps && e.m_schedule->offsets[step[i]] == done) e.applyStep(step[i]++);
+                if (step[i] < steps) limit = std::min(limit, e.m_schedule->offsets[step[i]]);
+                if (!e.gliding()) continue;
+                const int into = static_cast<int>(e.m_pos % kCoeffInterval);
+                if (into == 0) e.glideStep(designed);
+                limit = std::min(limit, done + kCoeffInterval - into);
+            }
+            spanStart[spans] = done - first;
+            for (int i = 0; i < m; ++i) {
+                Equalizer& e = *moving[i];
+                BiquadCoeffs* row = e.m_schedule->plan + spans * stride;
+                const StereoBiquadCascade::Section* sec = e.m_cascade.sections();
+                for (int j = 0; j < e.m_cascade.count(); ++j)
+                    row[j] = BiquadCoeffs{sec[j].b0[0], sec[j].b1[0], sec[j].b2[0], -sec[j].na1[0], -sec[j].na2[0]};
+                e.m_pos += limit - done;
+            }
+            ++spans;
+            done = limit;
+        }
+        for (int i = 0; i < m; ++i) {
+            L[i] = mL[i] + first;
+            R[i] = mR[i] + first;
+        }
+        StereoBiquadCascade::processGroup(cascades, L, R, m, done - first, StereoBiquadCascade::Plan{spans, spanStart, stride, designed},
+                                          tables);
+        first = done;
     }
 }
 

@@ -39,7 +39,10 @@ class Equalizer {
         const int* glides = nullptr;
         const Band* bands = nullptr;
         int bandCount = 0;
+        // Scratch for processGroup(): kPlanSpans * StereoBiquadCascade::kMaxSections coefficients.
+        BiquadCoeffs* plan = nullptr;
     };
+    static constexpr int kPlanSpans = 272;
     void setSchedule(const Schedule* s) { m_schedule = s; }
     void process(float* left, float* right, int n);
     // Several equalizers over their own buffers, bit-identical to process() on each; settled
@@ -63,6 +66,10 @@ class Equalizer {
     void design(Band& b);
     void relayout();
     void applyStep(int k);
+    // At a point of the coefficient grid: advances the gliding bands' glides over the next
+    // interval and designs them; `designed` gets their sections' bits.
+    void glideStep(unsigned& designed);
+    bool gliding() const;
 
     double m_fs = 48000.0;
     std::array<Band, kMaxEqBands> m_bands{};

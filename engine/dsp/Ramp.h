@@ -40,6 +40,18 @@ class Ramp {
         }
         return m_cur;
     }
+    // As n calls of next(), in constant time.
+    void advance(int n)
+    {
+        if (m_steps <= 0 || n <= 0) return;
+        if (m_done + n >= m_steps) {
+            m_cur = m_target;
+            m_steps = 0;
+            return;
+        }
+        m_done += n;
+        m_cur = m_start + m_inc * m_done;
+    }
     // The next n values, as n calls of next() would return them.
     void fill(double* out, int n)
     {

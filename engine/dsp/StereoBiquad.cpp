@@ -149,8 +149,12 @@ run8(__m512d x, const __m512d* b0, const __m512d* b1, const __m512d* b2, const _
 }
 
 // Four cascades of N sections as one eight-lane chain (AVX-512): 5 N coefficient and 2 N state
-// registers, so nothing spills. The same fused operations per lane as step().
-template <int N> __attribute__((target("avx512f,fma"))) void quadAvx512(Section* const* c, float* const* l, float* const* r, int n)
+// registers, so nothing spills. The same fused operations per lane as step(). With a plan, the
+// block runs in spans, and the sections in `plan.mask` take each span's coefficients from the
+// cascades' tables (automation), the state staying in registers throughout.
+template <int N>
+__attribute__((target("avx512f,fma"))) void quadAvx512(Section* const* c, float* const* l, float* const* r, int n,
+                                                       const StereoBiquadCascade::Plan& plan, const BiquadCoeffs* const* tables)
 {
     __m512d b0[N], b1[N], b2[N], na1[N], na2[N], z1[N], z2[N];
     V2 Section::*const fields[7] = {&Section::b0, &Section::b1, &Section::b2, &Section::na1, &Section::na2, &Section::z1, &Section::z2};
@@ -168,28 +172,51 @@ template <int N> __attribute__((target("avx512f,fma"))) void quadAvx512(Section*
     using F8 = float __attribute__((vector_size(32)));
     using D8 = double __attribute__((vector_size(64)));
     float* ch[8] = {l[0], r[0], l[1], r[1], l[2], r[2], l[3], r[3]}; // lane order
-    // Eight samples at a time: an 8x8 transpose turns eight channels' runs into eight
-    // samples' lane vectors (and back), instead of gathering and scattering lane by lane.
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 row[8];
-        for (int j = 0; j < 8; ++j)
-            row[j] = _mm256_loadu_ps(ch[j] + i);
-        transpose8(row);
-        for (int t = 0; t < 8; ++t) {
-            const __m512d x = __builtin_convertvector(F8(row[t]), D8);
-            row[t] = __m256(__builtin_convertvector(D8(run8<N>(x, b0, b1, b2, na1, na2, z1, z2)), F8));
+    for (int s = 0; s < plan.spans; ++s) {
+        const int from = plan.start[s], to = s + 1 < plan.spans ? plan.start[s + 1] : n;
+        if (tables)
+            for (int k = 0; k < N; ++k) {
+                if (!(plan.mask & (1u << k))) continue;
+                const BiquadCoeffs* q[4];
+                for (int j = 0; j < 4; ++j)
+                    q[j] = &tables[j][s * plan.stride + k];
+                alignas(64) double lanes[5][8];
+                for (int j = 0; j < 4; ++j) {
+                    lanes[0][2 * j] = lanes[0][2 * j + 1] = q[j]->b0;
+                    lanes[1][2 * j] = lanes[1][2 * j + 1] = q[j]->b1;
+                    lanes[2][2 * j] = lanes[2][2 * j + 1] = q[j]->b2;
+                    lanes[3][2 * j] = lanes[3][2 * j + 1] = -q[j]->a1;
+                    lanes[4][2 * j] = lanes[4][2 * j + 1] = -q[j]->a2;
+                }
+                b0[k] = _mm512_load_pd(lanes[0]);
+                b1[k] = _mm512_load_pd(lanes[1]);
+                b2[k] = _mm512_load_pd(lanes[2]);
+                na1[k] = _mm512_load_pd(lanes[3]);
+                na2[k] = _mm512_load_pd(lanes[4]);
+            }
+        // Eight samples at a time: an 8x8 transpose turns eight channels' runs into eight
+        // samples' lane vectors (and back), instead of gathering and scattering lane by lane.
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            __m256 row[8];
+            for (int j = 0; j < 8; ++j)
+                row[j] = _mm256_loadu_ps(ch[j] + i);
+            transpose8(row);
+            for (int t = 0; t < 8; ++t) {
+                const __m512d x = __builtin_convertvector(F8(row[t]), D8);
+                row[t] = __m256(__builtin_convertvector(D8(run8<N>(x, b0, b1, b2, na1, na2, z1, z2)), F8));
+            }
+            transpose8(row);
+            for (int j = 0; j < 8; ++j)
+                _mm256_storeu_ps(ch[j] + i, row[j]);
         }
-        transpose8(row);
-        for (int j = 0; j < 8; ++j)
-            _mm256_storeu_ps(ch[j] + i, row[j]);
-    }
-    for (; i < n; ++i) {
-        const F8 in{ch[0][i], ch[1][i], ch[2][i], ch[3][i], ch[4][i], ch[5][i], ch[6][i], ch[7][i]};
-        const __m512d x = __builtin_convertvector(in, D8);
-        const F8 out = __builtin_convertvector(D8(run8<N>(x, b0, b1, b2, na1, na2, z1, z2)), F8);
-        for (int j = 0; j < 8; ++j)
-            ch[j][i] = out[j];
+        for (; i < to; ++i) {
+            const F8 in{ch[0][i], ch[1][i], ch[2][i], ch[3][i], ch[4][i], ch[5][i], ch[6][i], ch[7][i]};
+            const __m512d x = __builtin_convertvector(in, D8);
+            const F8 out = __builtin_convertvector(D8(run8<N>(x, b0, b1, b2, na1, na2, z1, z2)), F8);
+            for (int j = 0; j < 8; ++j)
+                ch[j][i] = out[j];
+        }
     }
     alignas(64) double s1[8], s2[8];
     for (int k = 0; k < N; ++k) {
@@ -238,23 +265,31 @@ void pairOf(StereoBiquadCascade& a, float* la, float* ra, StereoBiquadCascade& b
     }
 }
 
-bool quadOf(StereoBiquadCascade* const* c, float* const* l, float* const* r, int n)
+bool quadOf(StereoBiquadCascade* const* c, float* const* l, float* const* r, int n, const StereoBiquadCascade::Plan& plan,
+            const BiquadCoeffs* const* tables)
 {
     if (!cpuHasAvx512()) return false;
     Section* s[4] = {c[0]->sections(), c[1]->sections(), c[2]->sections(), c[3]->sections()};
     switch (c[0]->count()) { // equal counts here
-    case 1: quadAvx512<1>(s, l, r, n); return true;
-    case 2: quadAvx512<2>(s, l, r, n); return true;
-    case 3: quadAvx512<3>(s, l, r, n); return true;
-    case 4: quadAvx512<4>(s, l, r, n); return true;
-    case 5: quadAvx512<5>(s, l, r, n); return true;
-    case 6: quadAvx512<6>(s, l, r, n); return true;
+    case 1: quadAvx512<1>(s, l, r, n, plan, tables); return true;
+    case 2: quadAvx512<2>(s, l, r, n, plan, tables); return true;
+    case 3: quadAvx512<3>(s, l, r, n, plan, tables); return true;
+    case 4: quadAvx512<4>(s, l, r, n, plan, tables); return true;
+    case 5: quadAvx512<5>(s, l, r, n, plan, tables); return true;
+    case 6: quadAvx512<6>(s, l, r, n, plan, tables); return true;
     default: return false;
     }
 }
 } // namespace
 
 void StereoBiquadCascade::processGroup(StereoBiquadCascade* const* c, float* const* left, float* const* right, int count, int n)
+{
+    const int start = 0;
+    processGroup(c, left, right, count, n, Plan{1, &start, 0, 0}, nullptr);
+}
+
+void StereoBiquadCascade::processGroup(StereoBiquadCascade* const* c, float* const* left, float* const* right, int count, int n,
+                                       const Plan& plan, const BiquadCoeffs* const* tables)
 {
     // Quads, then pairs, of cascades of equal length (in order); the rest run alone.
     constexpr int kMax = 64;
@@ -269,28 +304,46 @@ void StereoBiquadCascade::processGroup(StereoBiquadCascade* const* c, float* con
         StereoBiquadCascade* cs[4];
         float* ls[4];
         float* rs[4];
+        const BiquadCoeffs* ts[4] = {};
         for (int k = 0; k < 4; ++k) {
             cs[k] = c[pick[k]];
             ls[k] = left[pick[k]];
             rs[k] = right[pick[k]];
+            if (tables) ts[k] = tables[pick[k]];
         }
-        if (!quadOf(cs, ls, rs, n)) break; // no AVX-512 or too long: pairs below
+        if (!quadOf(cs, ls, rs, n, plan, tables ? ts : nullptr)) break; // no AVX-512 or too long: pairs below
         for (int k = 0; k < 4; ++k)
             done[pick[k]] = true;
     }
-    for (int i = 0; i < count && i < kMax; ++i) {
-        if (done[i] || c[i]->m_count == 0) continue;
-        done[i] = true;
-        int j = i + 1;
-        while (j < count && j < kMax && (done[j] || c[j]->m_count != c[i]->m_count))
-            ++j;
-        if (j < count && j < kMax) {
-            done[j] = true;
-            pairOf(*c[i], left[i], right[i], *c[j], left[j], right[j], n);
-        } else {
-            c[i]->process(left[i], right[i], n);
+    // The rest span by span, each span's planned coefficients set before it runs.
+    for (int s = 0; s < plan.spans; ++s) {
+        const int from = plan.start[s], to = s + 1 < plan.spans ? plan.start[s + 1] : n;
+        if (tables)
+            for (int i = 0; i < count && i < kMax; ++i)
+                if (!done[i])
+                    for (int k = 0; k < c[i]->m_count; ++k)
+                        if (plan.mask & (1u << k)) c[i]->setSection(k, tables[i][s * plan.stride + k]);
+        bool paired[kMax] = {};
+        for (int i = 0; i < count && i < kMax; ++i) {
+            if (done[i] || paired[i] || c[i]->m_count == 0) continue;
+            paired[i] = true;
+            int j = i + 1;
+            while (j < count && j < kMax && (done[j] || paired[j] || c[j]->m_count != c[i]->m_count))
+                ++j;
+            if (j < count && j < kMax) {
+                paired[j] = true;
+                pairOf(*c[i], left[i] + from, right[i] + from, *c[j], left[j] + from, right[j] + from, to - from);
+            } else {
+                c[i]->process(left[i] + from, right[i] + from, to - from);
+            }
         }
     }
+    // The cascades keep the last span's coefficients.
+    if (tables)
+        for (int i = 0; i < count && i < kMax; ++i)
+            if (done[i])
+                for (int k = 0; k < c[i]->m_count; ++k)
+                    if (plan.mask & (1u << k)) c[i]->setSection(k, tables[i][(plan.spans - 1) * plan.stride + k]);
 }
 
 } // namespace mixroom::engine

@@ -55,6 +55,18 @@ class StereoBiquadCascade {
     // as one eight-lane chain where the CPU has AVX-512, the rest two at a time as interleaved
     // two-lane chains.
     static void processGroup(StereoBiquadCascade* const* c, float* const* left, float* const* right, int count, int n);
+    // The same with coefficients that change within the block (automation): the block runs in
+    // `spans` spans starting at start[s] (start[0] = 0), and in span s section k of cascade i
+    // (for each k in `mask`) has tables[i][s * stride + k]. Afterwards the cascades hold the last
+    // span's coefficients. Bit-identical to setting them and calling process() span by span.
+    struct Plan {
+        int spans = 1;
+        const int* start = nullptr;
+        int stride = 0;
+        unsigned mask = 0;
+    };
+    static void processGroup(StereoBiquadCascade* const* c, float* const* left, float* const* right, int count, int n, const Plan& plan,
+                             const BiquadCoeffs* const* tables);
     // Tests only (not thread-safe): run the portable paths (software fma, no AVX-512) even where
     // the CPU has faster ones, to show that they give the same bits.
     static void useBaselineOnly(bool on);

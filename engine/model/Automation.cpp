@@ -102,6 +102,39 @@ bool LaneCursor::stepsWithin(int64_t from, int64_t to)
     return false;
 }
 
+void LaneCursor::gridSteps(int64_t first, int grid, int count, double* values, char* jumps)
+{
+    const auto& p = m_lane->points;
+    for (int k = 0; k < count;) {
+        const int64_t g = first + static_cast<int64_t>(k) * grid, last = g + grid - 1;
+        if (p.size() < 2 || last <= p.front().time || g >= p.back().time) {
+            values[k] = value(last);
+            jumps[k] = stepsWithin(g, last);
+            ++k;
+            continue;
+        }
+        seek(last);
+        const AutoPoint& a = p[m_next - 1];
+        const AutoPoint& b = p[m_next];
+        if (a.time >= g || a.curve == Curve::Curved) { // a point inside the step, or a curve: one at a time
+            values[k] = value(last);
+            jumps[k] = stepsWithin(g, last);
+            ++k;
+            continue;
+        }
+        // The steps that end before b lie wholly inside segment [a, b): no point within them.
+        const int run = static_cast<int>(std::min<int64_t>(count - k, (b.time - 1 - last) / grid + 1));
+        const bool hold = a.curve == Curve::Step || m_spec->type == ParamType::Bool;
+        const double va = a.value, dv = b.value - a.value, len = static_cast<double>(b.time - a.time);
+        for (int j = 0; j < run; ++j) {
+            const int64_t t = last + static_cast<int64_t>(j) * grid;
+            values[k + j] = hold ? va : va + dv * (static_cast<double>(t - a.time) / len);
+            jumps[k + j] = 0;
+        }
+        k += run;
+    }
+}
+
 std::optional<std::string> validateLane(const ParamSpec& spec, const Lane& lane)
 {
     if (!automatable(spec)) return spec.pattern + " cannot be automated";

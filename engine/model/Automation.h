@@ -48,6 +48,9 @@ class LaneCursor {
     LaneCursor(const Lane* lane, const ParamSpec* spec) : m_lane(lane), m_spec(spec) {}
     double value(int64_t time);
     bool stepsWithin(int64_t from, int64_t to);
+    // For the grid steps g = first + k * grid (k < count): values[k] = value(g + grid - 1) and
+    // jumps[k] = stepsWithin(g, g + grid - 1), a run of steps inside one segment at a time.
+    void gridSteps(int64_t first, int grid, int count, double* values, char* jumps);
     const Lane* lane() const { return m_lane; }
     const ParamSpec* spec() const { return m_spec; }
 

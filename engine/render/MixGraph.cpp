@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "engine/render/MixGraph.h"
 
+#include "engine/dsp/FastMath.h"
 #include "engine/model/Automation.h"
 
 #include <algorithm>
@@ -32,10 +33,10 @@ struct DenormalGuard {
 } // namespace
 
 namespace {
-// dbToGain() for automation's grid steps: exp2 is several times cheaper than pow.
+// dbToGain() for automation's grid steps (pow is several times slower).
 double fastDbToGain(double db)
 {
-    return db <= kSilenceDb ? 0.0 : std::exp2(db * (std::numbers::ln10 / std::numbers::ln2 / 20.0));
+    return db <= kSilenceDb ? 0.0 : fastExp2d(db * (std::numbers::ln10 / std::numbers::ln2 / 20.0));
 }
 
 // What a graph is built from besides scalar values: equal keys, the same graph shape.
@@ -106,6 +107,7 @@ struct MixGraph::Node {
         std::vector<double> trimSteps, gainLSteps, gainRSteps;
         std::vector<std::vector<double>> sendSteps;
         std::vector<const double*> sendPtr;
+        std::vector<BiquadCoeffs> eqPlan; // Equalizer::Schedule::plan
         StripDsp::Schedule strip;
         Equalizer::Schedule eq;
     };
@@ -326,6 +328,10 @@ void MixGraph::prepareSchedules()
             a.strip.sends = a.sendPtr.data();
             a.eq.bands = a.bands.data();
             a.eq.bandCount = static_cast<int>(a.bands.size());
+            if (!a.bands.empty()) {
+                a.eqPlan.assign(static_cast<size_t>(Equalizer::kPlanSpans) * StereoBiquadCascade::kMaxSections, BiquadCoeffs{});
+                a.eq.plan = a.eqPlan.data();
+            }
         }
 }
 
@@ -536,11 +542,7 @@ void MixGraph::processScheduled(float* left, float* right, int n)
         RtLane& l = m_lanes[i];
         double* v = &m_laneValues[i * kMaxSteps];
         char* jumps = &m_laneSteps[i * kMaxSteps];
-        for (int k = 0; k < steps; ++k) {
-            const int64_t g = m_pos + m_stepOffsets[static_cast<size_t>(k)];
-            v[k] = l.cursor.value(g + kAutomationGrid - 1);
-            jumps[k] = l.cursor.stepsWithin(g, g + kAutomationGrid - 1);
-        }
+        if (steps > 0) l.cursor.gridSteps(m_pos + m_stepOffsets[0], kAutomationGrid, steps, v, jumps);
         if (steps > 0) l.ref.setNumber(v[steps - 1]); // the model follows (what an edit starts from)
     }
     const int editGlide = static_cast<int>(std::lround(kRampSeconds * m_rate));

@@ -168,10 +168,18 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
         double* mu = m_autoC.data();
         runRamp(m_gainL, s.steps, s.offsets, s.glides, s.gainL, gl, n);
         runRamp(m_gainR, s.steps, s.offsets, s.glides, s.gainR, gr, n);
-        m_mute.fill(mu, n);
-        for (int i = 0; i < n; ++i) {
-            left[i] *= static_cast<float>(mu[i] * gl[i]);
-            right[i] *= static_cast<float>(mu[i] * gr[i]);
+        if (m_mute.active()) {
+            m_mute.fill(mu, n);
+            for (int i = 0; i < n; ++i) {
+                left[i] *= static_cast<float>(mu[i] * gl[i]);
+                right[i] *= static_cast<float>(mu[i] * gr[i]);
+            }
+        } else { // the same products with the settled mute gain
+            const double m = m_mute.value();
+            for (int i = 0; i < n; ++i) {
+                left[i] *= static_cast<float>(m * gl[i]);
+                right[i] *= static_cast<float>(m * gr[i]);
+            }
         }
     }
     const bool unity = !scheduled && muteSettled && m_mute.value() == 1.0 && !m_gainL.active() && !m_gainR.active() &&
