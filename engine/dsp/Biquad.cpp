@@ -2,8 +2,10 @@
 #include "engine/dsp/Biquad.h"
 #include "engine/dsp/FastMath.h"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstddef>
 #include <numbers>
 
 namespace mixroom::engine {
@@ -19,11 +21,9 @@ BiquadCoeffs designBiquad(BiquadShape shape, double fs, double freq, double gain
     return designBiquad(shape, biquadTerms(fs, freq, q), gainDb);
 }
 
-BiquadCoeffs designBiquad(BiquadShape shape, const BiquadTerms& terms, double gainDb)
+namespace {
+[[gnu::always_inline]] inline BiquadCoeffs designFromA(BiquadShape shape, double cw, double alpha, double A)
 {
-    const double cw = terms.cw;
-    const double alpha = terms.alpha;
-    const double A = fastExp2d(gainDb * (std::numbers::ln10 / std::numbers::ln2 / 40.0)); // 10^(dB/40)
     double b0 = 1, b1 = 0, b2 = 0, a0 = 1, a1 = 0, a2 = 0;
     switch (shape) {
     case BiquadShape::LowPass:
@@ -73,6 +73,48 @@ BiquadCoeffs designBiquad(BiquadShape shape, const BiquadTerms& terms, double ga
     }
     const double inv = 1.0 / a0;
     return {b0 * inv, b1 * inv, b2 * inv, a1 * inv, a2 * inv};
+}
+
+[[gnu::always_inline]] inline double amplitudeA(double gainDb)
+{
+    return fastExp2d(gainDb * (std::numbers::ln10 / std::numbers::ln2 / 40.0)); // 10^(dB/40)
+}
+} // namespace
+
+BiquadCoeffs designBiquad(BiquadShape shape, const BiquadTerms& terms, double gainDb)
+{
+    return designFromA(shape, terms.cw, terms.alpha, amplitudeA(gainDb));
+}
+
+namespace {
+template <BiquadShape Shape>
+MIXROOM_CLONES void designGains(double cw, double alpha, const double* gainsDb, int count, BiquadCoeffs* out, int stride)
+{
+    // In chunks: the amplitudes in one vector loop, then the coefficients in another.
+    constexpr int kChunk = 64;
+    double A[kChunk];
+    BiquadCoeffs c[kChunk];
+    for (int first = 0; first < count; first += kChunk) {
+        const int m = std::min(kChunk, count - first);
+        for (int k = 0; k < m; ++k)
+            A[k] = amplitudeA(gainsDb[first + k]);
+        for (int k = 0; k < m; ++k)
+            c[k] = designFromA(Shape, cw, alpha, A[k]);
+        for (int k = 0; k < m; ++k)
+            out[static_cast<ptrdiff_t>(first + k) * stride] = c[k];
+    }
+}
+} // namespace
+
+void designBiquadGains(BiquadShape shape, const BiquadTerms& terms, const double* gainsDb, int count, BiquadCoeffs* out, int stride)
+{
+    switch (shape) {
+    case BiquadShape::LowPass: return designGains<BiquadShape::LowPass>(terms.cw, terms.alpha, gainsDb, count, out, stride);
+    case BiquadShape::HighPass: return designGains<BiquadShape::HighPass>(terms.cw, terms.alpha, gainsDb, count, out, stride);
+    case BiquadShape::LowShelf: return designGains<BiquadShape::LowShelf>(terms.cw, terms.alpha, gainsDb, count, out, stride);
+    case BiquadShape::HighShelf: return designGains<BiquadShape::HighShelf>(terms.cw, terms.alpha, gainsDb, count, out, stride);
+    case BiquadShape::Peak: return designGains<BiquadShape::Peak>(terms.cw, terms.alpha, gainsDb, count, out, stride);
+    }
 }
 
 double biquadMagnitudeDb(const BiquadCoeffs& c, double fs, double freq)

@@ -23,6 +23,8 @@ struct BiquadTerms {
 BiquadTerms biquadTerms(double sampleRate, double freq, double q);
 // The same design from its terms (a gain that moves alone reuses them).
 BiquadCoeffs designBiquad(BiquadShape shape, const BiquadTerms& terms, double gainDb);
+// designBiquad(shape, terms, gainsDb[k]) into out[k * stride] for k < count (automation's gain rides).
+void designBiquadGains(BiquadShape shape, const BiquadTerms& terms, const double* gainsDb, int count, BiquadCoeffs* out, int stride);
 
 // |H(e^jw)| in dB of the given coefficients at `freq`.
 double biquadMagnitudeDb(const BiquadCoeffs& c, double sampleRate, double freq);

@@ -136,6 +136,67 @@ void Equalizer::setBands(const EqBand* bands, int count)
     if (layout) relayout();
 }
 
+unsigned Equalizer::planSteps(int stride)
+{
+    const Schedule& sc = *m_schedule;
+    unsigned written = 0;
+    for (int i = 0; i < sc.bandCount; ++i) {
+        const Schedule::Band& sb = sc.bands[i];
+        if (sb.band >= m_count) continue;
+        Band& b = m_bands[static_cast<size_t>(sb.band)];
+        const int last = sc.steps - 1;
+        if (last >= 0) { // the band ends the block at the last step's values
+            if (sb.freq) b.target.freq = sb.freq[last];
+            if (sb.gain) b.target.gain = sb.gain[last];
+            if (sb.q) b.target.q = sb.q[last];
+        }
+        if (!b.active || b.offset < 0 || last < 0) continue;
+        const bool hp24 = b.target.type == EqType::HighPass24, lp24 = b.target.type == EqType::LowPass24;
+        BiquadCoeffs* out = sc.plan + stride + b.offset;
+        if (hp24 || lp24) {
+            const auto shape = hp24 ? BiquadShape::HighPass : BiquadShape::LowPass;
+            for (int k = 0; k <= last; ++k) {
+                const double f = std::min(sb.freq ? sb.freq[k] : std::exp2(b.logFreq.value()), 0.49 * m_fs);
+                out[k * stride] = designBiquad(shape, m_fs, f, 0, kButterworth4Q[0]);
+                out[k * stride + 1] = designBiquad(shape, m_fs, f, 0, kButterworth4Q[1]);
+            }
+        } else {
+            const BiquadShape shape = b.target.type == EqType::HighPass12  ? BiquadShape::HighPass
+                                      : b.target.type == EqType::LowPass12 ? BiquadShape::LowPass
+                                      : b.target.type == EqType::LowShelf  ? BiquadShape::LowShelf
+                                      : b.target.type == EqType::HighShelf ? BiquadShape::HighShelf
+                                                                           : BiquadShape::Peak;
+            if (!sb.freq && !sb.q) { // a gain ride: the frequency terms hold
+                const double lf = b.logFreq.value(), lq = b.logQ.value();
+                if (!b.designed || lf != b.designedLogFreq || lq != b.designedLogQ) {
+                    const BiquadTerms t = biquadTerms(m_fs, std::min(std::exp2(lf), 0.49 * m_fs), std::exp2(lq));
+                    b.cw = t.cw;
+                    b.alpha = t.alpha;
+                    b.designedLogFreq = lf;
+                    b.designedLogQ = lq;
+                    b.designed = true;
+                }
+                designBiquadGains(shape, BiquadTerms{b.cw, b.alpha}, sb.gain, last + 1, out, stride);
+            } else {
+                for (int k = 0; k <= last; ++k) {
+                    const double f = std::min(sb.freq ? sb.freq[k] : std::exp2(b.logFreq.value()), 0.49 * m_fs);
+                    const double q = sb.q ? sb.q[k] : std::exp2(b.logQ.value());
+                    const double g = sb.gain ? sb.gain[k] : b.gain.value();
+                    out[k * stride] = designBiquad(shape, biquadTerms(m_fs, f, q), g);
+                }
+            }
+        }
+        // The glides stand at the last step's values (what a later edit glides from).
+        if (sb.freq) b.logFreq.reset(std::log2(sb.freq[last]));
+        if (sb.gain) b.gain.reset(sb.gain[last]);
+        if (sb.q) b.logQ.reset(std::log2(sb.q[last]));
+        b.designed = b.designed && !sb.freq && !sb.q;
+        for (int s = 0; s < b.sections; ++s)
+            written |= 1u << (b.offset + s);
+    }
+    return written;
+}
+
 bool Equalizer::gliding() const
 {
     for (int i = 0; i < m_count; ++i)
@@ -209,16 +270,70 @@ void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* c
         ++k;
         e.m_pos += n;
     }
-    StereoBiquadCascade::processGroup(cascades, L, R, k, n);
+    if (k > 0) StereoBiquadCascade::processGroup(cascades, L, R, k, n);
     if (m == 0) return;
-    if (!planned) {
+    if (!planned || (m == 1 && moving[0]->gliding())) {
         for (int i = 0; i < m; ++i)
             moving[i]->process(mL[i], mR[i], n);
         return;
     }
-    // Gliding or automated ones together: first their coefficients for the whole block, span by
-    // span (a span ends where any of them has a schedule step or a point of its coefficient grid,
-    // and each does there what process() does), then their cascades over the block at once.
+    // Automated ones with no edit gliding, on the graph's grid: each step's coefficients straight
+    // from its values, then all of their cascades over the block at once.
+    bool direct = n + 1 < kPlanSpans * kCoeffInterval;
+    for (int i = 0; i < m; ++i) {
+        const Schedule* sc = moving[i]->m_schedule;
+        direct =
+            direct && !moving[i]->gliding() && sc->offsets == moving[0]->m_schedule->offsets && sc->steps == moving[0]->m_schedule->steps;
+    }
+    if (direct) {
+        int stride = 1; // rows as long as the longest cascade: the plan stays small in the cache
+        for (int i = 0; i < m; ++i)
+            stride = std::max(stride, moving[i]->m_cascade.count());
+        const Schedule& first = *moving[0]->m_schedule;
+        int spanStart[kPlanSpans];
+        int spans = 0;
+        if (first.steps == 0 || first.offsets[0] > 0) spanStart[spans++] = 0;
+        const int lead = spans; // 1: row 0 is the span before the first step
+        for (int k = 0; k < first.steps; ++k)
+            spanStart[spans++] = first.offsets[k];
+        unsigned mask = 0;
+        const BiquadCoeffs* tables[kMax];
+        for (int i = 0; i < m; ++i) {
+            cascades[i] = &moving[i]->m_cascade;
+            mask |= moving[i]->planSteps(stride);
+        }
+        for (int i = 0; i < m; ++i) {
+            Equalizer& e = *moving[i];
+            BiquadCoeffs* plan = e.m_schedule->plan;
+            // Sections another cascade's plan moves, and the span before the first step, hold
+            // the coefficients they have.
+            unsigned own = 0;
+            for (int b = 0; b < e.m_schedule->bandCount; ++b) {
+                const int band = e.m_schedule->bands[b].band;
+                const Band& bd = e.m_bands[static_cast<size_t>(band)];
+                if (band < e.m_count && bd.active && bd.offset >= 0 && e.m_schedule->steps > 0)
+                    for (int s = 0; s < bd.sections; ++s)
+                        own |= 1u << (bd.offset + s);
+            }
+            const StereoBiquadCascade::Section* sec = e.m_cascade.sections();
+            for (int j = 0; j < e.m_cascade.count(); ++j) {
+                if (!(mask & (1u << j))) continue;
+                const BiquadCoeffs now{sec[j].b0[0], sec[j].b1[0], sec[j].b2[0], -sec[j].na1[0], -sec[j].na2[0]};
+                if (lead) plan[j] = now;
+                if (!(own & (1u << j)))
+                    for (int k = 0; k < spans - lead; ++k) // step k's row is 1 + k
+                        plan[(1 + k) * stride + j] = now;
+            }
+            tables[i] = lead ? plan : plan + stride;
+            e.m_pos += n;
+        }
+        StereoBiquadCascade::processGroup(cascades, mL, mR, m, n, StereoBiquadCascade::Plan{spans, spanStart, stride, mask}, tables);
+        return;
+    }
+    // Otherwise (an edit's glide as well, or an automated one alone) span by span: first their
+    // coefficients for the whole block (a span ends where any of them has a schedule step or a
+    // point of its coefficient grid, and each does there what process() does), then their
+    // cascades over the block at once.
     int step[kMax] = {};
     int spanStart[kPlanSpans];
     const BiquadCoeffs* tables[kMax];

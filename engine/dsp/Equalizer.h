@@ -24,9 +24,10 @@ class Equalizer {
     // Automation glides over its control grid instead, so the curve is followed, not lagged.
     void setGlide(int samples) { m_glideSamples = samples < 0 ? m_defaultGlide : samples; }
     // Automation (issue 17) of band parameters in the coming block: at offsets[k] (increasing,
-    // within the block, on the coefficient grid) each automated parameter glides to its step-k
-    // value over glides[k] samples. The arrays stay valid until the block is processed; the graph
-    // sets or clears the schedule before every block.
+    // within the block, on the graph's grid) each automated parameter glides to its step-k value
+    // over glides[k] samples (the grid interval; a lane's jumps come already declicked), so the
+    // band's coefficients from offsets[k] on are designed from the step's values. The arrays stay
+    // valid until the block is processed; the graph sets or clears the schedule before every block.
     struct Schedule {
         struct Band {
             int band = 0;
@@ -66,6 +67,10 @@ class Equalizer {
     void design(Band& b);
     void relayout();
     void applyStep(int k);
+    // Coefficients of the scheduled bands for every step of the block, straight from the step's
+    // values (no band glides from an edit at the same time), into the plan's rows 1 + k (row 0:
+    // the span before the first step). Returns the sections written.
+    unsigned planSteps(int stride);
     // At a point of the coefficient grid: advances the gliding bands' glides over the next
     // interval and designs them; `designed` gets their sections' bits.
     void glideStep(unsigned& designed);

@@ -64,12 +64,12 @@ inline float fastExp2(float x)
 inline double fastExp2d(double x)
 {
     const double r = x + 0.5;
-    int64_t i = static_cast<int64_t>(r);
+    int32_t i = static_cast<int32_t>(r);                                 // 32-bit conversions vectorise
     i -= static_cast<double>(i) > r;                                     // floor(x + 0.5)
     const double y = (x - static_cast<double>(i)) * 0.69314718055994531; // in [-ln2/2, ln2/2]
     const double p =
         1.0 + y * (1.0 + y * (1.0 / 2 + y * (1.0 / 6 + y * (1.0 / 24 + y * (1.0 / 120 + y * (1.0 / 720 + y * (1.0 / 5040 + y / 40320)))))));
-    const uint64_t bits = static_cast<uint64_t>(i + 1023) << 52;
+    const uint64_t bits = static_cast<uint64_t>(static_cast<int64_t>(i) + 1023) << 52;
     double scale;
     std::memcpy(&scale, &bits, 8);
     return p * scale;

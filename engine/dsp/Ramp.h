@@ -75,6 +75,7 @@ class Ramp {
             out[i] = m_cur;
     }
     bool active() const { return m_steps > 0; }
+    int remaining() const { return m_steps > 0 ? m_steps - m_done : 0; } // samples to the target
     double value() const { return m_cur; }
     double target() const { return m_target; }
 

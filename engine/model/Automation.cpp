@@ -135,6 +135,30 @@ void LaneCursor::gridSteps(int64_t first, int grid, int count, double* values, c
     }
 }
 
+double LaneCursor::declicked(int64_t time, double value, int64_t length, bool logDomain) const
+{
+    const auto& p = m_lane->points;
+    auto it = std::upper_bound(p.begin(), p.end(), time - length, [](int64_t t, const AutoPoint& q) { return t < q.time; });
+    double shift = 0;
+    for (; it != p.end() && it->time <= time; ++it) {
+        if (it == p.begin() || (it - 1)->curve != Curve::Step) continue;
+        const double before = (it - 1)->value, after = it->value;
+        const double jump = logDomain ? std::log2(before) - std::log2(after) : before - after;
+        shift += jump * (1.0 - static_cast<double>(time - it->time) / static_cast<double>(length));
+    }
+    if (shift == 0) return value;
+    const double v = logDomain ? std::exp2(std::log2(value) + shift) : value + shift;
+    return std::clamp(v, m_spec->min, m_spec->max);
+}
+
+bool LaneCursor::hasSteps() const
+{
+    const auto& p = m_lane->points;
+    for (size_t i = 0; i + 1 < p.size(); ++i)
+        if (p[i].curve == Curve::Step) return true;
+    return false;
+}
+
 std::optional<std::string> validateLane(const ParamSpec& spec, const Lane& lane)
 {
     if (!automatable(spec)) return spec.pattern + " cannot be automated";

@@ -51,6 +51,12 @@ class LaneCursor {
     // For the grid steps g = first + k * grid (k < count): values[k] = value(g + grid - 1) and
     // jumps[k] = stepsWithin(g, g + grid - 1), a run of steps inside one segment at a time.
     void gridSteps(int64_t first, int grid, int count, double* values, char* jumps);
+    // `value` (the lane's value at `time`) with the jump of every stepped segment that ends in
+    // (time - length, time] spread over the `length` samples after it: the jump's remainder,
+    // falling linearly to zero, is added (in log2 when `logDomain`: frequencies, Q). A function of
+    // the lane and the time alone, so the declicked curve does not depend on block sizes.
+    double declicked(int64_t time, double value, int64_t length, bool logDomain) const;
+    bool hasSteps() const; // a stepped segment between two points
     const Lane* lane() const { return m_lane; }
     const ParamSpec* spec() const { return m_spec; }
 

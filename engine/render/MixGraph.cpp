@@ -103,7 +103,7 @@ struct MixGraph::Node {
         std::vector<int> send; // per return of the graph
         std::vector<Equalizer::Schedule::Band> bands;
         std::vector<int> lanes; // all of the strip's lanes
-        std::vector<int> glides;
+        std::vector<int> glides, eqGlides;
         std::vector<double> trimSteps, gainLSteps, gainRSteps;
         std::vector<std::vector<double>> sendSteps;
         std::vector<const double*> sendPtr;
@@ -192,6 +192,7 @@ Result<std::unique_ptr<MixGraph>> MixGraph::build(const Session& s, const StemMa
         if (!spec || !ref || !automatable(*spec)) return Error{"bad_automation", "automation/" + path + ": no such automatable parameter"};
         RtLane l{ref, LaneCursor(&lane, spec)};
         g->classify(path, l);
+        l.declick = (l.target == Target::EqFreq || l.target == Target::EqGain || l.target == Target::EqQ) && l.cursor.hasSteps();
         g->m_scheduled = g->m_scheduled && l.target != Target::Other;
         g->m_lanes.push_back(l);
     }
@@ -276,10 +277,11 @@ void MixGraph::prepareSchedules()
             a->model = stripOf(l.node);
             a->send.assign(m_returns.size(), -1);
             a->glides.assign(kMaxSteps, 0);
+            a->eqGlides.assign(kMaxSteps, kAutomationGrid); // EQ lanes come declicked
             a->strip.offsets = m_stepOffsets.data();
             a->strip.glides = a->glides.data();
             a->eq.offsets = m_stepOffsets.data();
-            a->eq.glides = a->glides.data();
+            a->eq.glides = a->eqGlides.data();
             l.node->autom = std::move(a);
         }
         Node::Auto& a = *l.node->autom;
@@ -535,6 +537,7 @@ void MixGraph::processScheduled(float* left, float* right, int n)
     }
     // The grid steps that start in this block, and every lane's value at the last sample of each
     // (each value glides in over its step, so sample pos + k has the curve's value there).
+    const int editGlide = static_cast<int>(std::lround(kRampSeconds * m_rate));
     int steps = 0;
     for (int64_t g = (m_pos + kAutomationGrid - 1) / kAutomationGrid * kAutomationGrid; g < m_pos + n; g += kAutomationGrid)
         m_stepOffsets[static_cast<size_t>(steps++)] = static_cast<int>(g - m_pos);
@@ -543,9 +546,13 @@ void MixGraph::processScheduled(float* left, float* right, int n)
         double* v = &m_laneValues[i * kMaxSteps];
         char* jumps = &m_laneSteps[i * kMaxSteps];
         if (steps > 0) l.cursor.gridSteps(m_pos + m_stepOffsets[0], kAutomationGrid, steps, v, jumps);
+        if (l.declick) // EQ parameters: a stepped jump glides in over the edit glide, on the grid
+            for (int k = 0; k < steps; ++k) {
+                const int64_t last = m_pos + m_stepOffsets[static_cast<size_t>(k)] + kAutomationGrid - 1;
+                v[k] = l.cursor.declicked(last, v[k], editGlide, l.target != Target::EqGain);
+            }
         if (steps > 0) l.ref.setNumber(v[steps - 1]); // the model follows (what an edit starts from)
     }
-    const int editGlide = static_cast<int>(std::lround(kRampSeconds * m_rate));
     auto laneAt = [&](int lane, int k) { return m_laneValues[static_cast<size_t>(lane) * kMaxSteps + static_cast<size_t>(k)]; };
     auto jumpAt = [&](int lane, int k) { return m_laneSteps[static_cast<size_t>(lane) * kMaxSteps + static_cast<size_t>(k)] != 0; };
     for (auto* list : {&m_tracks, &m_groups, &m_returns})
@@ -558,7 +565,7 @@ void MixGraph::processScheduled(float* left, float* right, int n)
             for (int k = 0; k < steps; ++k) {
                 bool jump = false;
                 for (int lane : a.lanes)
-                    jump = jump || jumpAt(lane, k);
+                    jump = jump || (jumpAt(lane, k) && !m_lanes[static_cast<size_t>(lane)].declick);
                 a.glides[static_cast<size_t>(k)] = jump ? editGlide : kAutomationGrid;
                 if (a.trim >= 0) a.trimSteps[static_cast<size_t>(k)] = fastDbToGain(laneAt(a.trim, k)) * (st.polarity ? -1.0 : 1.0);
                 if (a.fader >= 0 || a.pan >= 0) {

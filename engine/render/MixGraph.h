@@ -110,6 +110,7 @@ class MixGraph {
         Target target = Target::Other;
         Node* node = nullptr; // the strip, for strip targets
         int index = 0;        // the send's return, the EQ band
+        bool declick = false; // an EQ lane with stepped segments (see LaneCursor::declicked)
     };
     std::vector<RtLane> m_lanes; // lanes not off, resolved at build
     bool m_glideSet = false;     // a grid glide is set on the DSP

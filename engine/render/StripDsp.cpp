@@ -21,8 +21,85 @@ void panGains(double pan, bool mono, double& left, double& right)
     }
 }
 
+namespace {
+// runRamp() where every step glides over the interval to the next (automation's grid) and the
+// ramp has arrived when the first step starts: the same values without the ramp's bookkeeping
+// per step. Sample j of step k is t[k-1] + (t[k] - t[k-1]) / interval * (j + 1), its last t[k].
+MIXROOM_CLONES void gridRamp(double from, int steps, const int* offsets, int interval, const double* targets, double* out, int n)
+{
+    double prev = from;
+    for (int k = 0; k < steps; ++k) {
+        const double t = targets[k];
+        const double inc = (t - prev) / interval;
+        const int o = offsets[k];
+        const int len = std::min(interval - 1, n - o);
+        for (int j = 0; j < len; ++j)
+            out[o + j] = prev + inc * (j + 1);
+        if (o + interval - 1 < n) out[o + interval - 1] = t;
+        prev = t;
+    }
+}
+
+// Leaves the ramp where a block of grid steps from `from` leaves it: on the last step's glide,
+// as far as it got.
+void endGridRamp(Ramp& ramp, double from, int steps, const int* offsets, int interval, const double* targets, int n)
+{
+    ramp.reset(steps > 1 ? targets[steps - 2] : from);
+    ramp.setTarget(targets[steps - 1], interval);
+    ramp.advance(n - offsets[steps - 1]);
+}
+
+// Whether every step glides over the interval to the next (the grid case of runRamp).
+bool onGrid(int steps, const int* offsets, const int* glides)
+{
+    bool grid = steps > 0;
+    for (int k = 0; k < steps && grid; ++k)
+        grid = (k + 1 < steps ? offsets[k + 1] - offsets[k] : glides[k]) == glides[k];
+    return grid;
+}
+
+// The strip's fader and pan gains on the grid, multiplied in without per-sample arrays: the same
+// products as runRamp()'s values times the settled mute gain m.
+MIXROOM_CLONES void gridGains(float* left, float* right, double m, double fromL, double fromR, int steps, const int* offsets, int interval,
+                              const double* tL, const double* tR, int n)
+{
+    double pl = fromL, pr = fromR;
+    for (int k = 0; k < steps; ++k) {
+        const double il = (tL[k] - pl) / interval, ir = (tR[k] - pr) / interval;
+        const int o = offsets[k];
+        const int len = std::min(interval, n - o);
+        for (int j = 0; j < len; ++j) {
+            const double gl = j == interval - 1 ? tL[k] : pl + il * (j + 1);
+            const double gr = j == interval - 1 ? tR[k] : pr + ir * (j + 1);
+            left[o + j] *= static_cast<float>(m * gl);
+            right[o + j] *= static_cast<float>(m * gr);
+        }
+        pl = tL[k];
+        pr = tR[k];
+    }
+}
+} // namespace
+
 void runRamp(Ramp& ramp, int steps, const int* offsets, const int* glides, const double* targets, double* out, int n)
 {
+    if (onGrid(steps, offsets, glides)) {
+        ramp.fill(out, offsets[0]);
+        if (!ramp.active()) {
+            const double from = ramp.value();
+            gridRamp(from, steps, offsets, glides[0], targets, out, n);
+            endGridRamp(ramp, from, steps, offsets, glides[0], targets, n);
+            return;
+        }
+        // Still on an edit's glide: step by step below.
+        int at = offsets[0];
+        for (int k = 0; k < steps; ++k) {
+            ramp.fill(out + at, offsets[k] - at);
+            at = offsets[k];
+            ramp.setTarget(targets[k], glides[k]);
+        }
+        ramp.fill(out + at, n - at);
+        return;
+    }
     int at = 0;
     for (int k = 0; k < steps; ++k) {
         ramp.fill(out + at, offsets[k] - at);
@@ -111,7 +188,8 @@ void StripDsp::adoptState(const StripDsp& old, const int* sendFrom)
 void StripDsp::process(float* left, float* right, int n, float* outL, float* outR, float* const* sendL, float* const* sendR)
 {
     processInput(left, right, n);
-    m_eq.process(left, right, n);
+    Equalizer* eq = &m_eq; // as a group of one: an automated EQ takes the same path as the tracks'
+    Equalizer::processGroup(&eq, &left, &right, 1, n);
     m_comp.process(left, right, n);
     processOutput(left, right, n, outL, outR, sendL, sendR);
 }
@@ -161,7 +239,22 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
 
     // Mute, fader and pan. Settled gains are applied in the summing and metering loop below.
     const bool scheduled = m_schedule && m_schedule->gainL;
-    if (scheduled) {
+    const Schedule* sch = m_schedule;
+    if (scheduled && !m_mute.active() && onGrid(sch->steps, sch->offsets, sch->glides) && m_gainL.remaining() <= sch->offsets[0] &&
+        m_gainR.remaining() <= sch->offsets[0]) {
+        // On the grid with a settled mute: the glides in progress end at the first step, then
+        // each step's glide is computed as it is multiplied in.
+        const double m = m_mute.value();
+        const int first = sch->offsets[0];
+        for (int i = 0; i < first; ++i) {
+            left[i] *= static_cast<float>(m * m_gainL.next());
+            right[i] *= static_cast<float>(m * m_gainR.next());
+        }
+        const double fromL = m_gainL.value(), fromR = m_gainR.value();
+        gridGains(left, right, m, fromL, fromR, sch->steps, sch->offsets, sch->glides[0], sch->gainL, sch->gainR, n);
+        endGridRamp(m_gainL, fromL, sch->steps, sch->offsets, sch->glides[0], sch->gainL, n);
+        endGridRamp(m_gainR, fromR, sch->steps, sch->offsets, sch->glides[0], sch->gainR, n);
+    } else if (scheduled) {
         const Schedule& s = *m_schedule;
         double* gl = m_autoA.data();
         double* gr = m_autoB.data();
