@@ -2,6 +2,7 @@
 #pragma once
 // Fast, deterministic log2/exp2 for the dynamics detectors (per-sample level <-> dB). Errors are
 // below 1e-4 dB over the audio range (tested); the result depends only on the input bits, never on libm.
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -63,13 +64,13 @@ inline float fastExp2(float x)
 // under 1e-7 dB), several times cheaper than libm's exp2. Depends only on the input bits.
 inline double fastExp2d(double x)
 {
-    const double r = x + 0.5;
-    int32_t i = static_cast<int32_t>(r);                                 // 32-bit conversions vectorise
-    i -= static_cast<double>(i) > r;                                     // floor(x + 0.5)
-    const double y = (x - static_cast<double>(i)) * 0.69314718055994531; // in [-ln2/2, ln2/2]
+    const double fl = std::floor(x + 0.5);           // exact: the same bits on every path
+    const double y = (x - fl) * 0.69314718055994531; // in [-ln2/2, ln2/2]
     const double p =
-        1.0 + y * (1.0 + y * (1.0 / 2 + y * (1.0 / 6 + y * (1.0 / 24 + y * (1.0 / 120 + y * (1.0 / 720 + y * (1.0 / 5040 + y / 40320)))))));
-    const uint64_t bits = static_cast<uint64_t>(static_cast<int64_t>(i) + 1023) << 52;
+        1.0 + y * (1.0 + y * (1.0 / 2 +
+                              y * (1.0 / 6 + y * (1.0 / 24 + y * (1.0 / 120 + y * (1.0 / 720 + y * (1.0 / 5040 + y * (1.0 / 40320))))))));
+    const int64_t e = static_cast<int64_t>(static_cast<int32_t>(fl)) + 1023;
+    const uint64_t bits = static_cast<uint64_t>(e) << 52;
     double scale;
     std::memcpy(&scale, &bits, 8);
     return p * scale;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "engine/model/Automation.h"
+#include "engine/dsp/FastMath.h"
 
 #include <algorithm>
 #include <cmath>
@@ -28,6 +29,13 @@ double curved(const ParamSpec& spec, double a, double b, double f)
     }
     if ((isHz(spec) || spec.min > 0) && a > 0 && b > 0) return a * std::pow(b / a, f);
     return a + (b - a) * f;
+}
+// values[j] = va + dv * ((d0 + j * grid) / len): a linear segment on the grid, the same bits as
+// laneValue() (the times are integers, exact in double), in one vector loop.
+MIXROOM_CLONES void linearRun(double va, double dv, double d0, int grid, double len, int run, double* values)
+{
+    for (int j = 0; j < run; ++j)
+        values[j] = va + dv * ((d0 + static_cast<double>(j * grid)) / len);
 }
 } // namespace
 
@@ -125,12 +133,12 @@ void LaneCursor::gridSteps(int64_t first, int grid, int count, double* values, c
         // The steps that end before b lie wholly inside segment [a, b): no point within them.
         const int run = static_cast<int>(std::min<int64_t>(count - k, (b.time - 1 - last) / grid + 1));
         const bool hold = a.curve == Curve::Step || m_spec->type == ParamType::Bool;
-        const double va = a.value, dv = b.value - a.value, len = static_cast<double>(b.time - a.time);
-        for (int j = 0; j < run; ++j) {
-            const int64_t t = last + static_cast<int64_t>(j) * grid;
-            values[k + j] = hold ? va : va + dv * (static_cast<double>(t - a.time) / len);
-            jumps[k + j] = 0;
-        }
+        if (hold)
+            std::fill(values + k, values + k + run, a.value);
+        else
+            linearRun(a.value, b.value - a.value, static_cast<double>(last - a.time), grid, static_cast<double>(b.time - a.time), run,
+                      values + k);
+        std::fill(jumps + k, jumps + k + run, 0);
         k += run;
     }
 }

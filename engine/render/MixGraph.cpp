@@ -39,6 +39,37 @@ double fastDbToGain(double db)
     return db <= kSilenceDb ? 0.0 : fastExp2d(db * (std::numbers::ln10 / std::numbers::ln2 / 20.0));
 }
 
+// fastDbToGain() of each step's value.
+MIXROOM_CLONES void dbGainSteps(const double* db, int steps, double* gain)
+{
+    for (int k = 0; k < steps; ++k)
+        gain[k] = fastDbToGain(db[k]);
+}
+
+// A stereo strip's fader x balance gains per step (panGains() for stereo sources); null arrays
+// hold the static value.
+MIXROOM_CLONES void balanceGainSteps(const double* fader, double faderStatic, const double* pan, double panStatic, int steps, double* gl,
+                                     double* gr)
+{
+    if (fader)
+        for (int k = 0; k < steps; ++k)
+            gl[k] = fastDbToGain(fader[k]);
+    else
+        std::fill(gl, gl + steps, fastDbToGain(faderStatic));
+    if (pan)
+        for (int k = 0; k < steps; ++k) {
+            const double p = pan[k], g = gl[k];
+            gl[k] = g * (p > 0 ? 1.0 - p : 1.0);
+            gr[k] = g * (p < 0 ? 1.0 + p : 1.0);
+        }
+    else
+        for (int k = 0; k < steps; ++k) {
+            const double p = panStatic, g = gl[k];
+            gl[k] = g * (p > 0 ? 1.0 - p : 1.0);
+            gr[k] = g * (p < 0 ? 1.0 + p : 1.0);
+        }
+}
+
 // What a graph is built from besides scalar values: equal keys, the same graph shape.
 std::string structureKey(const Session& s)
 {
@@ -103,6 +134,7 @@ struct MixGraph::Node {
         std::vector<int> send; // per return of the graph
         std::vector<Equalizer::Schedule::Band> bands;
         std::vector<int> lanes; // all of the strip's lanes
+        bool jumps = false;     // a gain lane of the strip has stepped segments
         std::vector<int> glides, eqGlides;
         std::vector<double> trimSteps, gainLSteps, gainRSteps;
         std::vector<std::vector<double>> sendSteps;
@@ -276,7 +308,7 @@ void MixGraph::prepareSchedules()
             auto a = std::make_unique<Node::Auto>();
             a->model = stripOf(l.node);
             a->send.assign(m_returns.size(), -1);
-            a->glides.assign(kMaxSteps, 0);
+            a->glides.assign(kMaxSteps, kAutomationGrid);
             a->eqGlides.assign(kMaxSteps, kAutomationGrid); // EQ lanes come declicked
             a->strip.offsets = m_stepOffsets.data();
             a->strip.glides = a->glides.data();
@@ -286,6 +318,7 @@ void MixGraph::prepareSchedules()
         }
         Node::Auto& a = *l.node->autom;
         a.lanes.push_back(li);
+        a.jumps = a.jumps || (!l.declick && l.cursor.hasSteps());
         switch (l.target) {
         case Target::Trim: a.trim = li; break;
         case Target::Fader: a.fader = li; break;
@@ -561,24 +594,39 @@ void MixGraph::processScheduled(float* left, float* right, int n)
             Node::Auto& a = *node->autom;
             const Strip& st = *a.model;
             const bool mono = node->dsp.mono();
-            double lastFader = NAN, lastPan = NAN, gain = 0, pl = 1, pr = 1;
-            for (int k = 0; k < steps; ++k) {
-                bool jump = false;
-                for (int lane : a.lanes)
-                    jump = jump || (jumpAt(lane, k) && !m_lanes[static_cast<size_t>(lane)].declick);
-                a.glides[static_cast<size_t>(k)] = jump ? editGlide : kAutomationGrid;
-                if (a.trim >= 0) a.trimSteps[static_cast<size_t>(k)] = fastDbToGain(laneAt(a.trim, k)) * (st.polarity ? -1.0 : 1.0);
-                if (a.fader >= 0 || a.pan >= 0) {
-                    const double fader = a.fader >= 0 ? laneAt(a.fader, k) : st.fader;
-                    const double pan = a.pan >= 0 ? laneAt(a.pan, k) : st.pan;
-                    if (fader != lastFader) gain = fastDbToGain(lastFader = fader);
-                    if (pan != lastPan) panGains(lastPan = pan, mono, pl, pr);
-                    a.gainLSteps[static_cast<size_t>(k)] = gain * pl;
-                    a.gainRSteps[static_cast<size_t>(k)] = gain * pr;
+            // Glides: the grid interval, the edit glide for a stepped jump (gain lanes; EQ lanes
+            // come declicked).
+            if (a.jumps || a.glides[0] != kAutomationGrid)
+                for (int k = 0; k < steps; ++k) {
+                    bool jump = false;
+                    for (int lane : a.lanes)
+                        jump = jump || (jumpAt(lane, k) && !m_lanes[static_cast<size_t>(lane)].declick);
+                    a.glides[static_cast<size_t>(k)] = jump ? editGlide : kAutomationGrid;
                 }
-                for (size_t r = 0; r < a.send.size(); ++r)
-                    if (a.send[r] >= 0) a.sendSteps[r][static_cast<size_t>(k)] = fastDbToGain(laneAt(a.send[r], k));
+            if (a.trim >= 0) {
+                dbGainSteps(&m_laneValues[static_cast<size_t>(a.trim) * kMaxSteps], steps, a.trimSteps.data());
+                if (st.polarity)
+                    for (int k = 0; k < steps; ++k)
+                        a.trimSteps[static_cast<size_t>(k)] = -a.trimSteps[static_cast<size_t>(k)];
             }
+            if (a.fader >= 0 || a.pan >= 0) {
+                const double* fader = a.fader >= 0 ? &m_laneValues[static_cast<size_t>(a.fader) * kMaxSteps] : nullptr;
+                const double* pan = a.pan >= 0 ? &m_laneValues[static_cast<size_t>(a.pan) * kMaxSteps] : nullptr;
+                if (!mono) {
+                    balanceGainSteps(fader, st.fader, pan, st.pan, steps, a.gainLSteps.data(), a.gainRSteps.data());
+                } else {
+                    double lastFader = NAN, lastPan = NAN, gain = 0, pl = 1, pr = 1;
+                    for (int k = 0; k < steps; ++k) {
+                        const double f = fader ? fader[k] : st.fader, p = pan ? pan[k] : st.pan;
+                        if (f != lastFader) gain = fastDbToGain(lastFader = f);
+                        if (p != lastPan) panGains(lastPan = p, true, pl, pr);
+                        a.gainLSteps[static_cast<size_t>(k)] = gain * pl;
+                        a.gainRSteps[static_cast<size_t>(k)] = gain * pr;
+                    }
+                }
+            }
+            for (size_t r = 0; r < a.send.size(); ++r)
+                if (a.send[r] >= 0) dbGainSteps(&m_laneValues[static_cast<size_t>(a.send[r]) * kMaxSteps], steps, a.sendSteps[r].data());
             a.strip.steps = a.eq.steps = steps;
             node->dsp.setSchedule(&a.strip);
             node->dsp.eq().setSchedule(a.bands.empty() ? nullptr : &a.eq);

@@ -60,19 +60,20 @@ bool onGrid(int steps, const int* offsets, const int* glides)
 
 // The strip's fader and pan gains on the grid, multiplied in without per-sample arrays: the same
 // products as runRamp()'s values times the settled mute gain m.
-MIXROOM_CLONES void gridGains(float* left, float* right, double m, double fromL, double fromR, int steps, const int* offsets, int interval,
-                              const double* tL, const double* tR, int n)
+MIXROOM_CLONES void gridGains(float* __restrict left, float* __restrict right, double m, double fromL, double fromR, int steps,
+                              const int* offsets, int interval, const double* tL, const double* tR, int n)
 {
     double pl = fromL, pr = fromR;
     for (int k = 0; k < steps; ++k) {
         const double il = (tL[k] - pl) / interval, ir = (tR[k] - pr) / interval;
-        const int o = offsets[k];
-        const int len = std::min(interval, n - o);
+        float* __restrict l = left + offsets[k];
+        float* __restrict r = right + offsets[k];
+        const int len = std::min(interval, n - offsets[k]);
         for (int j = 0; j < len; ++j) {
             const double gl = j == interval - 1 ? tL[k] : pl + il * (j + 1);
             const double gr = j == interval - 1 ? tR[k] : pr + ir * (j + 1);
-            left[o + j] *= static_cast<float>(m * gl);
-            right[o + j] *= static_cast<float>(m * gr);
+            l[j] *= static_cast<float>(m * gl);
+            r[j] *= static_cast<float>(m * gr);
         }
         pl = tL[k];
         pr = tR[k];
