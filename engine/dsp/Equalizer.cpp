@@ -136,10 +136,25 @@ void Equalizer::setBands(const EqBand* bands, int count)
     if (layout) relayout();
 }
 
-unsigned Equalizer::planSteps(int stride)
+unsigned Equalizer::scheduledSections() const
 {
     const Schedule& sc = *m_schedule;
-    unsigned written = 0;
+    unsigned sections = 0;
+    for (int i = 0; i < sc.bandCount; ++i) {
+        const int band = sc.bands[i].band;
+        if (band >= m_count || sc.steps == 0) continue;
+        const Band& b = m_bands[static_cast<size_t>(band)];
+        if (b.active && b.offset >= 0)
+            for (int s = 0; s < b.sections; ++s)
+                sections |= 1u << (b.offset + s);
+    }
+    return sections;
+}
+
+void Equalizer::planSteps(int stride, unsigned mask)
+{
+    const Schedule& sc = *m_schedule;
+    const StereoBiquadCascade::Plan columns{0, nullptr, stride, mask};
     for (int i = 0; i < sc.bandCount; ++i) {
         const Schedule::Band& sb = sc.bands[i];
         if (sb.band >= m_count) continue;
@@ -152,13 +167,13 @@ unsigned Equalizer::planSteps(int stride)
         }
         if (!b.active || b.offset < 0 || last < 0) continue;
         const bool hp24 = b.target.type == EqType::HighPass24, lp24 = b.target.type == EqType::LowPass24;
-        BiquadCoeffs* out = sc.plan + stride + b.offset;
+        BiquadCoeffs* out = sc.plan + stride + columns.column(b.offset);
         if (hp24 || lp24) {
             const auto shape = hp24 ? BiquadShape::HighPass : BiquadShape::LowPass;
             for (int k = 0; k <= last; ++k) {
                 const double f = std::min(sb.freq ? sb.freq[k] : std::exp2(b.logFreq.value()), 0.49 * m_fs);
                 out[k * stride] = designBiquad(shape, m_fs, f, 0, kButterworth4Q[0]);
-                out[k * stride + 1] = designBiquad(shape, m_fs, f, 0, kButterworth4Q[1]);
+                out[k * stride + 1] = designBiquad(shape, m_fs, f, 0, kButterworth4Q[1]); // the next column
             }
         } else {
             const BiquadShape shape = b.target.type == EqType::HighPass12  ? BiquadShape::HighPass
@@ -191,10 +206,7 @@ unsigned Equalizer::planSteps(int stride)
         if (sb.gain) b.gain.reset(sb.gain[last]);
         if (sb.q) b.logQ.reset(std::log2(sb.q[last]));
         b.designed = b.designed && !sb.freq && !sb.q;
-        for (int s = 0; s < b.sections; ++s)
-            written |= 1u << (b.offset + s);
     }
-    return written;
 }
 
 bool Equalizer::gliding() const
@@ -286,9 +298,6 @@ void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* c
             direct && !moving[i]->gliding() && sc->offsets == moving[0]->m_schedule->offsets && sc->steps == moving[0]->m_schedule->steps;
     }
     if (direct) {
-        int stride = 1; // rows as long as the longest cascade: the plan stays small in the cache
-        for (int i = 0; i < m; ++i)
-            stride = std::max(stride, moving[i]->m_cascade.count());
         const Schedule& first = *moving[0]->m_schedule;
         int spanStart[kPlanSpans];
         int spans = 0;
@@ -296,38 +305,37 @@ void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* c
         const int lead = spans; // 1: row 0 is the span before the first step
         for (int k = 0; k < first.steps; ++k)
             spanStart[spans++] = first.offsets[k];
+        // Rows hold the sections any of them moves (usually one band's): the plan stays small.
         unsigned mask = 0;
+        for (int i = 0; i < m; ++i)
+            mask |= moving[i]->scheduledSections();
+        const int stride = std::max(1, __builtin_popcount(mask));
+        const StereoBiquadCascade::Plan plan{spans, spanStart, stride, mask};
         const BiquadCoeffs* tables[kMax];
         for (int i = 0; i < m; ++i) {
-            cascades[i] = &moving[i]->m_cascade;
-            mask |= moving[i]->planSteps(stride);
-        }
-        for (int i = 0; i < m; ++i) {
             Equalizer& e = *moving[i];
-            BiquadCoeffs* plan = e.m_schedule->plan;
+            cascades[i] = &e.m_cascade;
+            e.planSteps(stride, mask);
+            BiquadCoeffs* rows = e.m_schedule->plan;
             // Sections another cascade's plan moves, and the span before the first step, hold
             // the coefficients they have.
-            unsigned own = 0;
-            for (int b = 0; b < e.m_schedule->bandCount; ++b) {
-                const int band = e.m_schedule->bands[b].band;
-                const Band& bd = e.m_bands[static_cast<size_t>(band)];
-                if (band < e.m_count && bd.active && bd.offset >= 0 && e.m_schedule->steps > 0)
-                    for (int s = 0; s < bd.sections; ++s)
-                        own |= 1u << (bd.offset + s);
-            }
+            const unsigned own = e.scheduledSections();
             const StereoBiquadCascade::Section* sec = e.m_cascade.sections();
-            for (int j = 0; j < e.m_cascade.count(); ++j) {
+            for (int j = 0; j < StereoBiquadCascade::kMaxSections; ++j) {
                 if (!(mask & (1u << j))) continue;
-                const BiquadCoeffs now{sec[j].b0[0], sec[j].b1[0], sec[j].b2[0], -sec[j].na1[0], -sec[j].na2[0]};
-                if (lead) plan[j] = now;
+                const int col = plan.column(j);
+                const BiquadCoeffs now = j < e.m_cascade.count()
+                                             ? BiquadCoeffs{sec[j].b0[0], sec[j].b1[0], sec[j].b2[0], -sec[j].na1[0], -sec[j].na2[0]}
+                                             : BiquadCoeffs{};
+                if (lead) rows[col] = now;
                 if (!(own & (1u << j)))
                     for (int k = 0; k < spans - lead; ++k) // step k's row is 1 + k
-                        plan[(1 + k) * stride + j] = now;
+                        rows[(1 + k) * stride + col] = now;
             }
-            tables[i] = lead ? plan : plan + stride;
+            tables[i] = lead ? rows : rows + stride;
             e.m_pos += n;
         }
-        StereoBiquadCascade::processGroup(cascades, mL, mR, m, n, StereoBiquadCascade::Plan{spans, spanStart, stride, mask}, tables);
+        StereoBiquadCascade::processGroup(cascades, mL, mR, m, n, plan, tables);
         return;
     }
     // Otherwise (an edit's glide as well, or an automated one alone) span by span: first their
@@ -373,8 +381,10 @@ void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* c
             L[i] = mL[i] + first;
             R[i] = mR[i] + first;
         }
-        StereoBiquadCascade::processGroup(cascades, L, R, m, done - first, StereoBiquadCascade::Plan{spans, spanStart, stride, designed},
-                                          tables);
+        // Full rows (every section at its own column): the sections designed move.
+        (void)designed;
+        StereoBiquadCascade::processGroup(cascades, L, R, m, done - first,
+                                          StereoBiquadCascade::Plan{spans, spanStart, stride, (1u << stride) - 1}, tables);
         first = done;
     }
 }

@@ -69,8 +69,9 @@ class Equalizer {
     void applyStep(int k);
     // Coefficients of the scheduled bands for every step of the block, straight from the step's
     // values (no band glides from an edit at the same time), into the plan's rows 1 + k (row 0:
-    // the span before the first step). Returns the sections written.
-    unsigned planSteps(int stride);
+    // the span before the first step), each section at its column of `mask`.
+    void planSteps(int stride, unsigned mask);
+    unsigned scheduledSections() const; // the sections planSteps() writes
     // At a point of the coefficient grid: advances the gliding bands' glides over the next
     // interval and designs them; `designed` gets their sections' bits.
     void glideStep(unsigned& designed);

@@ -179,20 +179,15 @@ __attribute__((target("avx512f,fma"))) void quadAvx512(Section* const* c, float*
                 if (!(plan.mask & (1u << k))) continue;
                 const BiquadCoeffs* q[4];
                 for (int j = 0; j < 4; ++j)
-                    q[j] = &tables[j][s * plan.stride + k];
-                alignas(64) double lanes[5][8];
-                for (int j = 0; j < 4; ++j) {
-                    lanes[0][2 * j] = lanes[0][2 * j + 1] = q[j]->b0;
-                    lanes[1][2 * j] = lanes[1][2 * j + 1] = q[j]->b1;
-                    lanes[2][2 * j] = lanes[2][2 * j + 1] = q[j]->b2;
-                    lanes[3][2 * j] = lanes[3][2 * j + 1] = -q[j]->a1;
-                    lanes[4][2 * j] = lanes[4][2 * j + 1] = -q[j]->a2;
-                }
-                b0[k] = _mm512_load_pd(lanes[0]);
-                b1[k] = _mm512_load_pd(lanes[1]);
-                b2[k] = _mm512_load_pd(lanes[2]);
-                na1[k] = _mm512_load_pd(lanes[3]);
-                na2[k] = _mm512_load_pd(lanes[4]);
+                    q[j] = &tables[j][s * plan.stride + plan.column(k)];
+                using D8v = double __attribute__((vector_size(64)));
+                // Each cascade's value in its two lanes, built in registers (scalars stored and
+                // loaded as a vector would stall store forwarding at every span).
+                b0[k] = __m512d(D8v{q[0]->b0, q[0]->b0, q[1]->b0, q[1]->b0, q[2]->b0, q[2]->b0, q[3]->b0, q[3]->b0});
+                b1[k] = __m512d(D8v{q[0]->b1, q[0]->b1, q[1]->b1, q[1]->b1, q[2]->b1, q[2]->b1, q[3]->b1, q[3]->b1});
+                b2[k] = __m512d(D8v{q[0]->b2, q[0]->b2, q[1]->b2, q[1]->b2, q[2]->b2, q[2]->b2, q[3]->b2, q[3]->b2});
+                na1[k] = __m512d(-D8v{q[0]->a1, q[0]->a1, q[1]->a1, q[1]->a1, q[2]->a1, q[2]->a1, q[3]->a1, q[3]->a1});
+                na2[k] = __m512d(-D8v{q[0]->a2, q[0]->a2, q[1]->a2, q[1]->a2, q[2]->a2, q[2]->a2, q[3]->a2, q[3]->a2});
             }
         // Eight samples at a time: an 8x8 transpose turns eight channels' runs into eight
         // samples' lane vectors (and back), instead of gathering and scattering lane by lane.
@@ -316,13 +311,16 @@ void StereoBiquadCascade::processGroup(StereoBiquadCascade* const* c, float* con
             done[pick[k]] = true;
     }
     // The rest span by span, each span's planned coefficients set before it runs.
-    for (int s = 0; s < plan.spans; ++s) {
+    bool rest = false;
+    for (int i = 0; i < count && i < kMax; ++i)
+        rest = rest || (!done[i] && c[i]->m_count > 0);
+    for (int s = 0; s < plan.spans && rest; ++s) {
         const int from = plan.start[s], to = s + 1 < plan.spans ? plan.start[s + 1] : n;
         if (tables)
             for (int i = 0; i < count && i < kMax; ++i)
                 if (!done[i])
                     for (int k = 0; k < c[i]->m_count; ++k)
-                        if (plan.mask & (1u << k)) c[i]->setSection(k, tables[i][s * plan.stride + k]);
+                        if (plan.mask & (1u << k)) c[i]->setSection(k, tables[i][s * plan.stride + plan.column(k)]);
         bool paired[kMax] = {};
         for (int i = 0; i < count && i < kMax; ++i) {
             if (done[i] || paired[i] || c[i]->m_count == 0) continue;
@@ -343,7 +341,7 @@ void StereoBiquadCascade::processGroup(StereoBiquadCascade* const* c, float* con
         for (int i = 0; i < count && i < kMax; ++i)
             if (done[i])
                 for (int k = 0; k < c[i]->m_count; ++k)
-                    if (plan.mask & (1u << k)) c[i]->setSection(k, tables[i][(plan.spans - 1) * plan.stride + k]);
+                    if (plan.mask & (1u << k)) c[i]->setSection(k, tables[i][(plan.spans - 1) * plan.stride + plan.column(k)]);
 }
 
 } // namespace mixroom::engine

@@ -57,13 +57,15 @@ class StereoBiquadCascade {
     static void processGroup(StereoBiquadCascade* const* c, float* const* left, float* const* right, int count, int n);
     // The same with coefficients that change within the block (automation): the block runs in
     // `spans` spans starting at start[s] (start[0] = 0), and in span s section k of cascade i
-    // (for each k in `mask`) has tables[i][s * stride + k]. Afterwards the cascades hold the last
-    // span's coefficients. Bit-identical to setting them and calling process() span by span.
+    // (for each k in `mask`) has tables[i][s * stride + column(k)]: a row holds the sections in
+    // the mask, in order. Afterwards the cascades hold the last span's coefficients.
+    // Bit-identical to setting them and calling process() span by span.
     struct Plan {
         int spans = 1;
         const int* start = nullptr;
         int stride = 0;
         unsigned mask = 0;
+        int column(int k) const { return __builtin_popcount(mask & ((1u << k) - 1)); }
     };
     static void processGroup(StereoBiquadCascade* const* c, float* const* left, float* const* right, int count, int n, const Plan& plan,
                              const BiquadCoeffs* const* tables);
