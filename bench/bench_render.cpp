@@ -89,7 +89,7 @@ int main(int argc, char** argv)
     double seconds = 60;
     bool runFfmpeg = true;
     int runs = 5;
-    std::string keep;
+    std::string keep, only;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--tracks" && i + 1 < argc)
@@ -102,11 +102,14 @@ int main(int argc, char** argv)
             keep = argv[++i];
         else if (a == "--no-ffmpeg")
             runFfmpeg = false;
+        else if (a == "--only" && i + 1 < argc && (std::string(argv[i + 1]) == "static" || std::string(argv[i + 1]) == "automated"))
+            only = argv[++i];
         else if (a == "--help" || a == "-h") {
-            std::printf("Usage: bench_render [--tracks N] [--seconds S] [--runs N] [--keep DIR] [--no-ffmpeg]\n"
+            std::printf("Usage: bench_render [--tracks N] [--seconds S] [--runs N] [--keep DIR] [--no-ffmpeg] [--only static|automated]\n"
                         "Renders N stereo stems (default 16 x 60 s at 48 kHz) with Mixroom on one thread and with\n"
                         "ffmpeg's equivalent filter graph (-filter_complex_threads 1), and prints both times.\n"
-                        "--runs N (default 5): each run times both sides back to back; the best counts.\n");
+                        "--runs N (default 5): each run times both sides back to back; the best counts.\n"
+                        "--only static|automated: render just that mix N times and print each time (for a profiler).\n");
             return 0;
         } else {
             std::fprintf(stderr, "bench_render: unknown argument '%s' (try --help)\n", a.c_str());
@@ -209,6 +212,20 @@ int main(int argc, char** argv)
     std::vector<double> ratioAuto;
     std::vector<double> ratioPlain, ratioReport;
     std::optional<RenderReport> rep;
+    if (!only.empty()) { // one mix only, for a profiler
+        const Session& which = only == "automated" ? automated : s;
+        opt.measureLoudness = false;
+        for (int r = 0; r < runs; ++r) {
+            const double t1 = now();
+            auto rendered = renderToFile(which, stems.value(), (dir / "only.wav").string(), opt);
+            if (!rendered) {
+                std::fprintf(stderr, "bench_render: %s\n", rendered.error().message.c_str());
+                return 1;
+            }
+            std::printf("%s render: %.3f s\n", only.c_str(), now() - t1);
+        }
+        return 0;
+    }
     for (int r = 0; r < runs; ++r) {
         opt.measureLoudness = false;
         if (auto warm = renderToFile(s, stems.value(), (dir / "warm-up.wav").string(), opt); !warm) {

@@ -349,7 +349,9 @@ void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* c
         cascades[i] = &moving[i]->m_cascade;
         tables[i] = moving[i]->m_schedule->plan;
     }
-    constexpr int stride = StereoBiquadCascade::kMaxSections;
+    int stride = 1; // full rows: every section of the longest cascade
+    for (int i = 0; i < m; ++i)
+        stride = std::max(stride, moving[i]->m_cascade.count());
     for (int first = 0; first < n;) { // a plan holds kPlanSpans spans; a longer block takes several
         int spans = 0, done = first;
         unsigned designed = 0;

@@ -40,7 +40,7 @@ class Equalizer {
         const int* glides = nullptr;
         const Band* bands = nullptr;
         int bandCount = 0;
-        // Scratch for processGroup(): kPlanSpans * StereoBiquadCascade::kMaxSections coefficients.
+        // Scratch for processGroup(): kPlanSpans rows as long as the longest cascade of the graph.
         BiquadCoeffs* plan = nullptr;
     };
     static constexpr int kPlanSpans = 272;

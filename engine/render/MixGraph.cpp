@@ -140,6 +140,7 @@ struct MixGraph::Node {
         std::vector<std::vector<double>> sendSteps;
         std::vector<const double*> sendPtr;
         std::vector<BiquadCoeffs> eqPlan; // Equalizer::Schedule::plan
+        std::vector<double> scratch;      // StripDsp::Schedule::scratch
         StripDsp::Schedule strip;
         Equalizer::Schedule eq;
     };
@@ -339,6 +340,15 @@ void MixGraph::prepareSchedules()
         default: break;
         }
     }
+    // A plan's rows hold the sections that move in a group of EQs: at most the longest cascade.
+    int maxSections = 1;
+    for (const Track& t : m_model.tracks)
+        maxSections = std::max(maxSections, static_cast<int>(2 * t.eq.size()));
+    for (const Group& g : m_model.groups)
+        maxSections = std::max(maxSections, static_cast<int>(2 * g.eq.size()));
+    for (const Return& r : m_model.returns)
+        maxSections = std::max(maxSections, static_cast<int>(2 * r.eq.size()));
+    maxSections = std::min(maxSections, StereoBiquadCascade::kMaxSections);
     for (auto* list : {&m_tracks, &m_groups, &m_returns})
         for (auto& n : *list) {
             if (!n->autom) continue;
@@ -361,10 +371,12 @@ void MixGraph::prepareSchedules()
                     a.sendPtr[r] = a.sendSteps[r].data();
                 }
             a.strip.sends = a.sendPtr.data();
+            a.scratch.assign(3 * static_cast<size_t>(kMaxBlock), 0.0);
+            a.strip.scratch = a.scratch.data();
             a.eq.bands = a.bands.data();
             a.eq.bandCount = static_cast<int>(a.bands.size());
             if (!a.bands.empty()) {
-                a.eqPlan.assign(static_cast<size_t>(Equalizer::kPlanSpans) * StereoBiquadCascade::kMaxSections, BiquadCoeffs{});
+                a.eqPlan.assign(static_cast<size_t>(Equalizer::kPlanSpans) * static_cast<size_t>(maxSections), BiquadCoeffs{});
                 a.eq.plan = a.eqPlan.data();
             }
         }

@@ -123,8 +123,7 @@ void StripDsp::prepare(double sampleRate, int maxBlock, int eqBands, int sends, 
     m_sendPre.assign(static_cast<size_t>(sends), 0);
     m_preL.assign(static_cast<size_t>(maxBlock), 0.0f);
     m_preR.assign(static_cast<size_t>(maxBlock), 0.0f);
-    for (auto* v : {&m_autoA, &m_autoB, &m_autoC})
-        v->assign(static_cast<size_t>(maxBlock), 0.0);
+    m_maxBlock = maxBlock;
     m_schedule = nullptr;
     m_rmsState = 0;
     m_rmsCoef = std::exp(-1.0 / (0.3 * sampleRate));
@@ -199,7 +198,7 @@ void StripDsp::processInput(float* left, float* right, int n)
 {
     if (m_schedule && m_schedule->trim) {
         const Schedule& s = *m_schedule;
-        double* g = m_autoA.data();
+        double* g = m_schedule->scratch;
         runRamp(m_trim, s.steps, s.offsets, s.glides, s.trim, g, n);
         for (int i = 0; i < n; ++i) {
             left[i] *= static_cast<float>(g[i]);
@@ -241,6 +240,16 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
     // Mute, fader and pan. Settled gains are applied in the summing and metering loop below.
     const bool scheduled = m_schedule && m_schedule->gainL;
     const Schedule* sch = m_schedule;
+    // Grid glides of 16 samples from `first` (a multiple of 8): step s glides from its previous
+    // target to t[s], sample j of it (0-based) getting prev + (t[s] - prev) / 16 * (j + 1), the
+    // last exactly t[s] (gridGains()'s values).
+    struct GainRamp {
+        int first = -1;
+        double fromL = 0, fromR = 0;
+        const double* tL = nullptr;
+        const double* tR = nullptr;
+        double m = 1;
+    } ramp;
     if (scheduled && !m_mute.active() && onGrid(sch->steps, sch->offsets, sch->glides) && m_gainL.remaining() <= sch->offsets[0] &&
         m_gainR.remaining() <= sch->offsets[0]) {
         // On the grid with a settled mute: the glides in progress end at the first step, then
@@ -252,14 +261,17 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
             right[i] *= static_cast<float>(m * m_gainR.next());
         }
         const double fromL = m_gainL.value(), fromR = m_gainR.value();
-        gridGains(left, right, m, fromL, fromR, sch->steps, sch->offsets, sch->glides[0], sch->gainL, sch->gainR, n);
+        if (first % 8 == 0 && sch->glides[0] == 16) // in the summing loop below, eight samples at a time
+            ramp = GainRamp{first, fromL, fromR, sch->gainL, sch->gainR, m};
+        else
+            gridGains(left, right, m, fromL, fromR, sch->steps, sch->offsets, sch->glides[0], sch->gainL, sch->gainR, n);
         endGridRamp(m_gainL, fromL, sch->steps, sch->offsets, sch->glides[0], sch->gainL, n);
         endGridRamp(m_gainR, fromR, sch->steps, sch->offsets, sch->glides[0], sch->gainR, n);
     } else if (scheduled) {
         const Schedule& s = *m_schedule;
-        double* gl = m_autoA.data();
-        double* gr = m_autoB.data();
-        double* mu = m_autoC.data();
+        double* gl = s.scratch;
+        double* gr = s.scratch + m_maxBlock;
+        double* mu = s.scratch + 2 * m_maxBlock;
         runRamp(m_gainL, s.steps, s.offsets, s.glides, s.gainL, gl, n);
         runRamp(m_gainR, s.steps, s.offsets, s.glides, s.gainR, gr, n);
         if (m_mute.active()) {
@@ -304,10 +316,30 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
     F8 pkvL{}, pkvR{};
     D4 sqLo{}, sqHi{};
     int i = 0;
+    using D8 = double __attribute__((vector_size(64)));
     for (; i + kLanes <= n; i += kLanes) {
         F8 a, b, oa, ob;
         std::memcpy(&a, left + i, sizeof a);
         std::memcpy(&b, right + i, sizeof b);
+        if (ramp.first >= 0 && i >= ramp.first) {
+            const int rel = i - ramp.first, step = rel >> 4, half = (rel >> 3) & 1;
+            const double pl = step ? ramp.tL[step - 1] : ramp.fromL, pr = step ? ramp.tR[step - 1] : ramp.fromR;
+            const double il = (ramp.tL[step] - pl) / 16, ir = (ramp.tR[step] - pr) / 16;
+            const D8 j = D8{1, 2, 3, 4, 5, 6, 7, 8} + 8.0 * half;
+            D8 g = pl + il * j, h = pr + ir * j;
+            if (half) {
+                g[7] = ramp.tL[step];
+                h[7] = ramp.tR[step];
+            }
+            if (ramp.m != 1.0) {
+                g *= ramp.m;
+                h *= ramp.m;
+            }
+            a *= __builtin_convertvector(g, F8);
+            b *= __builtin_convertvector(h, F8);
+            std::memcpy(left + i, &a, sizeof a);
+            std::memcpy(right + i, &b, sizeof b);
+        }
         if (scale) {
             a *= gl;
             b *= gr;
@@ -331,6 +363,14 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
         sqHi += aHi * aHi + bHi * bHi;
     }
     for (int k = i; k < n; ++k) {
+        if (ramp.first >= 0 && k >= ramp.first) {
+            const int rel = k - ramp.first, step = rel >> 4, j = rel & 15;
+            const double pl = step ? ramp.tL[step - 1] : ramp.fromL, pr = step ? ramp.tR[step - 1] : ramp.fromR;
+            const double g = j == 15 ? ramp.tL[step] : pl + (ramp.tL[step] - pl) / 16 * (j + 1);
+            const double h = j == 15 ? ramp.tR[step] : pr + (ramp.tR[step] - pr) / 16 * (j + 1);
+            left[k] *= static_cast<float>(ramp.m * g);
+            right[k] *= static_cast<float>(ramp.m * h);
+        }
         if (scale) {
             left[k] *= gl;
             right[k] *= gr;
@@ -343,7 +383,7 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
         Ramp& g = m_send[r];
         if (m_schedule && m_schedule->sends && m_schedule->sends[r]) {
             const Schedule& s = *m_schedule;
-            double* sg = m_autoA.data();
+            double* sg = s.scratch;
             runRamp(g, s.steps, s.offsets, s.glides, s.sends[r], sg, n);
             const float* srcL = m_sendPre[r] ? m_preL.data() : left;
             const float* srcR = m_sendPre[r] ? m_preR.data() : right;

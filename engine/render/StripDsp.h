@@ -64,6 +64,7 @@ class StripDsp {
         const double* gainL = nullptr; // fader x pan law
         const double* gainR = nullptr;
         const double* const* sends = nullptr; // per return of the graph: gains, or null
+        double* scratch = nullptr; // 3 x the largest block: per-sample gains
     };
     void setSchedule(const Schedule* s) { m_schedule = s; }
     bool mono() const { return m_mono; }
@@ -82,7 +83,7 @@ class StripDsp {
     Equalizer m_eq;
     CompressorDsp m_comp;
     const Schedule* m_schedule = nullptr;
-    std::vector<double> m_autoA, m_autoB, m_autoC; // per-sample gains of a scheduled block
+    int m_maxBlock = 0;
     std::vector<Ramp> m_send;
     std::vector<char> m_sendPre;
     std::vector<float> m_preL, m_preR;
