@@ -240,16 +240,6 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
     // Mute, fader and pan. Settled gains are applied in the summing and metering loop below.
     const bool scheduled = m_schedule && m_schedule->gainL;
     const Schedule* sch = m_schedule;
-    // Grid glides of 16 samples from `first` (a multiple of 8): step s glides from its previous
-    // target to t[s], sample j of it (0-based) getting prev + (t[s] - prev) / 16 * (j + 1), the
-    // last exactly t[s] (gridGains()'s values).
-    struct GainRamp {
-        int first = -1;
-        double fromL = 0, fromR = 0;
-        const double* tL = nullptr;
-        const double* tR = nullptr;
-        double m = 1;
-    } ramp;
     if (scheduled && !m_mute.active() && onGrid(sch->steps, sch->offsets, sch->glides) && m_gainL.remaining() <= sch->offsets[0] &&
         m_gainR.remaining() <= sch->offsets[0]) {
         // On the grid with a settled mute: the glides in progress end at the first step, then
@@ -261,10 +251,7 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
             right[i] *= static_cast<float>(m * m_gainR.next());
         }
         const double fromL = m_gainL.value(), fromR = m_gainR.value();
-        if (first % 8 == 0 && sch->glides[0] == 16) // in the summing loop below, eight samples at a time
-            ramp = GainRamp{first, fromL, fromR, sch->gainL, sch->gainR, m};
-        else
-            gridGains(left, right, m, fromL, fromR, sch->steps, sch->offsets, sch->glides[0], sch->gainL, sch->gainR, n);
+        gridGains(left, right, m, fromL, fromR, sch->steps, sch->offsets, sch->glides[0], sch->gainL, sch->gainR, n);
         endGridRamp(m_gainL, fromL, sch->steps, sch->offsets, sch->glides[0], sch->gainL, n);
         endGridRamp(m_gainR, fromR, sch->steps, sch->offsets, sch->glides[0], sch->gainR, n);
     } else if (scheduled) {
@@ -316,30 +303,10 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
     F8 pkvL{}, pkvR{};
     D4 sqLo{}, sqHi{};
     int i = 0;
-    using D8 = double __attribute__((vector_size(64)));
     for (; i + kLanes <= n; i += kLanes) {
         F8 a, b, oa, ob;
         std::memcpy(&a, left + i, sizeof a);
         std::memcpy(&b, right + i, sizeof b);
-        if (ramp.first >= 0 && i >= ramp.first) {
-            const int rel = i - ramp.first, step = rel >> 4, half = (rel >> 3) & 1;
-            const double pl = step ? ramp.tL[step - 1] : ramp.fromL, pr = step ? ramp.tR[step - 1] : ramp.fromR;
-            const double il = (ramp.tL[step] - pl) / 16, ir = (ramp.tR[step] - pr) / 16;
-            const D8 j = D8{1, 2, 3, 4, 5, 6, 7, 8} + 8.0 * half;
-            D8 g = pl + il * j, h = pr + ir * j;
-            if (half) {
-                g[7] = ramp.tL[step];
-                h[7] = ramp.tR[step];
-            }
-            if (ramp.m != 1.0) {
-                g *= ramp.m;
-                h *= ramp.m;
-            }
-            a *= __builtin_convertvector(g, F8);
-            b *= __builtin_convertvector(h, F8);
-            std::memcpy(left + i, &a, sizeof a);
-            std::memcpy(right + i, &b, sizeof b);
-        }
         if (scale) {
             a *= gl;
             b *= gr;
@@ -363,14 +330,6 @@ MIXROOM_CLONES void StripDsp::processOutput(float* left, float* right, int n, fl
         sqHi += aHi * aHi + bHi * bHi;
     }
     for (int k = i; k < n; ++k) {
-        if (ramp.first >= 0 && k >= ramp.first) {
-            const int rel = k - ramp.first, step = rel >> 4, j = rel & 15;
-            const double pl = step ? ramp.tL[step - 1] : ramp.fromL, pr = step ? ramp.tR[step - 1] : ramp.fromR;
-            const double g = j == 15 ? ramp.tL[step] : pl + (ramp.tL[step] - pl) / 16 * (j + 1);
-            const double h = j == 15 ? ramp.tR[step] : pr + (ramp.tR[step] - pr) / 16 * (j + 1);
-            left[k] *= static_cast<float>(ramp.m * g);
-            right[k] *= static_cast<float>(ramp.m * h);
-        }
         if (scale) {
             left[k] *= gl;
             right[k] *= gr;
