@@ -23,24 +23,28 @@ void Equalizer::reset()
         m_cascade.resetSection(i);
 }
 
+BiquadTerms Equalizer::terms(Band& b)
+{
+    // The frequency and Q terms change only when those glide: a gain ride (automation) reuses them.
+    const double lf = b.logFreq.value(), lq = b.logQ.value();
+    if (!b.designed || lf != b.designedLogFreq || lq != b.designedLogQ) {
+        const BiquadTerms t = biquadTerms(m_fs, std::min(std::exp2(lf), 0.49 * m_fs), std::exp2(lq));
+        b.cw = t.cw;
+        b.alpha = t.alpha;
+        b.designedLogFreq = lf;
+        b.designedLogQ = lq;
+        b.designed = true;
+    }
+    return {b.cw, b.alpha};
+}
+
 void Equalizer::design(Band& b)
 {
     if (b.offset < 0) return;
     const double g = b.gain.value();
-    const double lf = b.logFreq.value(), lq = b.logQ.value();
+    const double lf = b.logFreq.value();
     BiquadCoeffs c[2];
-    auto shaped = [&](BiquadShape shape) {
-        // The frequency and Q terms change only when those glide: a gain ride (automation) reuses them.
-        if (!b.designed || lf != b.designedLogFreq || lq != b.designedLogQ) {
-            const BiquadTerms t = biquadTerms(m_fs, std::min(std::exp2(lf), 0.49 * m_fs), std::exp2(lq));
-            b.cw = t.cw;
-            b.alpha = t.alpha;
-            b.designedLogFreq = lf;
-            b.designedLogQ = lq;
-            b.designed = true;
-        }
-        return designBiquad(shape, BiquadTerms{b.cw, b.alpha}, g);
-    };
+    auto shaped = [&](BiquadShape shape) { return designBiquad(shape, terms(b), g); };
     switch (b.target.type) {
     case EqType::HighPass12: c[0] = shaped(BiquadShape::HighPass); break;
     case EqType::LowPass12: c[0] = shaped(BiquadShape::LowPass); break;
@@ -182,16 +186,7 @@ void Equalizer::planSteps(int stride, unsigned mask)
                                       : b.target.type == EqType::HighShelf ? BiquadShape::HighShelf
                                                                            : BiquadShape::Peak;
             if (!sb.freq && !sb.q) { // a gain ride: the frequency terms hold
-                const double lf = b.logFreq.value(), lq = b.logQ.value();
-                if (!b.designed || lf != b.designedLogFreq || lq != b.designedLogQ) {
-                    const BiquadTerms t = biquadTerms(m_fs, std::min(std::exp2(lf), 0.49 * m_fs), std::exp2(lq));
-                    b.cw = t.cw;
-                    b.alpha = t.alpha;
-                    b.designedLogFreq = lf;
-                    b.designedLogQ = lq;
-                    b.designed = true;
-                }
-                designBiquadGains(shape, BiquadTerms{b.cw, b.alpha}, sb.gain, last + 1, out, stride);
+                designBiquadGains(shape, terms(b), sb.gain, last + 1, out, stride);
             } else {
                 for (int k = 0; k <= last; ++k) {
                     const double f = std::min(sb.freq ? sb.freq[k] : std::exp2(b.logFreq.value()), 0.49 * m_fs);

@@ -65,6 +65,7 @@ class Equalizer {
         bool gliding() const { return active && (logFreq.active() || gain.active() || logQ.active()); }
     };
     void design(Band& b);
+    BiquadTerms terms(Band& b); // the band's frequency and Q terms, cached
     void relayout();
     void applyStep(int k);
     // Coefficients of the scheduled bands for every step of the block, straight from the step's

@@ -6,6 +6,9 @@
 // over the old graph's DSP state strip by strip (adoptState, by strip id) when it is swapped in
 // (see GraphPlayer). Scalar parameters arrive through setParams() into the graph's ParamMirror
 // (atomics derived from the field table) and glide in the DSP.
+// Automation lanes (issue 17) live in the graph; each block, lanes on gains and EQ bands become
+// schedules of the strips' glides (processScheduled), lanes on anything else split the block at
+// every grid step (applyAutomation).
 // Master chain: EQ -> glue compressor -> width (M/S) -> fader -> true-peak limiter.
 //
 // Threads: build() and setParams() on a control thread; process(), seek() and adoptState() on
