@@ -45,6 +45,15 @@ std::vector<float> render(const Session& s, const StemMap& stems, int block)
     return r.ok() ? out : std::vector<float>{};
 }
 
+// The fixture's processed mix (EQs, compressors, a group, reverb and delay returns) of `tracks`
+// two-second stems.
+bool loadProcessedMix(mixroom::test::MixFixture& f, int tracks)
+{
+    if (!f.makeStems(tracks, 2.0)) return false;
+    f.addProcessing();
+    return f.load();
+}
+
 const ParamSpec& spec(const char* path)
 {
     const ParamSpec* s = findSpec(path);
@@ -241,9 +250,7 @@ class TestAutomation : public QObject {
     void automatedRendersAreIdenticalAtEveryBlockSize()
     {
         mixroom::test::MixFixture f;
-        QVERIFY(f.makeStems(3, 2.0));
-        f.addProcessing();
-        QVERIFY(f.load());
+        QVERIFY(loadProcessedMix(f, 3));
         Session& s = f.session;
         s.automation["tracks/t0/fader"] = Lane{LaneMode::Read, {{0, -20}, {40000, 0, Curve::Curved}, {70000, -6}}};
         s.automation["tracks/t1/pan"] = Lane{LaneMode::Read, {{5000, -1}, {90000, 1}}};
@@ -283,9 +290,7 @@ class TestAutomation : public QObject {
     void scheduledAndSplitPathsAgree()
     {
         mixroom::test::MixFixture f;
-        QVERIFY(f.makeStems(3, 2.0));
-        f.addProcessing();
-        QVERIFY(f.load());
+        QVERIFY(loadProcessedMix(f, 3));
         Session& s = f.session;
         s.automation["tracks/t0/fader"] = Lane{LaneMode::Read, {{0, -20}, {40000, 0, Curve::Curved}, {70000, -6}}};
         s.automation["tracks/t0/pan"] = Lane{LaneMode::Read, {{0, 0.5}, {90000, -0.5}}};
@@ -322,9 +327,7 @@ class TestAutomation : public QObject {
     void steppedEqLanesAreDeclicked()
     {
         mixroom::test::MixFixture f;
-        QVERIFY(f.makeStems(2, 2.0));
-        f.addProcessing();
-        QVERIFY(f.load());
+        QVERIFY(loadProcessedMix(f, 2));
         const int64_t glide = std::lround(0.020 * f.session.sampleRate);
         Session stepped = f.session, drawn = f.session;
         stepped.automation["tracks/t1/eq/3/gain"] = Lane{LaneMode::Read, {{0, -12, Curve::Step}, {40000, 6}}};

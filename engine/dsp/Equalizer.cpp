@@ -211,7 +211,7 @@ bool Equalizer::gliding() const
     return false;
 }
 
-void Equalizer::glideStep(unsigned& designed)
+void Equalizer::glideStep()
 {
     for (int i = 0; i < m_count; ++i) {
         Band& b = m_bands[static_cast<size_t>(i)];
@@ -220,9 +220,6 @@ void Equalizer::glideStep(unsigned& designed)
         b.gain.advance(kCoeffInterval);
         b.logQ.advance(kCoeffInterval);
         design(b);
-        if (b.offset >= 0)
-            for (int s = 0; s < b.sections; ++s)
-                designed |= 1u << (b.offset + s);
     }
 }
 
@@ -230,7 +227,6 @@ void Equalizer::process(float* left, float* right, int n)
 {
     int done = 0, step = 0;
     const int steps = m_schedule ? m_schedule->steps : 0;
-    unsigned designed = 0;
     while (done < n) {
         if (step < steps && m_schedule->offsets[step] == done) applyStep(step++);
         const int limit = step < steps ? m_schedule->offsets[step] : n;
@@ -243,7 +239,7 @@ void Equalizer::process(float* left, float* right, int n)
         // While gliding, run up to the next point of the absolute coefficient grid.
         const int toGrid = kCoeffInterval - static_cast<int>(m_pos % kCoeffInterval);
         const int span = std::min(toGrid, limit - done);
-        if (m_pos % kCoeffInterval == 0) glideStep(designed);
+        if (m_pos % kCoeffInterval == 0) glideStep();
         m_cascade.process(left + done, right + done, span);
         done += span;
         m_pos += span;
@@ -349,7 +345,6 @@ void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* c
         stride = std::max(stride, moving[i]->m_cascade.count());
     for (int first = 0; first < n;) { // a plan holds kPlanSpans spans; a longer block takes several
         int spans = 0, done = first;
-        unsigned designed = 0;
         while (done < n && spans < kPlanSpans) {
             int limit = n;
             for (int i = 0; i < m; ++i) {
@@ -359,7 +354,7 @@ void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* c
                 if (step[i] < steps) limit = std::min(limit, e.m_schedule->offsets[step[i]]);
                 if (!e.gliding()) continue;
                 const int into = static_cast<int>(e.m_pos % kCoeffInterval);
-                if (into == 0) e.glideStep(designed);
+                if (into == 0) e.glideStep();
                 limit = std::min(limit, done + kCoeffInterval - into);
             }
             spanStart[spans] = done - first;
@@ -378,8 +373,7 @@ void Equalizer::processGroup(Equalizer* const* eqs, float* const* left, float* c
             L[i] = mL[i] + first;
             R[i] = mR[i] + first;
         }
-        // Full rows (every section at its own column): the sections designed move.
-        (void)designed;
+        // Full rows: every section at its own column.
         StereoBiquadCascade::processGroup(cascades, L, R, m, done - first,
                                           StereoBiquadCascade::Plan{spans, spanStart, stride, (1u << stride) - 1}, tables);
         first = done;

@@ -74,8 +74,8 @@ class Equalizer {
     void planSteps(int stride, unsigned mask);
     unsigned scheduledSections() const; // the sections planSteps() writes
     // At a point of the coefficient grid: advances the gliding bands' glides over the next
-    // interval and designs them; `designed` gets their sections' bits.
-    void glideStep(unsigned& designed);
+    // interval and designs them.
+    void glideStep();
     bool gliding() const;
 
     double m_fs = 48000.0;

@@ -64,7 +64,7 @@ class StripDsp {
         const double* gainL = nullptr; // fader x pan law
         const double* gainR = nullptr;
         const double* const* sends = nullptr; // per return of the graph: gains, or null
-        double* scratch = nullptr; // 3 x the largest block: per-sample gains
+        double* scratch = nullptr;            // 3 x the largest block: per-sample gains
     };
     void setSchedule(const Schedule* s) { m_schedule = s; }
     bool mono() const { return m_mono; }
